@@ -1,0 +1,63 @@
+package dev.portcullis;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the policy decided about one request: allow or deny, the HTTP status to answer a denied request
+ * with, machine-readable reason codes and a short human message.
+ *
+ * <p>{@code forwardTarget} is the canonical request target (path and query) that the policy judged; an
+ * adapter that allows the request forwards exactly this target upstream. It is empty on a deny.
+ *
+ * @param allow whether the request may proceed
+ * @param status 200 when allowed; the 4xx/5xx status to answer with when denied
+ * @param reasons stable snake_case reason codes, most important first; never empty
+ * @param message a short sentence for people; never contains request values or secrets
+ * @param forwardTarget the judged canonical origin-form target, or "" when denied
+ */
+public record Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
+
+  public Decision {
+    reasons = List.copyOf(Objects.requireNonNull(reasons, "reasons"));
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(forwardTarget, "forwardTarget");
+    if (reasons.isEmpty()) {
+      throw new IllegalArgumentException("a decision needs at least one reason");
+    }
+    if (allow && status != 200) {
+      throw new IllegalArgumentException("an allow has status 200, not " + status);
+    }
+    if (!allow && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("a deny needs a 4xx or 5xx status, not " + status);
+    }
+    if (!allow && !forwardTarget.isEmpty()) {
+      throw new IllegalArgumentException("a deny forwards nothing");
+    }
+  }
+
+  /** An allow with the given reasons, not yet bound to a target. */
+  public static Decision allow(List<String> reasons, String message) {
+    return new Decision(true, 200, reasons, message, "");
+  }
+
+  /** A deny with one reason code. */
+  public static Decision deny(int status, String reason, String message) {
+    return new Decision(false, status, List.of(reason), message, "");
+  }
+
+  /** A deny with several reason codes. */
+  public static Decision deny(int status, List<String> reasons, String message) {
+    return new Decision(false, status, reasons, message, "");
+  }
+
+  /** This decision bound to the target it judged; a deny stays unbound. */
+  public Decision forTarget(String judgedTarget) {
+    return allow ? new Decision(true, status, reasons, message, judgedTarget) : this;
+  }
+
+  /** The first reason code. */
+  public String primaryReason() {
+    return reasons.get(0);
+  }
+}

@@ -1,0 +1,304 @@
+package dev.portcullis;
+
+import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.spi.RequestAccessor;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides about requests: reads a request once through its stack's {@link RequestAccessor}, rejects
+ * malformed or ambiguous ones with a 400, builds the {@link PolicyInput}, verifies the credential, asks
+ * the {@link PolicyEngine} and returns the {@link Decision}.
+ *
+ * <p>Fails closed: {@link #decide} never throws for a bad request, a failing verifier or a failing
+ * engine; each becomes a deny with its own reason code and, for failures of Portcullis or its engine, a
+ * log line that says why. Only a decision whose {@code allow} is {@code true} lets a request through.
+ *
+ * <p>Thread-safe and immutable once built; share one instance.
+ */
+public final class PolicyEnforcer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyEnforcer.class);
+
+  /** The headers whose values the policy sees by default. Credentials are never among them. */
+  public static final Set<String> DEFAULT_SELECTED_HEADERS =
+      Set.of("accept", "accept-encoding", "content-encoding", "content-type", "expect", "transfer-encoding", "user-agent");
+
+  /** Headers whose values never enter the policy input, whatever the configuration says. */
+  static final Set<String> SECRET_HEADERS =
+      Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-sonar-passcode");
+
+  private final PolicyEngine engine;
+  private final CredentialVerifier verifier;
+  private final Set<String> selectedHeaders;
+  private final int maxTargetLength;
+  private final List<DecisionListener> listeners;
+  private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
+
+  private PolicyEnforcer(Builder builder) {
+    this.engine = builder.engine;
+    this.verifier = builder.verifier;
+    this.selectedHeaders = Set.copyOf(builder.selectedHeaders);
+    this.maxTargetLength = builder.maxTargetLength;
+    this.listeners = List.copyOf(builder.listeners);
+  }
+
+  public static Builder builder(PolicyEngine engine) {
+    return new Builder(engine);
+  }
+
+  /**
+   * The decision for one request. An allowed decision carries the canonical target to forward.
+   *
+   * @param request the stack's request
+   * @param accessor reads {@code request}
+   */
+  public <R> Decision decide(R request, RequestAccessor<R> accessor) {
+    String method = "";
+    PolicyInput input = null;
+    Decision decision;
+    try {
+      method = accessor.method(request);
+      InspectedRequest inspected = inspect(request, accessor, method);
+      input = inspected.toInput(verify(inspected.credential()));
+      decision = evaluate(input).forTarget(inspected.target().forwardTarget());
+    } catch (RequestRejectedException rejected) {
+      decision = rejected.toDecision();
+    } catch (VerificationFailedException failed) {
+      decision =
+          failure(503, "credential_verification_failed", "The credential could not be verified.", failed.getCause(), false);
+    } catch (RuntimeException | StackOverflowError unexpected) {
+      // An accessor or Portcullis itself is broken: still a deny, never an escape.
+      decision = failure(500, "internal_error", "Portcullis could not decide about the request.", unexpected);
+    }
+    notifyListeners(method, input, decision);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug(
+          "decision allow={} status={} reasons={} method={} path={}",
+          decision.allow(), decision.status(), decision.reasons(), method,
+          input == null ? "-" : input.request().path());
+    }
+    return decision;
+  }
+
+  /** Reads and checks everything about the request that does not need the engine. */
+  private <R> InspectedRequest inspect(R request, RequestAccessor<R> accessor, String method) {
+    checkMethod(method);
+    CanonicalTarget target = CanonicalTarget.parse(accessor.rawTarget(request), maxTargetLength);
+    TreeSet<String> headerNames = new TreeSet<>();
+    for (String name : accessor.headerNames(request)) {
+      headerNames.add(name.toLowerCase(Locale.ROOT));
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (String name : selectedHeaders) {
+      if (headerNames.contains(name)) {
+        headers.put(name, String.join(", ", accessor.headerValues(request, name)));
+      }
+    }
+    long contentLength = contentLength(request, accessor, headerNames);
+    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
+    String clientIp = ClientAddress.normalize(accessor.remoteAddress(request));
+    PolicyInput.Request canonical =
+        PolicyInput.Request.of(method, target, headers, new ArrayList<>(headerNames), contentLength);
+    return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
+  }
+
+  private static void checkMethod(String method) {
+    if (method == null || method.isEmpty() || method.length() > 32) {
+      throw RequestRejectedException.badRequest("invalid_method", "The request method is not a valid token.");
+    }
+    for (int i = 0; i < method.length(); i++) {
+      char c = method.charAt(i);
+      boolean tokenChar =
+          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!tokenChar) {
+        throw RequestRejectedException.badRequest("invalid_method", "The request method is not a valid token.");
+      }
+    }
+  }
+
+  private static <R> long contentLength(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+    if (!headerNames.contains("content-length")) {
+      return PolicyInput.NO_CONTENT_LENGTH;
+    }
+    if (headerNames.contains("transfer-encoding")) {
+      // Both framings at once is the classic request-smuggling shape (RFC 9112 section 6.3).
+      throw RequestRejectedException.badRequest(
+          "conflicting_body_length", "The request has both Content-Length and Transfer-Encoding.");
+    }
+    long length = PolicyInput.NO_CONTENT_LENGTH;
+    for (String value : accessor.headerValues(request, "content-length")) {
+      for (String part : value.split(",", -1)) {
+        long parsed = parseContentLength(part.strip());
+        if (length != PolicyInput.NO_CONTENT_LENGTH && length != parsed) {
+          throw RequestRejectedException.badRequest(
+              "invalid_content_length", "The request declares different Content-Length values.");
+        }
+        length = parsed;
+      }
+    }
+    if (length == PolicyInput.NO_CONTENT_LENGTH) {
+      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length header is empty.");
+    }
+    return length;
+  }
+
+  private static long parseContentLength(String value) {
+    if (value.isEmpty() || value.length() > 18) {
+      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+        throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
+      }
+    }
+    return Long.parseLong(value);
+  }
+
+  private CredentialVerification verify(Credential credential) {
+    if (!credential.present()) {
+      return CredentialVerification.UNVERIFIED;
+    }
+    CredentialVerification verification;
+    try {
+      verification = verifier.verify(credential);
+    } catch (RuntimeException e) {
+      throw new VerificationFailedException(e);
+    }
+    if (verification == null) {
+      throw new VerificationFailedException(null);
+    }
+    return verification;
+  }
+
+  private Decision evaluate(PolicyInput input) {
+    Decision decision;
+    try {
+      decision = engine.evaluate(input);
+    } catch (PolicyEvaluationException e) {
+      return failure(e.status(), e.reason(), "The policy could not be evaluated.", e);
+    } catch (RuntimeException | StackOverflowError e) {
+      return failure(500, "engine_error", "The policy could not be evaluated.", e);
+    }
+    if (decision == null) {
+      return failure(500, "engine_returned_nothing", "The policy engine returned no decision.", null);
+    }
+    return decision;
+  }
+
+  private Decision failure(int status, String reason, String message, Throwable cause) {
+    return failure(status, reason, message, cause, true);
+  }
+
+  /**
+   * A deny for a failure of Portcullis, its verifier or its engine, logged once at WARN per reason.
+   * {@code logCauseMessage} is false for verifier failures, whose messages might quote a credential.
+   */
+  private Decision failure(int status, String reason, String message, Throwable cause, boolean logCauseMessage) {
+    String causeText =
+        cause == null ? "none" : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
+    if (warnedFailures.add(reason)) {
+      LOG.warn(
+          "denying request: decision failed reason={} engine={} cause={} (further failures with this reason are logged at DEBUG)",
+          reason, engine.describe(), causeText);
+    } else {
+      LOG.debug("denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
+    }
+    return Decision.deny(status, reason, message);
+  }
+
+  private void notifyListeners(String method, PolicyInput input, Decision decision) {
+    for (DecisionListener listener : listeners) {
+      try {
+        listener.onDecision(method, input, decision);
+      } catch (RuntimeException e) {
+        LOG.warn("decision listener failed listener={} cause={}", listener.getClass().getName(), e.toString());
+      }
+    }
+  }
+
+  /** The engine this enforcer asks. */
+  public PolicyEngine engine() {
+    return engine;
+  }
+
+  private record InspectedRequest(
+      CanonicalTarget target, PolicyInput.Request request, PolicyInput.Client client, Credential credential) {
+
+    PolicyInput toInput(CredentialVerification verification) {
+      return new PolicyInput(request, client, PolicyInput.CredentialSummary.of(credential, verification));
+    }
+  }
+
+  /** A verifier failed; becomes a 503 deny. Never carries the credential. */
+  private static final class VerificationFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    VerificationFailedException(Throwable cause) {
+      super("credential verification failed", cause, false, false);
+    }
+  }
+
+  /** Builds a {@link PolicyEnforcer}; validated in {@link #build()}. */
+  public static final class Builder {
+    private final PolicyEngine engine;
+    private CredentialVerifier verifier = CredentialVerifier.NONE;
+    private final Set<String> selectedHeaders = new TreeSet<>(DEFAULT_SELECTED_HEADERS);
+    private int maxTargetLength = CanonicalTarget.DEFAULT_MAX_LENGTH;
+    private final List<DecisionListener> listeners = new ArrayList<>();
+
+    private Builder(PolicyEngine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+    }
+
+    /** Who verifies credentials; by default nobody ({@code valid: "unknown"}). */
+    public Builder credentialVerifier(CredentialVerifier verifier) {
+      this.verifier = Objects.requireNonNull(verifier, "verifier");
+      return this;
+    }
+
+    /** Replaces the headers whose values the policy sees (names are matched case-insensitively). */
+    public Builder selectedHeaders(Set<String> names) {
+      selectedHeaders.clear();
+      for (String name : names) {
+        selectedHeaders.add(name.toLowerCase(Locale.ROOT));
+      }
+      return this;
+    }
+
+    /** The longest request target accepted; longer ones get 414. */
+    public Builder maxTargetLength(int maxTargetLength) {
+      this.maxTargetLength = maxTargetLength;
+      return this;
+    }
+
+    /** Adds a listener that sees every decision. */
+    public Builder listener(DecisionListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    public PolicyEnforcer build() {
+      for (String name : selectedHeaders) {
+        if (SECRET_HEADERS.contains(name)) {
+          throw new IllegalArgumentException(
+              "Header '" + name + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
+        }
+      }
+      if (maxTargetLength < 16) {
+        throw new IllegalArgumentException("maxTargetLength must be at least 16, not " + maxTargetLength);
+      }
+      return new PolicyEnforcer(this);
+    }
+  }
+}

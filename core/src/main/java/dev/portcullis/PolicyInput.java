@@ -1,0 +1,123 @@
+package dev.portcullis;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Everything a policy sees about one request: the canonical request, the client and a summary of the
+ * credential. Secrets never enter it. {@link PolicyInputJson} writes it as the documented JSON input
+ * document ({@code input.request}, {@code input.client}, {@code input.credential}).
+ *
+ * @param request the canonical request
+ * @param client who sent it
+ * @param credential what credential it carried and whether that was verified
+ */
+public record PolicyInput(Request request, Client client, CredentialSummary credential) {
+
+  public PolicyInput {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(credential, "credential");
+  }
+
+  /** Marks a request that declares no {@code Content-Length}. */
+  public static final long NO_CONTENT_LENGTH = -1;
+
+  /**
+   * The canonical request.
+   *
+   * @param method the method as sent, such as {@code GET}
+   * @param path the decoded canonical path
+   * @param pathSegments the decoded path segments
+   * @param query decoded parameter names to values, in order
+   * @param headers selected headers, lower-case names to values; never credentials
+   * @param headerNames the lower-case names of all headers present, sorted, without values
+   * @param contentLength the declared body length, or {@link #NO_CONTENT_LENGTH}
+   */
+  public record Request(
+      String method,
+      String path,
+      List<String> pathSegments,
+      Map<String, List<String>> query,
+      Map<String, String> headers,
+      List<String> headerNames,
+      long contentLength) {
+
+    public Request {
+      Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(path, "path");
+      pathSegments = List.copyOf(pathSegments);
+      Map<String, List<String>> queryCopy = new LinkedHashMap<>();
+      query.forEach((name, values) -> queryCopy.put(name, List.copyOf(values)));
+      query = Collections.unmodifiableMap(queryCopy);
+      headers = Collections.unmodifiableMap(new TreeMap<>(headers));
+      headerNames = List.copyOf(headerNames);
+      if (contentLength < NO_CONTENT_LENGTH) {
+        throw new IllegalArgumentException("contentLength must be >= 0 or NO_CONTENT_LENGTH");
+      }
+    }
+
+    /** A request built from a canonical target. */
+    public static Request of(
+        String method,
+        CanonicalTarget target,
+        Map<String, String> headers,
+        List<String> headerNames,
+        long contentLength) {
+      return new Request(
+          method, target.path(), target.pathSegments(), target.query(), headers, headerNames, contentLength);
+    }
+  }
+
+  /**
+   * The client.
+   *
+   * @param ip the normalized IP address of the client (see {@link ClientAddress})
+   */
+  public record Client(String ip) {
+    public Client {
+      Objects.requireNonNull(ip, "ip");
+    }
+  }
+
+  /**
+   * The credential without its secret.
+   *
+   * @param present whether the request carried a credential
+   * @param scheme how it travelled
+   * @param kind what kind it is
+   * @param validity whether it was verified and how that came out
+   * @param verifier who verified it: {@code none}, {@code asserted}, or a verifier's name
+   */
+  public record CredentialSummary(
+      boolean present,
+      CredentialScheme scheme,
+      CredentialKind kind,
+      CredentialValidity validity,
+      String verifier) {
+
+    /** The summary of a request without a credential. */
+    public static final CredentialSummary NONE =
+        new CredentialSummary(false, CredentialScheme.NONE, CredentialKind.NONE, CredentialValidity.UNKNOWN, "none");
+
+    public CredentialSummary {
+      Objects.requireNonNull(scheme, "scheme");
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(validity, "validity");
+      Objects.requireNonNull(verifier, "verifier");
+    }
+
+    /** The summary of a parsed credential and its verification. */
+    public static CredentialSummary of(Credential credential, CredentialVerification verification) {
+      if (!credential.present()) {
+        return NONE;
+      }
+      return new CredentialSummary(
+          true, credential.scheme(), credential.kind(), verification.validity(), verification.verifier());
+    }
+  }
+}

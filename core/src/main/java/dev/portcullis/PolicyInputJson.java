@@ -1,0 +1,116 @@
+package dev.portcullis;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a {@link PolicyInput} as the policy input JSON document. This is the one place that defines the
+ * document's shape; the golden file {@code policy-input-golden.json}, which the Rego tests load too,
+ * pins it:
+ *
+ * <pre>{@code
+ * {"request": {"method", "path", "path_segments", "query": {name: [values]}, "headers": {name: value},
+ *              "header_names": [...], "content_length" (only when declared)},
+ *  "client": {"ip"},
+ *  "credential": {"present", "scheme", "kind", "valid", "verifier"}}
+ * }</pre>
+ *
+ * <p>Hand-written rather than data-bound because it runs on every request and the shape is small and
+ * fixed. Thread-safe: stateless.
+ */
+public final class PolicyInputJson {
+
+  private PolicyInputJson() {}
+
+  /** The input document for one request. */
+  public static String write(PolicyInput input) {
+    StringBuilder out = new StringBuilder(512);
+    PolicyInput.Request request = input.request();
+    out.append("{\"request\":{\"method\":");
+    string(request.method(), out);
+    out.append(",\"path\":");
+    string(request.path(), out);
+    out.append(",\"path_segments\":");
+    strings(request.pathSegments(), out);
+    out.append(",\"query\":{");
+    boolean first = true;
+    for (Map.Entry<String, List<String>> parameter : request.query().entrySet()) {
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      string(parameter.getKey(), out);
+      out.append(':');
+      strings(parameter.getValue(), out);
+    }
+    out.append("},\"headers\":{");
+    first = true;
+    for (Map.Entry<String, String> header : request.headers().entrySet()) {
+      if (!first) {
+        out.append(',');
+      }
+      first = false;
+      string(header.getKey(), out);
+      out.append(':');
+      string(header.getValue(), out);
+    }
+    out.append("},\"header_names\":");
+    strings(request.headerNames(), out);
+    if (request.contentLength() != PolicyInput.NO_CONTENT_LENGTH) {
+      out.append(",\"content_length\":").append(request.contentLength());
+    }
+    out.append("},\"client\":{\"ip\":");
+    string(input.client().ip(), out);
+    PolicyInput.CredentialSummary credential = input.credential();
+    out.append("},\"credential\":{\"present\":").append(credential.present());
+    out.append(",\"scheme\":");
+    string(credential.scheme().wireName(), out);
+    out.append(",\"kind\":");
+    string(credential.kind().wireName(), out);
+    out.append(",\"valid\":");
+    string(credential.validity().wireName(), out);
+    out.append(",\"verifier\":");
+    string(credential.verifier(), out);
+    out.append("}}");
+    return out.toString();
+  }
+
+  private static void strings(List<String> values, StringBuilder out) {
+    out.append('[');
+    for (int i = 0; i < values.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      string(values.get(i), out);
+    }
+    out.append(']');
+  }
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+  /** A JSON string; escapes quotes, backslashes, control characters and lone surrogates. */
+  static void string(String value, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c < 0x20 || c == 0x7f) {
+        out.append("\\u00").append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+      } else if (!Character.isSurrogate(c)) {
+        out.append(c);
+      } else if (validSurrogatePair(value, i)) {
+        out.append(c).append(value.charAt(++i));
+      } else {
+        out.append("\\ufffd");
+      }
+    }
+    out.append('"');
+  }
+
+  private static boolean validSurrogatePair(String value, int i) {
+    return Character.isHighSurrogate(value.charAt(i))
+        && i + 1 < value.length()
+        && Character.isLowSurrogate(value.charAt(i + 1));
+  }
+}

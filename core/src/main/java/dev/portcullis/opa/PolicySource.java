@@ -1,0 +1,82 @@
+package dev.portcullis.opa;
+
+import dev.portcullis.PolicyLoadException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/** The bytes of a compiled policy ({@code policy.wasm}) and a name for messages and logs. */
+public final class PolicySource {
+
+  private final String name;
+  private final byte[] wasm;
+
+  private PolicySource(String name, byte[] wasm) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.wasm = Objects.requireNonNull(wasm, "wasm").clone();
+  }
+
+  /** A policy compiled into a class-path resource, such as {@code dev/portcullis/policies/sonarqube/policy.wasm}. */
+  public static PolicySource classpath(String resource) {
+    return classpath(PolicySource.class.getClassLoader(), resource);
+  }
+
+  /** A policy compiled into a class-path resource of the given class loader. */
+  public static PolicySource classpath(ClassLoader loader, String resource) {
+    try (InputStream in = loader.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new PolicyLoadException(
+            "Policy resource '" + resource + "' is not on the class path; add the jar that ships it "
+                + "(for the default SonarQube policy: dev.portcullis:portcullis-policies).");
+      }
+      return new PolicySource("classpath:" + resource, in.readAllBytes());
+    } catch (IOException e) {
+      throw new PolicyLoadException("Policy resource '" + resource + "' could not be read: " + e.getMessage(), e);
+    }
+  }
+
+  /** A policy in a file, such as the {@code policy.wasm} extracted from {@code opa build -t wasm}. */
+  public static PolicySource file(Path path) {
+    try {
+      return new PolicySource(path.toString(), Files.readAllBytes(path));
+    } catch (IOException e) {
+      throw new PolicyLoadException(
+          "Policy file '" + path + "' could not be read (" + e.getClass().getSimpleName() + "); "
+              + "build one with 'opa build -t wasm -e <entrypoint> <dir>' and extract /policy.wasm.", e);
+    }
+  }
+
+  /** A policy from bytes already in memory. */
+  public static PolicySource bytes(String name, byte[] wasm) {
+    return new PolicySource(name, wasm);
+  }
+
+  /** The name used in messages and logs. */
+  public String name() {
+    return name;
+  }
+
+  /** A copy of the compiled policy. */
+  public byte[] wasm() {
+    return wasm.clone();
+  }
+
+  /** The SHA-256 of the compiled policy, in hex, for the load log line. */
+  public String sha256() {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(wasm));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PolicySource[" + name + ", " + wasm.length + " bytes]";
+  }
+}

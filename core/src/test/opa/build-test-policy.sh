@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Compiles core's engine-test policy with the real, pinned OPA CLI into <outdir>/enginetest/policy.wasm.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../../../.." && pwd)"
+out="$1/enginetest"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+entrypoints=()
+for e in decision echo malformed partial deny_with_ok_status slow; do entrypoints+=(-e "enginetest/$e"); done
+"$repo/tools/opa" build -t wasm "${entrypoints[@]}" -o "$tmp/bundle.tar.gz" "$here/../rego"
+tar -xzf "$tmp/bundle.tar.gz" -C "$tmp" /policy.wasm
+cp "$tmp/policy.wasm" "$out/policy.wasm"
