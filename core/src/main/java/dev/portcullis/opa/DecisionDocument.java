@@ -3,6 +3,7 @@ package dev.portcullis.opa;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.portcullis.Decision;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,7 +22,9 @@ final class DecisionDocument {
   static final String UNDEFINED = "policy_result_undefined";
   static final String MALFORMED = "policy_result_malformed";
 
-  private static final JsonFactory JSON = new JsonFactory();
+  // A duplicate key ({"allow":false,"allow":true}) is ambiguous, so it is malformed, not last-wins.
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private DecisionDocument() {}
 

@@ -316,8 +316,13 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
      * first requests do not pay for the JIT. Default 200 of a generic GET request.
      */
     public Builder warmUp(int evaluations, PolicyInput input) {
-      this.warmUpEvaluations = evaluations;
       this.warmUpInput = PolicyInputJson.write(Objects.requireNonNull(input, "input"));
+      return warmUp(evaluations);
+    }
+
+    /** How many warm-up evaluations each instance runs before the engine is ready; 0 for none. */
+    public Builder warmUp(int evaluations) {
+      this.warmUpEvaluations = evaluations;
       return this;
     }
 

@@ -57,6 +57,8 @@ class DecisionDocumentTest {
     "[{\"result\":{\"allow\":true}},{\"result\":{\"allow\":true}}]",
     "[{\"result\":{\"allow\":true}}] trailing",
     "[{\"result\":{\"allow\":true}}",
+    "[{\"result\":{\"allow\":false,\"allow\":true}}]",
+    "[{\"result\":{\"allow\":true},\"result\":{\"allow\":true}}]",
   })
   void malformedResultsAreDenies(String resultSet) {
     Decision decision = DecisionDocument.parse(resultSet);

@@ -1,0 +1,142 @@
+package dev.portcullis.examples.cli;
+
+import dev.portcullis.CredentialValidity;
+import dev.portcullis.CredentialVerification;
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.PolicyLoadException;
+import dev.portcullis.RawRequest;
+import dev.portcullis.opa.OpaBundle;
+import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.opa.PolicySource;
+import dev.portcullis.policies.SonarQubePolicy;
+import dev.portcullis.spi.CredentialVerifier;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code portcullis decide}: builds a request from the options, runs it through the same {@link
+ * PolicyEnforcer} the gateways use (canonicalization included) and prints the decision as one JSON
+ * object. Exits 0 when allowed, 1 when denied, 2 on a usage or load error.
+ */
+@Command(
+    name = "decide",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Ask the policy about one request and print {\"allow\",\"status\",\"reasons\",\"message\"} as JSON.",
+      "Exit code: 0 allowed, 1 denied, 2 usage or policy load error."
+    })
+final class DecideCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--method", defaultValue = "GET", description = "Request method (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(names = "--target", required = true, description = "Raw request target as sent, e.g. '/api/users/search?q=a'.")
+  String target;
+
+  @Option(names = "--header", description = "A request header 'Name: value'; repeatable.")
+  List<String> headers = new ArrayList<>();
+
+  @Option(names = "--client-ip", defaultValue = "127.0.0.1", description = "Client IP address (default: ${DEFAULT-VALUE}).")
+  String clientIp;
+
+  @Option(names = "--credential-valid", arity = "1",
+      description = "Treat the request's credential as verified valid (true) or invalid (false); "
+          + "without it the credential is unverified.")
+  Boolean credentialValid;
+
+  @Option(names = "--policy", description = "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
+      + "(default: the bundled SonarQube policy).")
+  Path policy;
+
+  @Option(names = "--entrypoint", defaultValue = SonarQubePolicy.ENTRYPOINT,
+      description = "Entrypoint of --policy (default: ${DEFAULT-VALUE}).")
+  String entrypoint;
+
+  @Option(names = "--data", description = "A JSON data document merged over the policy's defaults, e.g. "
+      + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.")
+  Path data;
+
+  @Override
+  public Integer call() {
+    RawRequest request = request();
+    try (OpaWasmPolicyEngine engine = engine()) {
+      PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier()).build();
+      Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
+      spec.commandLine().getOut().println(DecisionJson.write(decision));
+      return decision.allow() ? PortcullisCli.ALLOWED : PortcullisCli.DENIED;
+    } catch (PolicyLoadException e) {
+      spec.commandLine().getErr().println("portcullis: cannot load the policy: " + e.getMessage());
+      return PortcullisCli.USAGE_OR_LOAD_ERROR;
+    }
+  }
+
+  private RawRequest request() {
+    RawRequest request = RawRequest.of(method, target, clientIp);
+    for (String header : headers) {
+      int colon = header.indexOf(':');
+      if (colon <= 0) {
+        throw new ParameterException(spec.commandLine(), "--header must look like 'Name: value' (got a header without a name).");
+      }
+      request = request.withHeader(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
+    }
+    return request;
+  }
+
+  private CredentialVerifier verifier() {
+    if (credentialValid == null) {
+      return CredentialVerifier.NONE;
+    }
+    CredentialVerification asserted =
+        CredentialVerification.asserted(credentialValid ? CredentialValidity.VALID : CredentialValidity.INVALID);
+    return credential -> asserted;
+  }
+
+  private OpaWasmPolicyEngine engine() {
+    String userData = data == null ? null : read(data);
+    OpaWasmPolicyEngine.Builder builder;
+    if (policy == null) {
+      builder = SonarQubePolicy.engine(userData);
+    } else {
+      builder = customPolicy(userData);
+    }
+    // One request: one instance, no warm-up.
+    return builder.instances(1).warmUp(0).build();
+  }
+
+  private OpaWasmPolicyEngine.Builder customPolicy(String userData) {
+    PolicySource source;
+    String bundleData = "{}";
+    if (policy.getFileName().toString().endsWith(".tar.gz")) {
+      OpaBundle bundle = OpaBundle.read(policy);
+      source = bundle.policy();
+      bundleData = bundle.data();
+    } else {
+      source = PolicySource.file(policy);
+    }
+    return OpaWasmPolicyEngine.builder()
+        .policy(source)
+        .entrypoint(entrypoint)
+        .data(userData == null ? bundleData : userData);
+  }
+
+  private String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ParameterException(spec.commandLine(), "cannot read --data file " + file + ": " + e.getMessage());
+    }
+  }
+}

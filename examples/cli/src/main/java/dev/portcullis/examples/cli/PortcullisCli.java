@@ -1,0 +1,48 @@
+package dev.portcullis.examples.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code portcullis} command: {@code decide} asks a policy about one request. */
+@Command(
+    name = "portcullis",
+    mixinStandardHelpOptions = true,
+    version = "portcullis 0.1.0",
+    description = "Ask a Portcullis policy for decisions, exactly as a gateway would.",
+    subcommands = {DecideCommand.class})
+public final class PortcullisCli {
+
+  /** Exit code when the request was allowed. */
+  static final int ALLOWED = 0;
+  /** Exit code when the request was denied. */
+  static final int DENIED = 1;
+  /** Exit code for a usage error or a policy that cannot be loaded. */
+  static final int USAGE_OR_LOAD_ERROR = 2;
+
+  public static void main(String[] args) {
+    // The CLI prints one JSON object on stdout; library logs go to stderr and only when they matter.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the command line with the given streams; returns the exit code. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine commandLine = new CommandLine(new PortcullisCli());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setParameterExceptionHandler((exception, arguments) -> {
+      err.println("portcullis: " + exception.getMessage());
+      err.println("Run 'portcullis " + (arguments.length > 0 ? arguments[0] + " " : "") + "--help' for usage.");
+      return USAGE_OR_LOAD_ERROR;
+    });
+    commandLine.setExecutionExceptionHandler((exception, parsed, parseResult) -> {
+      err.println("portcullis: " + exception.getMessage());
+      return USAGE_OR_LOAD_ERROR;
+    });
+    int code = commandLine.execute(args);
+    return args.length == 0 ? USAGE_OR_LOAD_ERROR : code;
+  }
+}

@@ -1,0 +1,169 @@
+package dev.portcullis.policies;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.CanonicalTarget;
+import dev.portcullis.CredentialKind;
+import dev.portcullis.CredentialScheme;
+import dev.portcullis.CredentialValidity;
+import dev.portcullis.PolicyInput;
+import dev.portcullis.PolicyLoadException;
+import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.opa.PolicySource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The default policy for SonarQube scanners: allows exactly the scanner API surface, denies the rest.
+ *
+ * <p>The policy ships compiled in this jar ({@link #WASM_RESOURCE}) with its default data document
+ * ({@link #DATA_RESOURCE}). Its configuration lives at {@code data.portcullis.sonarqube.config}; a data
+ * document given by the user is deep-merged over the defaults (objects merge, everything else
+ * replaces), and every configuration key is checked against the defaults so that a typo fails at start
+ * instead of silently keeping a default.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class SonarQubePolicy {
+
+  /** The decision entrypoint, {@code data.portcullis.sonarqube.decision}. */
+  public static final String ENTRYPOINT = "portcullis/sonarqube/decision";
+  /** The compiled policy on the class path. */
+  public static final String WASM_RESOURCE = "dev/portcullis/policies/sonarqube/policy.wasm";
+  /** The default data document on the class path. */
+  public static final String DATA_RESOURCE = "dev/portcullis/policies/sonarqube/data.json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> CONFIG_PATH = List.of("portcullis", "sonarqube", "config");
+
+  private SonarQubePolicy() {}
+
+  /** The compiled policy. */
+  public static PolicySource source() {
+    return PolicySource.classpath(SonarQubePolicy.class.getClassLoader(), WASM_RESOURCE);
+  }
+
+  /** The shipped data document with every default. */
+  public static String defaultData() {
+    return defaults().toString();
+  }
+
+  /**
+   * The data document for the policy: the user's document deep-merged over the defaults.
+   *
+   * @param userData a JSON object such as {@code {"portcullis":{"sonarqube":{"config":{"strict_mode":true}}}}},
+   *     or {@code null} for the defaults
+   * @throws PolicyLoadException when the document is not a JSON object, names an unknown configuration
+   *     key, or gives a key a value of the wrong type
+   */
+  public static String data(String userData) {
+    ObjectNode merged = defaults();
+    if (userData == null) {
+      return merged.toString();
+    }
+    JsonNode user;
+    try {
+      user = JSON.readTree(userData);
+    } catch (JsonProcessingException e) {
+      throw new PolicyLoadException("The policy data document is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (user == null || !user.isObject()) {
+      throw new PolicyLoadException("The policy data document must be a JSON object, such as "
+          + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
+    }
+    checkConfig(configOf(merged), configOf(user));
+    deepMerge(merged, (ObjectNode) user);
+    return merged.toString();
+  }
+
+  /**
+   * An engine builder with the default policy, its entrypoint, the merged data and a realistic scanner
+   * request for warm-up; set pool size or timeouts on it, then {@code build()}.
+   */
+  public static OpaWasmPolicyEngine.Builder engine(String userData) {
+    return OpaWasmPolicyEngine.builder()
+        .policy(source())
+        .entrypoint(ENTRYPOINT)
+        .data(data(userData))
+        .warmUp(200, warmUpInput());
+  }
+
+  /** A typical authenticated scanner request, so warm-up exercises the policy's main path. */
+  static PolicyInput warmUpInput() {
+    CanonicalTarget target = CanonicalTarget.parse("/api/settings/values.protobuf?component=warm-up");
+    return new PolicyInput(
+        PolicyInput.Request.of("GET", target, Map.of("accept", "application/x-protobuf"),
+            List.of("accept", "authorization", "host"), PolicyInput.NO_CONTENT_LENGTH),
+        new PolicyInput.Client("127.0.0.1"),
+        new PolicyInput.CredentialSummary(true, CredentialScheme.BASIC, CredentialKind.PROJECT_ANALYSIS_TOKEN,
+            CredentialValidity.VALID, "warm-up"));
+  }
+
+  private static ObjectNode defaults() {
+    try (InputStream in = SonarQubePolicy.class.getClassLoader().getResourceAsStream(DATA_RESOURCE)) {
+      if (in == null) {
+        throw new PolicyLoadException("Default data '" + DATA_RESOURCE + "' is not on the class path; "
+            + "the portcullis-policies jar is incomplete (rebuild it with './mvnw -pl policies package').");
+      }
+      return (ObjectNode) JSON.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode configOf(JsonNode document) {
+    JsonNode node = document;
+    for (String key : CONFIG_PATH) {
+      node = node.path(key);
+    }
+    return node;
+  }
+
+  private static void checkConfig(JsonNode defaults, JsonNode user) {
+    if (user.isMissingNode()) {
+      return;
+    }
+    if (!user.isObject()) {
+      throw new PolicyLoadException("data.portcullis.sonarqube.config must be a JSON object.");
+    }
+    List<String> known = new ArrayList<>();
+    defaults.fieldNames().forEachRemaining(known::add);
+    for (Iterator<Map.Entry<String, JsonNode>> it = user.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      JsonNode expected = defaults.get(entry.getKey());
+      if (expected == null) {
+        throw new PolicyLoadException("Unknown policy configuration key '" + entry.getKey()
+            + "' in data.portcullis.sonarqube.config; known keys: " + known + ".");
+      }
+      if (expected.getNodeType() != entry.getValue().getNodeType()) {
+        throw new PolicyLoadException("Policy configuration key '" + entry.getKey() + "' must be a "
+            + expected.getNodeType().name().toLowerCase() + ", not a " + entry.getValue().getNodeType().name().toLowerCase() + ".");
+      }
+      if (expected.isArray()) {
+        for (JsonNode element : entry.getValue()) {
+          if (!element.isTextual()) {
+            throw new PolicyLoadException("Policy configuration key '" + entry.getKey() + "' must be a list of strings.");
+          }
+        }
+      }
+    }
+  }
+
+  private static void deepMerge(ObjectNode target, ObjectNode source) {
+    source.fields().forEachRemaining(entry -> {
+      JsonNode existing = target.get(entry.getKey());
+      if (existing instanceof ObjectNode && entry.getValue() instanceof ObjectNode) {
+        deepMerge((ObjectNode) existing, (ObjectNode) entry.getValue());
+      } else {
+        target.set(entry.getKey(), entry.getValue());
+      }
+    });
+  }
+}

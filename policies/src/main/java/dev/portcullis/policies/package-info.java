@@ -1,0 +1,2 @@
+/** The default SonarQube scanner policy: its compiled wasm, its configuration, and an engine ready to use. */
+package dev.portcullis.policies;

@@ -1,0 +1,100 @@
+# The decision for one request: {"allow", "status", "reasons", "message"}. Entrypoint
+# portcullis/sonarqube/decision. It is always defined; when no rule below applies (which would be
+# a bug in this policy) the fallback denies.
+package portcullis.sonarqube
+
+default decision := {
+	"allow": false,
+	"status": 403,
+	"reasons": ["policy_fallback"],
+	"message": "The gateway policy reached no decision.",
+}
+
+decision := {
+	"allow": true,
+	"status": 200,
+	"reasons": [allow_reason],
+	"message": "Allowed.",
+} if {
+	count(denials) == 0
+}
+
+decision := {
+	"allow": false,
+	"status": denial_catalog[first_denial].status,
+	"reasons": [first_denial],
+	"message": denial_catalog[first_denial].message,
+} if {
+	count(denials) > 0
+}
+
+# Ties cannot happen between reasons that fire together; sorting on the reason too keeps the
+# choice deterministic anyway. A reason missing from the catalog leaves this undefined, so the
+# decision falls back to a deny.
+first_denial := sort([[denial_catalog[r].priority, r] | some r in denials])[0][1]
+
+allow_reason := "scanner_endpoint" if credential_present
+
+else := "anonymous_bootstrap"
+
+denial_catalog["client_ip_not_allowed"] := _deny(10, 403, "Requests from this client address are not allowed.")
+
+denial_catalog["side_door_header"] := _deny(20, 403, "The request carries a header that could bypass token authentication.")
+
+denial_catalog["outside_context_path"] := _deny(30, 403, "The path is outside the SonarQube context path.")
+
+denial_catalog["credential_invalid"] := _deny(40, 401, "The credential was rejected.")
+
+denial_catalog["credential_unverified"] := _deny(41, 401, "The credential could not be verified.")
+
+denial_catalog["batch_file_not_allowed"] := _deny(50, 403, "Only the scanner engine jar can be downloaded from /batch/file.")
+
+denial_catalog["static_resource_not_allowed"] := _deny(51, 403, "Only analyzer archives of allowed plugins can be downloaded from /static.")
+
+denial_catalog["credential_missing"] := _deny(60, 401, "A SonarQube token is required.")
+
+denial_catalog["credential_kind_not_allowed"] := _deny(70, 403, "This kind of credential is not allowed through the gateway.")
+
+denial_catalog["branch_analysis_disabled"] := _deny(80, 403, "Branch and pull request analysis is disabled at the gateway.")
+
+denial_catalog["endpoint_not_allowed"] := _deny(80, 403, "This endpoint is not needed by scanners.")
+
+denial_catalog["web_ui_not_allowed"] := _deny(80, 403, "The web interface is not available through the scanner gateway.")
+
+denial_catalog["user_directory"] := _deny(80, 403, "User directory endpoints are not available to scanners.")
+
+denial_catalog["token_management"] := _deny(80, 403, "Token management is not available to scanners.")
+
+denial_catalog["permission_management"] := _deny(80, 403, "Permission management is not available to scanners.")
+
+denial_catalog["system_administration"] := _deny(80, 403, "System administration is not available to scanners.")
+
+denial_catalog["settings_administration"] := _deny(80, 403, "Only reading setting values is available to scanners.")
+
+denial_catalog["integration_settings"] := _deny(80, 403, "Webhooks and DevOps integrations are not available to scanners.")
+
+denial_catalog["api_enumeration"] := _deny(80, 403, "The web service catalogue is not available to scanners.")
+
+denial_catalog["project_listing"] := _deny(80, 403, "Project administration and listing are not available to scanners.")
+
+denial_catalog["code_and_findings"] := _deny(80, 403, "Source code and findings are not available to scanners.")
+
+denial_catalog["authentication_endpoints"] := _deny(80, 403, "Authentication endpoints are not available to scanners.")
+
+denial_catalog["compute_engine_administration"] := _deny(80, 403, "Only submitting reports and reading their tasks is available to scanners.")
+
+denial_catalog["plugin_administration"] := _deny(80, 403, "Only listing and downloading plugins is available to scanners.")
+
+denial_catalog["quality_configuration"] := _deny(80, 403, "Only the quality profile, rule and gate reads that scanners need are available.")
+
+denial_catalog["method_not_allowed"] := _deny(90, 403, "This method is not allowed on this endpoint.")
+
+denial_catalog["query_parameter_not_allowed"] := _deny(100, 403, "A query parameter is not allowed on this endpoint.")
+
+denial_catalog["duplicate_project_parameter"] := _deny(101, 403, "A project parameter is given more than once.")
+
+denial_catalog["project_not_allowed"] := _deny(102, 403, "This project is not allowed through the gateway.")
+
+denial_catalog["report_too_large"] := _deny(110, 413, "The analysis report is larger than the gateway allows.")
+
+_deny(priority, status, message) := {"priority": priority, "status": status, "message": message}
