@@ -11,7 +11,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +49,7 @@ public final class PolicyEnforcer {
   private final Set<String> selectedHeaders;
   private final int maxTargetLength;
   private final List<DecisionListener> listeners;
+  private final Duration verificationTimeout;
   private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
 
   private PolicyEnforcer(Builder builder) {
@@ -51,6 +58,7 @@ public final class PolicyEnforcer {
     this.selectedHeaders = Set.copyOf(builder.selectedHeaders);
     this.maxTargetLength = builder.maxTargetLength;
     this.listeners = List.copyOf(builder.listeners);
+    this.verificationTimeout = builder.verificationTimeout;
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -58,29 +66,49 @@ public final class PolicyEnforcer {
   }
 
   /**
-   * The decision for one request. An allowed decision carries the canonical target to forward.
+   * The decision for one request, waiting for credential verification if the verifier is asynchronous.
+   * An allowed decision carries the canonical target to forward. Never throws for a bad request, a
+   * failing verifier or a failing engine. Do not call it on an event loop; use {@link #decideAsync}.
    *
    * @param request the stack's request
    * @param accessor reads {@code request}
    */
   public <R> Decision decide(R request, RequestAccessor<R> accessor) {
+    return decideAsync(request, accessor).toCompletableFuture().join();
+  }
+
+  /**
+   * The decision for one request, completed once the credential is verified. The request is read
+   * through {@code accessor} before this method returns, so the adapter may recycle it afterwards; the
+   * policy is evaluated on the thread that completes the verification (the calling thread when the
+   * verifier answers at once). The stage never completes exceptionally.
+   */
+  public <R> CompletionStage<Decision> decideAsync(R request, RequestAccessor<R> accessor) {
     String method = "";
-    PolicyInput input = null;
-    Decision decision;
+    InspectedRequest inspected;
     try {
       method = accessor.method(request);
-      InspectedRequest inspected = inspect(request, accessor, method);
-      input = inspected.toInput(verify(inspected.credential()));
-      decision = evaluate(input).forTarget(inspected.target().forwardTarget());
+      inspected = inspect(request, accessor, method);
     } catch (RequestRejectedException rejected) {
-      decision = rejected.toDecision();
-    } catch (VerificationFailedException failed) {
-      decision =
-          failure(503, "credential_verification_failed", "The credential could not be verified.", failed.getCause(), false);
+      return CompletableFuture.completedFuture(finish(method, null, rejected.toDecision()));
     } catch (RuntimeException | StackOverflowError unexpected) {
-      // An accessor or Portcullis itself is broken: still a deny, never an escape.
-      decision = failure(500, "internal_error", "Portcullis could not decide about the request.", unexpected);
+      return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
+    String judgedMethod = method;
+    return verify(inspected.credential()).handle((verification, failure) -> {
+      try {
+        if (failure != null || verification == null) {
+          return finish(judgedMethod, null, verificationFailure(failure));
+        }
+        PolicyInput input = inspected.toInput(verification);
+        return finish(judgedMethod, input, evaluate(input).forTarget(inspected.target().forwardTarget()));
+      } catch (RuntimeException | StackOverflowError unexpected) {
+        return finish(judgedMethod, null, internalError(unexpected));
+      }
+    });
+  }
+
+  private Decision finish(String method, PolicyInput input, Decision decision) {
     notifyListeners(method, input, decision);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
@@ -89,6 +117,19 @@ public final class PolicyEnforcer {
           input == null ? "-" : input.request().path());
     }
     return decision;
+  }
+
+  private Decision internalError(Throwable unexpected) {
+    // An accessor or Portcullis itself is broken: still a deny, never an escape.
+    return failure(500, "internal_error", "Portcullis could not decide about the request.", unexpected);
+  }
+
+  private Decision verificationFailure(Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      return failure(503, "credential_verification_timeout", "The credential could not be verified in time.", cause, false);
+    }
+    return failure(503, "credential_verification_failed", "The credential could not be verified.", cause, false);
   }
 
   /** Reads and checks everything about the request that does not need the engine. */
@@ -165,20 +206,21 @@ public final class PolicyEnforcer {
     return Long.parseLong(value);
   }
 
-  private CredentialVerification verify(Credential credential) {
+  private CompletionStage<CredentialVerification> verify(Credential credential) {
     if (!credential.present()) {
-      return CredentialVerification.UNVERIFIED;
+      return CompletableFuture.completedFuture(CredentialVerification.UNVERIFIED);
     }
-    CredentialVerification verification;
+    CompletionStage<CredentialVerification> stage;
     try {
-      verification = verifier.verify(credential);
+      stage = verifier.verify(credential);
     } catch (RuntimeException e) {
-      throw new VerificationFailedException(e);
+      return CompletableFuture.failedFuture(e);
     }
-    if (verification == null) {
-      throw new VerificationFailedException(null);
+    if (stage == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException("the credential verifier returned no result"));
     }
-    return verification;
+    CompletableFuture<CredentialVerification> future = stage.toCompletableFuture();
+    return future.isDone() ? future : future.copy().orTimeout(verificationTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private Decision evaluate(PolicyInput input) {
@@ -240,15 +282,6 @@ public final class PolicyEnforcer {
     }
   }
 
-  /** A verifier failed; becomes a 503 deny. Never carries the credential. */
-  private static final class VerificationFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    VerificationFailedException(Throwable cause) {
-      super("credential verification failed", cause, false, false);
-    }
-  }
-
   /** Builds a {@link PolicyEnforcer}; validated in {@link #build()}. */
   public static final class Builder {
     private final PolicyEngine engine;
@@ -256,6 +289,7 @@ public final class PolicyEnforcer {
     private final Set<String> selectedHeaders = new TreeSet<>(DEFAULT_SELECTED_HEADERS);
     private int maxTargetLength = CanonicalTarget.DEFAULT_MAX_LENGTH;
     private final List<DecisionListener> listeners = new ArrayList<>();
+    private Duration verificationTimeout = Duration.ofSeconds(10);
 
     private Builder(PolicyEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -282,6 +316,12 @@ public final class PolicyEnforcer {
       return this;
     }
 
+    /** How long to wait for an asynchronous verifier before denying with 503; default 10 s. */
+    public Builder verificationTimeout(Duration timeout) {
+      this.verificationTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
     /** Adds a listener that sees every decision. */
     public Builder listener(DecisionListener listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -294,6 +334,9 @@ public final class PolicyEnforcer {
           throw new IllegalArgumentException(
               "Header '" + name + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
         }
+      }
+      if (verificationTimeout.isNegative() || verificationTimeout.isZero()) {
+        throw new IllegalArgumentException("verificationTimeout must be positive");
       }
       if (maxTargetLength < 16) {
         throw new IllegalArgumentException("maxTargetLength must be at least 16, not " + maxTargetLength);

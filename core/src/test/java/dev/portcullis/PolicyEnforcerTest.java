@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.spi.CredentialVerifier;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -77,6 +82,35 @@ class PolicyEnforcerTest {
     assertThat(decision.status()).isEqualTo(503);
     assertThat(decision.reasons()).containsExactly("credential_verification_failed");
     assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void asynchronousVerificationIsAwaitedAndItsFailuresAreDenies() throws Exception {
+    PolicyEngine allowValid = engine(input -> input.credential().validity() == CredentialValidity.VALID
+        ? Decision.allow(List.of("ok"), "Ok.")
+        : Decision.deny(401, "credential_invalid", "No."));
+    RawRequest withToken = ALLOWED.withHeader("Authorization", "Bearer sqp_1");
+
+    PolicyEnforcer later = PolicyEnforcer.builder(allowValid)
+        .credentialVerifier(credential -> CompletableFuture.supplyAsync(
+            () -> new CredentialVerification(CredentialValidity.VALID, "test"),
+            CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS)))
+        .build();
+    CompletionStage<Decision> pending = later.decideAsync(withToken, RawRequest.ACCESSOR);
+    assertThat(pending.toCompletableFuture().isDone()).isFalse();
+    assertThat(pending.toCompletableFuture().get(5, TimeUnit.SECONDS).allow()).isTrue();
+
+    PolicyEnforcer never = PolicyEnforcer.builder(allowValid)
+        .credentialVerifier(credential -> new CompletableFuture<>())
+        .verificationTimeout(Duration.ofMillis(50))
+        .build();
+    assertThat(never.decide(withToken, RawRequest.ACCESSOR))
+        .isEqualTo(Decision.deny(503, "credential_verification_timeout", "The credential could not be verified in time."));
+
+    PolicyEnforcer failing = PolicyEnforcer.builder(allowValid)
+        .credentialVerifier(credential -> CompletableFuture.failedFuture(new IllegalStateException("down")))
+        .build();
+    assertThat(failing.decide(withToken, RawRequest.ACCESSOR).reasons()).containsExactly("credential_verification_failed");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,7 +122,7 @@ class PolicyInputJsonTest {
       }
     };
     PolicyEnforcer enforcer = PolicyEnforcer.builder(capturing)
-        .credentialVerifier(credential -> CredentialVerification.asserted(validity))
+        .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(validity)))
         .build();
     Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
     assertThat(decision.allow()).as("decision %s", decision).isTrue();

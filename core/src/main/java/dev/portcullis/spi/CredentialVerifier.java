@@ -2,19 +2,28 @@ package dev.portcullis.spi;
 
 import dev.portcullis.Credential;
 import dev.portcullis.CredentialVerification;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
- * Decides whether a credential is genuine before the policy sees the request.
+ * Decides whether a credential is genuine before the policy sees the request. Asynchronous, because a
+ * verifier may ask SonarQube, and an adapter on an event loop must never wait for that.
  *
  * <p>Implementations must be thread-safe, must never log the secret, and should compare secrets in
- * constant time. Throwing is treated as a failed verification and becomes a deny.
+ * constant time. A stage that completes exceptionally (or a verifier that throws) becomes a 503 deny.
+ * A verifier should bound its own time; the enforcer also gives up after its verification timeout.
  */
 @FunctionalInterface
 public interface CredentialVerifier {
 
   /** Leaves every credential unverified ({@code valid: "unknown"}); the policy decides what that means. */
-  CredentialVerifier NONE = credential -> CredentialVerification.UNVERIFIED;
+  CredentialVerifier NONE = credential -> CompletableFuture.completedFuture(CredentialVerification.UNVERIFIED);
 
   /** Verifies a present credential. Never called for {@link Credential#NONE}. */
-  CredentialVerification verify(Credential credential);
+  CompletionStage<CredentialVerification> verify(Credential credential);
+
+  /** A verifier that answers synchronously, for verifiers that never block (a hash set, an assertion). */
+  static CredentialVerifier of(java.util.function.Function<Credential, CredentialVerification> verification) {
+    return credential -> CompletableFuture.completedFuture(verification.apply(credential));
+  }
 }

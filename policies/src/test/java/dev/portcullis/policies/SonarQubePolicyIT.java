@@ -10,6 +10,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.RawRequest;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ class SonarQubePolicyIT {
   static void loadPolicy() {
     engine = SonarQubePolicy.engine(null).instances(1).warmUp(20).build();
     verified = PolicyEnforcer.builder(engine)
-        .credentialVerifier(credential -> CredentialVerification.asserted(CredentialValidity.VALID))
+        .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
         .build();
   }
 

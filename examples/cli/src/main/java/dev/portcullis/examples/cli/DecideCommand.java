@@ -101,7 +101,7 @@ final class DecideCommand implements Callable<Integer> {
     }
     CredentialVerification asserted =
         CredentialVerification.asserted(credentialValid ? CredentialValidity.VALID : CredentialValidity.INVALID);
-    return credential -> asserted;
+    return CredentialVerifier.of(credential -> asserted);
   }
 
   private OpaWasmPolicyEngine engine() {
