@@ -1,6 +1,5 @@
 package dev.portcullis.opa;
 
-import com.styra.opa.wasm.OpaPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,16 +13,16 @@ final class PooledPolicy {
   private static final int INTERRUPTING = 2;
   private static final int INTERRUPTED = 3;
 
-  private final OpaPolicy policy;
+  private final WasmPolicyInstance policy;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private volatile Thread runner;
   private volatile long deadlineNanos;
 
-  PooledPolicy(OpaPolicy policy) {
+  PooledPolicy(WasmPolicyInstance policy) {
     this.policy = policy;
   }
 
-  OpaPolicy policy() {
+  WasmPolicyInstance policy() {
     return policy;
   }
 

@@ -123,7 +123,7 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void concurrentEvaluationsGetTheirOwnAnswers() throws Exception {
-    OpaWasmPolicyEngine engine = build(builder("enginetest/decision").instances(3));
+    OpaWasmPolicyEngine engine = build(builder("enginetest/decision").instances(3).borrowTimeout(Duration.ofSeconds(30)));
     ExecutorService threads = Executors.newFixedThreadPool(8);
     try {
       List<Future<Boolean>> results = new ArrayList<>();
