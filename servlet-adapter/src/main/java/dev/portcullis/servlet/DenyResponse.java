@@ -1,0 +1,46 @@
+package dev.portcullis.servlet;
+
+import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes a denied request's response: the policy's status, {@code Cache-Control: no-store}, a challenge
+ * on 401, and a small JSON body of the status, the reason codes and the message, never request values.
+ */
+final class DenyResponse {
+
+  private DenyResponse() {}
+
+  static void write(Decision decision, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    byte[] body = json(decision).getBytes(StandardCharsets.UTF_8);
+    response.setStatus(decision.status());
+    response.setContentType(DeniedResponse.CONTENT_TYPE);
+    response.setHeader("Cache-Control", "no-store");
+    for (String challenge : DeniedResponse.challenges(decision)) {
+      response.addHeader("WWW-Authenticate", challenge);
+    }
+    if (hasBody(request)) {
+      // The body is never read, so the connection cannot carry another request. Jetty 12 closes at once;
+      // Tomcat 11 still swallows up to its maxSwallowSize (2 MiB by default) and then closes, so a 500 MB
+      // body is never drained. The header also tells the client and any proxy not to reuse the connection.
+      response.setHeader("Connection", "close");
+    }
+    response.setContentLength(body.length);
+    OutputStream out = response.getOutputStream();
+    out.write(body);
+    out.flush();
+  }
+
+  static boolean hasBody(HttpServletRequest request) {
+    return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
+  }
+
+  static String json(Decision decision) {
+    return DeniedResponse.json(decision);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.portcullis.servlet;
+
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Jakarta Servlet filter that asks a {@link PolicyEnforcer} about every request before the rest of the
+ * chain sees it. An allowed request continues with its canonical target ({@code getRequestURI()},
+ * {@code getQueryString()} and {@code getRequestURL()} give what the policy judged, also available as the
+ * {@value #FORWARD_TARGET_ATTRIBUTE} request attribute for a proxy servlet). A denied request gets the
+ * policy's status and a small JSON body; its body is never read and the chain never runs. A request that
+ * is not HTTP fails with a {@link ServletException} instead of passing through.
+ *
+ * <p>Place it first in the chain, mapped to {@code /*}, so that nothing reads or answers a request before
+ * it is judged. By default it blocks the container thread while an asynchronous credential verifier
+ * works; {@link Builder#asynchronous(boolean)} suspends the request with {@code startAsync} instead.
+ *
+ * <p>Thread-safe; one instance serves all requests.
+ */
+public final class PortcullisFilter implements Filter {
+
+  /** The request attribute holding the canonical target of an allowed request, such as {@code /api/x?a=1}. */
+  public static final String FORWARD_TARGET_ATTRIBUTE = "dev.portcullis.forwardTarget";
+
+  /** The request attribute holding the {@link Decision} of an allowed request. */
+  public static final String DECISION_ATTRIBUTE = "dev.portcullis.decision";
+
+  /** An allow waiting for its asynchronous dispatch; only this filter sets it. */
+  private static final String PENDING_ALLOW_ATTRIBUTE = PortcullisFilter.class.getName() + ".pendingAllow";
+
+  private static final Logger LOG = LoggerFactory.getLogger(PortcullisFilter.class);
+
+  private final PolicyEnforcer enforcer;
+  private final boolean asynchronous;
+  private final AtomicBoolean warnedNotAsync = new AtomicBoolean();
+
+  /** A filter that blocks the container thread while the enforcer decides. */
+  public PortcullisFilter(PolicyEnforcer enforcer) {
+    this(builder(enforcer));
+  }
+
+  private PortcullisFilter(Builder builder) {
+    this.enforcer = builder.enforcer;
+    this.asynchronous = builder.asynchronous;
+  }
+
+  public static Builder builder(PolicyEnforcer enforcer) {
+    return new Builder(enforcer);
+  }
+
+  @Override
+  public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+      throws IOException, ServletException {
+    if (!(servletRequest instanceof HttpServletRequest) || !(servletResponse instanceof HttpServletResponse)) {
+      throw new ServletException(
+          "PortcullisFilter only judges HTTP requests and refuses a " + servletRequest.getClass().getName()
+              + "; map it to HTTP servlets only");
+    }
+    HttpServletRequest request = (HttpServletRequest) servletRequest;
+    HttpServletResponse response = (HttpServletResponse) servletResponse;
+
+    if (request.getDispatcherType() != DispatcherType.REQUEST) {
+      Object pending = request.getAttribute(PENDING_ALLOW_ATTRIBUTE);
+      if (pending instanceof Decision && request.getDispatcherType() == DispatcherType.ASYNC) {
+        request.removeAttribute(PENDING_ALLOW_ATTRIBUTE);
+        allow((Decision) pending, request, response, chain);
+        return;
+      }
+      if (request.getAttribute(DECISION_ATTRIBUTE) != null) {
+        // A forward, include, error or later async dispatch of a request this filter already allowed.
+        chain.doFilter(request, response);
+        return;
+      }
+    }
+
+    CompletableFuture<Decision> decision =
+        enforcer.decideAsync(request, ServletRequestAccessor.INSTANCE).toCompletableFuture();
+    if (decision.isDone() || !suspend(request)) {
+      apply(decision.join(), request, response, chain);
+      return;
+    }
+    AsyncContext async = request.startAsync(request, response);
+    // The enforcer bounds verification with its own timeout; a container timeout would race it.
+    async.setTimeout(0);
+    decision.whenComplete((decided, failure) -> resume(decided, async, request, response));
+  }
+
+  private boolean suspend(HttpServletRequest request) {
+    if (!asynchronous) {
+      return false;
+    }
+    if (request.isAsyncSupported()) {
+      return true;
+    }
+    if (warnedNotAsync.compareAndSet(false, true)) {
+      LOG.warn("request not async-supported; blocking the container thread for credential verification "
+          + "(register the filter and servlet with asyncSupported=true; further occurrences are not logged)");
+    }
+    return false;
+  }
+
+  private static void resume(Decision decided, AsyncContext async, HttpServletRequest request, HttpServletResponse response) {
+    // decideAsync never completes exceptionally; a null still must not allow.
+    Decision decision = decided != null
+        ? decided
+        : Decision.deny(500, "internal_error", "Portcullis could not decide about the request.");
+    if (decision.allow()) {
+      // The chain can only continue on a container dispatch; doFilter picks the allow up there.
+      request.setAttribute(PENDING_ALLOW_ATTRIBUTE, decision);
+      request.setAttribute(DECISION_ATTRIBUTE, decision);
+      request.setAttribute(FORWARD_TARGET_ATTRIBUTE, decision.forwardTarget());
+      async.dispatch();
+      return;
+    }
+    try {
+      DenyResponse.write(decision, request, response);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("deny response not written status={} cause={}", decision.status(), e.getClass().getName());
+    } finally {
+      async.complete();
+    }
+  }
+
+  private static void apply(Decision decision, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    if (decision.allow()) {
+      allow(decision, request, response, chain);
+      return;
+    }
+    if (response.isCommitted()) {
+      throw new ServletException(
+          "PortcullisFilter denied a request whose response was already committed; place it first in the chain");
+    }
+    DenyResponse.write(decision, request, response);
+  }
+
+  private static void allow(Decision decision, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    request.setAttribute(DECISION_ATTRIBUTE, decision);
+    request.setAttribute(FORWARD_TARGET_ATTRIBUTE, decision.forwardTarget());
+    String raw = ServletRequestAccessor.INSTANCE.rawTarget(request);
+    chain.doFilter(
+        raw.equals(decision.forwardTarget()) ? request : new CanonicalRequest(request, decision.forwardTarget()),
+        response);
+  }
+
+  /** Builds a {@link PortcullisFilter}. */
+  public static final class Builder {
+    private final PolicyEnforcer enforcer;
+    private boolean asynchronous;
+
+    private Builder(PolicyEnforcer enforcer) {
+      this.enforcer = Objects.requireNonNull(enforcer, "enforcer");
+    }
+
+    /**
+     * Whether to suspend a request with {@code startAsync} while an asynchronous credential verifier works,
+     * instead of blocking the container thread; default false. Needs the filter registered with {@code
+     * asyncSupported=true} for {@link DispatcherType#REQUEST} and {@link DispatcherType#ASYNC}, and async
+     * support along the whole chain; a request without it is decided blocking.
+     */
+    public Builder asynchronous(boolean asynchronous) {
+      this.asynchronous = asynchronous;
+      return this;
+    }
+
+    public PortcullisFilter build() {
+      return new PortcullisFilter(this);
+    }
+  }
+}

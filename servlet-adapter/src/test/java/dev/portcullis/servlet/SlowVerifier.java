@@ -1,0 +1,22 @@
+package dev.portcullis.servlet;
+
+import dev.portcullis.CredentialValidity;
+import dev.portcullis.CredentialVerification;
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.testkit.StubPolicyEngine;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** An enforcer whose verifier answers later on another thread, so the filter has to suspend requests. */
+final class SlowVerifier {
+
+  private SlowVerifier() {}
+
+  static PolicyEnforcer enforcer() {
+    return PolicyEnforcer.builder(new StubPolicyEngine())
+        .credentialVerifier(credential -> CompletableFuture.supplyAsync(
+            () -> new CredentialVerification(CredentialValidity.VALID, "slow-test"),
+            CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+}
