@@ -3,6 +3,12 @@
 # Every key is read with a fallback equal to its shipped default (config/data.json), so a missing
 # key or a missing config never opens anything. Where a wrongly typed value could open a check,
 # it is compared so that it closes it instead (e.g. strict_mode is on unless it is exactly false).
+#
+# Cost: the compiled (wasm) policy evaluates these values again for every request; nothing is kept
+# between evaluations. Settings read on every request are plain references (_config.key, with
+# the fallback written where they are read, denials.rego) or functions with an `else` default:
+# object.get builds its default value on each call and a rule costs its memoization. Settings
+# read only on rare paths keep object.get.
 package portcullis.sonarqube
 
 _config := c if {
@@ -14,21 +20,15 @@ strict_mode if object.get(_config, "strict_mode", false) != false
 
 accept_unverified_credentials if object.get(_config, "accept_unverified_credentials", false) == true
 
-allowed_credential_kinds := object.get(_config, "allowed_credential_kinds", ["sqp", "sqa", "squ"])
-
-# An empty list means "any client"; a value of any other type matches no client.
-allowed_client_cidrs := object.get(_config, "allowed_client_cidrs", [])
-
-# An empty list means "any project"; a value of any other type matches no project.
-allowed_project_keys := object.get(_config, "allowed_project_keys", [])
+_allowed_credential_kinds(config) := kinds if {
+	kinds := config.allowed_credential_kinds
+} else := ["sqp", "sqa", "squ"]
 
 # A non-numeric limit rejects every declared report size rather than none.
 max_report_bytes := m if {
 	m := object.get(_config, "max_report_bytes", 1073741824)
 	is_number(m)
 } else := 0
-
-reject_unknown_query_parameters if object.get(_config, "reject_unknown_query_parameters", true) != false
 
 allow_branch_analysis if object.get(_config, "allow_branch_analysis", true) == true
 
@@ -40,11 +40,9 @@ static_analyzer_plugins := object.get(
 # Lower-cased so that a configured "X-Sonar-Passcode" still matches; a list of the wrong type
 # falls back to the defaults instead of silently matching nothing.
 side_door_headers := {lower(h) | some h in configured} if {
-	configured := object.get(_config, "side_door_headers", _default_side_door_headers)
+	configured := _config.side_door_headers
 	is_array(configured)
-} else := {h | some h in _default_side_door_headers}
-
-_default_side_door_headers := [
+} else := {
 	"x-sonar-passcode",
 	"cookie",
 	"x-forwarded-login",
@@ -53,10 +51,14 @@ _default_side_door_headers := [
 	"x-forwarded-groups",
 	"x-hub-signature",
 	"x-hub-signature-256",
-]
+}
 
 # Normalised to "" or "/segment[/segment...]" without a trailing slash. A non-string value leaves
 # it undefined, which puts every request outside the context path.
 context_path := "" if {
-	trim(object.get(_config, "context_path", ""), "/") == ""
-} else := concat("", ["/", trim(object.get(_config, "context_path", ""), "/")])
+	trim(_context_path_setting, "/") == ""
+} else := concat("", ["/", trim(_context_path_setting, "/")])
+
+_context_path_setting := p if {
+	p := _config.context_path
+} else := ""

@@ -2,18 +2,15 @@
 # The credential itself never reaches the policy.
 package portcullis.sonarqube
 
-_credential := object.get(input, "credential", {})
-
 # An Authorization header counts as a credential even if the input claims none, so that a
-# request carrying one is never treated (and forwarded) as anonymous.
-credential_present if _credential.present == true
+# request carrying one is never treated (and forwarded) as anonymous. `else` so that the header
+# list is scanned only when the input claims no credential.
+credential_present if {
+	input.credential.present == true
+} else if {
+	"authorization" in input.request.header_names
+}
 
-credential_present if "authorization" in header_names
-
-credential_kind := object.get(_credential, "kind", "none")
-
-# Anything other than the three documented values is treated as "invalid".
-credential_validity := v if {
-	v := object.get(_credential, "valid", "invalid")
-	v in {"valid", "unknown"}
-} else := "invalid"
+# A function, not a rule: it is read once per request, and the compiled policy memoizes every
+# rule without arguments at a cost larger than this lookup.
+_credential_kind(inp) := object.get(object.get(inp, "credential", {}), "kind", "none")

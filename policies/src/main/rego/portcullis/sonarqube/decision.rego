@@ -10,32 +10,32 @@ default decision := {
 	"message": "The gateway policy reached no decision.",
 }
 
-decision := {
-	"allow": true,
-	"status": 200,
-	"reasons": [allow_reason],
-	"message": "Allowed.",
-} if {
-	count(denials) == 0
-}
-
+# The first failing check (denials.rego) decides; with none, the request is allowed. A reason
+# missing from the catalog makes the deny branch undefined while first_denial is still defined,
+# so neither allow branch applies and the decision falls back to a deny.
 decision := {
 	"allow": false,
-	"status": denial_catalog[first_denial].status,
+	"status": entry.status,
 	"reasons": [first_denial],
-	"message": denial_catalog[first_denial].message,
+	"message": entry.message,
 } if {
-	count(denials) > 0
+	entry := denial_catalog[first_denial]
+} else := {
+	"allow": true,
+	"status": 200,
+	"reasons": ["scanner_endpoint"],
+	"message": "Allowed.",
+} if {
+	not first_denial
+	credential_present
+} else := {
+	"allow": true,
+	"status": 200,
+	"reasons": ["anonymous_bootstrap"],
+	"message": "Allowed.",
+} if {
+	not first_denial
 }
-
-# Ties cannot happen between reasons that fire together; sorting on the reason too keeps the
-# choice deterministic anyway. A reason missing from the catalog leaves this undefined, so the
-# decision falls back to a deny.
-first_denial := sort([[denial_catalog[r].priority, r] | some r in denials])[0][1]
-
-allow_reason := "scanner_endpoint" if credential_present
-
-else := "anonymous_bootstrap"
 
 denial_catalog["client_ip_not_allowed"] := _deny(10, 403, "Requests from this client address are not allowed.")
 

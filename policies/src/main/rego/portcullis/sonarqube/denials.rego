@@ -1,75 +1,105 @@
-# Every check that can deny a request. Each adds a reason code to `denials`; decision.rego picks
-# the one with the lowest priority number (denial_catalog), so the order of the checks lives in
-# one table and not in the order of these rules.
+# Every check that can deny a request, in the order of their priority in denial_catalog
+# (decision.rego): `first_denial` is the reason of the first check that fails.
+#
+# One `else` chain rather than a set of all denials that is then sorted: the compiled policy
+# stops at the first failing check and builds no set, no array and no sort on each request. The
+# order below must follow the catalog priorities; the only equal priorities (80) cannot fire
+# together (an unlisted path against a listed endpoint), so the order among them is free.
+#
+# Cost model (opa build -t wasm, run by Chicory): every rule without arguments is memoized per
+# evaluation, and that bookkeeping costs about as much as a handful of lookups. So values read
+# once on the hot path (an allowed scanner request) are written inline or as functions, which
+# are not memoized; rules remain for values read several times (rel_path, endpoint, ...).
 package portcullis.sonarqube
 
 # 1. Client address.
-denials contains "client_ip_not_allowed" if not client_ip_allowed
-
-client_ip_allowed if allowed_client_cidrs == []
-
-# An unparsable address or CIDR makes net.cidr_contains undefined: no match, so a deny.
-client_ip_allowed if {
-	some cidr in allowed_client_cidrs
-	net.cidr_contains(cidr, input.client.ip)
-}
-
-# 2. Headers that authenticate by other means than the token (passcode, session cookie, SSO
-# headers, GitHub webhook signature). No scanner sends them, so the request is denied rather than
-# stripped: it is an attack or a misconfigured client.
-denials contains "side_door_header" if {
-	some name in header_names
+first_denial := "client_ip_not_allowed" if {
+	# A missing setting means "any client", like the shipped empty list.
+	cidrs := _config.allowed_client_cidrs
+	cidrs != []
+	not _client_ip_in(cidrs)
+} else := "side_door_header" if {
+	# 2. Headers that authenticate by other means than the token (passcode, session cookie, SSO
+	# headers, GitHub webhook signature). No scanner sends them, so the request is denied rather
+	# than stripped: it is an attack or a misconfigured client.
+	some name in input.request.header_names
 	side_door_headers[name]
-}
-
-# 3. Context path.
-denials contains "outside_context_path" if not rel_path
-
-# 4. A credential that was presented must be good, even on anonymous endpoints.
-denials contains "credential_invalid" if {
+} else := "outside_context_path" if {
+	# 3. Context path.
+	not rel_path
+} else := "credential_invalid" if {
+	# 4. A credential that was presented must be good, even on anonymous endpoints.
+	# Anything other than the documented "valid" and "unknown" counts as invalid.
 	credential_present
-	credential_validity == "invalid"
-}
-
-denials contains "credential_unverified" if {
+	not input.credential.valid == "valid"
+	not input.credential.valid == "unknown"
+} else := "credential_unverified" if {
 	credential_present
-	credential_validity == "unknown"
+	input.credential.valid == "unknown"
 	not accept_unverified_credentials
-}
-
-# 5. Path-level refusals that hold for every caller, so anonymous callers get 403 too.
-denials contains "batch_file_not_allowed" if {
-	route == "/batch/file"
+} else := "batch_file_not_allowed" if {
+	# 5. Path-level refusals that hold for every caller, so anonymous callers get 403 too.
+	rel_path == "/batch/file"
 	not batch_file_name_allowed
-}
-
-denials contains "static_resource_not_allowed" if {
+} else := "static_resource_not_allowed" if {
+	# A necessary condition first: it spares the hot path the array that split() builds.
+	contains(rel_path, "static")
 	segments[1] == "static"
 	not static_resource_allowed
-}
-
-# 6. Everything except the anonymous bootstrap endpoints needs a credential.
-denials contains "credential_missing" if {
+} else := "credential_missing" if {
+	# 6. Everything except the anonymous bootstrap endpoints needs a credential.
 	not credential_present
 	not anonymous_bootstrap
+} else := "credential_kind_not_allowed" if {
+	# 7. Credential kind (e.g. badge tokens, passwords).
+	credential_present
+	not _credential_kind(input) in _allowed_credential_kinds(_config)
+} else := unlisted_path_reason if {
+	# 8. Endpoint allow-list (rel_path is defined from here on: check 3 passed).
+	not endpoint
+} else := "branch_analysis_disabled" if {
+	endpoint.branch_analysis == true
+	not allow_branch_analysis
+} else := "method_not_allowed" if {
+	# 9. Method (HEAD included: no scanner sends it).
+	# A missing method matches none.
+	not endpoint.method == input.request.method
+} else := "query_parameter_not_allowed" if {
+	# 10. Query parameters.
+	# A missing setting leaves the check on.
+	not _config.reject_unknown_query_parameters == false
+	some name, _ in query
+	not endpoint.params[name]
+} else := "duplicate_project_parameter" if {
+	# Parameter pollution: front end and back end may disagree on which value counts.
+	some name, values in query
+	endpoint.params[name] == "project"
+	count(values) > 1
+} else := "project_not_allowed" if {
+	# An empty list (shipped) or no setting allows every project; a value of another type none.
+	patterns := _config.allowed_project_keys
+	patterns != []
+	some name, values in query
+	endpoint.params[name] == "project"
+	some key in values
+	not _project_key_allowed(patterns, key)
+	not dotnet_authentication_probe(name, key)
+} else := "report_too_large" if {
+	# 11. Report size, when the request declares it (a chunked upload must be capped by the proxy).
+	rel_path == "/api/ce/submit"
+	input.request.content_length > max_report_bytes
+}
+
+# An unparsable address or CIDR makes net.cidr_contains undefined: no match, so a deny. A value
+# that is not a list matches no client.
+_client_ip_in(cidrs) if {
+	some cidr in cidrs
+	net.cidr_contains(cidr, input.client.ip)
 }
 
 anonymous_bootstrap if {
 	not strict_mode
 	endpoint.anonymous == true
-}
-
-# 7. Credential kind (e.g. badge tokens, passwords).
-denials contains "credential_kind_not_allowed" if {
-	credential_present
-	not credential_kind in allowed_credential_kinds
-}
-
-# 8. Endpoint allow-list.
-denials contains reason if {
-	rel_path
-	not endpoint
-	reason := unlisted_path_reason
 }
 
 unlisted_path_reason := api_families[segments[2]] if {
@@ -81,52 +111,11 @@ unlisted_path_reason := api_families[segments[2]] if {
 	segments[1] in {"api", "batch"}
 } else := "web_ui_not_allowed"
 
-denials contains "branch_analysis_disabled" if {
-	endpoint.branch_analysis == true
-	not allow_branch_analysis
-}
-
-# 9. Method (HEAD included: no scanner sends it).
-denials contains "method_not_allowed" if {
-	endpoint.method != method
-}
-
-# 10. Query parameters.
-denials contains "query_parameter_not_allowed" if {
-	reject_unknown_query_parameters
-	some name, _ in query
-	endpoint
-	not endpoint.params[name]
-}
-
-# Parameter pollution: front end and back end may disagree on which value counts.
-denials contains "duplicate_project_parameter" if {
-	some name, values in query
-	endpoint.params[name] == "project"
-	count(values) > 1
-}
-
-denials contains "project_not_allowed" if {
-	some name, values in query
-	endpoint.params[name] == "project"
-	some key in values
-	not project_key_allowed(key)
-	not dotnet_authentication_probe(name, key)
-}
-
 # No delimiters: "*" also matches ":", "/" and ".", which project keys may contain.
-project_key_allowed(_) if allowed_project_keys == []
-
-project_key_allowed(key) if {
-	some pattern in allowed_project_keys
+_project_key_allowed(patterns, key) if {
+	some pattern in patterns
 	glob.match(pattern, null, key)
 }
 
 # The .NET scanner's first call checks the token with a project key that should not exist.
-dotnet_authentication_probe("component", "unknown") if route == "/api/settings/values"
-
-# 11. Report size, when the request declares it (a chunked upload must be capped by the proxy).
-denials contains "report_too_large" if {
-	route == "/api/ce/submit"
-	input.request.content_length > max_report_bytes
-}
+dotnet_authentication_probe("component", "unknown") if rel_path == "/api/settings/values"
