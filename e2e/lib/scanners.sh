@@ -102,3 +102,16 @@ scanner_maven_run() {
 scanner_check_success() {
   grep -qE '(EXECUTION SUCCESS|BUILD SUCCESS)' "$1" && ! grep -qE '(EXECUTION FAILURE|BUILD FAILURE)' "$1"
 }
+
+# scanner_ce_task_id PROJECT_DIR -> the compute-engine task id of the last report the scanner
+# uploaded from PROJECT_DIR (read from report-task.txt: .scannerwork/ for the CLI, target/sonar/
+# for Maven); empty and status 1 when there is none.
+scanner_ce_task_id() {
+  local f id
+  for f in "$1/.scannerwork/report-task.txt" "$1/target/sonar/report-task.txt"; do
+    [ -f "$f" ] || continue
+    id="$(sed -n 's/^ceTaskId=//p' "$f" | tr -d '\r' | tail -n 1)"
+    [ -n "$id" ] && { printf '%s' "$id"; return 0; }
+  done
+  return 1
+}
