@@ -1,5 +1,7 @@
 package dev.portcullis;
 
+import dev.portcullis.client.ClientAddressResolver;
+import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;
@@ -50,6 +52,7 @@ public final class PolicyEnforcer {
   private final int maxTargetLength;
   private final List<DecisionListener> listeners;
   private final Duration verificationTimeout;
+  private final ClientAddressResolver clientAddressResolver;
   private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
 
   private PolicyEnforcer(Builder builder) {
@@ -59,6 +62,7 @@ public final class PolicyEnforcer {
     this.maxTargetLength = builder.maxTargetLength;
     this.listeners = List.copyOf(builder.listeners);
     this.verificationTimeout = builder.verificationTimeout;
+    this.clientAddressResolver = ClientAddressResolver.trusting(builder.trustedProxies);
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -148,7 +152,8 @@ public final class PolicyEnforcer {
     }
     long contentLength = contentLength(request, accessor, headerNames);
     Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
-    String clientIp = ClientAddress.normalize(accessor.remoteAddress(request));
+    String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
+        accessor.headerValues(request, "forwarded"), accessor.headerValues(request, "x-forwarded-for"));
     PolicyInput.Request canonical =
         PolicyInput.Request.of(method, target, headers, new ArrayList<>(headerNames), contentLength);
     return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
@@ -290,6 +295,7 @@ public final class PolicyEnforcer {
     private int maxTargetLength = CanonicalTarget.DEFAULT_MAX_LENGTH;
     private final List<DecisionListener> listeners = new ArrayList<>();
     private Duration verificationTimeout = Duration.ofSeconds(10);
+    private TrustedProxies trustedProxies = TrustedProxies.none();
 
     private Builder(PolicyEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -319,6 +325,16 @@ public final class PolicyEnforcer {
     /** How long to wait for an asynchronous verifier before denying with 503; default 10 s. */
     public Builder verificationTimeout(Duration timeout) {
       this.verificationTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * The reverse proxies whose {@code Forwarded} and {@code X-Forwarded-For} headers name the client IP
+     * (see {@link ClientAddressResolver} for the rules); by default nobody, and the client is the peer of
+     * the connection.
+     */
+    public Builder trustedProxies(TrustedProxies trustedProxies) {
+      this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
       return this;
     }
 
