@@ -4,13 +4,13 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code portcullis} command: {@code decide} asks a policy about one request. */
+/** The {@code portcullis} command: {@code decide} asks a policy about one request, {@code azure-ip-ranges} imports Azure service tags. */
 @Command(
     name = "portcullis",
     mixinStandardHelpOptions = true,
     version = "portcullis 0.1.0",
     description = "Ask a Portcullis policy for decisions, exactly as a gateway would.",
-    subcommands = {DecideCommand.class})
+    subcommands = {DecideCommand.class, AzureIpRangesCommand.class})
 public final class PortcullisCli {
 
   /** Exit code when the request was allowed. */

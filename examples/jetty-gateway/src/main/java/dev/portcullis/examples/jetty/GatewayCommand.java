@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,6 +51,11 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
   Duration upstreamTimeout;
 
+  @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+      description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
+          + "names the client IP; repeatable. Default: none, the client is the connection's peer.")
+  List<String> trustedProxies = new ArrayList<>();
+
   static int run(String... args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "info"));
@@ -68,7 +75,7 @@ final class GatewayCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--verify must be sonarqube or none, not " + verify);
     }
     GatewayConfig config = new GatewayConfig(upstream, parseListen(listen), data == null ? null : read(data),
-        verify.equals("sonarqube"), tlsCertificate, tlsKey, connectTimeout, idleTimeout, upstreamTimeout);
+        verify.equals("sonarqube"), tlsCertificate, tlsKey, connectTimeout, idleTimeout, upstreamTimeout, trustedProxies);
     JettyGateway gateway = JettyGateway.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -19,6 +20,8 @@ import java.util.Objects;
  * @param idleTimeout longest silence on a client or upstream connection
  * @param upstreamTimeout longest time for one whole upstream exchange (report uploads and plugin
  *     downloads are large)
+ * @param trustedProxies CIDR ranges of reverse proxies in front of the gateway whose {@code Forwarded} /
+ *     {@code X-Forwarded-For} name the client; empty trusts nobody
  */
 record GatewayConfig(
     URI upstream,
@@ -29,9 +32,11 @@ record GatewayConfig(
     Path tlsKey,
     Duration connectTimeout,
     Duration idleTimeout,
-    Duration upstreamTimeout) {
+    Duration upstreamTimeout,
+    List<String> trustedProxies) {
 
   GatewayConfig {
+    trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(listen, "listen");
     if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme())) {
@@ -45,6 +50,13 @@ record GatewayConfig(
     if ((tlsCertificate == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
+  }
+
+  /** A configuration that trusts no proxy. */
+  GatewayConfig(URI upstream, InetSocketAddress listen, String policyData, boolean verifyCredentials, Path tlsCertificate,
+      Path tlsKey, Duration connectTimeout, Duration idleTimeout, Duration upstreamTimeout) {
+    this(upstream, listen, policyData, verifyCredentials, tlsCertificate, tlsKey, connectTimeout, idleTimeout,
+        upstreamTimeout, List.of());
   }
 
   boolean tls() {

@@ -1,6 +1,9 @@
 package dev.portcullis.examples.jetty;
 
+import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.PolicyInput;
+import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.servlet.PortcullisFilter;
@@ -21,6 +24,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A reverse proxy for SonarQube on Jetty 12: the Portcullis filter decides about every request, and
@@ -30,6 +35,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * before the policy runs, so a wrong token is refused by the gateway itself.
  */
 public final class JettyGateway implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JettyGateway.class);
 
   private final Server server;
   private final OpaWasmPolicyEngine engine;
@@ -45,11 +52,16 @@ public final class JettyGateway implements AutoCloseable {
 
   /** Loads the policy, starts Jetty and returns once the gateway accepts connections. */
   public static JettyGateway start(GatewayConfig config) throws Exception {
+    TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     OpaWasmPolicyEngine engine = SonarQubePolicy.engine(config.policyData()).build();
     CredentialVerifier verifier = config.verifyCredentials()
         ? CachingCredentialVerifier.builder(SonarQubeCredentialVerifier.builder().baseUri(config.upstream()).build()).build()
         : CredentialVerifier.NONE;
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier).build();
+    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
+        .credentialVerifier(verifier)
+        .trustedProxies(trustedProxies)
+        .listener(JettyGateway::logDenial)
+        .build();
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
@@ -100,6 +112,14 @@ public final class JettyGateway implements AutoCloseable {
         + (config.verifyCredentials() ? "verified by " + config.upstream() + "/api/authentication/validate" : "not verified")
         + ")";
     return new JettyGateway(server, engine, uri, description);
+  }
+
+  /** One line per refused request: what was refused and why, never a query value or a credential. */
+  private static void logDenial(String method, PolicyInput input, Decision decision) {
+    if (!decision.allow()) {
+      LOG.info("denied status={} reasons={} method={} path={} client={}", decision.status(), decision.reasons(),
+          method, input == null ? "-" : input.request().path(), input == null ? "-" : input.client().ip());
+    }
   }
 
   private static String hostForUri(String host) {

@@ -165,6 +165,31 @@ class JettyGatewayIT {
   }
 
   @Test
+  void clientIpComesFromForwardingHeadersOnlyBehindATrustedProxy() throws Exception {
+    String onlyDocumentationRange =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\"]}}}}";
+    try (JettyGateway behindProxy = JettyGateway.start(new GatewayConfig(sonar.uri(), new InetSocketAddress("127.0.0.1", 0),
+            onlyDocumentationRange, true, null, null, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
+            java.util.List.of("127.0.0.0/8")));
+        JettyGateway direct = JettyGateway.start(new GatewayConfig(sonar.uri(), new InetSocketAddress("127.0.0.1", 0),
+            onlyDocumentationRange, true, null, null, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
+            java.util.List.of()))) {
+      assertThat(status(behindProxy, "/api/server/version", "203.0.113.9")).isEqualTo(200);
+      assertThat(status(behindProxy, "/api/server/version", null)).isEqualTo(403);
+      // Without a trusted proxy the same header is the client's own claim and changes nothing.
+      assertThat(status(direct, "/api/server/version", "203.0.113.9")).isEqualTo(403);
+    }
+  }
+
+  private int status(JettyGateway target, String path, String forwardedFor) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(target.uri().resolve(path));
+    if (forwardedFor != null) {
+      request.header("X-Forwarded-For", forwardedFor);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  @Test
   void servesHttpsWithAPemCertificate() throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
