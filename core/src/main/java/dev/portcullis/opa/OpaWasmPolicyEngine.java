@@ -3,6 +3,7 @@ package dev.portcullis.opa;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.CanonicalTarget;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEvaluationException;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * Evaluates an OPA policy compiled to WebAssembly ({@code opa build -t wasm}) in-process with
  * opa-java-wasm on the Chicory runtime.
  *
- * <p>A wasm instance is not thread-safe, so the engine keeps a bounded pool of instances,
+ * <p>An {@code OpaPolicy} instance is not thread-safe, so the engine keeps a bounded pool of instances,
  * each with the data document loaded once and kept resident, all built and warmed up in {@link
  * Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting at most the
  * borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs past the evaluation
@@ -222,8 +223,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       this.entrypoint = entrypoint;
     }
 
-    WasmPolicyInstance create() {
-      WasmPolicyInstance policy = newPolicy(settings, wasm).entrypoint(entrypoint).data(settings.data);
+    OpaPolicy create() {
+      OpaPolicy policy = newPolicy(settings, wasm).entrypoint(entrypoint);
+      policy.data(settings.data);
       for (int i = 0; i < settings.warmUpEvaluations; i++) {
         policy.evaluate(settings.warmUpInput);
       }
@@ -231,8 +233,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
   }
 
-  private static WasmPolicyInstance newPolicy(Builder settings, byte[] wasm) {
-    return new WasmPolicyInstance(wasm, settings.compiled, settings.maxMemoryPages);
+  private static OpaPolicy newPolicy(Builder settings, byte[] wasm) {
+    OpaPolicy.Builder builder = OpaPolicy.builder().withPolicy(wasm).withMaxMemory(settings.maxMemoryPages);
+    if (!settings.compiled) {
+      builder.disableCompiler();
+    }
+    return builder.build();
   }
 
   /** Builds an {@link OpaWasmPolicyEngine}; everything is validated and loaded in {@link #build()}. */
@@ -339,7 +345,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
       checkDataIsObject();
       byte[] wasm = source.wasm();
-      WasmPolicyInstance first;
+      OpaPolicy first;
       try {
         first = newPolicy(this, wasm);
       } catch (RuntimeException e) {
@@ -389,7 +395,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
     }
 
-    private void checkWarmUpDecision(WasmPolicyInstance policy) {
+    private void checkWarmUpDecision(OpaPolicy policy) {
       Decision decision = DecisionDocument.parse(policy.evaluate(warmUpInput));
       if (!decision.allow() && decision.status() == 500
           && decision.primaryReason().startsWith("policy_result_")) {

@@ -1,5 +1,6 @@
 package dev.portcullis.opa;
 
+import com.styra.opa.wasm.OpaPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,16 +14,16 @@ final class PooledPolicy {
   private static final int INTERRUPTING = 2;
   private static final int INTERRUPTED = 3;
 
-  private final WasmPolicyInstance policy;
+  private final OpaPolicy policy;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private volatile Thread runner;
   private volatile long deadlineNanos;
 
-  PooledPolicy(WasmPolicyInstance policy) {
+  PooledPolicy(OpaPolicy policy) {
     this.policy = policy;
   }
 
-  WasmPolicyInstance policy() {
+  OpaPolicy policy() {
     return policy;
   }
 
