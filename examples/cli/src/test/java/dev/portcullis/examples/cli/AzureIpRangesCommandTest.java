@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +27,7 @@ class AzureIpRangesCommandTest {
 
   @Test
   void printsSortedDeduplicatedRangesOfAllTags() {
-    Run run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
         "--tag", "AzureCloud.westeurope");
 
     assertThat(run.code).isZero();
@@ -40,7 +38,7 @@ class AzureIpRangesCommandTest {
 
   @Test
   void ipv4OnlyLeavesOutIpv6() {
-    Run run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps", "--ipv4-only");
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps", "--ipv4-only");
 
     assertThat(run.out).contains("\"13.107.6.0/24\",\"20.37.158.0/23\",\"20.37.194.0/24\"]").doesNotContain("2620:");
   }
@@ -50,7 +48,7 @@ class AzureIpRangesCommandTest {
     Path data = Files.writeString(dir.resolve("data.json"), "{\"other\":{\"x\":1},\"portcullis\":{\"sonarqube\":"
         + "{\"config\":{\"strict_mode\":true,\"allowed_client_cidrs\":[\"192.0.2.0/24\"]},\"extra\":[1]}}}");
 
-    Run run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps.WestEurope",
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps.WestEurope",
         "--merge-into", data.toString());
 
     assertThat(run.code).isZero();
@@ -73,8 +71,8 @@ class AzureIpRangesCommandTest {
 
   @Test
   void unknownTagExits2WithCloseNames() {
-    Run run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "azuredevops");
-    Run region = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureCloud.westeurop");
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "azuredevops");
+    CliRun region = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureCloud.westeurop");
 
     assertThat(run.code).isEqualTo(2);
     assertThat(run.out).isEmpty();
@@ -94,24 +92,19 @@ class AzureIpRangesCommandTest {
 
     assertThat(run("azure-ip-ranges", "--service-tags", notJson.toString(), "--tag", "T").err).contains("not valid JSON");
     assertThat(run("azure-ip-ranges", "--service-tags", noValues.toString(), "--tag", "T").err).contains("\"values\"");
-    Run prefix = run("azure-ip-ranges", "--service-tags", badPrefix.toString(), "--tag", "T");
+    CliRun prefix = run("azure-ip-ranges", "--service-tags", badPrefix.toString(), "--tag", "T");
     assertThat(prefix.code).isEqualTo(2);
     assertThat(prefix.err).contains("service tag 'T'", "13.107.6.0/33");
     assertThat(run("azure-ip-ranges", "--service-tags", dir.resolve("missing.json").toString(), "--tag", "T").code)
         .isEqualTo(2);
-    Run data = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
+    CliRun data = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
         "--merge-into", badData.toString());
     assertThat(data.code).isEqualTo(2);
     assertThat(data.err).contains("not a JSON object");
     assertThat(run("azure-ip-ranges", "--service-tags", tags.toString()).code).isEqualTo(2);
   }
 
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = PortcullisCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString().strip(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
-
-  private record Run(int code, String out, String err) {}
 }

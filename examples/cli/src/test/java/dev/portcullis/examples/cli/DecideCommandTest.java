@@ -3,8 +3,6 @@ package dev.portcullis.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,7 @@ class DecideCommandTest {
 
   @Test
   void userDirectoryWithAValidProjectTokenIsForbidden() {
-    Run run = run("decide", "--target", "/api/users/search?q=a", "--header", "Authorization: Bearer " + SQP,
+    CliRun run = run("decide", "--target", "/api/users/search?q=a", "--header", "Authorization: Bearer " + SQP,
         "--credential-valid", "true");
 
     assertThat(run.code).isEqualTo(1);
@@ -31,7 +29,7 @@ class DecideCommandTest {
 
   @Test
   void scannerSettingsWithAValidTokenAreAllowed() {
-    Run run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
+    CliRun run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
         "--header", "Authorization: " + basic(SQP + ":"), "--credential-valid", "true", "--client-ip", "203.0.113.7");
 
     assertThat(run.code).isEqualTo(0);
@@ -49,7 +47,7 @@ class DecideCommandTest {
 
   @Test
   void ambiguousTargetsAre400FromTheSameEnforcer() {
-    Run run = run("decide", "--target", "/api/users%2Fsearch");
+    CliRun run = run("decide", "--target", "/api/users%2Fsearch");
 
     assertThat(run.code).isEqualTo(1);
     assertThat(run.out).contains("\"status\":400", "encoded_separator");
@@ -73,27 +71,22 @@ class DecideCommandTest {
 
     Path typo = Files.writeString(dir.resolve("typo.json"),
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}");
-    Run typoRun = run("decide", "--target", "/x", "--data", typo.toString());
+    CliRun typoRun = run("decide", "--target", "/x", "--data", typo.toString());
     assertThat(typoRun.code).isEqualTo(2);
     assertThat(typoRun.err).contains("Unknown policy configuration key 'strict_mod'", "strict_mode");
     assertThat(typoRun.out).isEmpty();
 
     Path notWasm = Files.writeString(dir.resolve("policy.wasm"), "not wasm");
-    Run badPolicy = run("decide", "--target", "/x", "--policy", notWasm.toString());
+    CliRun badPolicy = run("decide", "--target", "/x", "--policy", notWasm.toString());
     assertThat(badPolicy.code).isEqualTo(2);
     assertThat(badPolicy.err).contains("cannot load the policy", "policy.wasm");
 
     assertThat(run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString()).code).isEqualTo(2);
   }
 
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = PortcullisCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString().strip(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
-
-  private record Run(int code, String out, String err) {}
 
   private static String basic(String userAndPassword) {
     return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
