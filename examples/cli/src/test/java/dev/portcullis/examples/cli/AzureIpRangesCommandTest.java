@@ -30,8 +30,8 @@ class AzureIpRangesCommandTest {
     CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
         "--tag", "AzureCloud.westeurope");
 
-    assertThat(run.code).isZero();
-    assertThat(run.out).isEqualTo("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":["
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).isEqualTo("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":["
         + "\"13.69.0.0/17\",\"13.107.6.0/24\",\"20.37.158.0/23\",\"20.37.194.0/24\",\"20.50.0.0/18\","
         + "\"2603:1020:200::/46\",\"2603:1030:2::/48\",\"2620:1ec:4::/48\"]}}}}");
   }
@@ -40,7 +40,7 @@ class AzureIpRangesCommandTest {
   void ipv4OnlyLeavesOutIpv6() {
     CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps", "--ipv4-only");
 
-    assertThat(run.out).contains("\"13.107.6.0/24\",\"20.37.158.0/23\",\"20.37.194.0/24\"]").doesNotContain("2620:");
+    assertThat(run.out()).contains("\"13.107.6.0/24\",\"20.37.158.0/23\",\"20.37.194.0/24\"]").doesNotContain("2620:");
   }
 
   @Test
@@ -51,11 +51,11 @@ class AzureIpRangesCommandTest {
     CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps.WestEurope",
         "--merge-into", data.toString());
 
-    assertThat(run.code).isZero();
+    assertThat(run.code()).isZero();
     String merged = Files.readString(data).replaceAll("\\s", "");
     assertThat(merged).isEqualTo("{\"other\":{\"x\":1},\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,"
         + "\"allowed_client_cidrs\":[\"20.61.98.0/24\"]},\"extra\":[1]}}}");
-    assertThat(run.out).contains("Wrote 1 ranges");
+    assertThat(run.out()).contains("Wrote 1 ranges");
     assertThat(Files.list(dir)).hasSize(2);
   }
 
@@ -64,7 +64,7 @@ class AzureIpRangesCommandTest {
     Path data = dir.resolve("new.json");
 
     assertThat(run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureCloud.northeurope",
-        "--ipv4-only", "--merge-into", data.toString()).code).isZero();
+        "--ipv4-only", "--merge-into", data.toString()).code()).isZero();
     assertThat(Files.readString(data).replaceAll("\\s", ""))
         .isEqualTo("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"13.69.128.0/17\"]}}}}");
   }
@@ -74,11 +74,11 @@ class AzureIpRangesCommandTest {
     CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "azuredevops");
     CliRun region = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureCloud.westeurop");
 
-    assertThat(run.code).isEqualTo(2);
-    assertThat(run.out).isEmpty();
-    assertThat(run.err).contains("unknown service tag 'azuredevops'", "AzureDevOps");
-    assertThat(region.code).isEqualTo(2);
-    assertThat(region.err).contains("close names: [AzureCloud.westeurope");
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).contains("unknown service tag 'azuredevops'", "AzureDevOps");
+    assertThat(region.code()).isEqualTo(2);
+    assertThat(region.err()).contains("close names: [AzureCloud.westeurope");
     assertThat(AzureIpRangesCommand.closeNames("Nothing", List.of("AzureDevOps"))).isEmpty();
   }
 
@@ -90,18 +90,18 @@ class AzureIpRangesCommandTest {
         + "\"properties\":{\"addressPrefixes\":[\"13.107.6.0/33\"]}}]}");
     Path badData = Files.writeString(dir.resolve("d.json"), "[]");
 
-    assertThat(run("azure-ip-ranges", "--service-tags", notJson.toString(), "--tag", "T").err).contains("not valid JSON");
-    assertThat(run("azure-ip-ranges", "--service-tags", noValues.toString(), "--tag", "T").err).contains("\"values\"");
+    assertThat(run("azure-ip-ranges", "--service-tags", notJson.toString(), "--tag", "T").err()).contains("not valid JSON");
+    assertThat(run("azure-ip-ranges", "--service-tags", noValues.toString(), "--tag", "T").err()).contains("\"values\"");
     CliRun prefix = run("azure-ip-ranges", "--service-tags", badPrefix.toString(), "--tag", "T");
-    assertThat(prefix.code).isEqualTo(2);
-    assertThat(prefix.err).contains("service tag 'T'", "13.107.6.0/33");
-    assertThat(run("azure-ip-ranges", "--service-tags", dir.resolve("missing.json").toString(), "--tag", "T").code)
+    assertThat(prefix.code()).isEqualTo(2);
+    assertThat(prefix.err()).contains("service tag 'T'", "13.107.6.0/33");
+    assertThat(run("azure-ip-ranges", "--service-tags", dir.resolve("missing.json").toString(), "--tag", "T").code())
         .isEqualTo(2);
     CliRun data = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps",
         "--merge-into", badData.toString());
-    assertThat(data.code).isEqualTo(2);
-    assertThat(data.err).contains("not a JSON object");
-    assertThat(run("azure-ip-ranges", "--service-tags", tags.toString()).code).isEqualTo(2);
+    assertThat(data.code()).isEqualTo(2);
+    assertThat(data.err()).contains("not a JSON object");
+    assertThat(run("azure-ip-ranges", "--service-tags", tags.toString()).code()).isEqualTo(2);
   }
 
   private static CliRun run(String... args) {

@@ -22,9 +22,9 @@ class DecideCommandTest {
     CliRun run = run("decide", "--target", "/api/users/search?q=a", "--header", "Authorization: Bearer " + SQP,
         "--credential-valid", "true");
 
-    assertThat(run.code).isEqualTo(1);
-    assertThat(run.out).startsWith("{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"]");
-    assertThat(run.out + run.err).doesNotContain(SQP);
+    assertThat(run.code()).isEqualTo(1);
+    assertThat(run.out()).startsWith("{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"]");
+    assertThat(run.out() + run.err()).doesNotContain(SQP);
   }
 
   @Test
@@ -32,25 +32,25 @@ class DecideCommandTest {
     CliRun run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
         "--header", "Authorization: " + basic(SQP + ":"), "--credential-valid", "true", "--client-ip", "203.0.113.7");
 
-    assertThat(run.code).isEqualTo(0);
-    assertThat(run.out).contains("\"allow\":true", "\"status\":200",
+    assertThat(run.code()).isEqualTo(0);
+    assertThat(run.out()).contains("\"allow\":true", "\"status\":200",
         "\"forward_target\":\"/api/settings/values.protobuf?component=demo\"");
   }
 
   @Test
   void unverifiedOrMissingCredentialsAre401() {
-    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP).out)
+    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP).out())
         .contains("\"status\":401", "credential_unverified");
-    assertThat(run("decide", "--target", "/api/plugins/installed").out).contains("\"status\":401", "credential_missing");
-    assertThat(run("decide", "--target", "/api/server/version").code).isZero();
+    assertThat(run("decide", "--target", "/api/plugins/installed").out()).contains("\"status\":401", "credential_missing");
+    assertThat(run("decide", "--target", "/api/server/version").code()).isZero();
   }
 
   @Test
   void ambiguousTargetsAre400FromTheSameEnforcer() {
     CliRun run = run("decide", "--target", "/api/users%2Fsearch");
 
-    assertThat(run.code).isEqualTo(1);
-    assertThat(run.out).contains("\"status\":400", "encoded_separator");
+    assertThat(run.code()).isEqualTo(1);
+    assertThat(run.out()).contains("\"status\":400", "encoded_separator");
   }
 
   @Test
@@ -58,30 +58,30 @@ class DecideCommandTest {
     Path data = Files.writeString(dir.resolve("data.json"),
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}");
 
-    assertThat(run("decide", "--target", "/api/server/version", "--data", data.toString()).out)
+    assertThat(run("decide", "--target", "/api/server/version", "--data", data.toString()).out())
         .contains("\"status\":401");
   }
 
   @Test
   void usageAndLoadErrorsExit2WithAClearMessage() throws IOException {
-    assertThat(run("decide").code).isEqualTo(2);
-    assertThat(run("decide").err).contains("--target");
-    assertThat(run().code).isEqualTo(2);
-    assertThat(run("decide", "--target", "/x", "--credential-valid", "maybe").code).isEqualTo(2);
+    assertThat(run("decide").code()).isEqualTo(2);
+    assertThat(run("decide").err()).contains("--target");
+    assertThat(run().code()).isEqualTo(2);
+    assertThat(run("decide", "--target", "/x", "--credential-valid", "maybe").code()).isEqualTo(2);
 
     Path typo = Files.writeString(dir.resolve("typo.json"),
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}");
     CliRun typoRun = run("decide", "--target", "/x", "--data", typo.toString());
-    assertThat(typoRun.code).isEqualTo(2);
-    assertThat(typoRun.err).contains("Unknown policy configuration key 'strict_mod'", "strict_mode");
-    assertThat(typoRun.out).isEmpty();
+    assertThat(typoRun.code()).isEqualTo(2);
+    assertThat(typoRun.err()).contains("Unknown policy configuration key 'strict_mod'", "strict_mode");
+    assertThat(typoRun.out()).isEmpty();
 
     Path notWasm = Files.writeString(dir.resolve("policy.wasm"), "not wasm");
     CliRun badPolicy = run("decide", "--target", "/x", "--policy", notWasm.toString());
-    assertThat(badPolicy.code).isEqualTo(2);
-    assertThat(badPolicy.err).contains("cannot load the policy", "policy.wasm");
+    assertThat(badPolicy.code()).isEqualTo(2);
+    assertThat(badPolicy.err()).contains("cannot load the policy", "policy.wasm");
 
-    assertThat(run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString()).code).isEqualTo(2);
+    assertThat(run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString()).code()).isEqualTo(2);
   }
 
   private static CliRun run(String... args) {
