@@ -1,5 +1,5 @@
 /**
- * Credential verifiers: asking SonarQube whether a token or password is genuine, and caching the answer
- * keyed by a salted digest of the credential.
+ * Credential verifiers: asking SonarQube or a file of token hashes whether a credential is genuine, and
+ * caching SonarQube's answer keyed by a salted digest of the credential.
  */
 package dev.portcullis.verify;

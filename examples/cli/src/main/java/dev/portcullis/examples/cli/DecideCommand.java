@@ -11,7 +11,11 @@ import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.verify.CachingCredentialVerifier;
+import dev.portcullis.verify.SonarQubeCredentialVerifier;
+import dev.portcullis.verify.StaticCredentialVerifier;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +61,12 @@ final class DecideCommand implements Callable<Integer> {
           + "without it the credential is unverified.")
   Boolean credentialValid;
 
+  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE",
+      description = "Verify the request's credential like the gateway: sonarqube=URL asks SonarQube at URL "
+          + "(/api/authentication/validate), static=FILE checks it against a file of token hashes "
+          + "(see hash-token). Not with --credential-valid.")
+  String verify;
+
   @Option(names = "--policy", description = "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
       + "(default: the bundled SonarQube policy).")
   Path policy;
@@ -72,8 +82,15 @@ final class DecideCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RawRequest request = request();
+    CredentialVerifier verifier;
+    try {
+      verifier = verifier();
+    } catch (PolicyLoadException e) {
+      spec.commandLine().getErr().println("portcullis: cannot load --verify: " + e.getMessage());
+      return PortcullisCli.USAGE_OR_LOAD_ERROR;
+    }
     try (OpaWasmPolicyEngine engine = engine()) {
-      PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier()).build();
+      PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier).build();
       Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
       spec.commandLine().getOut().println(DecisionJson.write(decision));
       return decision.allow() ? PortcullisCli.ALLOWED : PortcullisCli.DENIED;
@@ -96,12 +113,39 @@ final class DecideCommand implements Callable<Integer> {
   }
 
   private CredentialVerifier verifier() {
+    if (verify != null) {
+      if (credentialValid != null) {
+        throw new ParameterException(spec.commandLine(),
+            "--verify and --credential-valid are mutually exclusive: --verify checks the credential,"
+                + " --credential-valid asserts the result; use one.");
+      }
+      return verifierOf(verify);
+    }
     if (credentialValid == null) {
       return CredentialVerifier.NONE;
     }
     CredentialVerification asserted =
         CredentialVerification.asserted(credentialValid ? CredentialValidity.VALID : CredentialValidity.INVALID);
     return CredentialVerifier.of(credential -> asserted);
+  }
+
+  private CredentialVerifier verifierOf(String option) {
+    int equals = option.indexOf('=');
+    String kind = equals < 0 ? option : option.substring(0, equals);
+    String value = equals < 0 ? "" : option.substring(equals + 1);
+    if (value.isEmpty() || !(kind.equals("sonarqube") || kind.equals("static"))) {
+      throw new ParameterException(spec.commandLine(),
+          "--verify must be sonarqube=URL (such as sonarqube=http://127.0.0.1:9000) or static=FILE, not '" + option + "'.");
+    }
+    if (kind.equals("static")) {
+      return StaticCredentialVerifier.fromFile(Path.of(value));
+    }
+    try {
+      return CachingCredentialVerifier.builder(SonarQubeCredentialVerifier.builder().baseUri(URI.create(value)).build())
+          .build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--verify sonarqube=URL: " + e.getMessage());
+    }
   }
 
   private OpaWasmPolicyEngine engine() {

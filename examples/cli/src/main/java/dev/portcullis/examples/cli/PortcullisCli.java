@@ -1,16 +1,20 @@
 package dev.portcullis.examples.cli;
 
+import java.io.InputStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code portcullis} command: {@code decide} asks a policy about one request, {@code azure-ip-ranges} imports Azure service tags. */
+/**
+ * The {@code portcullis} command: {@code decide} asks a policy about one request, {@code azure-ip-ranges}
+ * imports Azure service tags, {@code hash-token} prints a token's line for a static token file.
+ */
 @Command(
     name = "portcullis",
     mixinStandardHelpOptions = true,
     version = "portcullis 0.1.0",
     description = "Ask a Portcullis policy for decisions, exactly as a gateway would.",
-    subcommands = {DecideCommand.class, AzureIpRangesCommand.class})
+    subcommands = {DecideCommand.class, AzureIpRangesCommand.class, HashTokenCommand.class})
 public final class PortcullisCli {
 
   /** Exit code when the request was allowed. */
@@ -25,12 +29,18 @@ public final class PortcullisCli {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    System.exit(run(System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs the command line with the given output streams and the process's standard input; returns the exit code. */
+  static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(System.in, out, err, args);
   }
 
   /** Runs the command line with the given streams; returns the exit code. */
-  static int run(PrintWriter out, PrintWriter err, String... args) {
+  static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new PortcullisCli());
+    commandLine.getSubcommands().get("hash-token").<HashTokenCommand>getCommand().in = in;
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler((exception, arguments) -> {

@@ -2,11 +2,16 @@ package dev.portcullis.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.portcullis.verify.StaticCredentialVerifier;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,6 +87,54 @@ class DecideCommandTest {
     assertThat(badPolicy.err()).contains("cannot load the policy", "policy.wasm");
 
     assertThat(run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString()).code()).isEqualTo(2);
+  }
+
+  @Test
+  void verifySonarqubeAsksSonarQube() throws IOException {
+    List<String> authorizations = new CopyOnWriteArrayList<>();
+    HttpServer sonar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    sonar.createContext("/api/authentication/validate", exchange -> {
+      authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = "{\"valid\":true}".getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    sonar.start();
+    try {
+      CliRun run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
+          "--header", "Authorization: Bearer " + SQP,
+          "--verify", "sonarqube=http://127.0.0.1:" + sonar.getAddress().getPort());
+
+      assertThat(run.code()).isZero();
+      assertThat(run.out()).contains("\"allow\":true");
+      assertThat(authorizations).containsExactly(basic(SQP + ":"));
+    } finally {
+      sonar.stop(0);
+    }
+  }
+
+  @Test
+  void verifyIsExclusiveWithCredentialValidAndChecksItsValue() throws IOException {
+    Path tokens = Files.writeString(dir.resolve("tokens.sha256"), StaticCredentialVerifier.fileEntry(SQP) + "\n");
+
+    CliRun both = run("decide", "--target", "/x", "--verify", "static=" + tokens, "--credential-valid", "true");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("--verify and --credential-valid are mutually exclusive");
+    assertThat(both.out()).isEmpty();
+
+    for (String bad : new String[] {"ldap=x", "static=", "sonarqube", "sonarqube=ftp://host"}) {
+      CliRun run = run("decide", "--target", "/x", "--verify", bad);
+      assertThat(run.code()).as(bad).isEqualTo(2);
+      assertThat(run.err()).as(bad).contains("--verify");
+    }
+
+    Path broken = Files.writeString(dir.resolve("broken.sha256"), "# ok\n" + SQP + "\n");
+    CliRun brokenRun = run("decide", "--target", "/x", "--verify", "static=" + broken);
+    assertThat(brokenRun.code()).isEqualTo(2);
+    assertThat(brokenRun.err()).contains("Line 2 of the static credentials file " + broken).doesNotContain(SQP);
+    assertThat(run("decide", "--target", "/x", "--verify", "static=" + dir.resolve("missing")).code()).isEqualTo(2);
   }
 
   private static CliRun run(String... args) {
