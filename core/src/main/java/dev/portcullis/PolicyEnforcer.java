@@ -153,10 +153,17 @@ public final class PolicyEnforcer {
     long contentLength = contentLength(request, accessor, headerNames);
     Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
     String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
-        accessor.headerValues(request, "forwarded"), accessor.headerValues(request, "x-forwarded-for"));
+        presentValues(request, accessor, headerNames, "forwarded"),
+        presentValues(request, accessor, headerNames, "x-forwarded-for"));
     PolicyInput.Request canonical =
         PolicyInput.Request.of(method, target, headers, new ArrayList<>(headerNames), contentLength);
     return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
+  }
+
+  /** A header's values, looked up only when the request has it: most requests carry no forwarding headers. */
+  private static <R> List<String> presentValues(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames, String name) {
+    return headerNames.contains(name) ? accessor.headerValues(request, name) : List.of();
   }
 
   private static void checkMethod(String method) {
