@@ -37,6 +37,17 @@ public final class PortcullisCli {
     return run(System.in, out, err, args);
   }
 
+  /**
+   * A usage error without the offending value when it was an unexpected argument: people paste tokens
+   * where they do not belong (as in {@code hash-token sqp_...}), and usage errors end up in CI logs.
+   */
+  private static String describe(CommandLine.ParameterException exception) {
+    if (exception instanceof CommandLine.UnmatchedArgumentException) {
+      return "unexpected argument (not shown, it may be a secret); this command takes options only";
+    }
+    return exception.getMessage();
+  }
+
   /** Runs the command line with the given streams; returns the exit code. */
   static int run(InputStream in, PrintWriter out, PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new PortcullisCli());
@@ -44,7 +55,7 @@ public final class PortcullisCli {
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setParameterExceptionHandler((exception, arguments) -> {
-      err.println("portcullis: " + exception.getMessage());
+      err.println("portcullis: " + describe(exception));
       err.println("Run 'portcullis " + (arguments.length > 0 ? arguments[0] + " " : "") + "--help' for usage.");
       return USAGE_OR_LOAD_ERROR;
     });

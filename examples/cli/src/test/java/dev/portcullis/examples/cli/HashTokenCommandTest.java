@@ -51,6 +51,7 @@ class HashTokenCommandTest {
 
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.out()).isEmpty();
+    assertThat(run.err()).contains("unexpected argument").doesNotContain(SQP);
   }
 
   @Test
