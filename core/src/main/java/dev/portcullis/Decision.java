@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,13 +16,17 @@ import java.util.Objects;
  * @param reasons stable snake_case reason codes, most important first; never empty
  * @param message a short sentence for people; never contains request values or secrets
  * @param forwardTarget the judged canonical origin-form target, or "" when denied
+ * @param retryAfter how long the client should wait before trying again ({@code Retry-After}), or
+ *     {@link Duration#ZERO} when the decision says nothing about it; only a deny carries one
  */
-public record Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
+public record Decision(
+    boolean allow, int status, List<String> reasons, String message, String forwardTarget, Duration retryAfter) {
 
   public Decision {
     reasons = List.copyOf(Objects.requireNonNull(reasons, "reasons"));
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(forwardTarget, "forwardTarget");
+    Objects.requireNonNull(retryAfter, "retryAfter");
     if (reasons.isEmpty()) {
       throw new IllegalArgumentException("a decision needs at least one reason");
     }
@@ -34,6 +39,14 @@ public record Decision(boolean allow, int status, List<String> reasons, String m
     if (!allow && !forwardTarget.isEmpty()) {
       throw new IllegalArgumentException("a deny forwards nothing");
     }
+    if (retryAfter.isNegative() || (allow && !retryAfter.isZero())) {
+      throw new IllegalArgumentException("only a deny carries a Retry-After, and it is not negative");
+    }
+  }
+
+  /** A decision without a {@code Retry-After}. */
+  public Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
+    this(allow, status, reasons, message, forwardTarget, Duration.ZERO);
   }
 
   /** An allow with the given reasons, not yet bound to a target. */
@@ -54,6 +67,11 @@ public record Decision(boolean allow, int status, List<String> reasons, String m
   /** This decision bound to the target it judged; a deny stays unbound. */
   public Decision forTarget(String judgedTarget) {
     return allow ? new Decision(true, status, reasons, message, judgedTarget) : this;
+  }
+
+  /** This deny telling the client to wait {@code delay} before trying again (rounded up to whole seconds on the wire). */
+  public Decision withRetryAfter(Duration delay) {
+    return new Decision(allow, status, reasons, message, forwardTarget, delay);
   }
 
   /** The first reason code. */

@@ -1,10 +1,11 @@
 package dev.portcullis;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What every adapter answers a denied request with, defined once: the JSON body and the
- * {@code WWW-Authenticate} challenges. The body holds the status, the reason codes and the message,
+ * What every adapter answers a denied request with, defined once: the JSON body and its headers
+ * ({@code Cache-Control}, the {@code WWW-Authenticate} challenges, {@code Retry-After}). The body holds the status, the reason codes and the message,
  * never a request value.
  *
  * <p>Thread-safe: stateless.
@@ -31,6 +32,27 @@ public final class DeniedResponse {
     json.append("],\"message\":");
     PolicyInputJson.string(decision.message(), json);
     return json.append('}').toString();
+  }
+
+  /** One response header. */
+  public record Header(String name, String value) {}
+
+  /**
+   * The headers of a denied response other than {@code Content-Type}, {@code Content-Length} and
+   * {@code Connection}: {@code Cache-Control: no-store}, the challenges on a 401, and {@code Retry-After}
+   * in whole seconds (rounded up) when the decision carries one.
+   */
+  public static List<Header> headers(Decision decision) {
+    List<Header> headers = new ArrayList<>(4);
+    headers.add(new Header("Cache-Control", "no-store"));
+    for (String challenge : challenges(decision)) {
+      headers.add(new Header("WWW-Authenticate", challenge));
+    }
+    if (!decision.retryAfter().isZero()) {
+      long seconds = decision.retryAfter().getSeconds() + (decision.retryAfter().getNano() > 0 ? 1 : 0);
+      headers.add(new Header("Retry-After", Long.toString(seconds)));
+    }
+    return List.copyOf(headers);
   }
 
   /** The {@code WWW-Authenticate} values for the decision: both schemes scanners use on a 401, none otherwise. */

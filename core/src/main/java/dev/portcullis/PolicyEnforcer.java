@@ -5,6 +5,7 @@ import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;
+import dev.portcullis.throttle.CredentialFailureThrottle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,6 +54,7 @@ public final class PolicyEnforcer {
   private final List<DecisionListener> listeners;
   private final Duration verificationTimeout;
   private final ClientAddressResolver clientAddressResolver;
+  private final CredentialFailureThrottle throttle;
   private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
 
   private PolicyEnforcer(Builder builder) {
@@ -63,6 +65,7 @@ public final class PolicyEnforcer {
     this.listeners = List.copyOf(builder.listeners);
     this.verificationTimeout = builder.verificationTimeout;
     this.clientAddressResolver = ClientAddressResolver.trusting(builder.trustedProxies);
+    this.throttle = builder.throttle;
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -99,10 +102,18 @@ public final class PolicyEnforcer {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
     String judgedMethod = method;
+    Decision throttled = throttled(inspected);
+    if (throttled != null) {
+      return CompletableFuture.completedFuture(
+          finish(method, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
+    }
     return verify(inspected.credential()).handle((verification, failure) -> {
       try {
         if (failure != null || verification == null) {
           return finish(judgedMethod, null, verificationFailure(failure));
+        }
+        if (verification.validity() == CredentialValidity.INVALID) {
+          throttle.recordFailure(inspected.client().ip());
         }
         PolicyInput input = inspected.toInput(verification);
         return finish(judgedMethod, input, evaluate(input).forTarget(inspected.target().forwardTarget()));
@@ -110,6 +121,23 @@ public final class PolicyEnforcer {
         return finish(judgedMethod, null, internalError(unexpected));
       }
     });
+  }
+
+  /**
+   * A 429 when the client has presented too many failed credentials, checked before verification so a
+   * brute-force attempt costs no verification call; null when the request may go on. Requests without
+   * a credential are not throttled: they verify nothing.
+   */
+  private Decision throttled(InspectedRequest inspected) {
+    if (!inspected.credential().present()) {
+      return null;
+    }
+    Duration wait = throttle.blockedFor(inspected.client().ip());
+    if (wait.isZero() || wait.isNegative()) {
+      return null;
+    }
+    return Decision.deny(429, "too_many_failed_credentials",
+        "Too many failed credentials from this client; try again later.").withRetryAfter(wait);
   }
 
   private Decision finish(String method, PolicyInput input, Decision decision) {
@@ -303,6 +331,7 @@ public final class PolicyEnforcer {
     private final List<DecisionListener> listeners = new ArrayList<>();
     private Duration verificationTimeout = Duration.ofSeconds(10);
     private TrustedProxies trustedProxies = TrustedProxies.none();
+    private CredentialFailureThrottle throttle = CredentialFailureThrottle.NONE;
 
     private Builder(PolicyEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -342,6 +371,16 @@ public final class PolicyEnforcer {
      */
     public Builder trustedProxies(TrustedProxies trustedProxies) {
       this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
+      return this;
+    }
+
+    /**
+     * Counts the credentials the verifier finds invalid per client IP and answers 429 with
+     * {@code Retry-After}, before any verification, once a client has too many; by default nobody is
+     * throttled. See {@link dev.portcullis.throttle.BucketCredentialFailureThrottle}.
+     */
+    public Builder credentialFailureThrottle(CredentialFailureThrottle throttle) {
+      this.throttle = Objects.requireNonNull(throttle, "throttle");
       return this;
     }
 

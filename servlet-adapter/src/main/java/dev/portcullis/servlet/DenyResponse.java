@@ -9,8 +9,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes a denied request's response: the policy's status, {@code Cache-Control: no-store}, a challenge
- * on 401, and a small JSON body of the status, the reason codes and the message, never request values.
+ * Writes a denied request's response: the policy's status, the headers of {@link DeniedResponse#headers}
+ * ({@code Cache-Control: no-store}, a challenge on 401, {@code Retry-After} when throttled), and a small JSON body of the status, the reason codes and the message, never request values.
  */
 final class DenyResponse {
 
@@ -20,9 +20,8 @@ final class DenyResponse {
     byte[] body = json(decision).getBytes(StandardCharsets.UTF_8);
     response.setStatus(decision.status());
     response.setContentType(DeniedResponse.CONTENT_TYPE);
-    response.setHeader("Cache-Control", "no-store");
-    for (String challenge : DeniedResponse.challenges(decision)) {
-      response.addHeader("WWW-Authenticate", challenge);
+    for (DeniedResponse.Header header : DeniedResponse.headers(decision)) {
+      response.addHeader(header.name(), header.value());
     }
     if (hasBody(request)) {
       // The body is never read, so the connection cannot carry another request. Jetty 12 closes at once;

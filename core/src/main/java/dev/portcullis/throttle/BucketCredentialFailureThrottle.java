@@ -1,0 +1,164 @@
+package dev.portcullis.throttle;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Allows each client {@code maxFailures} failed credentials per {@code window}, counted with a Bucket4j
+ * token bucket per client: the bucket holds {@code maxFailures} tokens, each failure takes one, and the
+ * bucket is refilled in full once per window ("interval" refill, so a blocked client waits for the rest of
+ * its window, the cool-down, which {@code Retry-After} states). Successes take nothing and reset nothing.
+ *
+ * <p>A client is an IPv4 address, or the /64 prefix of an IPv6 address, because one IPv6 host usually
+ * owns a whole /64 and could otherwise try 2^64 addresses. Buckets live in a bounded Caffeine cache
+ * and expire one window after their last use, so memory stays bounded whatever an attacker sends.
+ *
+ * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker gets
+ * {@code maxFailures} per instance; to share the counts, implement {@link CredentialFailureThrottle}
+ * over a Bucket4j {@code ProxyManager} on a shared store (Bucket4j ships ones for Redis, Hazelcast,
+ * Infinispan, Ignite, JCache and JDBC) using the same bucket configuration and {@link #clientKey}.
+ *
+ * <p>Hosted CI agents (Azure DevOps, for one) reach the gateway through shared outbound addresses, so a
+ * client key may stand for many pipelines: keep {@code maxFailures} well above what a misconfigured
+ * pipeline produces and the window short.
+ */
+public final class BucketCredentialFailureThrottle implements CredentialFailureThrottle {
+
+  /** The default number of failed credentials a client may present per window. */
+  public static final int DEFAULT_MAX_FAILURES = 10;
+
+  /** The default window. */
+  public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
+
+  private final int maxFailures;
+  private final Duration window;
+  private final TimeMeter time;
+  private final Cache<String, Bucket> buckets;
+
+  private BucketCredentialFailureThrottle(Builder builder) {
+    this.maxFailures = builder.maxFailures;
+    this.window = builder.window;
+    this.time = builder.time;
+    this.buckets = Caffeine.newBuilder()
+        .maximumSize(builder.maxClients)
+        .expireAfterAccess(window.multipliedBy(2))
+        .ticker(builder.ticker)
+        .build();
+  }
+
+  /** {@value #DEFAULT_MAX_FAILURES} failures per minute, for up to 100 000 clients at once. */
+  public static BucketCredentialFailureThrottle withDefaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public Duration blockedFor(String clientIp) {
+    Bucket bucket = buckets.getIfPresent(clientKey(clientIp));
+    if (bucket == null || bucket.getAvailableTokens() > 0) {
+      return Duration.ZERO;
+    }
+    long nanos = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
+    return nanos <= 0 ? Duration.ZERO : Duration.ofNanos(nanos);
+  }
+
+  @Override
+  public void recordFailure(String clientIp) {
+    buckets.get(clientKey(clientIp), key -> newBucket()).tryConsume(1);
+  }
+
+  private Bucket newBucket() {
+    return Bucket.builder()
+        .addLimit(limit -> limit.capacity(maxFailures).refillIntervally(maxFailures, window))
+        .withCustomTimePrecision(time)
+        .build();
+  }
+
+  /**
+   * The key a client's failures are counted under: the address itself for IPv4 (and IPv4-mapped IPv6),
+   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}. Text that is not an IP
+   * literal is its own key; no name is ever resolved.
+   */
+  public static String clientKey(String clientIp) {
+    if (clientIp == null || clientIp.indexOf(':') < 0) {
+      return String.valueOf(clientIp);
+    }
+    try {
+      // An IPv6 literal (it contains a colon), so getByName parses it without any DNS lookup.
+      InetAddress address = InetAddress.getByName(clientIp.startsWith("[") ? clientIp : "[" + clientIp + "]");
+      byte[] bytes = address.getAddress();
+      if (bytes.length == 4) {
+        return address.getHostAddress();
+      }
+      StringBuilder prefix = new StringBuilder(24);
+      for (int i = 0; i < 8; i += 2) {
+        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+      }
+      return prefix.append(":/64").toString();
+    } catch (UnknownHostException e) {
+      return clientIp;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return maxFailures + " failed credentials per " + window + " per client";
+  }
+
+  /** Builds a {@link BucketCredentialFailureThrottle}. */
+  public static final class Builder {
+    private int maxFailures = DEFAULT_MAX_FAILURES;
+    private Duration window = DEFAULT_WINDOW;
+    private long maxClients = 100_000;
+    private TimeMeter time = TimeMeter.SYSTEM_NANOTIME;
+    private Ticker ticker = Ticker.systemTicker();
+
+    private Builder() {}
+
+    /** How many failed credentials a client may present per window (at least 1). */
+    public Builder maxFailures(int maxFailures) {
+      if (maxFailures < 1) {
+        throw new IllegalArgumentException("maxFailures must be at least 1, not " + maxFailures);
+      }
+      this.maxFailures = maxFailures;
+      return this;
+    }
+
+    /** The window the failures are counted in, which is also the longest cool-down. */
+    public Builder window(Duration window) {
+      Objects.requireNonNull(window, "window");
+      if (window.isNegative() || window.isZero()) {
+        throw new IllegalArgumentException("window must be positive, not " + window);
+      }
+      this.window = window;
+      return this;
+    }
+
+    /** How many clients are tracked at once; the least recently seen are forgotten first. */
+    public Builder maxClients(long maxClients) {
+      this.maxClients = maxClients;
+      return this;
+    }
+
+    /** The clock, for tests: Bucket4j's and Caffeine's views of the same nanosecond time. */
+    public Builder clock(TimeMeter time, Ticker ticker) {
+      this.time = Objects.requireNonNull(time, "time");
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    public BucketCredentialFailureThrottle build() {
+      return new BucketCredentialFailureThrottle(this);
+    }
+  }
+}
