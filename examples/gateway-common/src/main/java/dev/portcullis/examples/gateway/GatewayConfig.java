@@ -1,4 +1,4 @@
-package dev.portcullis.examples.jetty;
+package dev.portcullis.examples.gateway;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything the Jetty gateway needs to start.
+ * Everything an example gateway needs to start. Build one with {@link #builder}.
  *
  * @param upstream SonarQube's origin, such as {@code http://127.0.0.1:9000}
  * @param listen where the gateway listens
  * @param policyData the policy data document (JSON) merged over the defaults, or {@code null}
- * @param verifyCredentials whether credentials are verified against the upstream before the policy runs
+ * @param credentialCheck how credentials are verified before the policy runs
  * @param tlsCertificate PEM certificate chain, or {@code null} for plain HTTP
  * @param tlsKey PEM PKCS#8 private key, or {@code null}
  * @param connectTimeout upstream connect timeout
@@ -22,23 +22,33 @@ import java.util.Objects;
  *     downloads are large)
  * @param trustedProxies CIDR ranges of reverse proxies in front of the gateway whose {@code Forwarded} /
  *     {@code X-Forwarded-For} name the client; empty trusts nobody
+ * @param maxFailedCredentials failed credentials a client IP may present per {@code failureWindow}
+ *     before it gets 429; 0 turns throttling off
+ * @param failureWindow the window failed credentials are counted in, also the longest cool-down
  */
-record GatewayConfig(
+public record GatewayConfig(
     URI upstream,
     InetSocketAddress listen,
     String policyData,
-    boolean verifyCredentials,
+    CredentialCheck credentialCheck,
     Path tlsCertificate,
     Path tlsKey,
     Duration connectTimeout,
     Duration idleTimeout,
     Duration upstreamTimeout,
-    List<String> trustedProxies) {
+    List<String> trustedProxies,
+    int maxFailedCredentials,
+    Duration failureWindow) {
 
-  GatewayConfig {
+  public GatewayConfig {
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(listen, "listen");
+    Objects.requireNonNull(credentialCheck, "credentialCheck");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
+    Objects.requireNonNull(failureWindow, "failureWindow");
     if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme())) {
       throw new IllegalArgumentException("--upstream must be an http:// or https:// URL, not " + upstream);
     }
@@ -50,16 +60,93 @@ record GatewayConfig(
     if ((tlsCertificate == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
+    if (maxFailedCredentials < 0) {
+      throw new IllegalArgumentException("--max-failed-credentials must be 0 (off) or more");
+    }
+    if (failureWindow.isNegative() || failureWindow.isZero()) {
+      throw new IllegalArgumentException("--failure-window must be positive");
+    }
   }
 
-  /** A configuration that trusts no proxy. */
-  GatewayConfig(URI upstream, InetSocketAddress listen, String policyData, boolean verifyCredentials, Path tlsCertificate,
-      Path tlsKey, Duration connectTimeout, Duration idleTimeout, Duration upstreamTimeout) {
-    this(upstream, listen, policyData, verifyCredentials, tlsCertificate, tlsKey, connectTimeout, idleTimeout,
-        upstreamTimeout, List.of());
+  /** Defaults for everything but the upstream: an ephemeral loopback port, SonarQube verification. */
+  public static Builder builder(URI upstream) {
+    return new Builder(upstream);
   }
 
-  boolean tls() {
+  /** Whether the gateway serves HTTPS. */
+  public boolean tls() {
     return tlsCertificate != null;
+  }
+
+  /** Builds a {@link GatewayConfig}; the record's constructor validates. */
+  public static final class Builder {
+    private final URI upstream;
+    private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+    private String policyData;
+    private CredentialCheck credentialCheck = CredentialCheck.SONARQUBE;
+    private Path tlsCertificate;
+    private Path tlsKey;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration idleTimeout = Duration.ofMinutes(2);
+    private Duration upstreamTimeout = Duration.ofMinutes(15);
+    private List<String> trustedProxies = List.of();
+    private int maxFailedCredentials = 10;
+    private Duration failureWindow = Duration.ofMinutes(1);
+
+    private Builder(URI upstream) {
+      this.upstream = upstream;
+    }
+
+    public Builder listen(InetSocketAddress listen) {
+      this.listen = listen;
+      return this;
+    }
+
+    public Builder policyData(String policyData) {
+      this.policyData = policyData;
+      return this;
+    }
+
+    public Builder credentialCheck(CredentialCheck credentialCheck) {
+      this.credentialCheck = credentialCheck;
+      return this;
+    }
+
+    public Builder tls(Path certificate, Path key) {
+      this.tlsCertificate = certificate;
+      this.tlsKey = key;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    public Builder upstreamTimeout(Duration upstreamTimeout) {
+      this.upstreamTimeout = upstreamTimeout;
+      return this;
+    }
+
+    public Builder trustedProxies(List<String> trustedProxies) {
+      this.trustedProxies = trustedProxies;
+      return this;
+    }
+
+    public Builder throttle(int maxFailedCredentials, Duration failureWindow) {
+      this.maxFailedCredentials = maxFailedCredentials;
+      this.failureWindow = failureWindow;
+      return this;
+    }
+
+    public GatewayConfig build() {
+      return new GatewayConfig(upstream, listen, policyData, credentialCheck, tlsCertificate, tlsKey, connectTimeout,
+          idleTimeout, upstreamTimeout, trustedProxies, maxFailedCredentials, failureWindow);
+    }
   }
 }

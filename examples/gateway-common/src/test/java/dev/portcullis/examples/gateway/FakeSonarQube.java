@@ -1,4 +1,4 @@
-package dev.portcullis.examples.jetty;
+package dev.portcullis.examples.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -23,25 +23,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A stand-in for SonarQube's HTTP surface, just enough to test the gateway's proxying: token
  * validation, an echo of what arrived, a large download, an upload digest and a slow answer.
  */
-final class FakeSonarQube implements AutoCloseable {
+public final class FakeSonarQube implements AutoCloseable {
 
-  static final String GOOD_TOKEN = "sqp_1111111111111111111111111111111111111111";
+  public static final String GOOD_TOKEN = "sqp_1111111111111111111111111111111111111111";
   /** The size of every plugin download, as large as SonarQube's biggest plugins. */
-  static final long PLUGIN_BYTES = 50L * 1024 * 1024;
+  public static final long PLUGIN_BYTES = 50L * 1024 * 1024;
 
   private final HttpServer server;
-  final List<String> received = new CopyOnWriteArrayList<>();
-  final Map<String, Map<String, List<String>>> headersByPath = new ConcurrentHashMap<>();
-  final AtomicInteger validations = new AtomicInteger();
+  public final List<String> received = new CopyOnWriteArrayList<>();
+  public final Map<String, Map<String, List<String>>> headersByPath = new ConcurrentHashMap<>();
+  public final AtomicInteger validations = new AtomicInteger();
 
-  FakeSonarQube() throws IOException {
+  public FakeSonarQube() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
@@ -85,13 +85,13 @@ final class FakeSonarQube implements AutoCloseable {
     }
   }
 
-  static void fill(byte[] chunk, long offset) {
+  public static void fill(byte[] chunk, long offset) {
     for (int i = 0; i < chunk.length; i++) {
       chunk[i] = (byte) ((offset + i) * 31 % 251);
     }
   }
 
-  static String digest(InputStream in) throws IOException {
+  public static String digest(InputStream in) throws IOException {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       byte[] buffer = new byte[64 * 1024];

@@ -1,15 +1,10 @@
 package dev.portcullis.examples.jetty;
 
-import dev.portcullis.Decision;
-import dev.portcullis.PolicyEnforcer;
-import dev.portcullis.PolicyInput;
-import dev.portcullis.client.TrustedProxies;
-import dev.portcullis.opa.OpaWasmPolicyEngine;
-import dev.portcullis.policies.SonarQubePolicy;
+import dev.portcullis.examples.gateway.GatewayCommand;
+import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewayEnforcer;
+import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.servlet.PortcullisFilter;
-import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.SonarQubeCredentialVerifier;
 import jakarta.servlet.DispatcherType;
 import java.net.URI;
 import java.util.EnumSet;
@@ -24,44 +19,32 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A reverse proxy for SonarQube on Jetty 12: the Portcullis filter decides about every request, and
  * Jetty's asynchronous proxy servlet streams the allowed ones to SonarQube.
  *
  * <p>Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
- * before the policy runs, so a wrong token is refused by the gateway itself.
+ * before the policy runs, so a wrong token is refused by the gateway itself; {@link GatewayEnforcer} says
+ * how the gateways decide.
  */
-public final class JettyGateway implements AutoCloseable {
-
-  private static final Logger LOG = LoggerFactory.getLogger(JettyGateway.class);
+public final class JettyGateway implements RunningGateway {
 
   private final Server server;
-  private final OpaWasmPolicyEngine engine;
+  private final GatewayEnforcer decisions;
   private final URI uri;
   private final String description;
 
-  private JettyGateway(Server server, OpaWasmPolicyEngine engine, URI uri, String description) {
+  private JettyGateway(Server server, GatewayEnforcer decisions, URI uri, String description) {
     this.server = server;
-    this.engine = engine;
+    this.decisions = decisions;
     this.uri = uri;
     this.description = description;
   }
 
   /** Loads the policy, starts Jetty and returns once the gateway accepts connections. */
   public static JettyGateway start(GatewayConfig config) throws Exception {
-    TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    OpaWasmPolicyEngine engine = SonarQubePolicy.engine(config.policyData()).build();
-    CredentialVerifier verifier = config.verifyCredentials()
-        ? CachingCredentialVerifier.builder(SonarQubeCredentialVerifier.builder().baseUri(config.upstream()).build()).build()
-        : CredentialVerifier.NONE;
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
-        .credentialVerifier(verifier)
-        .trustedProxies(trustedProxies)
-        .listener(JettyGateway::logDenial)
-        .build();
+    GatewayEnforcer decisions = GatewayEnforcer.create(config);
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
@@ -86,7 +69,7 @@ public final class JettyGateway implements AutoCloseable {
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
-    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
+    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(decisions.enforcer()).asynchronous(true).build());
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     ServletHolder proxy = new ServletHolder(
@@ -102,41 +85,31 @@ public final class JettyGateway implements AutoCloseable {
     try {
       server.start();
     } catch (Exception e) {
-      engine.close();
+      decisions.close();
       throw e;
     }
     String scheme = config.tls() ? "https" : "http";
     URI uri = URI.create(scheme + "://" + hostForUri(config.listen().getHostString()) + ":" + connector.getLocalPort());
     String description = "Portcullis Jetty gateway listening on " + uri + ", forwarding to " + config.upstream()
-        + " (policy " + engine.describe() + ", credentials "
-        + (config.verifyCredentials() ? "verified by " + config.upstream() + "/api/authentication/validate" : "not verified")
-        + ")";
-    return new JettyGateway(server, engine, uri, description);
-  }
-
-  /** One line per refused request: what was refused and why, never a query value or a credential. */
-  private static void logDenial(String method, PolicyInput input, Decision decision) {
-    if (!decision.allow()) {
-      LOG.info("denied status={} reasons={} method={} path={} client={}", decision.status(), decision.reasons(),
-          method, input == null ? "-" : input.request().path(), input == null ? "-" : input.client().ip());
-    }
+        + " (" + decisions.describe() + ")";
+    return new JettyGateway(server, decisions, uri, description);
   }
 
   private static String hostForUri(String host) {
     return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
-  /** Where the gateway listens. */
+  @Override
   public URI uri() {
     return uri;
   }
 
-  /** One line saying where it listens and what it forwards to. */
+  @Override
   public String describe() {
     return description;
   }
 
-  /** Waits until the server stops. */
+  @Override
   public void join() throws InterruptedException {
     server.join();
   }
@@ -147,11 +120,13 @@ public final class JettyGateway implements AutoCloseable {
     try {
       server.stop();
     } finally {
-      engine.close();
+      decisions.close();
     }
   }
 
   public static void main(String[] args) {
-    System.exit(GatewayCommand.run(args));
+    System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty",
+        System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn"));
+    System.exit(GatewayCommand.run("jetty-gateway", JettyGateway::start, args));
   }
 }

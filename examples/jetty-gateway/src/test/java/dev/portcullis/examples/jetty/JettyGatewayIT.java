@@ -2,6 +2,9 @@ package dev.portcullis.examples.jetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.examples.gateway.CredentialCheck;
+import dev.portcullis.examples.gateway.FakeSonarQube;
+import dev.portcullis.examples.gateway.GatewayConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -148,16 +151,14 @@ class JettyGatewayIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    try (JettyGateway down = JettyGateway.start(new GatewayConfig(URI.create("http://127.0.0.1:" + closedPort),
-        new InetSocketAddress("127.0.0.1", 0), null, false, null, null,
-        Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30)))) {
+    try (JettyGateway down = JettyGateway.start(GatewayConfig.builder(URI.create("http://127.0.0.1:" + closedPort))
+        .credentialCheck(CredentialCheck.NONE).connectTimeout(Duration.ofSeconds(2)).build())) {
       HttpResponse<String> response = client.send(HttpRequest.newBuilder(down.uri().resolve("/api/server/version")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(502);
     }
-    try (JettyGateway impatient = JettyGateway.start(new GatewayConfig(sonar.uri(),
-        new InetSocketAddress("127.0.0.1", 0), null, true, null, null,
-        Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(1)))) {
+    try (JettyGateway impatient = JettyGateway.start(GatewayConfig.builder(sonar.uri())
+        .connectTimeout(Duration.ofSeconds(2)).upstreamTimeout(Duration.ofSeconds(1)).build())) {
       HttpResponse<String> response = client.send(HttpRequest.newBuilder(impatient.uri().resolve("/api/ce/task?id=1"))
           .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(504);
@@ -168,12 +169,9 @@ class JettyGatewayIT {
   void clientIpComesFromForwardingHeadersOnlyBehindATrustedProxy() throws Exception {
     String onlyDocumentationRange =
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\"]}}}}";
-    try (JettyGateway behindProxy = JettyGateway.start(new GatewayConfig(sonar.uri(), new InetSocketAddress("127.0.0.1", 0),
-            onlyDocumentationRange, true, null, null, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
-            java.util.List.of("127.0.0.0/8")));
-        JettyGateway direct = JettyGateway.start(new GatewayConfig(sonar.uri(), new InetSocketAddress("127.0.0.1", 0),
-            onlyDocumentationRange, true, null, null, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
-            java.util.List.of()))) {
+    try (JettyGateway behindProxy = JettyGateway.start(GatewayConfig.builder(sonar.uri())
+            .policyData(onlyDocumentationRange).trustedProxies(java.util.List.of("127.0.0.0/8")).build());
+        JettyGateway direct = JettyGateway.start(GatewayConfig.builder(sonar.uri()).policyData(onlyDocumentationRange).build())) {
       assertThat(status(behindProxy, "/api/server/version", "203.0.113.9")).isEqualTo(200);
       assertThat(status(behindProxy, "/api/server/version", null)).isEqualTo(403);
       // Without a trusted proxy the same header is the client's own claim and changes nothing.
@@ -215,8 +213,8 @@ class JettyGatewayIT {
   }
 
   private static GatewayConfig config(URI upstream, Path cert, Path key) {
-    return new GatewayConfig(upstream, new InetSocketAddress("127.0.0.1", 0), null, true, cert, key,
-        Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30));
+    return GatewayConfig.builder(upstream).tls(cert, key).connectTimeout(Duration.ofSeconds(2))
+        .upstreamTimeout(Duration.ofSeconds(30)).idleTimeout(Duration.ofSeconds(30)).build();
   }
 
   private static String expectedDigest(long size) throws IOException {

@@ -1,0 +1,148 @@
+package dev.portcullis.examples.gateway;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The command line both example gateways share; each passes its own way to start. */
+@Command(
+    mixinStandardHelpOptions = true,
+    description = "A SonarQube reverse proxy that lets through exactly the scanner API, decided by the Portcullis policy.")
+public final class GatewayCommand implements Callable<Integer> {
+
+  /** Starts a gateway on one server implementation. */
+  @FunctionalInterface
+  public interface Starter {
+    RunningGateway start(GatewayConfig config) throws Exception;
+  }
+
+  @Option(names = "--upstream", defaultValue = "http://127.0.0.1:9000", description = "SonarQube's URL (default: ${DEFAULT-VALUE}).")
+  URI upstream;
+
+  @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HOST:PORT to listen on (default: ${DEFAULT-VALUE}).")
+  String listen;
+
+  @Option(names = "--data", description = "Policy data document (JSON) merged over the defaults, e.g. "
+      + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
+  Path data;
+
+  @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube|static=FILE|none",
+      description = "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
+          + "/api/authentication/validate, cached 60 s when valid, 10 s when not), static=FILE (a file of SHA-256 "
+          + "token hashes, see the CLI's hash-token) or none (default: ${DEFAULT-VALUE}).")
+  String verify;
+
+  @Option(names = "--max-failed-credentials", defaultValue = "10",
+      description = "Failed credentials one client IP (an IPv6 /64) may present per --failure-window before it gets "
+          + "429 with Retry-After; 0 turns throttling off (default: ${DEFAULT-VALUE}).")
+  int maxFailedCredentials;
+
+  @Option(names = "--failure-window", defaultValue = "PT1M",
+      description = "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
+  Duration failureWindow;
+
+  @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key the gateway serves HTTPS.")
+  Path tlsCertificate;
+
+  @Option(names = "--tls-key", description = "PEM PKCS#8 private key (unencrypted).")
+  Path tlsKey;
+
+  @Option(names = "--connect-timeout", defaultValue = "PT5S", description = "Upstream connect timeout (ISO-8601, default: ${DEFAULT-VALUE}).")
+  Duration connectTimeout;
+
+  @Option(names = "--idle-timeout", defaultValue = "PT2M", description = "Longest silence on a connection (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(names = "--upstream-timeout", defaultValue = "PT15M",
+      description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
+  Duration upstreamTimeout;
+
+  @Option(names = "--trusted-proxy", paramLabel = "CIDR",
+      description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
+          + "names the client IP; repeatable. Default: none, the client is the connection's peer.")
+  List<String> trustedProxies = new ArrayList<>();
+
+  private final String name;
+  private final Starter starter;
+
+  GatewayCommand(String name, Starter starter) {
+    this.name = name;
+    this.starter = starter;
+  }
+
+  /**
+   * Parses {@code args}, starts the gateway and waits until it stops.
+   *
+   * @return the exit status: 0 after a normal stop, 2 when it cannot start
+   */
+  public static int run(String name, Starter starter, String... args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "info"));
+    CommandLine commandLine = new CommandLine(new GatewayCommand(name, starter));
+    commandLine.setCommandName(name);
+    commandLine.setExecutionExceptionHandler((exception, parsed, parseResult) -> {
+      commandLine.getErr().println(name + ": cannot start: " + exception.getMessage());
+      return 2;
+    });
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    RunningGateway gateway = starter.start(config());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        gateway.close();
+      } catch (Exception e) {
+        System.err.println(name + ": error while stopping: " + e);
+      }
+    }, "gateway-shutdown"));
+    System.out.println(gateway.describe());
+    gateway.join();
+    return 0;
+  }
+
+  /** The configuration the options describe. */
+  GatewayConfig config() throws IOException {
+    return GatewayConfig.builder(upstream)
+        .listen(parseListen(listen))
+        .policyData(data == null ? null : Files.readString(data, StandardCharsets.UTF_8))
+        .credentialCheck(CredentialCheck.parse(verify))
+        .tls(tlsCertificate, tlsKey)
+        .connectTimeout(connectTimeout)
+        .idleTimeout(idleTimeout)
+        .upstreamTimeout(upstreamTimeout)
+        .trustedProxies(trustedProxies)
+        .throttle(maxFailedCredentials, failureWindow)
+        .build();
+  }
+
+  /** {@code HOST:PORT}, with IPv6 hosts in brackets; the host is never resolved here. */
+  static InetSocketAddress parseListen(String listen) {
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("--listen must be HOST:PORT, such as 127.0.0.1:8080");
+    }
+    String host = listen.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--listen port must be a number: " + listen);
+    }
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+}

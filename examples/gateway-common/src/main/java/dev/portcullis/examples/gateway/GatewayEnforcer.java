@@ -1,0 +1,106 @@
+package dev.portcullis.examples.gateway;
+
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.PolicyInput;
+import dev.portcullis.client.TrustedProxies;
+import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.policies.SonarQubePolicy;
+import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.throttle.BucketCredentialFailureThrottle;
+import dev.portcullis.throttle.CredentialFailureThrottle;
+import dev.portcullis.verify.CachingCredentialVerifier;
+import dev.portcullis.verify.SonarQubeCredentialVerifier;
+import dev.portcullis.verify.StaticCredentialVerifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The enforcer both example gateways put in front of SonarQube: the bundled SonarQube policy with the
+ * configured data, credentials verified as configured, brute-force throttling per client IP, the
+ * configured trusted proxies, and one log line per refused request.
+ *
+ * <p>Close it when the gateway stops: it owns the policy engine's pool.
+ */
+public final class GatewayEnforcer implements AutoCloseable {
+
+  private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
+
+  private final PolicyEnforcer enforcer;
+  private final OpaWasmPolicyEngine engine;
+  private final String description;
+
+  private GatewayEnforcer(PolicyEnforcer enforcer, OpaWasmPolicyEngine engine, String description) {
+    this.enforcer = enforcer;
+    this.engine = engine;
+    this.description = description;
+  }
+
+  /** Loads and warms up the policy; fails with a message naming the bad setting when the configuration is wrong. */
+  public static GatewayEnforcer create(GatewayConfig config) {
+    TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
+    CredentialVerifier verifier = verifier(config);
+    CredentialFailureThrottle throttle = config.maxFailedCredentials() == 0
+        ? CredentialFailureThrottle.NONE
+        : BucketCredentialFailureThrottle.builder()
+            .maxFailures(config.maxFailedCredentials())
+            .window(config.failureWindow())
+            .build();
+    OpaWasmPolicyEngine engine = SonarQubePolicy.engine(config.policyData()).build();
+    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
+        .credentialVerifier(verifier)
+        .credentialFailureThrottle(throttle)
+        .trustedProxies(trustedProxies)
+        .listener(GatewayEnforcer::logDenial)
+        .build();
+    String description = "policy " + engine.describe() + ", credentials " + describe(config) + ", throttling " + throttle;
+    return new GatewayEnforcer(enforcer, engine, description);
+  }
+
+  private static CredentialVerifier verifier(GatewayConfig config) {
+    CredentialCheck check = config.credentialCheck();
+    switch (check.mode()) {
+      case SONARQUBE:
+        return CachingCredentialVerifier.builder(
+            SonarQubeCredentialVerifier.builder().baseUri(config.upstream()).build()).build();
+      case STATIC:
+        return StaticCredentialVerifier.fromFile(check.tokenFile());
+      default:
+        return CredentialVerifier.NONE;
+    }
+  }
+
+  private static String describe(GatewayConfig config) {
+    switch (config.credentialCheck().mode()) {
+      case SONARQUBE:
+        return "verified by " + config.upstream() + "/api/authentication/validate";
+      case STATIC:
+        return "verified against the token hashes in " + config.credentialCheck().tokenFile();
+      default:
+        return "not verified";
+    }
+  }
+
+  /** One line per refused request: what was refused and why, never a query value or a credential. */
+  private static void logDenial(String method, PolicyInput input, Decision decision) {
+    if (!decision.allow()) {
+      DENIALS.info("denied status={} reasons={} method={} path={} client={}", decision.status(), decision.reasons(),
+          method, input == null ? "-" : input.request().path(), input == null ? "-" : input.client().ip());
+    }
+  }
+
+  /** The enforcer to give the adapter. */
+  public PolicyEnforcer enforcer() {
+    return enforcer;
+  }
+
+  /** The policy, how credentials are verified and how failures are throttled, for the start-up line. */
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+}
