@@ -1,0 +1,479 @@
+package dev.portcullis.netty;
+
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResultProvider;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Netty handler that asks a {@link PolicyEnforcer} about every HTTP request before the handlers behind it
+ * see it. An allowed request is passed on with its URI replaced by the canonical target the policy judged
+ * ({@link Decision#forwardTarget()}), followed by its content; a denied one is answered here with the
+ * policy's status and a small JSON body, and its content is dropped. A request the decoder could not read
+ * gets 400 (414, 431) and the connection is closed. Anything that is not HTTP is refused by closing the
+ * connection: the handler does not support protocol upgrades.
+ *
+ * <p>Place it right after {@code HttpServerCodec}, before anything that reads requests. It handles one
+ * request at a time: while a decision is pending, or while the previous allowed request's response has
+ * not been written, it holds what it has read and stops reading, so pipelined responses leave in request
+ * order and no body is buffered beyond what one read decoded. Handlers behind it must answer with {@code
+ * HttpObject}s ({@code HttpResponse}, {@code HttpContent}, ending with {@code LastHttpContent}, or a {@code
+ * FullHttpResponse}): the end of the response written through this handler is what lets the next request
+ * in. Denies are written from this handler's position, so handlers behind it never see them.
+ *
+ * <p>Not sharable: one instance per channel. Decisions may complete on any thread; the handler's state is
+ * only ever touched on the channel's event loop.
+ */
+public final class PortcullisHandler extends ChannelDuplexHandler {
+
+  /** The decision about the request currently being passed on (set before the allowed HttpRequest is fired). */
+  public static final AttributeKey<Decision> DECISION = AttributeKey.valueOf(PortcullisHandler.class, "DECISION");
+
+  private static final Logger LOG = LoggerFactory.getLogger(PortcullisHandler.class);
+
+  private static final Decision INTERNAL_ERROR =
+      Decision.deny(500, "internal_error", "Portcullis could not decide about the request.");
+
+  /** Where the handler is in the exchange of the request at the head of the line. */
+  private enum Phase {
+    /** The next message should be a request head. */
+    AWAITING_REQUEST,
+    /** The enforcer is deciding about {@link #judged}; everything read is held. */
+    DECIDING,
+    /** An allowed request's content flows on; the next request waits until its response is written. */
+    FORWARDING,
+    /** A denied request's content is dropped until its {@code LastHttpContent}. */
+    DISCARDING,
+    /** A response that closes the connection was written; everything read is dropped. */
+    CLOSING,
+    /** The channel is inactive or the handler was removed. */
+    GONE
+  }
+
+  private final PolicyEnforcer enforcer;
+  private final boolean answerExpectContinue;
+
+  // Everything below is confined to the event loop.
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
+  private ChannelHandlerContext ctx;
+  private ReadGate gate;
+  private Phase phase = Phase.AWAITING_REQUEST;
+  /** The request being decided, or denied with its answer deferred. */
+  private HttpRequest judged;
+  private boolean judgedContentComplete;
+  /** Identifies the pending decision, so that a late one (after a close or removal) is ignored. */
+  private Object pendingDecision;
+  /** A deny for a request whose body was still coming when decided inside a read; answered by the read's end. */
+  private Decision deferredDeny;
+  private boolean requestForwarded;
+  private boolean responseWritten;
+  private boolean writingInformational;
+  private boolean inRead;
+  private boolean forwarded;
+  private boolean dropped;
+  private boolean drainScheduled;
+
+  private PortcullisHandler(Builder builder) {
+    this.enforcer = builder.enforcer;
+    this.answerExpectContinue = builder.answerExpectContinue;
+  }
+
+  /** A builder of handlers that ask {@code enforcer}; build one handler per channel. */
+  public static Builder builder(PolicyEnforcer enforcer) {
+    return new Builder(enforcer);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    this.gate = new ReadGate(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (phase != Phase.GONE) {
+      phase = Phase.GONE;
+      releaseAll();
+      gate.release();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    phase = Phase.GONE;
+    releaseAll();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    inRead = true;
+    if (phase == Phase.GONE) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (phase == Phase.DECIDING && msg instanceof LastHttpContent) {
+      judgedContentComplete = true;
+    }
+    held.add(msg);
+    drain();
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    inRead = false;
+    if (deferredDeny != null) {
+      // The read that carried the head ended before the body did: answer now and close.
+      answerDeny(deferredDeny, judged, false);
+    }
+    ctx.fireChannelReadComplete();
+    endStep(true);
+  }
+
+  @Override
+  public void read(ChannelHandlerContext ctx) {
+    gate.read();
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    boolean endsResponse = false;
+    if (msg instanceof HttpResponse) {
+      writingInformational = isInformational(((HttpResponse) msg).status());
+    }
+    if (msg instanceof LastHttpContent) {
+      endsResponse = !writingInformational;
+      writingInformational = false;
+    }
+    ctx.write(msg, promise);
+    if (endsResponse) {
+      responseEnded();
+    }
+  }
+
+  /** 1xx other than 101: a final response follows it. 101 ends the exchange (and HTTP on the connection). */
+  private static boolean isInformational(HttpResponseStatus status) {
+    return status.codeClass() == HttpStatusClass.INFORMATIONAL
+        && status.code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+  }
+
+  private void responseEnded() {
+    if (phase != Phase.FORWARDING || responseWritten) {
+      return;
+    }
+    responseWritten = true;
+    if (requestForwarded) {
+      phase = Phase.AWAITING_REQUEST;
+      // Not now: this runs inside a write of a handler behind us, which must not get the next request
+      // reentrantly. The response's end is already queued ahead of anything the next request causes.
+      scheduleDrain();
+    }
+  }
+
+  private void scheduleDrain() {
+    if (drainScheduled || held.isEmpty()) {
+      return;
+    }
+    drainScheduled = true;
+    ctx.executor().execute(() -> {
+      drainScheduled = false;
+      if (phase != Phase.GONE) {
+        drain();
+        endStep(false);
+      }
+    });
+  }
+
+  /** Processes held messages, in order, as far as the current phase allows, then pauses or resumes reading. */
+  private void drain() {
+    while (!held.isEmpty() && canTakeNext()) {
+      process(held.poll());
+    }
+    if (phase == Phase.DECIDING || !held.isEmpty()) {
+      gate.pause();
+    } else if (phase != Phase.GONE) {
+      gate.resume();
+    }
+  }
+
+  private boolean canTakeNext() {
+    return phase != Phase.DECIDING && !(phase == Phase.FORWARDING && requestForwarded);
+  }
+
+  private void process(Object msg) {
+    switch (phase) {
+      case AWAITING_REQUEST:
+        startRequest(msg);
+        break;
+      case FORWARDING:
+        forward(msg);
+        if (msg instanceof LastHttpContent) {
+          requestForwarded = true;
+          if (responseWritten) {
+            phase = Phase.AWAITING_REQUEST;
+          }
+        }
+        break;
+      case DISCARDING:
+        discard(msg);
+        break;
+      default:
+        drop(msg);
+        break;
+    }
+  }
+
+  private void startRequest(Object msg) {
+    if (!(msg instanceof HttpRequest)) {
+      drop(msg);
+      if (!(msg instanceof HttpContent)) {
+        // Not HTTP (after an upgrade, or a handler before us that is not an HTTP decoder): fail closed.
+        LOG.debug("refusing a message that is not an HTTP request type={}", msg.getClass().getSimpleName());
+        phase = Phase.CLOSING;
+        ctx.close();
+      }
+      return;
+    }
+    HttpRequest request = (HttpRequest) msg;
+    if (request.decoderResult().isFailure()) {
+      refuseUndecodable(request);
+      return;
+    }
+    phase = Phase.DECIDING;
+    judged = request;
+    judgedContentComplete = request instanceof LastHttpContent || held.stream().anyMatch(LastHttpContent.class::isInstance);
+    Object decisionId = new Object();
+    pendingDecision = decisionId;
+    CompletableFuture<Decision> decision = decide(request);
+    if (decision.isDone()) {
+      apply(decisionId, outcome(decision));
+      return;
+    }
+    // Always hop through the executor, even from the event loop itself: a verifier completing there (on
+    // another channel's behalf) must not run this channel's pipeline in the middle of its own work.
+    decision.whenComplete((decided, failure) -> {
+      try {
+        ctx.executor().execute(() -> {
+          if (apply(decisionId, outcome(decision))) {
+            drain();
+            endStep(false);
+          }
+        });
+      } catch (RejectedExecutionException shutDown) {
+        LOG.debug("decision arrived after the event loop shut down; ignored");
+      }
+    });
+  }
+
+  private CompletableFuture<Decision> decide(HttpRequest request) {
+    try {
+      return enforcer.decideAsync(new InboundRequest(request, ctx.channel().remoteAddress()), NettyRequestAccessor.INSTANCE)
+          .toCompletableFuture();
+    } catch (RuntimeException e) {
+      // decideAsync never throws; if it does, that is still a deny.
+      return CompletableFuture.completedFuture(INTERNAL_ERROR);
+    }
+  }
+
+  private static Decision outcome(CompletableFuture<Decision> decision) {
+    try {
+      Decision decided = decision.join();
+      return decided != null ? decided : INTERNAL_ERROR;
+    } catch (CompletionException | CancellationException e) {
+      return INTERNAL_ERROR;
+    }
+  }
+
+  /** Acts on a decision unless the channel closed or the handler left meanwhile; true when acted on. */
+  private boolean apply(Object decisionId, Decision decision) {
+    if (decisionId != pendingDecision || phase != Phase.DECIDING) {
+      LOG.debug("decision arrived after the channel closed or the handler was removed; ignored");
+      return false;
+    }
+    pendingDecision = null;
+    if (decision.allow() && !decision.forwardTarget().isEmpty()) {
+      allow(decision);
+    } else {
+      deny(decision.allow() ? INTERNAL_ERROR : decision);
+    }
+    return true;
+  }
+
+  private void allow(Decision decision) {
+    HttpRequest request = judged;
+    judged = null;
+    phase = Phase.FORWARDING;
+    requestForwarded = request instanceof LastHttpContent;
+    responseWritten = false;
+    ctx.channel().attr(DECISION).set(decision);
+    request.setUri(decision.forwardTarget());
+    if (answerExpectContinue && HttpUtil.is100ContinueExpected(request)) {
+      HttpUtil.set100ContinueExpected(request, false);
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+    }
+    forward(request);
+  }
+
+  private void deny(Decision decision) {
+    HttpRequest request = judged;
+    if (request instanceof LastHttpContent) {
+      answerDeny(decision, request, HttpUtil.isKeepAlive(request));
+      return;
+    }
+    phase = Phase.DISCARDING;
+    if (!expectsBody(request) || judgedContentComplete) {
+      answerDeny(decision, request, HttpUtil.isKeepAlive(request));
+    } else if (inRead) {
+      // The rest of a small body may be in this very read: wait for its end before choosing to close.
+      deferredDeny = decision;
+    } else {
+      answerDeny(decision, request, false);
+    }
+  }
+
+  /** Writes the deny; the phase becomes CLOSING, or stays DISCARDING until the request's last content. */
+  private void answerDeny(Decision decision, HttpRequest request, boolean keepAlive) {
+    judged = null;
+    deferredDeny = null;
+    HttpVersion version = request.protocolVersion();
+    ReferenceCountUtil.release(request);
+    if (phase == Phase.GONE) {
+      return;
+    }
+    if (keepAlive) {
+      ctx.writeAndFlush(DenyResponse.of(decision, version, true));
+      if (request instanceof LastHttpContent) {
+        phase = Phase.AWAITING_REQUEST;
+      }
+      return;
+    }
+    phase = Phase.CLOSING;
+    ctx.writeAndFlush(DenyResponse.of(decision, version, false)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void discard(Object msg) {
+    boolean last = msg instanceof LastHttpContent;
+    boolean undecodable = msg instanceof DecoderResultProvider && ((DecoderResultProvider) msg).decoderResult().isFailure();
+    drop(msg);
+    if (deferredDeny != null && (last || undecodable)) {
+      answerDeny(deferredDeny, judged, !undecodable && HttpUtil.isKeepAlive(judged));
+    }
+    if (undecodable && phase != Phase.CLOSING) {
+      // The decoder gave up on the connection; nothing after this can be read.
+      phase = Phase.CLOSING;
+      ctx.close();
+    } else if (last && phase == Phase.DISCARDING) {
+      phase = Phase.AWAITING_REQUEST;
+    }
+  }
+
+  private void refuseUndecodable(HttpRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    Decision decision = DenyResponse.forDecoderFailure(cause);
+    LOG.debug("refusing an undecodable request status={} cause={}", decision.status(), cause.getClass().getSimpleName());
+    ReferenceCountUtil.release(request);
+    phase = Phase.CLOSING;
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(DenyResponse.of(decision, HttpVersion.HTTP_1_1, false)).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Whether content follows the head: a positive Content-Length or chunked framing. */
+  private static boolean expectsBody(HttpRequest request) {
+    if (HttpUtil.isTransferEncodingChunked(request)) {
+      return true;
+    }
+    try {
+      return HttpUtil.getContentLength(request, 0L) > 0;
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
+
+  private void forward(Object msg) {
+    forwarded = true;
+    ctx.fireChannelRead(msg);
+  }
+
+  private void drop(Object msg) {
+    dropped = true;
+    ReferenceCountUtil.release(msg);
+  }
+
+  /**
+   * Ends a read, or a step outside one (a decision, a response's end). Messages passed on outside a read get
+   * their {@code channelReadComplete}, which handlers behind use to flush. When this handler consumed
+   * input without passing any on and reading is manual ({@code autoRead} off, not by us), nobody behind
+   * would ask for more, so this handler does.
+   */
+  private void endStep(boolean readCompleteFired) {
+    if (forwarded && !readCompleteFired) {
+      ctx.fireChannelReadComplete();
+    } else if (!forwarded && dropped && !gate.isPaused() && phase != Phase.GONE && !ctx.channel().config().isAutoRead()) {
+      ctx.read();
+    }
+    forwarded = false;
+    dropped = false;
+  }
+
+  private void releaseAll() {
+    pendingDecision = null;
+    deferredDeny = null;
+    if (judged != null) {
+      ReferenceCountUtil.release(judged);
+      judged = null;
+    }
+    Object msg;
+    while ((msg = held.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** Builds {@link PortcullisHandler}s; one builder may build the handler of every channel. */
+  public static final class Builder {
+    private final PolicyEnforcer enforcer;
+    private boolean answerExpectContinue = true;
+
+    private Builder(PolicyEnforcer enforcer) {
+      this.enforcer = Objects.requireNonNull(enforcer, "enforcer");
+    }
+
+    /**
+     * Default true: on allow, answer "Expect: 100-continue" with 100 Continue and remove the Expect header
+     * before passing the request on; on deny never send 100. With false, an allowed request keeps its
+     * {@code Expect} header and the handlers behind answer it.
+     */
+    public Builder answerExpectContinue(boolean answer) {
+      this.answerExpectContinue = answer;
+      return this;
+    }
+
+    /** A new handler for one channel. */
+    public PortcullisHandler build() {
+      return new PortcullisHandler(this);
+    }
+  }
+}

@@ -1,0 +1,461 @@
+package dev.portcullis.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.PolicyInput;
+import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.StubPolicyEngine;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LeakCheck.class)
+class PortcullisHandlerTest {
+
+  private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
+  /** A credential makes the enforcer ask the verifier, so with {@link #verifier} the decision waits. */
+  private static final String CREDENTIAL = "Authorization: Bearer " + TOKEN + "\r\n";
+
+  private final ControlledVerifier verifier = new ControlledVerifier();
+  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).build();
+  private final PolicyEnforcer decidingLater =
+      PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
+  private final RecordingUpstream upstream = new RecordingUpstream(true);
+  private ClientChannel channel;
+
+  @AfterEach
+  void finish() {
+    if (channel != null) {
+      channel.checkException();
+      channel.finishAndReleaseAll();
+    }
+  }
+
+  private ClientChannel serve(PolicyEnforcer enforcer) {
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(enforcer).build(), upstream);
+    return channel;
+  }
+
+  @Test
+  void allowedRequestIsPassedOnWithTheJudgedTargetAndItsDecision() {
+    serve(decidingAtOnce).send("GET /echo/%61b?x=%41 HTTP/1.1\r\nHost: gateway\r\n\r\n");
+
+    assertThat(upstream.received()).singleElement().satisfies(request -> {
+      assertThat(request.uri).isEqualTo("/echo/ab?x=A");
+      assertThat(request.decision.allow()).isTrue();
+      assertThat(request.decision.forwardTarget()).isEqualTo("/echo/ab?x=A");
+      assertThat(request.headers.get("Host")).isEqualTo("gateway");
+    });
+    assertThat(channel.responses()).singleElement().satisfies(response -> {
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo("/echo/ab?x=A 0");
+    });
+  }
+
+  @Test
+  void contentReadWhileDecidingFollowsItsRequestInOrder() {
+    serve(decidingLater).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 10\r\n\r\n12345");
+    channel.send("67890");
+
+    assertThat(upstream.received()).isEmpty();
+    assertThat(verifier.completeAll()).isEqualTo(1);
+    channel.runTasks();
+
+    List<String> events = upstream.events();
+    assertThat(events.subList(events.indexOf("request /echo/upload"), events.size()))
+        .containsExactly("request /echo/upload", "content 5", "content 5", "last", "readComplete");
+    assertThat(channel.responses()).singleElement().satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 10"));
+  }
+
+  @Test
+  void readingPausesWhileDecidingAndResumesAfter() {
+    serve(decidingLater).send("GET /echo/x HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
+    assertThat(channel.config().isAutoRead()).isFalse();
+
+    verifier.completeAll();
+    channel.runTasks();
+
+    assertThat(channel.config().isAutoRead()).isTrue();
+    assertThat(upstream.received()).hasSize(1);
+  }
+
+  @Test
+  void manualReadingStaysManualAndAReadAskedForWhileDecidingWaits() {
+    ReadCounter reads = new ReadCounter();
+    channel = ClientChannel.withCodec(reads, PortcullisHandler.builder(decidingLater).build(), upstream);
+    channel.config().setAutoRead(false);
+    channel.send("GET /echo/x HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
+    int before = reads.count.get();
+
+    channel.read(); // a handler behind asks for more while the decision is pending
+    assertThat(reads.count.get()).isEqualTo(before);
+
+    verifier.completeAll();
+    channel.runTasks();
+    assertThat(reads.count.get()).isEqualTo(before + 1);
+    assertThat(channel.config().isAutoRead()).isFalse();
+  }
+
+  @Test
+  void deniedRequestWithoutBodyKeepsTheConnection() {
+    serve(decidingAtOnce).send("GET /denied?marker=do-not-echo HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
+
+    WireResponse deny = channel.responses().get(0);
+    assertThat(deny.status()).isEqualTo(403);
+    assertThat(deny.header("Content-Type")).isEqualTo("application/json");
+    assertThat(deny.header("Cache-Control")).isEqualTo("no-store");
+    assertThat(deny.header("Content-Length")).isEqualTo(Integer.toString(deny.body().length));
+    assertThat(deny.header("Connection")).isNull();
+    assertThat(deny.bodyText())
+        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\"}")
+        .doesNotContain(TOKEN);
+    assertThat(channel.isOpen()).isTrue();
+
+    channel.send("GET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(403, 200);
+    assertThat(upstream.received()).extracting(r -> r.uri).containsExactly("/echo/next");
+  }
+
+  @Test
+  void unauthorizedDenyCarriesTheChallenges() {
+    serve(decidingAtOnce).send("GET /unauthorized HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses().get(0).headerValues("WWW-Authenticate"))
+        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+  }
+
+  @Test
+  void throttlingDenyCarriesRetryAfter() {
+    PolicyEngine throttling = new PolicyEngine() {
+      @Override
+      public Decision evaluate(PolicyInput input) {
+        return Decision.deny(429, "rate_limited", "Slow down.").withRetryAfter(Duration.ofMillis(1500));
+      }
+
+      @Override
+      public String describe() {
+        return "throttling";
+      }
+    };
+    serve(PolicyEnforcer.builder(throttling).build()).send("GET /echo/x HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(429);
+      assertThat(deny.header("Retry-After")).isEqualTo("2");
+    });
+  }
+
+  @Test
+  void deniedRequestWhoseBodyIsStillComingClosesTheConnection() {
+    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000));
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(403);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void deniedChunkedRequestWithoutItsLastChunkClosesTheConnection() {
+    serve(decidingLater).send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL
+        + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    verifier.completeAll();
+    channel.runTasks();
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(403);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void deniedRequestWhoseSmallBodyCameInTheSameReadKeepsTheConnection() {
+    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> assertThat(deny.header("Connection")).isNull());
+    assertThat(channel.isOpen()).isTrue();
+    channel.send("GET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(403, 200);
+  }
+
+  @Test
+  void deniedRequestWhoseBodyArrivedWhileDecidingKeepsTheConnection() {
+    serve(decidingLater).send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
+    channel.send("lo");
+    verifier.completeAll();
+    channel.runTasks();
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> assertThat(deny.header("Connection")).isNull());
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(channel.config().isAutoRead()).isTrue();
+  }
+
+  @Test
+  void deniedRequestWithABrokenChunkClosesTheConnection() {
+    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(403);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void http10DenyClosesUnlessTheClientAskedToKeepAlive() {
+    serve(decidingAtOnce).send("GET /denied HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assertThat(channel.responses().get(0).header("Connection")).isEqualTo("keep-alive");
+    assertThat(channel.isOpen()).isTrue();
+
+    channel.send("GET /denied HTTP/1.0\r\n\r\n");
+    assertThat(channel.responses().get(1).header("Connection")).isEqualTo("close");
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void allowedExpectContinueGets100AndTheRequestGoesOnWithoutExpect() {
+    serve(decidingAtOnce).send(
+        "POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
+    assertThat(upstream.received()).singleElement()
+        .satisfies(r -> assertThat(r.headers.contains(HttpHeaderNames.EXPECT)).isFalse());
+
+    channel.send("hello");
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100, 200);
+    assertThat(channel.responses().get(1).bodyText()).isEqualTo("/echo/upload 5");
+  }
+
+  @Test
+  void deniedExpectContinueGetsTheFinalStatusWithout100AndTheConnectionCloses() {
+    serve(decidingLater).send(
+        "POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    verifier.completeAll();
+    channel.runTasks();
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(403);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void expectContinueIsLeftToTheHandlersBehindWhenNotAnswered() {
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), upstream);
+    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+
+    assertThat(channel.responses()).isEmpty();
+    assertThat(upstream.received().get(0).headers.get(HttpHeaderNames.EXPECT)).isEqualTo("100-continue");
+  }
+
+  @Test
+  void pipelinedResponsesLeaveInRequestOrder() {
+    RecordingUpstream slow = new RecordingUpstream(false);
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).build(), slow);
+    channel.send("GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\n"
+        + "POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+        + "GET /echo/3 HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(slow.received()).extracting(r -> r.uri).containsExactly("/echo/1");
+    assertThat(channel.responses()).as("the deny must wait for the first response").isEmpty();
+    assertThat(channel.config().isAutoRead()).isFalse();
+
+    slow.answer(0);
+    channel.runTasks();
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200, 403);
+    assertThat(slow.received()).extracting(r -> r.uri).containsExactly("/echo/1", "/echo/3");
+
+    slow.answer(1);
+    channel.runTasks();
+    assertThat(channel.responses()).extracting(WireResponse::bodyText)
+        .first().isEqualTo("/echo/1 0");
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200, 403, 200);
+    assertThat(channel.responses().get(2).bodyText()).isEqualTo("/echo/3 0");
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(channel.config().isAutoRead()).isTrue();
+  }
+
+  @Test
+  void nextRequestWaitsForTheLastContentOfAStreamedResponseNotFor1xx() {
+    RecordingUpstream slow = new RecordingUpstream(false);
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), slow);
+    channel.send("GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\nGET /denied HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    channel.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+    channel.writeAndFlush(head);
+    channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("part", StandardCharsets.US_ASCII)));
+    channel.runTasks();
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
+
+    channel.writeAndFlush(new DefaultLastHttpContent());
+    channel.runTasks();
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100, 200, 403);
+    assertThat(channel.responses().get(1).bodyText()).isEqualTo("part");
+  }
+
+  @Test
+  void closingWhileDecidingReleasesWhatWasHeldAndTheLateDecisionIsIgnored() {
+    channel = ClientChannel.withoutCodec(PortcullisHandler.builder(decidingLater).build(), upstream);
+    ByteBuf first = Unpooled.copiedBuffer("1234", StandardCharsets.US_ASCII);
+    ByteBuf last = Unpooled.copiedBuffer("5678", StandardCharsets.US_ASCII);
+    channel.writeInbound(credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
+        new DefaultHttpContent(first), new DefaultLastHttpContent(last));
+    assertThat(verifier.pending()).isEqualTo(1);
+
+    channel.close();
+    assertThat(first.refCnt()).isZero();
+    assertThat(last.refCnt()).isZero();
+
+    verifier.completeAll();
+    channel.runTasks();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void removingTheHandlerWhileDecidingReleasesWhatWasHeldAndRestoresReading() {
+    PortcullisHandler handler = PortcullisHandler.builder(decidingLater).build();
+    channel = ClientChannel.withoutCodec(handler, upstream);
+    ByteBuf content = Unpooled.copiedBuffer("1234", StandardCharsets.US_ASCII);
+    channel.writeInbound(credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
+        new DefaultLastHttpContent(content));
+    assertThat(channel.config().isAutoRead()).isFalse();
+
+    channel.pipeline().remove(handler);
+    assertThat(content.refCnt()).isZero();
+    assertThat(channel.config().isAutoRead()).isTrue();
+
+    verifier.completeAll();
+    channel.runTasks();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void decisionCompletedOnAnotherThreadIsAppliedOnTheEventLoop() throws InterruptedException {
+    serve(decidingLater).send("GET /echo/x HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
+
+    Thread verifierThread = new Thread(verifier::completeAll, "verifier");
+    verifierThread.start();
+    verifierThread.join();
+    assertThat(upstream.received()).as("nothing runs on the verifier's thread").isEmpty();
+
+    channel.runTasks();
+    assertThat(upstream.received()).hasSize(1);
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200);
+  }
+
+  @Test
+  void undecodableRequestGets400AsJsonAndTheConnectionCloses() {
+    serve(decidingAtOnce).send("GET\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(response -> {
+      assertThat(response.status()).isEqualTo(400);
+      assertThat(response.header("Connection")).isEqualTo("close");
+      assertThat(response.bodyText()).isEqualTo(
+          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\"}");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void tooLongRequestLineGets414() {
+    serve(decidingAtOnce).send("GET /echo/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(response -> {
+      assertThat(response.status()).isEqualTo(414);
+      assertThat(response.bodyText()).contains("\"request_line_too_long\"");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void tooLargeHeadersGet431() {
+    serve(decidingAtOnce).send("GET /echo/x HTTP/1.1\r\nHost: h\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(response -> {
+      assertThat(response.status()).isEqualTo(431);
+      assertThat(response.bodyText()).contains("\"headers_too_large\"").doesNotContain("aaaa");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void peerWithoutAnIpAddressIsRefused() {
+    channel = ClientChannel.withoutIpPeer(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
+    channel.send("GET /echo/x HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(response -> {
+      assertThat(response.status()).isEqualTo(400);
+      assertThat(response.bodyText()).contains("\"client_address_invalid\"");
+    });
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void messageThatIsNotHttpClosesTheConnection() {
+    channel = ClientChannel.withoutCodec(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
+    ByteBuf raw = Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII);
+
+    channel.writeInbound(raw);
+
+    assertThat(raw.refCnt()).isZero();
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void accessorReadsTheRawTargetTheHeadersAndThePeerIp() {
+    HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a/%2e%2e/b?q=%41");
+    request.headers().add("X-Twice", "1").add("x-twice", "2");
+    InboundRequest inbound = new InboundRequest(request, new java.net.InetSocketAddress("2001:db8::1", 443));
+
+    assertThat(NettyRequestAccessor.INSTANCE.rawTarget(inbound)).isEqualTo("/a/%2e%2e/b?q=%41");
+    assertThat(NettyRequestAccessor.INSTANCE.headerValues(inbound, "X-TWICE")).containsExactly("1", "2");
+    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(inbound)).isEqualTo("2001:db8:0:0:0:0:0:1");
+    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(new InboundRequest(request, null))).isEmpty();
+  }
+
+  private static HttpRequest credentialed(HttpRequest request) {
+    request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + TOKEN);
+    request.headers().set(HttpHeaderNames.CONTENT_LENGTH, 8);
+    return request;
+  }
+
+  /** Counts the {@code read()} calls that pass it on their way to the transport. */
+  private static final class ReadCounter extends ChannelOutboundHandlerAdapter {
+    final AtomicInteger count = new AtomicInteger();
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+      count.incrementAndGet();
+      ctx.read();
+    }
+  }
+}
