@@ -1,48 +1,110 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Portcullis end-to-end test: real SonarQube servers, the Jetty gateway in front of each, real scanners.
+# Portcullis end-to-end test: real SonarQube servers, the Portcullis gateways (Jetty and Netty) in
+# front of each, real scanners, and the credential proofs (revocation, wrong token, throttling,
+# SonarQube down) against a real SonarQube.
 #
+#   0. takes an exclusive lock (flock on /tmp/portcullis-e2e.lock; waits up to E2E_LOCK_WAIT, logging
+#      who holds it) so that two runs never collide on the fixed ports;
 #   1. fetches SonarQube Community Build 26.9 and SonarQube 9.9 LTA from Maven Central (cached in
 #      ~/.m2), starts both at once on loopback as user `sonar`, sets the admin password, creates
 #      projects A and B and one token of each kind (project analysis token for A, global analysis,
 #      user);
-#   2. starts the gateway (examples/jetty-gateway/target/jetty-gateway.jar) in front of each, plus
-#      a second, restricted one (policy data allowed_project_keys = [A]);
+#   2. for each gateway flavour (E2E_GATEWAYS: jetty, netty) starts, in front of each server, a
+#      default gateway and a restricted one (policy data allowed_project_keys = [A]), each with its
+#      own log ($E2E_WORK/gateway-<flavour>-<server>[-restricted].log);
 #   3. runs SonarScanner CLI 8.1 and SonarScanner for Maven 5.8 against 26.9 and SonarScanner CLI
-#      5.0.1 against 9.9 through the gateway (and, with E2E_DIRECT_SCANS=1, directly, for the wall
-#      time comparison), sonar.qualitygate.wait=true; each must end in EXECUTION/BUILD SUCCESS and
-#      its compute-engine task must be SUCCESS with an analysis listed by SonarQube;
-#   4. with project A's token, through the gateway: the user directory, project listing, web
+#      5.0.1 against 9.9 through each flavour's gateway (and, with E2E_DIRECT_SCANS=1, once directly
+#      per server, for the wall time comparison), sonar.qualitygate.wait=true; each must end in
+#      EXECUTION/BUILD SUCCESS and its compute-engine task must be SUCCESS with an analysis listed;
+#   4. with project A's token, through each gateway: the user directory, project listing, web
 #      services list, token and permission endpoints, other sensitive reads and the web UI must be
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
 #      shown); a scan of project B with A's token must fail (refused by SonarQube behind the default
 #      gateway, by the gateway itself with allowed_project_keys);
-#   5. without a credential and with a well-formed unknown token (Bearer and Basic) everything but
+#   5. credential proofs, per server and flavour (all on GET /api/plugins/installed, which needs a
+#      valid credential and which the default policy allows):
+#      a. a well-formed unknown token gets 401 credential_invalid from the gateway, and SonarQube's
+#         access log shows no request for the endpoint but exactly one /api/authentication/validate;
+#      b. a fresh user token (POST /api/user_tokens/generate) gets 200 through every gateway, is
+#         revoked (POST /api/user_tokens/revoke), is refused by SonarQube at once, and is refused
+#         by each gateway (401 credential_invalid) within 65 s of the revocation (positive cache
+#         TTL 60 s + 2 s polling); one token for all flavours, polled concurrently in the background
+#         while step 6 runs, so the minute is paid once per server; elapsed seconds are reported;
+#   6. without a credential and with a well-formed unknown token (Bearer and Basic) everything but
 #      the anonymous bootstrap calls gets 401 with WWW-Authenticate from the gateway;
-#   6. tears everything down (trap, also on failure or Ctrl-C) and prints a summary table whose last
+#   7. last against each default gateway: 20 distinct unknown tokens from 127.0.0.1 -> the first 10
+#      get 401, the next 10 get 429 too_many_failed_credentials with Retry-After 1..60, and SonarQube
+#      sees exactly 10 validate calls; while blocked, a valid token from 127.0.0.1 also gets 429, an
+#      anonymous bootstrap call still passes, and another client IP is not affected;
+#   8. stops SonarQube 9.9 (after everything else on 9.9; 26.9 may still be finishing step 5b/7),
+#      then through each 9.9 restricted gateway (never throttled): a genuine token it never saw
+#      (sqa_) gets 503 credential_verification_failed (or _timeout), an anonymous bootstrap call 502;
+#      skipped with E2E_KEEP_SERVERS=1;
+#   9. reports the /api/authentication/validate calls each SonarQube received after its set-up
+#      (its access log), checks that no token or password is in any server, gateway or scanner log,
+#      tears everything down (trap, also on failure or Ctrl-C) and prints a summary table whose last
 #      line is exactly `N passed, M failed`. Exit status 0 only when nothing failed.
+#
+# Client addresses: scans, step 4 and the throttle proof (7) come from 127.0.0.1. The gateways count
+# failed credentials per client IP (10 per minute), so every other request that carries a wrong or
+# revoked token binds curl to another loopback address (the whole 127.0.0.0/8 is local on Linux):
+# 127.0.0.2 proof 5a, 127.0.0.3 proof 5b, 127.0.0.4 the "other client" of 7, and 127.0.1.N for step 6
+# (one address per row and flavour, at most 2 wrong credentials each). Thus 127.0.0.1 presents its
+# first wrong credential in step 7, which makes its counts exact, and step 6 asserts the policy's
+# 401, not the throttle's 429.
 #
 # Usage: sudo e2e/run-e2e.sh [26.9] [9.9]          (default: both)
 # Env:
-#   E2E_DIRECT_SCANS=1     also scan each project directly (no gateway) for the timing comparison
-#                          (default 1; CI may set 0 to save about 1.5 minutes)
+#   E2E_GATEWAYS           flavours to test, space-separated: jetty, netty (default: "jetty netty"
+#                          when the Netty jar exists, else "jetty" with a logged note). A flavour
+#                          named here whose jar is missing is a FAIL.
+#   JETTY_GATEWAY_JAR      default examples/jetty-gateway/target/jetty-gateway.jar
+#   NETTY_GATEWAY_JAR      default examples/netty-gateway/target/netty-gateway.jar
+#   GATEWAY_JAR            old name, still honoured: an alias for JETTY_GATEWAY_JAR (which wins)
+#   E2E_DIRECT_SCANS=1     also scan each project directly (no gateway, once per server) for the
+#                          timing comparison (default 1; CI may set 0 to save about 1.5 minutes)
 #   E2E_WORK               work directory (default /tmp/portcullis-e2e-run): server trees, logs
 #   E2E_FRESH=1            delete and unzip the server trees again (default 1); 0 reuses them
 #   E2E_KEEP_SERVERS=1     leave the SonarQube servers running at the end (default 0; gateways
-#                          are always stopped); with E2E_FRESH=0 the next run reuses them
+#                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
+#                          the next run reuses them
 #   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
-#   E2E_GATEWAY_WAIT       seconds to wait for the gateway jar to appear (default 0)
-#   GATEWAY_JAR            default examples/jetty-gateway/target/jetty-gateway.jar
-#   GATEWAY_JAVA           java for the gateway (default: java on the PATH, JDK 17+)
+#   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
+#   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
+#   GATEWAY_JAVA           java for the gateways (default: java on the PATH, JDK 17+)
 #   E2E_GATEWAY_DATA       policy data file for the default gateways (default: none = shipped
 #                          defaults, which is what the assertions expect)
 #   SQ_JDK17, SQ_JDK21PLUS JDKs for 9.9/scanners and for 26.9 (see e2e/lib/sonarqube.sh)
-# Ports (loopback only): SonarQube 26.9 19026 (+100 search, +200 H2), 9.9 19099; gateways 18026 and
-# 18099, restricted gateways 18126 and 18199.
-# Needs root, curl, jq, unzip, mvn, ss; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
+# Ports (loopback only): SonarQube 26.9 19026 (+100 search, +200 H2), 9.9 19099 (same offsets).
+# Gateways (default / restricted):       -> 26.9        -> 9.9
+#   jetty                                18026 / 18126   18099 / 18199
+#   netty                                18226 / 18326   18299 / 18399
+# (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets +100/+200/+300.)
+# Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# --- 0. one run at a time ----------------------------------------------------------------------
+# The lock is held on fd 9 for the whole run. Long-lived children (SonarQube, gateways) are started
+# with fd 9 closed, so that a server left running cannot keep the lock.
+LOCK_FILE=/tmp/portcullis-e2e.lock
+LOCK_WAIT="${E2E_LOCK_WAIT:-1800}"
+if ! exec 9>>"$LOCK_FILE"; then log "cannot open $LOCK_FILE"; printf '0 passed, 1 failed\n'; exit 1; fi
+if ! flock -n 9; then
+  log "another end-to-end run holds $LOCK_FILE (it recorded: $(head -c 200 "$LOCK_FILE" 2>/dev/null | tr -d '\n')); waiting up to $LOCK_WAIT s"
+  lock_t0=$SECONDS
+  if ! flock -w "$LOCK_WAIT" 9; then
+    log "gave up after $LOCK_WAIT s waiting for $LOCK_FILE"
+    printf '\n== Summary\nlock %s not acquired within %s s: nothing was run\n0 passed, 1 failed\n' "$LOCK_FILE" "$LOCK_WAIT"
+    exit 1
+  fi
+  log "lock acquired after $((SECONDS - lock_t0)) s"
+fi
+printf 'pid %s (%s), started %s\n' "$$" "$(id -un)" "$(date '+%F %T')" > "$LOCK_FILE"
+
 export E2E_WORK="${E2E_WORK:-/tmp/portcullis-e2e-run}"
 # shellcheck source=lib/sonarqube.sh
 . "$ROOT/e2e/lib/sonarqube.sh"
@@ -55,14 +117,30 @@ CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
 UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
-GATEWAY_JAR="${GATEWAY_JAR:-$ROOT/examples/jetty-gateway/target/jetty-gateway.jar}"
+declare -A JAR=(
+  [jetty]="${JETTY_GATEWAY_JAR:-${GATEWAY_JAR:-$ROOT/examples/jetty-gateway/target/jetty-gateway.jar}}"
+  [netty]="${NETTY_GATEWAY_JAR:-$ROOT/examples/netty-gateway/target/netty-gateway.jar}"
+)
+declare -A FLAVOUR_OFFSET=([jetty]=0 [netty]=200)
 GATEWAY_JAVA="${GATEWAY_JAVA:-java}"
 SCANS="$E2E_WORK/scans"
 RESULTS="$E2E_WORK/results.tsv"
 TIMINGS="$E2E_WORK/timings.tsv"
+WRONG_DIR="$E2E_WORK/wrong-tokens"
 T_START=$SECONDS
+# this run's results only, also when it stops early
+if ! { mkdir -p "$E2E_WORK" && : > "$RESULTS" && : > "$TIMINGS"; }; then log "cannot write to $E2E_WORK"; exit 1; fi
 
-log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# the endpoint of the credential proofs: needs a valid credential on 9.9 and 26.9, allowed by the policy
+VERIFY_PATH=/api/plugins/installed
+VALIDATE_PATH=/api/authentication/validate
+FROM_WRONG=127.0.0.2; FROM_REVOKE=127.0.0.3; FROM_OTHER=127.0.0.4
+REVOKE_BOUND=65      # seconds: positive cache TTL (60 s) + polling interval (2 s) + slack
+REVOKE_GIVE_UP=90
+
+FLAVOURS=()     # flavours asked for (E2E_GATEWAYS or default)
+ACTIVE=()       # flavours whose jar is present
+EXTRA_LINES=()  # printed after the table, before the last line
 
 # --- results -------------------------------------------------------------------------------
 
@@ -79,24 +157,36 @@ check() {
 }
 
 print_summary() {
-  local w=$(( SECONDS - T_START ))
-  printf '\n== Scan wall times (seconds, same run; gateway scans ran first)\n'
-  printf '%-8s %-22s %10s %10s %10s\n' server scanner direct gateway delta
-  if [ -s "$TIMINGS" ]; then
-    awk -F'\t' '{ d[$1"\t"$2]=$0; if (!($1"\t"$2 in seen)) { order[++n]=$1"\t"$2; seen[$1"\t"$2]=1 }
-                  t[$1"\t"$2"\t"$3]=$4 }
-      END { for (i=1;i<=n;i++) { k=order[i]; split(k,a,"\t"); dd=t[k"\tdirect"]; gg=t[k"\tgateway"]
-            delta = (dd != "" && gg != "") ? sprintf("%+.1f", gg-dd) : "-"
-            printf "%-8s %-22s %10s %10s %10s\n", a[1], a[2], (dd==""?"-":dd), (gg==""?"-":gg), delta } }' "$TIMINGS"
-  fi
-  printf '\n== Summary (%s; total wall time %d min %02d s)\n' "$E2E_WORK" $((w / 60)) $((w % 60))
+  local w=$(( SECONDS - T_START )) l
+  printf '\n== Scan wall times (seconds, same run; gateway scans ran first, one column per flavour, delta = flavour - direct)\n'
+  awk -F'\t' -v fl="${FLAVOURS[*]:-}" '
+    { k = $1 "\t" $2; if (!(k in seen)) { order[++n] = k; seen[k] = 1 } t[k "\t" $3] = $4 }
+    END {
+      nf = split(fl, F, " ")
+      h = sprintf("%-8s %-12s %8s", "server", "scanner", "direct")
+      for (j = 1; j <= nf; j++) h = h sprintf(" %8s %8s", F[j], "delta")
+      print h
+      for (i = 1; i <= n; i++) {
+        k = order[i]; split(k, a, "\t"); dd = t[k "\tdirect"]
+        line = sprintf("%-8s %-12s %8s", a[1], a[2], (dd == "" ? "-" : dd))
+        for (j = 1; j <= nf; j++) {
+          gg = t[k "\t" F[j]]
+          delta = (dd != "" && gg != "") ? sprintf("%+.1f", gg - dd) : "-"
+          line = line sprintf(" %8s %8s", (gg == "" ? "-" : gg), delta)
+        }
+        print line
+      }
+    }' "$TIMINGS" 2>/dev/null
+  printf '\n== Summary (%s; gateways: %s; total wall time %d min %02d s)\n' "$E2E_WORK" "${ACTIVE[*]:-none}" $((w / 60)) $((w % 60))
   # columns as wide as their widest cell
   { printf '#\tserver\tcheck\texpected\tgateway\tdirect (SonarQube)\tresult\n'; cat "$RESULTS" 2>/dev/null; } > "$RESULTS.table"
   awk -F'\t' 'NR == FNR { for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i); next }
     { line = ""; for (i = 1; i <= NF; i++) line = line sprintf(i < NF ? "%-" w[i] "s  " : "%s", $i); print line }' \
     "$RESULTS.table" "$RESULTS.table"
   rm -f "$RESULTS.table"
-  printf 'gateway/direct columns: status and reason; "+W" = WWW-Authenticate present; "a/b/c" = one value per credential variant\n'
+  printf 'gateway/direct columns: status and reason; "+W" = WWW-Authenticate present; "a/b/c" = one value per credential variant;\n'
+  printf 'for the credential proofs the direct column shows what SonarQube answered or what its access log recorded\n'
+  for l in "${EXTRA_LINES[@]:-}"; do [ -n "$l" ] && printf '%s\n' "$l"; done
   printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 }
 
@@ -105,6 +195,7 @@ print_summary() {
 STARTED=()      # SonarQube instance names
 GW_PIDS=()      # gateway java pids (started by this script)
 BG_PIDS=()      # background bring-up subshells
+declare -A REV_PID=()   # background revocation proofs, per server
 FINISHING=0
 
 gw_stop_all() {
@@ -120,9 +211,19 @@ gw_stop_all() {
   GW_PIDS=()
 }
 
+# every gateway port of every flavour and server, whether started or not
+all_gateway_ports() {
+  local f
+  for f in "${!FLAVOUR_OFFSET[@]}"; do
+    printf '%s\n' $((GW26_PORT + FLAVOUR_OFFSET[$f])) $((GW26_PORT + FLAVOUR_OFFSET[$f] + 100)) \
+      $((GW99_PORT + FLAVOUR_OFFSET[$f])) $((GW99_PORT + FLAVOUR_OFFSET[$f] + 100))
+  done
+}
+
 teardown() {
   local p n
-  for p in "${BG_PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
+  for p in "${BG_PIDS[@]:-}" "${REV_PID[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
+  for p in "${REV_PID[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
   log "teardown: stopping gateways"
   gw_stop_all
   if [ "${E2E_KEEP_SERVERS:-0}" = 1 ]; then log "E2E_KEEP_SERVERS=1: leaving the SonarQube servers running"; return; fi
@@ -133,7 +234,7 @@ teardown() {
   # nothing of ours may still listen
   local ports=() busy=""
   for n in "${STARTED[@]:-}"; do [ -n "$n" ] && ports+=("$(sq_env "$n" WEB_PORT 2>/dev/null)"); done
-  ports+=("$GW26_PORT" "$GW99_PORT" $((GW26_PORT + 100)) $((GW99_PORT + 100)))
+  mapfile -t -O "${#ports[@]}" ports < <(all_gateway_ports)
   for p in "${ports[@]}"; do
     [ -n "$p" ] && ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN && busy+="$p "
   done
@@ -159,23 +260,43 @@ trap 'exit 130' INT TERM
 
 WRONG_TOKEN_FILE=""
 # probe BASE METHOD PATH CRED [TOKEN_FILE]; CRED: none | basic | bearer
-# Sets P_STATUS, P_REASON (the gateway's "reasons" joined by ","), P_WWW (1 if WWW-Authenticate).
+# PROBE_FROM (env, optional): the loopback address to send from (curl --interface), i.e. the client
+# IP the gateway sees; default 127.0.0.1.
+# Sets P_STATUS, P_REASON (the gateway's "reasons" joined by ","), P_WWW (1 if WWW-Authenticate),
+# P_RETRY (the Retry-After header or empty), P_TIME (seconds).
 # The body is read for the reasons only and deleted (it may hold a minted token).
 probe() {
-  local base="$1" method="$2" path="$3" cred="$4" tf="${5:-}" cfg="" body hdr
+  local base="$1" method="$2" path="$3" cred="$4" tf="${5:-}" cfg="" body hdr out src=()
   case "$cred" in
     none) cfg="";;
     basic) cfg="user = \"$(cat "$tf"):\"";;
     bearer) cfg="header = \"Authorization: Bearer $(cat "$tf")\"";;
   esac
+  [ -n "${PROBE_FROM:-}" ] && src=(--interface "$PROBE_FROM")
   body="$(mktemp "$E2E_WORK/probe.XXXXXX")"; hdr="$(mktemp "$E2E_WORK/probe.XXXXXX")"
-  P_STATUS="$(printf '%s\n' "$cfg" | curl -s -o "$body" -D "$hdr" -w '%{http_code}' -K - -X "$method" \
-      --max-time 120 "$base$path")"
+  out="$(printf '%s\n' "$cfg" | curl -s -o "$body" -D "$hdr" -w '%{http_code} %{time_total}' -K - -X "$method" \
+      "${src[@]}" --max-time 120 "$base$path")"
+  P_STATUS="${out%% *}"; P_TIME="$(awk -v t="${out#* }" 'BEGIN { printf "%.3f", t }')"
   P_REASON="$(jq -r 'if type == "object" and (.reasons | type) == "array" then (.reasons | join(",")) else empty end' "$body" 2>/dev/null)"
   P_WWW=0; grep -qi '^www-authenticate:' "$hdr" && P_WWW=1
+  P_RETRY="$(grep -i -m1 '^retry-after:' "$hdr" | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r')"
   rm -f "$body" "$hdr"
 }
 fmt() { if [ -n "${P_REASON:-}" ]; then printf '%s %s' "$P_STATUS" "$P_REASON"; else printf '%s' "$P_STATUS"; fi; }
+# gateway refusal of a credential: 401 with the gateway's own reason (SonarQube's 401 has no "reasons")
+gw_refused_invalid() { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; }
+
+# make_token FILE: a well-formed sqp_ token (40 hex digits) that SonarQube never issued, mode 600
+make_token() {
+  ( umask 077; mkdir -p "$(dirname "$1")"
+    printf 'sqp_%s' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$1" )
+}
+now() { date +%s.%N; }
+secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# distinct tokens presented to each server's gateways (ids, never values), for the validation report
+declare -A TOKSEEN=()
+note_tok() { TOKSEEN["$1|$2"]=1; }
 
 # --- servers --------------------------------------------------------------------------------
 
@@ -191,7 +312,7 @@ bring_up_bg() { # NAME VERSION PORT -> background; exit status in $E2E_WORK/NAME
     if [ "${E2E_FRESH:-1}" = 1 ] && [ -n "$(sq_status "$name")" ]; then
       log "another SonarQube already answers on port $port (not ours: ours was just purged)"; exit 4
     fi
-    sq_start "$name" || exit 2
+    sq_start "$name" 9>&- || exit 2
     sq_wait_up "$name" "$UP_TIMEOUT" || exit 3
     echo $(( SECONDS - T_START )) > "$E2E_WORK/$name.up-after"
   ) &
@@ -216,26 +337,50 @@ tok_user() { printf '%s/token-user.txt' "$(sq_secrets "$1")"; }
 
 # --- gateways -------------------------------------------------------------------------------
 
-# gw_launch LABEL UPSTREAM_URL PORT [DATA_FILE]: start a gateway in the background (own log file);
-# gw_wait LABEL -> 0 once it printed its listening line. Launch all, then wait: they start in parallel.
-declare -A GW_PID=()
+# gw_port FLAVOUR NAME [restricted]; gw_url FLAVOUR NAME [restricted]; gw_log ...; gw_ok ... (started)
+gw_port() {
+  local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; esac
+  [ -n "${3:-}" ] && r=100
+  printf '%s' $(( base + FLAVOUR_OFFSET[$1] + r ))
+}
+gw_label() { printf '%s-%s%s' "$1" "$2" "${3:+-restricted}"; }
+gw_url() { printf 'http://127.0.0.1:%s' "$(gw_port "$@")"; }
+gw_log() { printf '%s/gateway-%s.log' "$E2E_WORK" "$(gw_label "$@")"; }
+declare -A GW_UP=() GW_PID=() GW_KIND=()
+gw_ok() { [ "${GW_UP[$(gw_label "$@")]:-0}" = 1 ]; }
+
+# gw_launch FLAVOUR NAME RESTRICTED(""|restricted) UPSTREAM_URL [DATA_FILE]: start a gateway in the
+# background (own log file); gw_wait LABEL -> 0 once it printed its listening line. Launch all, then
+# wait: they start in parallel.
 gw_launch() {
-  local label="$1" upstream="$2" port="$3" data="${4:-}" glog pid
-  glog="$E2E_WORK/gateway-$label.log"
+  local f="$1" n="$2" r="$3" upstream="$4" data="${5:-}" label port glog pid
+  label="$(gw_label "$f" "$n" "$r")"; port="$(gw_port "$f" "$n" "$r")"; glog="$(gw_log "$f" "$n" "$r")"
   if ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
     log "gateway $label: port $port is taken by another process"; echo "port $port taken" > "$glog"; return 1
   fi
-  local args=(-jar "$GATEWAY_JAR" --upstream "$upstream" --listen "127.0.0.1:$port")
+  local args=(-jar "$E2E_WORK/$f-gateway.jar" --upstream "$upstream" --listen "127.0.0.1:$port")
   [ -n "$data" ] && args+=(--data "$data")
-  "$GATEWAY_JAVA" "${args[@]}" > "$glog" 2>&1 < /dev/null &
+  "$GATEWAY_JAVA" "${args[@]}" > "$glog" 2>&1 < /dev/null 9>&- &
   pid=$!; GW_PIDS+=("$pid"); GW_PID[$label]=$pid
   log "gateway $label: pid $pid, 127.0.0.1:$port -> $upstream${data:+ (data $data)}, log $glog"
 }
 gw_wait() {
-  local label="$1" glog="$E2E_WORK/gateway-$1.log" pid="${GW_PID[$1]:-}" i
+  local label="$1" glog="$E2E_WORK/gateway-$1.log" pid="${GW_PID[$1]:-}" i line
   [ -n "$pid" ] || return 1
   for i in $(seq 1 240); do
-    grep -q 'Portcullis Jetty gateway listening on' "$glog" 2>/dev/null && { log "gateway $label: $(head -c 300 "$glog" | grep -m1 'listening on')"; return 0; }
+    line="$(grep -m1 -E 'Portcullis (Jetty|Netty) gateway listening on' "$glog" 2>/dev/null)"
+    if [ -n "$line" ]; then
+      GW_KIND[$label]="$(sed -E 's/.*Portcullis (Jetty|Netty) gateway listening on.*/\1/' <<<"$line")"
+      log "gateway $label: ${line:0:300}"
+      # it must also answer HTTP (any status: SonarQube may not be up yet, which is a 502)
+      local url; url="$(grep -o -m1 -E 'listening on https?://[^ ,]+' <<<"$line" | sed 's/^listening on //')"
+      P_STATUS="$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$url/api/server/version")"
+      if [ "$P_STATUS" = 000 ]; then
+        GW_KIND[$label]+=", but no HTTP answer"
+        log "gateway $label printed its listening line but gave no HTTP answer:"; tail -20 "$glog" >&2; return 1
+      fi
+      return 0
+    fi
     kill -0 "$pid" 2>/dev/null || { log "gateway $label exited:"; tail -20 "$glog" >&2; return 1; }
     sleep 0.5
   done
@@ -255,8 +400,17 @@ access_lines() { local f; f="$(sq_access_log "$1")"; if [ -f "$f" ]; then wc -l 
 access_window() {
   tail -n +"$(( $2 + 1 ))" "$(sq_access_log "$1")" 2>/dev/null | awk -F'\t' '$1 == "PCX" { print $3, $4, $5 }'
 }
+# count_path WINDOW PATH -> how many window lines are for PATH (query ignored)
+count_path() { awk -v p="$2" '{ u = $2; sub(/\?.*/, "", u); if (u == p) c++ } END { print c + 0 }' <<<"$1"; }
+# statuses_of WINDOW PATH -> "3x401, 1x200" for PATH
+statuses_of() {
+  awk -v p="$2" '{ u = $2; sub(/\?.*/, "", u); if (u == p) s[$3]++ }
+    END { for (k in s) { printf "%s%dx%s", sep, s[k], k; sep = ", " } }' <<<"$1"
+}
+# the access log is written when a request completes; give it a moment before reading a window
+settle() { sleep 1; }
 
-# scan NAME LABEL KIND(cli|maven) VERSION VIA(gateway|direct|...) BASE_URL TOKEN_FILE KEY [extra]
+# scan NAME LABEL KIND(cli|maven) VERSION VIA(gateway-jetty|direct|...) BASE_URL TOKEN_FILE KEY [extra]
 # Sets SCAN_RC (0 = success marker present), SCAN_WALL, SCAN_DIR, SCAN_ACCESS_FROM.
 scan() {
   local n="$1" label="$2" kind="$3" v="$4" via="$5" url="$6" tf="$7" key="$8"; shift 8
@@ -350,17 +504,20 @@ explain_failure() {
   } | tee -a "$dir/diagnosis.txt" >&2
 }
 
-# A good scan through the gateway (and optionally directly): success + visible analysis.
-# good_scan NAME SQLABEL LABEL KIND VERSION GW_URL GW_LOG
+# Good scans of A through each flavour's default gateway, then (optionally) once directly: success +
+# visible analysis. good_scan NAME SQLABEL LABEL KIND VERSION
 good_scan() {
-  local n="$1" sql="$2" label="$3" kind="$4" v="$5" gw="$6" glog="$7" vis
-  if [ "$GW_OK" = 1 ]; then
-    scan "$n" "$label" "$kind" "$v" gateway "$gw" "$(tok_a "$n")" "$KEY_A"
-    printf '%s\t%s\tgateway\t%s\n' "$sql" "$label" "$SCAN_WALL" >> "$TIMINGS"
+  local n="$1" sql="$2" label="$3" kind="$4" v="$5" vis f gw glog
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"
+    note_tok "$n" A
+    scan "$n" "$label" "$kind" "$v" "gateway-$f" "$gw" "$(tok_a "$n")" "$KEY_A"
+    printf '%s\t%s\t%s\t%s\n' "$sql" "$label" "$f" "$SCAN_WALL" >> "$TIMINGS"
     if [ $SCAN_RC = 0 ]; then
-      check PASS "$sql" "$label scan of A through the gateway (qualitygate.wait)" "SUCCESS" "SUCCESS ${SCAN_WALL}s"
+      check PASS "$sql" "[$f] $label scan of A through the gateway (qualitygate.wait)" "SUCCESS" "SUCCESS ${SCAN_WALL}s"
       vis="$(analysis_visible "$n" "$KEY_A" "$SCAN_DIR/project")"
-      check $? "$sql" "$label scan through the gateway: analysis visible in SonarQube" "task SUCCESS, analysis listed" "$vis"
+      check $? "$sql" "[$f] $label scan through the gateway: analysis visible in SonarQube" "task SUCCESS, analysis listed" "$vis"
     else
       local runner=scanner_cli_run why; [ "$kind" = maven ] && runner=scanner_maven_run
       REPLAY_GW="$gw" REPLAY_TOKEN="$(tok_a "$n")" \
@@ -369,9 +526,9 @@ good_scan() {
       why="$(grep -m1 'replayed through the gateway' "$SCAN_DIR/diagnosis.txt" 2>/dev/null \
         | sed -E 's/\?[^ ]*//; s/ +\(replayed through the gateway: (.*)\)$/ (replayed \1)/' | cut -c1-110)"
       [ -n "$why" ] || why="$(grep -m1 -E 'ERROR' "$SCAN_DIR/scanner.log" | cut -c1-60)"
-      check FAIL "$sql" "$label scan of A through the gateway (qualitygate.wait)" "SUCCESS" "FAILED: ${why:-see $SCAN_DIR}"
+      check FAIL "$sql" "[$f] $label scan of A through the gateway (qualitygate.wait)" "SUCCESS" "FAILED: ${why:-see $SCAN_DIR}"
     fi
-  fi
+  done
   if [ "$DIRECT_SCANS" = 1 ]; then
     scan "$n" "$label" "$kind" "$v" direct "$(sq_url "$n")" "$(tok_a "$n")" "$KEY_A"
     printf '%s\t%s\tdirect\t%s\n' "$sql" "$label" "$SCAN_WALL" >> "$TIMINGS"
@@ -385,64 +542,68 @@ good_scan() {
   fi
 }
 
-# Project B with project A's token. Behind the default gateway SonarQube itself must refuse it;
-# behind the restricted gateway (allowed_project_keys = [A]) the gateway must refuse it and
-# SonarQube must not see a single request naming B.
-scan_project_b() {
-  local n="$1" sql="$2" label="$3" kind="$4" v="$5" gw="$6" glog="$7" gwr="$8" glogr="$9"
-  local refused
-  if [ "$GW_OK" = 1 ]; then
-    scan "$n" "$label" "$kind" "$v" gateway-projectB "$gw" "$(tok_a "$n")" "$KEY_B" -Dsonar.verbose=true
-    refused="$(awk '$3 ~ /^4/ { print $1, $2, $3; exit }' "$SCAN_DIR/upstream-requests.txt" | sed "s/?.*\( [0-9]*\)$/?...\1/")"
-    if [ $SCAN_RC = 1 ] && [ -n "$refused" ]; then
-      check PASS "$sql" "scan of B with A's token, default gateway: refused by SonarQube" "scanner fails; upstream 4xx" "forwarded; scan FAILED" "$refused"
-    else
-      check FAIL "$sql" "scan of B with A's token, default gateway: refused by SonarQube" "scanner fails; upstream 4xx" \
-        "$([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo FAILED)" "${refused:-no upstream 4xx}"
-      explain_failure "$SCAN_DIR" "$glog"
+# Project B with project A's token, per flavour. Behind the default gateway SonarQube itself must
+# refuse it; behind the restricted gateway (allowed_project_keys = [A]) the gateway must refuse it
+# and SonarQube must not see a single request naming B.
+scan_project_b() { # NAME SQLABEL LABEL KIND VERSION
+  local n="$1" sql="$2" label="$3" kind="$4" v="$5"
+  local f gw glog gwr glogr refused
+  for f in "${ACTIVE[@]}"; do
+    gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"
+    gwr="$(gw_url "$f" "$n" restricted)"; glogr="$(gw_log "$f" "$n" restricted)"
+    if gw_ok "$f" "$n"; then
+      scan "$n" "$label" "$kind" "$v" "gateway-$f-projectB" "$gw" "$(tok_a "$n")" "$KEY_B" -Dsonar.verbose=true
+      refused="$(awk '$3 ~ /^4/ { print $1, $2, $3; exit }' "$SCAN_DIR/upstream-requests.txt" | sed "s/?.*\( [0-9]*\)$/?...\1/")"
+      if [ $SCAN_RC = 1 ] && [ -n "$refused" ]; then
+        check PASS "$sql" "[$f] scan of B with A's token, default gateway: refused by SonarQube" "scanner fails; upstream 4xx" "forwarded; scan FAILED" "$refused"
+      else
+        check FAIL "$sql" "[$f] scan of B with A's token, default gateway: refused by SonarQube" "scanner fails; upstream 4xx" \
+          "$([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo FAILED)" "${refused:-no upstream 4xx}"
+        explain_failure "$SCAN_DIR" "$glog"
+      fi
+      log "[$f] project B behind the default gateway: first request SonarQube refused: ${refused:-none}"
     fi
-    log "project B behind the default gateway: first request SonarQube refused: ${refused:-none}"
-  fi
-  if [ "$GWR_OK" = 1 ]; then
-    scan "$n" "$label" "$kind" "$v" restricted-projectB "$gwr" "$(tok_a "$n")" "$KEY_B" -Dsonar.verbose=true
-    local namedb gw403
-    namedb="$(grep -cF "$KEY_B" "$SCAN_DIR/upstream-requests.txt")"
-    # the first request the scanner saw refused, replayed with curl for the gateway's reason
-    local m st path
-    read -r m st path < <(refused_requests "$SCAN_DIR/scanner.log" | head -1)
-    if [ -n "${path:-}" ]; then
-      gw403="$m ${path%%\?*} $st"
-      if [ "$m" = GET ]; then probe "$gwr" GET "$path" basic "$(tok_a "$n")"; gw403="$m ${path%%\?*} $(fmt)"; fi
-      log "project B behind the restricted gateway: first refused request $m $path -> $st (replayed: ${P_REASON:-?})"
+    if gw_ok "$f" "$n" restricted; then
+      scan "$n" "$label" "$kind" "$v" "restricted-$f-projectB" "$gwr" "$(tok_a "$n")" "$KEY_B" -Dsonar.verbose=true
+      local namedb gw403=""
+      namedb="$(grep -cF "$KEY_B" "$SCAN_DIR/upstream-requests.txt")"
+      # the first request the scanner saw refused, replayed with curl for the gateway's reason
+      local m="" st="" path=""
+      read -r m st path < <(refused_requests "$SCAN_DIR/scanner.log" | head -1)
+      if [ -n "${path:-}" ]; then
+        gw403="$m ${path%%\?*} $st"
+        if [ "$m" = GET ]; then probe "$gwr" GET "$path" basic "$(tok_a "$n")"; gw403="$m ${path%%\?*} $(fmt)"; fi
+        log "[$f] project B behind the restricted gateway: first refused request $m $path -> $st (replayed: ${P_REASON:-?})"
+      fi
+      if [ $SCAN_RC = 1 ] && [ "$namedb" = 0 ]; then
+        check PASS "$sql" "[$f] scan of B with A's token, gateway with allowed_project_keys=[A]: refused by the gateway" \
+          "scanner fails; 0 B requests upstream" "FAILED; ${gw403:-403}" "0 requests naming B"
+      else
+        check FAIL "$sql" "[$f] scan of B with A's token, gateway with allowed_project_keys=[A]: refused by the gateway" \
+          "scanner fails; 0 B requests upstream" "$([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo FAILED)" "$namedb requests naming B"
+        explain_failure "$SCAN_DIR" "$glogr"
+      fi
+      # the same refusal, seen with curl: reason project_not_allowed, and A still allowed
+      probe "$gwr" GET "/api/settings/values?component=$KEY_B" basic "$(tok_a "$n")"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_not_allowed ]
+      check $? "$sql" "[$f] restricted gateway: GET settings/values?component=B (A's token)" "403 project_not_allowed" "$(fmt)"
+      probe "$gwr" POST "/api/ce/submit?projectKey=$KEY_B" basic "$(tok_a "$n")"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_not_allowed ]
+      check $? "$sql" "[$f] restricted gateway: POST ce/submit?projectKey=B (no body)" "403 project_not_allowed" "$(fmt)"
+      probe "$gwr" GET "/api/settings/values?component=$KEY_A" basic "$(tok_a "$n")"
+      [ "$P_STATUS" = 200 ]
+      check $? "$sql" "[$f] restricted gateway: GET settings/values?component=A still allowed" "200" "$(fmt)"
     fi
-    if [ $SCAN_RC = 1 ] && [ "$namedb" = 0 ]; then
-      check PASS "$sql" "scan of B with A's token, gateway with allowed_project_keys=[A]: refused by the gateway" \
-        "scanner fails; 0 B requests upstream" "FAILED; ${gw403:-403}" "0 requests naming B"
-    else
-      check FAIL "$sql" "scan of B with A's token, gateway with allowed_project_keys=[A]: refused by the gateway" \
-        "scanner fails; 0 B requests upstream" "$([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo FAILED)" "$namedb requests naming B"
-      explain_failure "$SCAN_DIR" "$glogr"
-    fi
-    # the same refusal, seen with curl: reason project_not_allowed, and A still allowed
-    probe "$gwr" GET "/api/settings/values?component=$KEY_B" basic "$(tok_a "$n")"
-    [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_not_allowed ]
-    check $? "$sql" "restricted gateway: GET settings/values?component=B (A's token)" "403 project_not_allowed" "$(fmt)"
-    probe "$gwr" POST "/api/ce/submit?projectKey=$KEY_B" basic "$(tok_a "$n")"
-    [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_not_allowed ]
-    check $? "$sql" "restricted gateway: POST ce/submit?projectKey=B (no body)" "403 project_not_allowed" "$(fmt)"
-    probe "$gwr" GET "/api/settings/values?component=$KEY_A" basic "$(tok_a "$n")"
-    [ "$P_STATUS" = 200 ]
-    check $? "$sql" "restricted gateway: GET settings/values?component=A still allowed" "200" "$(fmt)"
-  fi
+  done
   # whatever happened, project B must have no analysis
   local nb; nb="$(sq_api_admin "$n" GET "/api/project_analyses/search?project=$KEY_B" | jq -r '.analyses | length')"
-  [ "$nb" = 0 ]; check $? "$sql" "project B has no analysis after both attempts" "0 analyses" "$nb analyses" "-"
+  [ "$nb" = 0 ]; check $? "$sql" "project B has no analysis after all attempts" "0 analyses" "$nb analyses" "-"
 }
 
 # --- step 4: sensitive endpoints with the project analysis token --------------------------
 
-sensitive_probes() { # NAME SQLABEL GW_URL
-  local n="$1" sql="$2" gw="$3" direct dstat
+sensitive_probes() { # NAME SQLABEL
+  local n="$1" sql="$2" dstat f gw
   local url; url="$(sq_url "$n")"
   local tf; tf="$(tok_a "$n")"
   # "METHOD PATH|expected gateway reason"
@@ -462,59 +623,78 @@ sensitive_probes() { # NAME SQLABEL GW_URL
     "GET /projects|web_ui_not_allowed"
     "GET /admin/users|web_ui_not_allowed"
   )
-  local p mp reason m path gname
+  local p mp reason m tpl path gname
   for p in "${probes[@]}"; do
-    mp="${p%%|*}"; reason="${p#*|}"; m="${mp%% *}"; path="${mp#* }"
-    gname="e2e-probe-$RANDOM$RANDOM"; path="${path//GENNAME/$gname}"
-    # direct first: what SonarQube itself answers to this token
+    mp="${p%%|*}"; reason="${p#*|}"; m="${mp%% *}"; tpl="${mp#* }"
+    # direct first (once per server): what SonarQube itself answers to this token
+    gname="e2e-probe-$RANDOM$RANDOM"; path="${tpl//GENNAME/$gname}"
     probe "$url" "$m" "$path" basic "$tf"; dstat="$P_STATUS"
     if [[ "$path" == /api/user_tokens/generate* ]] && [ "${dstat:0:1}" = 2 ]; then
       if sq_revoke_token "$n" "$gname" admin; then dstat="$dstat (minted; revoked)"; else dstat="$dstat (minted; REVOKE FAILED)"; fi
     fi
-    if [ "$GW_OK" = 1 ]; then
-      probe "$gw" "$m" "$path" basic "$tf"
-      if [[ "$path" == /api/user_tokens/generate* ]] && [ "${P_STATUS:0:1}" = 2 ]; then sq_revoke_token "$n" "$gname" admin; fi
-      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$reason" ]
-      check $? "$sql" "A's token: $m ${path/$gname/x}" "403 $reason" "$(fmt)" "$dstat"
-    else
-      check FAIL "$sql" "A's token: $m ${path/$gname/x}" "403 $reason" "no gateway" "$dstat"
-    fi
+    for f in "${ACTIVE[@]}"; do
+      if gw_ok "$f" "$n"; then
+        gname="e2e-probe-$RANDOM$RANDOM"; path="${tpl//GENNAME/$gname}"
+        probe "$(gw_url "$f" "$n")" "$m" "$path" basic "$tf"
+        if [[ "$path" == /api/user_tokens/generate* ]] && [ "${P_STATUS:0:1}" = 2 ]; then sq_revoke_token "$n" "$gname" admin; fi
+        [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$reason" ]
+        check $? "$sql" "[$f] A's token: $m ${tpl/GENNAME/x}" "403 $reason" "$(fmt)" "$dstat"
+      else
+        check FAIL "$sql" "[$f] A's token: $m ${tpl/GENNAME/x}" "403 $reason" "no gateway" "$dstat"
+      fi
+    done
   done
-  [ "$GW_OK" = 1 ] || return
   # the other token kinds get the same refusal
-  local k
+  local k ktf dk
   for k in global user; do
-    local ktf; ktf="$(tok_$k "$n")"
-    probe "$url" GET /api/users/search basic "$ktf"; dstat="$P_STATUS"
-    probe "$gw" GET /api/users/search basic "$ktf"
-    [ "$P_STATUS" = 403 ] && [ "$P_REASON" = user_directory ]
-    check $? "$sql" "$k token (sq$([ $k = global ] && echo a || echo u)_): GET /api/users/search" "403 user_directory" "$(fmt)" "$dstat"
+    ktf="$(tok_$k "$n")"
+    probe "$url" GET /api/users/search basic "$ktf"; dk="$P_STATUS"
+    for f in "${ACTIVE[@]}"; do
+      gw_ok "$f" "$n" || continue
+      note_tok "$n" "$k"
+      probe "$(gw_url "$f" "$n")" GET /api/users/search basic "$ktf"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = user_directory ]
+      check $? "$sql" "[$f] $k token (sq$([ $k = global ] && echo a || echo u)_): GET /api/users/search" "403 user_directory" "$(fmt)" "$dk"
+    done
   done
   # and scanner calls still work (the refusals are not blanket)
   local ok_probes=("GET /api/server/version" "GET /api/plugins/installed" "GET /api/settings/values?component=$KEY_A")
   for p in "${ok_probes[@]}"; do
     m="${p%% *}"; path="${p#* }"
     probe "$url" "$m" "$path" basic "$tf"; dstat="$P_STATUS"
-    probe "$gw" "$m" "$path" basic "$tf"
-    [ "$P_STATUS" = 200 ]; check $? "$sql" "A's token, scanner call: $m $path" "200" "$(fmt)" "$dstat"
+    for f in "${ACTIVE[@]}"; do
+      gw_ok "$f" "$n" || continue
+      probe "$(gw_url "$f" "$n")" "$m" "$path" basic "$tf"
+      [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] A's token, scanner call: $m $path" "200" "$(fmt)" "$dstat"
+    done
   done
-  probe "$gw" GET /api/plugins/installed basic "$(tok_global "$n")"
-  [ "$P_STATUS" = 200 ]; check $? "$sql" "global token (sqa_), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
   # SonarQube 9.9 does not take analysis/user tokens as Bearer; 26.9 does (the bootstrap uses it)
   local scheme=basic; [ "$sql" = 26.9 ] && scheme=bearer
-  probe "$gw" GET /api/plugins/installed "$scheme" "$(tok_user "$n")"
-  [ "$P_STATUS" = 200 ]; check $? "$sql" "user token (squ_, $scheme), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    gw="$(gw_url "$f" "$n")"
+    probe "$gw" GET /api/plugins/installed basic "$(tok_global "$n")"
+    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] global token (sqa_), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
+    probe "$gw" GET /api/plugins/installed "$scheme" "$(tok_user "$n")"
+    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] user token (squ_, $scheme), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
+  done
 }
 
-# --- step 5: no credential / wrong token -----------------------------------------------------
+# --- step 6: no credential / wrong token -----------------------------------------------------
 
 make_wrong_token() {
-  WRONG_TOKEN_FILE="$E2E_WORK/wrong-token.txt"
-  ( umask 077; printf 'sqp_%s' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$WRONG_TOKEN_FILE" )
+  WRONG_TOKEN_FILE="$WRONG_DIR/wrong-token.txt"
+  make_token "$WRONG_TOKEN_FILE"
 }
 
-auth_probes() { # NAME SQLABEL GW_URL
-  local n="$1" sql="$2" gw="$3" url dstat
+# Each (row, flavour) comes from its own loopback address 127.0.1.N (at most 2 wrong credentials
+# each), so the gateway's brute-force throttle (10 per client IP and minute) does not turn the
+# policy's 401 into a 429; the throttle has its own proof (step 7).
+AUTH_SRC=0
+next_auth_src() { AUTH_SRC=$((AUTH_SRC + 1)); AUTH_FROM="127.0.$((1 + AUTH_SRC / 250)).$((1 + AUTH_SRC % 250))"; }
+
+auth_probes() { # NAME SQLABEL
+  local n="$1" sql="$2" url dstat f gw
   url="$(sq_url "$n")"
   local protected=(
     "GET /api/plugins/installed"
@@ -529,21 +709,29 @@ auth_probes() { # NAME SQLABEL GW_URL
     "GET /api/webservices/list"
     "GET /"
   )
-  # one row per path: no credential / unknown sqp_ token as Bearer / the same as Basic
+  for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && note_tok "$n" wrong; done
+  # one row per path and flavour: no credential / unknown sqp_ token as Bearer / the same as Basic
   local p m path mode cred tf ok label dall gall want
   for p in "${protected[@]}"; do
-    m="${p%% *}"; path="${p#* }"; ok=0; dall=""; gall=""
+    m="${p%% *}"; path="${p#* }"; dall=""
     for mode in none wrong-bearer wrong-basic; do
       case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
       probe "$url" "$m" "$path" "$cred" "$tf"; dall+="${dall:+/}$P_STATUS"
-      probe "$gw" "$m" "$path" "$cred" "$tf"
-      want=credential_invalid; [ "$mode" = none ] && want=credential_missing
-      label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
-      [ "$P_REASON" = "$want" ] || label+="(${P_REASON:-no reason})"
-      { [ "$P_STATUS" = 401 ] && [ "$P_WWW" = 1 ] && [ "$P_REASON" = "$want" ]; } || ok=1
-      gall+="${gall:+/}$label"
     done
-    check $ok "$sql" "none/wrong Bearer/wrong Basic: $m $path" "401+W (missing/invalid x2)" "$gall" "$dall"
+    for f in "${ACTIVE[@]}"; do
+      gw_ok "$f" "$n" || continue
+      gw="$(gw_url "$f" "$n")"; next_auth_src; ok=0; gall=""
+      for mode in none wrong-bearer wrong-basic; do
+        case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
+        PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "$cred" "$tf"
+        want=credential_invalid; [ "$mode" = none ] && want=credential_missing
+        label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
+        [ "$P_REASON" = "$want" ] || label+="(${P_REASON:-no reason})"
+        { [ "$P_STATUS" = 401 ] && [ "$P_WWW" = 1 ] && [ "$P_REASON" = "$want" ]; } || ok=1
+        gall+="${gall:+/}$label"
+      done
+      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "401+W (missing/invalid x2)" "$gall" "$dall"
+    done
   done
   # anonymous bootstrap calls: no credential passes (same status as SonarQube itself gives),
   # a wrong token is still refused (a presented credential must be good)
@@ -561,21 +749,242 @@ auth_probes() { # NAME SQLABEL GW_URL
   for p in "${boot[@]}"; do
     m="${p%% *}"; path="${p#* }"
     probe "$url" "$m" "$path" none; dstat="$P_STATUS"
-    probe "$gw" "$m" "$path" none
-    [ "$P_STATUS" != 401 ] && [ "$P_STATUS" = "$dstat" ]
-    check $? "$sql" "none (anonymous bootstrap): $m ${path:0:90}" "= direct, not 401" "$(fmt)" "$dstat"
-    ok=0; dall=""; gall=""
+    dall=""
     for mode in wrong-bearer wrong-basic; do
-      cred="${mode#wrong-}"
-      probe "$url" "$m" "$path" "$cred" "$WRONG_TOKEN_FILE"; dall+="${dall:+/}$P_STATUS"
-      probe "$gw" "$m" "$path" "$cred" "$WRONG_TOKEN_FILE"
-      label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
-      [ "$P_REASON" = credential_invalid ] || label+="(${P_REASON:-no reason})"
-      { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; } || ok=1
-      gall+="${gall:+/}$label"
+      probe "$url" "$m" "$path" "${mode#wrong-}" "$WRONG_TOKEN_FILE"; dall+="${dall:+/}$P_STATUS"
     done
-    check $ok "$sql" "wrong Bearer/wrong Basic (bootstrap call): $m ${path:0:90}" "401 invalid x2" "$gall" "$dall"
+    for f in "${ACTIVE[@]}"; do
+      gw_ok "$f" "$n" || continue
+      gw="$(gw_url "$f" "$n")"; next_auth_src
+      PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" none
+      [ "$P_STATUS" != 401 ] && [ "$P_STATUS" = "$dstat" ]
+      check $? "$sql" "[$f] none (anonymous bootstrap): $m ${path:0:90}" "= direct, not 401" "$(fmt)" "$dstat"
+      ok=0; gall=""
+      for mode in wrong-bearer wrong-basic; do
+        PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "${mode#wrong-}" "$WRONG_TOKEN_FILE"
+        label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
+        [ "$P_REASON" = credential_invalid ] || label+="(${P_REASON:-no reason})"
+        { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; } || ok=1
+        gall+="${gall:+/}$label"
+      done
+      check $ok "$sql" "[$f] wrong Bearer/wrong Basic (bootstrap call): $m ${path:0:90}" "401 invalid x2" "$gall" "$dall"
+    done
   done
+}
+
+# --- step 5a: a wrong token never reaches the protected endpoint ------------------------------
+
+wrong_token_proof() { # NAME SQLABEL
+  local n="$1" sql="$2" f tf from win nval nend vst w
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    tf="$WRONG_DIR/unknown-$n-$f.txt"; make_token "$tf"; note_tok "$n" "unknown-$f"
+    from="$(access_lines "$n")"
+    PROBE_FROM=$FROM_WRONG probe "$(gw_url "$f" "$n")" GET "$VERIFY_PATH" basic "$tf"
+    settle
+    win="$(access_window "$n" "$from")"
+    nval="$(count_path "$win" "$VALIDATE_PATH")"; nend="$(count_path "$win" "$VERIFY_PATH")"; vst="$(statuses_of "$win" "$VALIDATE_PATH")"
+    w=""; [ "$P_WWW" = 1 ] && w="+W"
+    gw_refused_invalid && [ "$nend" = 0 ] && [ "$nval" = 1 ]
+    check $? "$sql" "[$f] unknown sqp_ token, GET $VERIFY_PATH: refused without reaching the endpoint" \
+      "gw 401 credential_invalid; log: 0x endpoint, 1x validate" "$P_STATUS$w ${P_REASON:-(no reason)}" \
+      "access log: ${nend}x endpoint, ${nval}x validate${vst:+ ($vst)}"
+  done
+}
+
+# --- step 5b: a revoked token is refused once the cached positive answer expires -------------
+
+# revocation_run NAME OUT_FILE FLAVOUR... (runs in the background): mint a user token, use it through
+# every flavour's default gateway (200, now cached as valid), revoke it, ask SonarQube directly, then
+# poll every 2 s until each gateway refuses it itself. One line per flavour to OUT_FILE:
+# flavour, first use, direct right after revoke, gateway right after revoke, seconds from revoke to
+# the gateway's refusal, seconds from the first use, polls. Or a line "ERROR<TAB>why".
+revocation_run() {
+  local n="$1" out="$2"; shift 2
+  local tf tname url f t_rev t direct pending
+  local -A first=() t_first=() imm=() done_el=() done_first=() polls=()
+  tf="$(sq_secrets "$n")/token-revocation.txt"; tname="e2e-revocation-$(date +%s)-$RANDOM"
+  if ! sq_generate_token_file "$n" USER_TOKEN "$tname" "$tf"; then
+    printf 'ERROR\ttoken not generated (HTTP %s)\n' "$SQ_LAST_STATUS" > "$out"; return 1
+  fi
+  url="$(sq_url "$n")"
+  for f in "$@"; do
+    PROBE_FROM=$FROM_REVOKE probe "$(gw_url "$f" "$n")" GET "$VERIFY_PATH" basic "$tf"
+    first[$f]="$(fmt)"; t_first[$f]="$(now)"
+  done
+  if ! sq_revoke_token "$n" "$tname" admin; then
+    printf 'ERROR\trevoke failed (HTTP %s)\n' "$SQ_LAST_STATUS" > "$out"; return 1
+  fi
+  t_rev="$(now)"
+  log "$n: revocation token revoked; polling the gateways ($*) every 2 s"
+  probe "$url" GET "$VERIFY_PATH" basic "$tf"; direct="$(fmt)"
+  for f in "$@"; do
+    PROBE_FROM=$FROM_REVOKE probe "$(gw_url "$f" "$n")" GET "$VERIFY_PATH" basic "$tf"; t="$(now)"; polls[$f]=1
+    if gw_refused_invalid; then imm[$f]="gateway $(fmt)"; done_el[$f]="$(secs_between "$t_rev" "$t")"; done_first[$f]="$(secs_between "${t_first[$f]}" "$t")"
+    elif [ -z "$P_REASON" ]; then imm[$f]="forwarded (cached valid), SonarQube $P_STATUS"
+    else imm[$f]="gateway $(fmt)"; fi
+  done
+  while :; do
+    pending=""
+    for f in "$@"; do [ -z "${done_el[$f]:-}" ] && pending+="$f "; done
+    [ -n "$pending" ] || break
+    [ "$(awk -v a="$t_rev" -v b="$(now)" -v g="$REVOKE_GIVE_UP" 'BEGIN { print (b - a > g) ? 1 : 0 }')" = 1 ] && break
+    sleep 2
+    for f in $pending; do
+      PROBE_FROM=$FROM_REVOKE probe "$(gw_url "$f" "$n")" GET "$VERIFY_PATH" basic "$tf"; t="$(now)"
+      polls[$f]=$(( polls[$f] + 1 ))
+      if gw_refused_invalid; then done_el[$f]="$(secs_between "$t_rev" "$t")"; done_first[$f]="$(secs_between "${t_first[$f]}" "$t")"
+      elif [ -n "$P_REASON" ]; then log "$n [$f] revocation poll: unexpected $(fmt)"; fi
+    done
+  done
+  for f in "$@"; do
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$f" "${first[$f]}" "$direct" "${imm[$f]}" "${done_el[$f]:-}" \
+      "${done_first[$f]:-}" "${polls[$f]}" >> "$out"
+  done
+}
+
+revocation_start() { # NAME SQLABEL -> background job, collected by revocation_collect
+  local n="$1" f fl=()
+  for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && fl+=("$f"); done
+  [ ${#fl[@]} -gt 0 ] || return 0
+  note_tok "$n" revocation
+  : > "$E2E_WORK/revocation-$n.tsv"
+  ( trap - EXIT INT TERM; revocation_run "$n" "$E2E_WORK/revocation-$n.tsv" "${fl[@]}" ) > /dev/null &
+  REV_PID[$n]=$!
+  log "$n: revocation proof started in the background (pid $!, flavours ${fl[*]})"
+}
+
+revocation_collect() { # NAME SQLABEL
+  local n="$1" sql="$2" pid="${REV_PID[$1]:-}" out="$E2E_WORK/revocation-$1.tsv"
+  local f first direct imm el elf polls act ok
+  [ -n "$pid" ] || return 0
+  log "$n: waiting for the revocation proof (pid $pid)"
+  wait "$pid"; unset "REV_PID[$n]"
+  if [ ! -s "$out" ] || grep -q '^ERROR' "$out"; then
+    local why="no result"; [ -s "$out" ] && why="$(grep -m1 '^ERROR' "$out" | cut -f2)"
+    check FAIL "$sql" "revoked token refused by the gateways within ${REVOKE_BOUND} s" "proof ran" "$why"
+    EXTRA_LINES+=("$sql: revocation proof did not run: $why")
+    return
+  fi
+  while IFS=$'\t' read -r f first direct imm el elf polls; do
+    if [ -n "$el" ]; then
+      act="before: $first; right after revoke: $imm; gateway 401 credential_invalid ${el} s after revoke (${elf} s after first use, $polls polls)"
+    else
+      act="before: $first; right after revoke: $imm; still not refused by the gateway ${REVOKE_GIVE_UP} s after revoke ($polls polls)"
+    fi
+    ok=1
+    [ "$first" = 200 ] && [ "$direct" = 401 ] && [ -n "$el" ] \
+      && [ "$(awk -v e="$el" -v b="$REVOKE_BOUND" 'BEGIN { print (e <= b) ? 1 : 0 }')" = 1 ] && ok=0
+    check $ok "$sql" "[$f] revoked user token refused once its cached positive result expires (60 s TTL)" \
+      "200; revoke; gw 401 credential_invalid <= ${REVOKE_BOUND} s" "$act" "$direct right after revoke"
+    EXTRA_LINES+=("$sql [$f]: revoked token refused by the gateway ${el:-NOT within $REVOKE_GIVE_UP} s after revocation${elf:+ ($elf s after its first use)}")
+  done < "$out"
+}
+
+# --- step 7: 20 wrong tokens from one IP ---------------------------------------------------
+
+throttle_proof() { # NAME SQLABEL (last thing on each default gateway: blocks 127.0.0.1 for up to a minute)
+  local n="$1" sql="$2" f gw glog dir i from t0 t1 win nval nend vst prior
+  local s401 s429 bad rmin rmax seq ok act
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"; dir="$WRONG_DIR/throttle-$n-$f"
+    for i in $(seq -w 1 20); do make_token "$dir/$i.txt"; note_tok "$n" "throttle-$f-$i"; done
+    prior="$(grep -cE 'status=401 reasons=\[credential_invalid\].*client=127\.0\.0\.1( |$)' "$glog" 2>/dev/null)"
+    from="$(access_lines "$n")"; t0="$(now)"
+    s401=0; s429=0; bad=""; rmin=""; rmax=""; seq=""
+    for i in $(seq -w 1 20); do
+      probe "$gw" GET "$VERIFY_PATH" basic "$dir/$i.txt"
+      if [ "$((10#$i))" -le 10 ]; then
+        if gw_refused_invalid; then s401=$((s401 + 1)); else bad+="#$i:$(fmt) "; fi
+        seq+="${seq:+,}$P_STATUS"
+      else
+        if [ "$P_STATUS" = 429 ] && [ "$P_REASON" = too_many_failed_credentials ] \
+            && [[ "$P_RETRY" =~ ^[0-9]+$ ]] && [ "$P_RETRY" -ge 1 ] && [ "$P_RETRY" -le 60 ]; then
+          s429=$((s429 + 1))
+          { [ -z "$rmin" ] || [ "$P_RETRY" -lt "$rmin" ]; } && rmin=$P_RETRY
+          { [ -z "$rmax" ] || [ "$P_RETRY" -gt "$rmax" ]; } && rmax=$P_RETRY
+        else
+          bad+="#$i:$(fmt) Retry-After=${P_RETRY:-none} "
+        fi
+        seq+="${seq:+,}$P_STATUS"
+      fi
+    done
+    t1="$(now)"; THROTTLED[$n]=$(( ${THROTTLED[$n]:-0} + s429 ))
+    settle
+    win="$(access_window "$n" "$from")"
+    nval="$(count_path "$win" "$VALIDATE_PATH")"; nend="$(count_path "$win" "$VERIFY_PATH")"; vst="$(statuses_of "$win" "$VALIDATE_PATH")"
+    [ "$s401" = 10 ] && [ "$s429" = 10 ] && [ "$nval" = 10 ] && [ "$nend" = 0 ]; ok=$?
+    act="${s401}x 401 credential_invalid, then ${s429}x 429 too_many_failed_credentials"
+    [ -n "$rmin" ] && act+=" (Retry-After ${rmax}..${rmin} s)"
+    act+=" in $(secs_between "$t0" "$t1") s"
+    [ -n "$bad" ] && act+="; unexpected: ${bad% }; sequence $seq"
+    [ "${prior:-0}" != 0 ] && act+="; NB $prior earlier 401s from 127.0.0.1 on this gateway"
+    check $ok "$sql" "[$f] 20 distinct unknown tokens from 127.0.0.1 on GET $VERIFY_PATH" \
+      "10x 401, 10x 429 + Retry-After 1..60; log: 10x validate" "$act" \
+      "access log: ${nval}x validate${vst:+ ($vst)}, ${nend}x endpoint"
+    # while 127.0.0.1 is blocked: any credential from it waits (no verification), anonymous bootstrap
+    # calls are not throttled, and another client is not affected
+    local a b c
+    from="$(access_lines "$n")"
+    probe "$gw" GET "$VERIFY_PATH" basic "$(tok_a "$n")"; a="$(fmt)"; [ -n "$P_RETRY" ] && a+=" (Retry-After $P_RETRY)"
+    ok=0; { [ "$P_STATUS" = 429 ] && [ "$P_REASON" = too_many_failed_credentials ]; } || ok=1
+    probe "$gw" GET /api/server/version none; b="$(fmt)"; [ "$P_STATUS" = 200 ] || ok=1
+    settle; nval="$(count_path "$(access_window "$n" "$from")" "$VALIDATE_PATH")"; [ "$nval" = 0 ] || ok=1
+    PROBE_FROM=$FROM_OTHER probe "$gw" GET "$VERIFY_PATH" basic "$(tok_a "$n")"; c="$(fmt)"; [ "$P_STATUS" = 200 ] || ok=1
+    check $ok "$sql" "[$f] 127.0.0.1 blocked: A's valid token from it / anonymous server/version from it / A's token from $FROM_OTHER" \
+      "429 (no validate) / 200 / 200" "$a / $b / $c" "${nval}x validate for the blocked request"
+  done
+}
+
+# --- step 8: SonarQube down ----------------------------------------------------------------
+
+outage_proof() { # NAME SQLABEL: stops the server, then asks its restricted gateways
+  local n="$1" sql="$2" f gwr url dstat fl=()
+  if [ "${E2E_KEEP_SERVERS:-0}" = 1 ]; then log "E2E_KEEP_SERVERS=1: skipping the SonarQube-down proof"; return 0; fi
+  for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" restricted && fl+=("$f"); done
+  [ ${#fl[@]} -gt 0 ] || return 0
+  url="$(sq_url "$n")"
+  log "$n: stopping SonarQube $sql for the SonarQube-down proof"
+  sq_stop "$n"
+  probe "$url" GET /api/server/version none; dstat="$P_STATUS"; [ "$dstat" = 000 ] && dstat="000 (connection refused)"
+  for f in "${fl[@]}"; do
+    gwr="$(gw_url "$f" "$n" restricted)"
+    # the global token was never sent through a restricted gateway, so it is not in its cache
+    probe "$gwr" GET "$VERIFY_PATH" basic "$(tok_global "$n")"
+    [ "$P_STATUS" = 503 ] && { [ "$P_REASON" = credential_verification_failed ] || [ "$P_REASON" = credential_verification_timeout ]; }
+    check $? "$sql" "[$f] SonarQube $sql stopped: genuine sqa_ token not in the gateway's cache, GET $VERIFY_PATH" \
+      "503 credential_verification_failed (or _timeout)" "$(fmt) in ${P_TIME} s" "$dstat"
+    probe "$gwr" GET /api/server/version none
+    [ "$P_STATUS" = 502 ]
+    check $? "$sql" "[$f] SonarQube $sql stopped: anonymous GET /api/server/version" "502" "$(fmt) in ${P_TIME} s" "$dstat"
+  done
+}
+
+# --- step 9: validation calls --------------------------------------------------------------
+
+declare -A SETUP_LINES=() THROTTLED=()
+# validation_report NAME SQLABEL: the /api/authentication/validate calls SonarQube received after its
+# set-up (the script itself never calls it after set-up, so all came from gateways). SonarQube answers
+# both 200, {"valid":true} (14 bytes, %b in the access log) or {"valid":false} (15 bytes); 401 = invalid.
+validation_report() {
+  local n="$1" sql="$2" counts total valid invalid other ntok=0 ngw=0 k line
+  [ -n "${SETUP_LINES[$n]:-}" ] || return 0
+  counts="$(tail -n +"$(( SETUP_LINES[$n] + 1 ))" "$(sq_access_log "$n")" 2>/dev/null | awk -F'\t' -v p="$VALIDATE_PATH" '
+    $1 == "PCX" { u = $4; sub(/\?.*/, "", u); if (u != p) next; t++
+      if ($5 == 200 && $8 == 14) v++; else if ($5 == 401 || ($5 == 200 && $8 == 15)) i++; else o++ }
+    END { print t + 0, v + 0, i + 0, o + 0 }')"
+  read -r total valid invalid other <<<"$counts"
+  for k in "${!TOKSEEN[@]}"; do [ "${k%%|*}" = "$n" ] && ntok=$((ntok + 1)); done
+  for k in "${!GW_UP[@]}"; do [[ "$k" == *-"$n" || "$k" == *-"$n"-restricted ]] && [ "${GW_UP[$k]}" = 1 ] && ngw=$((ngw + 1)); done
+  line="$sql: $total validation calls ($valid answered valid, $invalid invalid${other:+, $other other}) for $ntok distinct tokens"
+  line+=" presented through $ngw gateways (${THROTTLED[$n]:-0} of them refused by the throttle, never verified)"
+  line="${line/, 0 other/}"
+  EXTRA_LINES+=("$line")
+  [ "$total" -gt 0 ] && [ "$other" = 0 ]
+  check $? "$sql" "calls to $VALIDATE_PATH SonarQube received after set-up (all from gateways)" \
+    "> 0, each answered valid/invalid" "$total calls for $ntok distinct tokens through $ngw gateways" \
+    "access log: $valid valid, $invalid invalid, $other other"
 }
 
 # --- leak check -----------------------------------------------------------------------------
@@ -589,13 +998,15 @@ leak_check() {
       [ -s "$f" ] && { cat "$f"; echo; } >> "$pat"
     done
   done
+  # the unknown tokens too: a gateway must not log what it refused either
+  while IFS= read -r f; do { cat "$f"; echo; } >> "$pat"; done < <(find "$WRONG_DIR" -type f -name '*.txt' 2>/dev/null)
   [ -s "$pat" ] || { rm -f "$pat"; return; }
   local dirs=("$SCANS" "$E2E_WORK"/gateway-*.log)
   for n in "${STARTED[@]:-}"; do [ -n "$n" ] && dirs+=("$(sq_home "$n")/logs"); done
   hits="$(grep -rlF -f "$pat" "${dirs[@]}" 2>/dev/null || true)"
   rm -f "$pat"
-  if [ -z "$hits" ]; then check PASS all "no token or password in server, gateway or scanner logs" "none found" "none found"
-  else check FAIL all "no token or password in server, gateway or scanner logs" "none found" "found in: $(echo "$hits" | tr '\n' ' ')"; fi
+  if [ -z "$hits" ]; then check PASS all "no token (real or unknown) or password in server, gateway or scanner logs" "none found" "none found"
+  else check FAIL all "no token (real or unknown) or password in server, gateway or scanner logs" "none found" "found in: $(echo "$hits" | tr '\n' ' ')"; fi
 }
 
 # --- main -----------------------------------------------------------------------------------
@@ -604,14 +1015,27 @@ targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(26.9 9.9)
 for t in "${targets[@]}"; do case "$t" in 26.9|9.9) ;; *) log "unknown target $t (use 26.9 and/or 9.9)"; exit 2;; esac; done
 want() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
-mkdir -p "$E2E_WORK" "$SCANS"; chmod 755 "$E2E_WORK"
-: > "$RESULTS"; : > "$TIMINGS"
-rm -f "$E2E_WORK"/gateway-*.log
+# gateway flavours
+if [ -n "${E2E_GATEWAYS:-}" ]; then
+  read -r -a FLAVOURS <<<"$E2E_GATEWAYS"
+  for f in "${FLAVOURS[@]}"; do
+    [ -n "${FLAVOUR_OFFSET[$f]:-}" ] || { log "unknown gateway flavour '$f' in E2E_GATEWAYS (use jetty and/or netty)"; exit 2; }
+  done
+elif [ -s "${JAR[netty]}" ]; then
+  FLAVOURS=(jetty netty)
+else
+  FLAVOURS=(jetty)
+  log "note: no Netty gateway jar at ${JAR[netty]#"$ROOT"/}: testing the Jetty gateway only (E2E_GATEWAYS='jetty netty' makes a missing jar a failure)"
+fi
+
+mkdir -p "$SCANS"; chmod 755 "$E2E_WORK"
+rm -f "$E2E_WORK"/gateway-*.log "$E2E_WORK"/revocation-*.tsv
+rm -rf "$WRONG_DIR"; install -d -m 700 "$WRONG_DIR"
 sq_require_tools || exit 1
 command -v ss >/dev/null || { log "missing tool: ss (iproute2)"; exit 1; }
 sq_ensure_user || exit 1
 sq_ensure_sysctl || exit 1
-log "work directory $E2E_WORK; targets ${targets[*]}; direct scans: $DIRECT_SCANS"
+log "work directory $E2E_WORK; targets ${targets[*]}; gateways ${FLAVOURS[*]}; direct scans: $DIRECT_SCANS"
 
 # 1. both servers at once (fetch + unzip + start run in the background)
 for t in "${targets[@]}"; do
@@ -621,7 +1045,7 @@ for t in "${targets[@]}"; do
   esac
 done
 
-# meanwhile: scanners in ~/.m2, the sample project compiled, the gateway jar
+# meanwhile: scanners in ~/.m2, the sample project compiled, the gateway jars
 if scanner_cli_fetch "$CLI81" >/dev/null && scanner_cli_fetch "$CLI501" >/dev/null && scanner_maven_fetch "$MVN58"; then
   check PASS all "scanners fetched (CLI 8.1, CLI 5.0.1, Maven 5.8)" "in ~/.m2" "ok"
 else
@@ -631,36 +1055,42 @@ if compile_sample; then check PASS all "sample project compiled (JDK 17)" "ok" "
 else check FAIL all "sample project compiled (JDK 17)" "ok" "failed: $E2E_WORK/compile.log"; fi
 make_wrong_token
 
-JAR_OK=0
 waited=0
-while [ ! -s "$GATEWAY_JAR" ] && [ "$waited" -lt "${E2E_GATEWAY_WAIT:-0}" ]; do sleep 10; waited=$((waited + 10)); done
-if [ -s "$GATEWAY_JAR" ]; then
-  # a private copy, so that a rebuild during the run cannot change the gateway under test
-  cp "$GATEWAY_JAR" "$E2E_WORK/jetty-gateway.jar" && GATEWAY_JAR="$E2E_WORK/jetty-gateway.jar" && JAR_OK=1
-  check PASS all "gateway jar present" "${GATEWAY_JAR#"$ROOT"/}" "present ($(stat -c %s "$GATEWAY_JAR") bytes)"
-else check FAIL all "gateway jar present (build: ./mvnw -B -ntp package -DskipTests)" "${GATEWAY_JAR#"$ROOT"/}" "missing"; fi
+jars_missing() { local f; for f in "${FLAVOURS[@]}"; do [ -s "${JAR[$f]}" ] || return 0; done; return 1; }
+while jars_missing && [ "$waited" -lt "${E2E_GATEWAY_WAIT:-0}" ]; do sleep 10; waited=$((waited + 10)); done
+for f in "${FLAVOURS[@]}"; do
+  if [ -s "${JAR[$f]}" ]; then
+    # a private copy, so that a rebuild during the run cannot change the gateway under test
+    if cp "${JAR[$f]}" "$E2E_WORK/$f-gateway.jar"; then
+      ACTIVE+=("$f")
+      check PASS all "[$f] gateway jar present" "${JAR[$f]#"$ROOT"/}" "present ($(stat -c %s "${JAR[$f]}") bytes)"
+    else check FAIL all "[$f] gateway jar present" "${JAR[$f]#"$ROOT"/}" "copy failed"; fi
+  else
+    check FAIL all "[$f] gateway jar present (build: ./mvnw -B -ntp package -DskipTests)" "${JAR[$f]#"$ROOT"/}" "missing"
+  fi
+done
 
 # 2. gateways (they need no upstream to start, so they warm up while SonarQube starts)
-GW_OK26=0; GWR_OK26=0; GW_OK99=0; GWR_OK99=0
 restricted_data="$E2E_WORK/policy-data-restricted.json"
 printf '{"portcullis":{"sonarqube":{"config":{"allowed_project_keys":["%s"]}}}}\n' "$KEY_A" > "$restricted_data"
-if [ $JAR_OK = 1 ]; then
-  if want 26.9; then
-    gw_launch sq26 "http://127.0.0.1:$SQ26_PORT" "$GW26_PORT" "${E2E_GATEWAY_DATA:-}"
-    gw_launch sq26-restricted "http://127.0.0.1:$SQ26_PORT" $((GW26_PORT + 100)) "$restricted_data"
-  fi
-  if want 9.9; then
-    gw_launch sq99 "http://127.0.0.1:$SQ99_PORT" "$GW99_PORT" "${E2E_GATEWAY_DATA:-}"
-    gw_launch sq99-restricted "http://127.0.0.1:$SQ99_PORT" $((GW99_PORT + 100)) "$restricted_data"
-  fi
-  gw_wait sq26 && GW_OK26=1; gw_wait sq26-restricted && GWR_OK26=1
-  gw_wait sq99 && GW_OK99=1; gw_wait sq99-restricted && GWR_OK99=1
-fi
-
-if [ $JAR_OK = 1 ]; then
-  want 26.9 && { [ $GW_OK26 = 1 ] && [ $GWR_OK26 = 1 ]; check $? 26.9 "gateways started (default :$GW26_PORT, restricted :$((GW26_PORT + 100)))" "listening" "$([ $GW_OK26$GWR_OK26 = 11 ] && echo listening || echo "failed, see $E2E_WORK/gateway-sq26*.log")"; }
-  want 9.9 && { [ $GW_OK99 = 1 ] && [ $GWR_OK99 = 1 ]; check $? 9.9 "gateways started (default :$GW99_PORT, restricted :$((GW99_PORT + 100)))" "listening" "$([ $GW_OK99$GWR_OK99 = 11 ] && echo listening || echo "failed, see $E2E_WORK/gateway-sq99*.log")"; }
-fi
+LAUNCHED=()
+for f in "${ACTIVE[@]}"; do
+  for t in "${targets[@]}"; do
+    case "$t" in 26.9) n=sq26; up="http://127.0.0.1:$SQ26_PORT";; 9.9) n=sq99; up="http://127.0.0.1:$SQ99_PORT";; esac
+    gw_launch "$f" "$n" "" "$up" "${E2E_GATEWAY_DATA:-}" && LAUNCHED+=("$(gw_label "$f" "$n")")
+    gw_launch "$f" "$n" restricted "$up" "$restricted_data" && LAUNCHED+=("$(gw_label "$f" "$n" restricted)")
+  done
+done
+for l in "${LAUNCHED[@]:-}"; do [ -n "$l" ] && gw_wait "$l" && GW_UP[$l]=1; done
+for f in "${ACTIVE[@]}"; do
+  for t in "${targets[@]}"; do
+    case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; esac
+    kinds="${GW_KIND[$(gw_label "$f" "$n")]:-?}/${GW_KIND[$(gw_label "$f" "$n" restricted)]:-?}"
+    gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted
+    check $? "$t" "[$f] gateways started (default :$(gw_port "$f" "$n"), restricted :$(gw_port "$f" "$n" restricted))" "listening" \
+      "$(if gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted; then echo "listening ($kinds start-up line)"; else echo "failed ($kinds), see $E2E_WORK/gateway-$f-$n*.log"; fi)"
+  done
+done
 
 # server_ready TARGET NAME BRINGUP_PID -> waits for the bring-up, sets up projects and tokens
 server_ready() {
@@ -674,34 +1104,54 @@ server_ready() {
   check PASS "$t" "SonarQube $t fetched, started on loopback as '$SQ_USER', UP" "UP" "UP $(cat "$E2E_WORK/$n.up-after" 2>/dev/null) s into the run"
   if setup_server "$n" "$t"; then
     check PASS "$t" "admin password set; projects A, B; tokens sqp_(A), sqa_, squ_" "created" "created"
+    SETUP_LINES[$n]="$(access_lines "$n")"
   else
     check FAIL "$t" "admin password set; projects A, B; tokens sqp_(A), sqa_, squ_" "created" "failed (HTTP $SQ_LAST_STATUS)"
     return 1
   fi
 }
 
-# 3.-5. per server. 9.9 first: it is UP about a minute before 26.9, so its scans run while 26.9
-# is still starting (the direct/gateway timings of one scanner are still taken back to back).
+# Phase A of a server: scans, refusals, the wrong-token proof, the revocation proof started in the
+# background, then the auth probes while it waits. Phase B: the revocation result, then the throttle
+# proof (last on the default gateways: it blocks 127.0.0.1 for up to a minute).
+phase_a() { # NAME SQLABEL
+  local n="$1" sql="$2"
+  if [ "$sql" = 9.9 ]; then
+    SCANNER_TOKEN_PROP=sonar.login good_scan "$n" "$sql" cli5.0.1 cli "$CLI501"
+    sensitive_probes "$n" "$sql"
+    SCANNER_TOKEN_PROP=sonar.login scan_project_b "$n" "$sql" cli5.0.1 cli "$CLI501"
+  else
+    good_scan "$n" "$sql" cli8.1 cli "$CLI81"
+    good_scan "$n" "$sql" maven5.8 maven "$MVN58"
+    sensitive_probes "$n" "$sql"
+    scan_project_b "$n" "$sql" cli8.1 cli "$CLI81"
+  fi
+  wrong_token_proof "$n" "$sql"
+  revocation_start "$n" "$sql"
+  auth_probes "$n" "$sql"
+}
+phase_b() { # NAME SQLABEL
+  revocation_collect "$1" "$2"
+  throttle_proof "$1" "$2"
+}
+
+# 3.-9. 9.9 first: it is UP about a minute before 26.9, so its scans run while 26.9 is still
+# starting (the direct/gateway timings of one scanner are still taken back to back). Each server's
+# revocation wait overlaps the other server's work.
 declare -A BRINGUP=(); i=0
 for t in "${targets[@]}"; do BRINGUP[$t]="${BG_PIDS[$i]}"; i=$((i + 1)); done
-if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then
-  GW_OK=$GW_OK99; GWR_OK=$GWR_OK99
-  gw="http://127.0.0.1:$GW99_PORT"; gwr="http://127.0.0.1:$((GW99_PORT + 100))"
-  SCANNER_TOKEN_PROP=sonar.login good_scan sq99 9.9 cli5.0.1 cli "$CLI501" "$gw" "$E2E_WORK/gateway-sq99.log"
-  sensitive_probes sq99 9.9 "$gw"
-  SCANNER_TOKEN_PROP=sonar.login scan_project_b sq99 9.9 cli5.0.1 cli "$CLI501" "$gw" "$E2E_WORK/gateway-sq99.log" "$gwr" "$E2E_WORK/gateway-sq99-restricted.log"
-  [ "$GW_OK" = 1 ] && auth_probes sq99 9.9 "$gw"
-fi
-if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then
-  GW_OK=$GW_OK26; GWR_OK=$GWR_OK26
-  gw="http://127.0.0.1:$GW26_PORT"; gwr="http://127.0.0.1:$((GW26_PORT + 100))"
-  good_scan sq26 26.9 cli8.1 cli "$CLI81" "$gw" "$E2E_WORK/gateway-sq26.log"
-  good_scan sq26 26.9 maven5.8 maven "$MVN58" "$gw" "$E2E_WORK/gateway-sq26.log"
-  sensitive_probes sq26 26.9 "$gw"
-  scan_project_b sq26 26.9 cli8.1 cli "$CLI81" "$gw" "$E2E_WORK/gateway-sq26.log" "$gwr" "$E2E_WORK/gateway-sq26-restricted.log"
-  [ "$GW_OK" = 1 ] && auth_probes sq26 26.9 "$gw"
-fi
+A99=0; A26=0
+if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then phase_a sq99 9.9; A99=1; fi
+if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then phase_a sq26 26.9; A26=1; fi
 BG_PIDS=()
+if [ $A99 = 1 ]; then
+  phase_b sq99 9.9
+  # everything else on 9.9 is done: stop it (26.9's revocation wait may still be running)
+  outage_proof sq99 9.9
+fi
+[ $A26 = 1 ] && phase_b sq26 26.9
 
+[ $A26 = 1 ] && validation_report sq26 26.9
+[ $A99 = 1 ] && validation_report sq99 9.9
 leak_check
 exit 0   # the EXIT trap tears down, prints the summary and sets the exit status

@@ -310,16 +310,24 @@ sq_generate_token() {
     printf '%s' "$f"; return 0
   fi
   tname="e2e-$(basename "$f" .txt)-$(date +%s)-$RANDOM"
+  sq_generate_token_file "$name" "$type" "$tname" "$f" "$pkey" || return 1
+  printf '%s' "$f"
+}
+
+# sq_generate_token_file NAME TYPE TOKEN_NAME FILE [PROJECT_KEY]: always mints a new token of the admin
+# user named TOKEN_NAME and writes it to FILE (mode 600, no newline); prints nothing. Revoke it with
+# sq_revoke_token NAME TOKEN_NAME.
+sq_generate_token_file() {
+  local name="$1" type="$2" tname="$3" f="$4" pkey="${5:-}"
   local args=(--data-urlencode "name=$tname" --data-urlencode "type=$type")
   [ -n "$pkey" ] && args+=(--data-urlencode "projectKey=$pkey")
-  local tmp; tmp="$(mktemp "$sec/tok.XXXXXX")"; chmod 600 "$tmp"
+  local tmp; tmp="$(mktemp "$(dirname "$f")/tok.XXXXXX")"; chmod 600 "$tmp"
   if ! sq_api_admin "$name" POST /api/user_tokens/generate "${args[@]}" | jq -r '.token // empty' > "$tmp" || [ ! -s "$tmp" ]; then
     rm -f "$tmp"; sq_die "$name: user_tokens/generate $type answered HTTP $SQ_LAST_STATUS"; return 1
   fi
   # strip the trailing newline jq adds
   printf '%s' "$(cat "$tmp")" > "$tmp"; mv "$tmp" "$f"; chmod 600 "$f"
   sq_log "$name: $type generated (name $tname) -> $f"
-  printf '%s' "$f"
 }
 
 # sq_revoke_token NAME TOKEN_NAME [LOGIN=admin]
