@@ -1,0 +1,243 @@
+package dev.portcullis.examples.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every example gateway must do, whatever server it runs on: the real gateway (its adapter, the
+ * bundled policy, credential verification) in front of a {@link FakeSonarQube}. Each gateway's test
+ * extends it and says how to start that gateway.
+ */
+public abstract class AbstractGatewayIT {
+
+  protected static final String BASIC_GOOD =
+      "Basic " + Base64.getEncoder().encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+
+  @TempDir protected Path dir;
+  protected FakeSonarQube sonar;
+  protected RunningGateway gateway;
+  protected final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** Starts the gateway under test; it is closed by the test. */
+  protected abstract RunningGateway start(GatewayConfig config) throws Exception;
+
+  @BeforeEach
+  void startGateway() throws Exception {
+    sonar = new FakeSonarQube();
+    gateway = start(config(sonar.uri(), null, null));
+  }
+
+  @AfterEach
+  void stopGateway() throws Exception {
+    try {
+      gateway.close();
+    } finally {
+      sonar.close();
+    }
+  }
+
+  @Test
+  void scannerRequestIsForwardedWithItsCredentialAndTheGatewaysForwardingHeaders() throws Exception {
+    HttpResponse<String> response = client.send(get("/api/settings/values.protobuf?component=demo")
+        .header("Authorization", BASIC_GOOD)
+        .header("X-Forwarded-For", "6.6.6.6")
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
+    var headers = sonar.headersByPath.get("/api/settings/values.protobuf");
+    assertThat(headers.get("Authorization")).containsExactly(BASIC_GOOD);
+    assertThat(headers.get("X-forwarded-for")).containsExactly("127.0.0.1");
+    assertThat(headers.get("X-forwarded-proto")).containsExactly("http");
+  }
+
+  @Test
+  void canonicalTargetIsWhatReachesSonarQube() throws Exception {
+    HttpResponse<String> response = client.send(get("/api/settings/values.protobuf?component=%64emo")
+        .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(sonar.received).contains("GET /api/settings/values.protobuf?component=demo");
+  }
+
+  @Test
+  void forbiddenEndpointIsRefusedByTheGatewayItself() throws Exception {
+    HttpResponse<String> response = client.send(get("/api/users/search?q=a").header("Authorization", BASIC_GOOD).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).contains("\"reasons\":[\"user_directory\"]");
+    assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
+  }
+
+  @Test
+  void wrongTokenIs401WithoutReachingTheEndpoint() throws Exception {
+    String wrong = "Bearer sqp_2222222222222222222222222222222222222222";
+    HttpResponse<String> response = client.send(get("/api/plugins/installed").header("Authorization", wrong).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().allValues("WWW-Authenticate")).isNotEmpty();
+    assertThat(sonar.received).containsExactly("GET /api/authentication/validate");
+  }
+
+  @Test
+  void largeDownloadStreamsThroughWithSonarHeaders() throws Exception {
+    long size = FakeSonarQube.PLUGIN_BYTES;
+    HttpResponse<InputStream> response = client.send(get("/api/plugins/download?plugin=java")
+        .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofInputStream());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Sonar-MD5")).hasValue("d41d8cd98f00b204e9800998ecf8427e");
+    String received;
+    try (InputStream body = response.body()) {
+      received = FakeSonarQube.digest(body);
+    }
+    assertThat(received).isEqualTo(expectedDigest(size));
+  }
+
+  @Test
+  void largeReportUploadStreamsThrough() throws Exception {
+    long size = 40L * 1024 * 1024;
+    HttpRequest upload = HttpRequest.newBuilder(gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
+        .header("Authorization", BASIC_GOOD)
+        .header("Content-Type", "multipart/form-data; boundary=x")
+        .POST(HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+        .build();
+
+    HttpResponse<String> response = client.send(upload, HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(expectedDigest(size));
+  }
+
+  @Test
+  void deniedUploadIsAnsweredWithoutReadingItsBody() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", gateway.uri().getPort())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST /api/users/create HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD
+          + "\r\nContent-Length: 500000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(new byte[4096]);
+      out.flush();
+      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      assertThat(statusLine).isEqualTo("HTTP/1.1 403 Forbidden");
+    }
+  }
+
+  @Test
+  void unreachableUpstreamIs502AndSlowUpstreamIs504() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    try (RunningGateway down = start(GatewayConfig.builder(URI.create("http://127.0.0.1:" + closedPort))
+        .credentialCheck(CredentialCheck.NONE).connectTimeout(Duration.ofSeconds(2)).build())) {
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(down.uri().resolve("/api/server/version")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(502);
+    }
+    try (RunningGateway impatient = start(GatewayConfig.builder(sonar.uri())
+        .connectTimeout(Duration.ofSeconds(2)).upstreamTimeout(Duration.ofSeconds(1)).build())) {
+      HttpResponse<String> response = client.send(HttpRequest.newBuilder(impatient.uri().resolve("/api/ce/task?id=1"))
+          .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(504);
+    }
+  }
+
+  @Test
+  void clientIpComesFromForwardingHeadersOnlyBehindATrustedProxy() throws Exception {
+    String onlyDocumentationRange =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\"]}}}}";
+    try (RunningGateway behindProxy = start(GatewayConfig.builder(sonar.uri())
+            .policyData(onlyDocumentationRange).trustedProxies(List.of("127.0.0.0/8")).build());
+        RunningGateway direct = start(GatewayConfig.builder(sonar.uri()).policyData(onlyDocumentationRange).build())) {
+      assertThat(status(behindProxy, "/api/server/version", "203.0.113.9")).isEqualTo(200);
+      assertThat(status(behindProxy, "/api/server/version", null)).isEqualTo(403);
+      // Without a trusted proxy the same header is the client's own claim and changes nothing.
+      assertThat(status(direct, "/api/server/version", "203.0.113.9")).isEqualTo(403);
+    }
+  }
+
+  private int status(RunningGateway target, String path, String forwardedFor) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(target.uri().resolve(path));
+    if (forwardedFor != null) {
+      request.header("X-Forwarded-For", forwardedFor);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  @Test
+  void servesHttpsWithAPemCertificate() throws Exception {
+    Path cert = dir.resolve("cert.pem");
+    Path key = dir.resolve("key.pem");
+    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
+        "-out", cert.toString(), "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1")
+        .redirectErrorStream(true).start();
+    openssl.getInputStream().readAllBytes();
+    assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(openssl.exitValue()).isZero();
+
+    try (RunningGateway tls = start(config(sonar.uri(), cert, key))) {
+      assertThat(tls.uri().getScheme()).isEqualTo("https");
+      HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
+      HttpResponse<String> response = trusting.send(HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-proto")).containsExactly("https");
+    }
+  }
+
+  protected HttpRequest.Builder get(String target) {
+    return HttpRequest.newBuilder(gateway.uri().resolve(target)).timeout(Duration.ofSeconds(60));
+  }
+
+  protected static GatewayConfig config(URI upstream, Path cert, Path key) {
+    return GatewayConfig.builder(upstream).tls(cert, key).connectTimeout(Duration.ofSeconds(2))
+        .upstreamTimeout(Duration.ofSeconds(30)).idleTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  protected static String expectedDigest(long size) throws IOException {
+    return FakeSonarQube.digest(new PatternStream(size));
+  }
+
+  protected static SSLContext trusting(Path cert) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (InputStream in = Files.newInputStream(cert)) {
+      trust.setCertificateEntry("gateway", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    return context;
+  }
+}

@@ -1,0 +1,37 @@
+package dev.portcullis.examples.gateway;
+
+import java.io.InputStream;
+
+/** The fake's byte pattern ({@link FakeSonarQube#fill}), generated on the fly so no test holds a whole body in memory. */
+public final class PatternStream extends InputStream {
+  private final long size;
+  private long position;
+  private final byte[] chunk = new byte[64 * 1024];
+  private int chunkOffset = chunk.length;
+
+  public PatternStream(long size) {
+    this.size = size;
+  }
+
+  @Override
+  public int read() {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] buffer, int offset, int length) {
+    if (position >= size) {
+      return -1;
+    }
+    if (chunkOffset == chunk.length) {
+      FakeSonarQube.fill(chunk, position);
+      chunkOffset = 0;
+    }
+    int count = (int) Math.min(Math.min(length, chunk.length - chunkOffset), size - position);
+    System.arraycopy(chunk, chunkOffset, buffer, offset, count);
+    chunkOffset += count;
+    position += count;
+    return count;
+  }
+}

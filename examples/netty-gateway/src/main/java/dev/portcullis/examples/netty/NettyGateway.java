@@ -1,0 +1,227 @@
+package dev.portcullis.examples.netty;
+
+import dev.portcullis.examples.gateway.GatewayCommand;
+import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewayEnforcer;
+import dev.portcullis.examples.gateway.RunningGateway;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A streaming reverse proxy for SonarQube on Netty 4.2: the Portcullis handler decides about every
+ * request, and the proxy streams the allowed ones to SonarQube over pooled keep-alive connections.
+ *
+ * <p>A client connection's pipeline is {@code [SslHandler] → HttpServerCodec → ClientConnectionHandler
+ * (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream connections run on the same event
+ * loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
+ * before the policy runs; {@link GatewayEnforcer} says how the gateways decide.
+ */
+public final class NettyGateway implements RunningGateway {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NettyGateway.class);
+  private static final Duration DRAIN = Duration.ofSeconds(5);
+
+  private final EventLoopGroup acceptor;
+  private final EventLoopGroup workers;
+  private final Channel server;
+  private final ChannelGroup clients;
+  private final Upstream upstream;
+  private final Runnable closeDecisions;
+  private final URI uri;
+  private final String description;
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  private NettyGateway(EventLoopGroup acceptor, EventLoopGroup workers, Channel server, ChannelGroup clients,
+      Upstream upstream, Runnable closeDecisions, URI uri, String description) {
+    this.acceptor = acceptor;
+    this.workers = workers;
+    this.server = server;
+    this.clients = clients;
+    this.upstream = upstream;
+    this.closeDecisions = closeDecisions;
+    this.uri = uri;
+    this.description = description;
+  }
+
+  /** Loads the policy, starts Netty and returns once the gateway accepts connections. */
+  public static NettyGateway start(GatewayConfig config) throws Exception {
+    GatewayEnforcer decisions = GatewayEnforcer.create(config);
+    try {
+      return start(config, new PortcullisDecider(decisions.enforcer()), decisions::close, decisions.describe());
+    } catch (Exception | Error e) {
+      decisions.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts the proxy behind {@code decider}; {@code closeDecisions} runs last when the gateway stops, and
+   * {@code howItDecides} ends the start-up line.
+   */
+  static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides)
+      throws Exception {
+    SslContext tls = config.tls() ? serverTls(config) : null;
+    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout());
+    EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"),
+        NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"),
+        NioIoHandler.newFactory());
+    ChannelGroup clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(acceptor, workers)
+        .channel(NioServerSocketChannel.class)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Upstream.WATER_MARK)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel channel) {
+            clients.add(channel);
+            if (tls != null) {
+              channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+            }
+            channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
+            channel.pipeline().addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
+            channel.pipeline().addLast("portcullis", decider.newHandler());
+            channel.pipeline().addLast("proxy", new ProxyHandler(upstream, decider, config.upstreamTimeout(), tls != null));
+          }
+        });
+    String host = config.listen().getHostString();
+    Channel server;
+    try {
+      server = bootstrap.bind(new InetSocketAddress(host, config.listen().getPort())).sync().channel();
+    } catch (Exception e) {
+      upstream.close();
+      acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+    int port = ((InetSocketAddress) server.localAddress()).getPort();
+    URI uri = URI.create((tls != null ? "https" : "http") + "://" + hostForUri(host) + ":" + port);
+    String description = "Portcullis Netty gateway listening on " + uri + ", forwarding to " + config.upstream()
+        + " (" + howItDecides + ")";
+    return new NettyGateway(acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
+  }
+
+  /** The HTTP/1.1 parsing limits of both sides: 16 KiB request or status line, 32 KiB of headers. */
+  static HttpDecoderConfig decoderConfig() {
+    return new HttpDecoderConfig()
+        .setMaxInitialLineLength(16 * 1024)
+        .setMaxHeaderSize(32 * 1024)
+        .setMaxChunkSize(64 * 1024);
+  }
+
+  private static SslContext serverTls(GatewayConfig config) {
+    try {
+      return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile()).build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("Cannot load the TLS certificate " + config.tlsCertificate() + " and key "
+          + config.tlsKey() + " (" + e.getClass().getSimpleName() + "): the key must be an unencrypted PKCS#8 PEM "
+          + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').", e);
+    }
+  }
+
+  private static String hostForUri(String host) {
+    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  @Override
+  public URI uri() {
+    return uri;
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public void join() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops accepting, lets running exchanges finish for up to five seconds (idle connections close at
+   * once, busy ones after their response, which says {@code Connection: close}), then closes what is
+   * left, the pooled upstream connections and the event loops, and finally the enforcer.
+   */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      awaitStopped();
+      return;
+    }
+    try {
+      server.close().awaitUninterruptibly();
+      for (Channel client : clients) {
+        client.eventLoop().execute(() -> {
+          ClientConnectionHandler connection = client.pipeline().get(ClientConnectionHandler.class);
+          if (connection != null) {
+            connection.drain();
+          } else {
+            client.close();
+          }
+        });
+      }
+      if (!clients.newCloseFuture().awaitUninterruptibly(DRAIN.toMillis())) {
+        LOG.info("closing connections still busy after {} s count={}", DRAIN.toSeconds(), clients.size());
+      }
+      clients.close().awaitUninterruptibly();
+      upstream.close();
+      Future<?> workersDone = workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+      Future<?> acceptorDone = acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+      workersDone.awaitUninterruptibly();
+      acceptorDone.awaitUninterruptibly();
+    } finally {
+      try {
+        closeDecisions.run();
+      } finally {
+        stopped.countDown();
+      }
+    }
+  }
+
+  private void awaitStopped() {
+    boolean interrupted = false;
+    while (stopped.getCount() > 0) {
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.log.io.netty",
+        System.getProperty("org.slf4j.simpleLogger.log.io.netty", "warn"));
+    System.exit(GatewayCommand.run("netty-gateway", NettyGateway::start, args));
+  }
+}

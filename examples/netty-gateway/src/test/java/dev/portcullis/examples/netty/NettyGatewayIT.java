@@ -1,0 +1,88 @@
+package dev.portcullis.examples.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.examples.gateway.AbstractGatewayIT;
+import dev.portcullis.examples.gateway.CredentialCheck;
+import dev.portcullis.examples.gateway.FakeSonarQube;
+import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.RunningGateway;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Netty gateway (the Portcullis handler, the streaming proxy, the bundled policy) in front of a fake
+ * SonarQube: the suite every gateway passes, and what only a hand-written proxy has to prove (pipelining
+ * through the Portcullis handler, connection reuse behind it, {@code Expect: 100-continue}). Runs with a
+ * 128 MB heap and paranoid leak detection; {@link NettyProxyIT} tests the proxy alone.
+ */
+@ExtendWith(LeakCheck.class)
+class NettyGatewayIT extends AbstractGatewayIT {
+
+  @Override
+  protected RunningGateway start(GatewayConfig config) throws Exception {
+    return NettyGateway.start(config);
+  }
+
+  @Test
+  void describesItselfLikeTheOtherGateway() {
+    assertThat(gateway.describe()).startsWith("Portcullis Netty gateway listening on " + gateway.uri() + ", forwarding to "
+        + sonar.uri() + " (policy ");
+  }
+
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send(RawClient.get("/api/server/version")
+          + "GET /api/settings/values.protobuf?component=demo HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD + "\r\n\r\n"
+          + RawClient.get("/api/users/search?q=a")
+          + RawClient.get("/batch/index"));
+
+      List<RawClient.Response> responses = List.of(client.read(false), client.read(false), client.read(false),
+          client.read(false));
+
+      assertThat(responses).extracting(RawClient.Response::status).containsExactly(200, 200, 401, 200);
+      assertThat(responses.get(0).body()).isEqualTo("echo GET /api/server/version");
+      assertThat(responses.get(1).body()).isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
+      assertThat(responses.get(3).body()).isEqualTo("echo GET /batch/index");
+    }
+    assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
+  }
+
+  @Test
+  void requestsBehindThePolicyReuseOneUpstreamConnection() throws Exception {
+    try (RawUpstream upstream = new RawUpstream((request, out) -> {
+          RawUpstream.respond(out, 200, "", "ok");
+          return true;
+        });
+        RunningGateway behindPolicy = start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build());
+        RawClient client = new RawClient(behindPolicy.uri())) {
+      for (int i = 0; i < 10; i++) {
+        assertThat(client.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(200);
+      }
+      assertThat(client.send(RawClient.get("/api/users/search?q=a")).read(false).status()).isEqualTo(401);
+
+      assertThat(upstream.requests).hasSize(10);
+      assertThat(upstream.connections.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void expectContinueIsAnsweredByTheGatewayAndNotForwarded() throws Exception {
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD
+          + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+      assertThat(client.readHead().status()).isEqualTo(100);
+      client.sendBytes("0123456789".getBytes(StandardCharsets.US_ASCII));
+
+      RawClient.Response response = client.read(false);
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new java.io.ByteArrayInputStream(
+          "0123456789".getBytes(StandardCharsets.US_ASCII))));
+    }
+    assertThat(sonar.headersByPath.get("/api/ce/submit")).doesNotContainKey("Expect");
+  }
+}

@@ -1,0 +1,567 @@
+package dev.portcullis.examples.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.portcullis.examples.gateway.CredentialCheck;
+import dev.portcullis.examples.gateway.FakeSonarQube;
+import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.PatternStream;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The proxy alone (no policy in front: every request counts as judged as it is) against upstreams that
+ * behave well and badly: pooling, framing, headers, failures, streaming with a small heap, shutdown.
+ * {@link NettyGatewayIT} runs the whole gateway.
+ */
+@ExtendWith(LeakCheck.class)
+class NettyProxyIT {
+
+  /** Lets everything through unchanged; what the Portcullis handler would do if it allowed everything. */
+  private static final Decider EVERYTHING = new Decider() {
+    @Override
+    public ChannelHandler newHandler() {
+      return new ChannelInboundHandlerAdapter();
+    }
+
+    @Override
+    public String judged(Channel channel, HttpRequest request) {
+      return request.uri();
+    }
+  };
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private NettyGateway proxy(URI upstream) throws Exception {
+    return proxy(upstream, builder -> builder);
+  }
+
+  private NettyGateway proxy(URI upstream, UnaryOperator<GatewayConfig.Builder> settings) throws Exception {
+    GatewayConfig config = settings.apply(GatewayConfig.builder(upstream).credentialCheck(CredentialCheck.NONE)
+        .connectTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(30)).upstreamTimeout(Duration.ofSeconds(60)))
+        .build();
+    return closing(NettyGateway.start(config, EVERYTHING, () -> { }, "no policy"));
+  }
+
+  private static boolean ok(RawUpstream.Request request, OutputStream out) throws IOException {
+    RawUpstream.respond(out, 200, "", "ok " + request.target());
+    return true;
+  }
+
+  @Test
+  void sequentialRequestsShareOneUpstreamConnection() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      for (int i = 0; i < 20; i++) {
+        RawClient.Response response = client.send(RawClient.get("/api/server/version?i=" + i)).read(false);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ok /api/server/version?i=" + i);
+      }
+    }
+
+    assertThat(upstream.requests).hasSize(20);
+    assertThat(upstream.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aConnectionTheUpstreamSaidCloseOnIsNotReused() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      RawUpstream.respond(out, 200, "Connection: close\r\n", "bye");
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      for (int i = 0; i < 3; i++) {
+        RawClient.Response response = client.send(RawClient.get("/a")).read(false);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.head().header("connection")).isNull();
+      }
+    }
+
+    assertThat(upstream.connections.get()).isEqualTo(3);
+  }
+
+  @Test
+  void hopByHopHeadersStayOnTheirHopAndForwardingHeadersAreTheGateways() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      RawUpstream.respond(out, 200, "Connection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
+          + "Proxy-Authenticate: Basic\r\nTrailer: X-Checksum\r\nUpgrade: h2c\r\nSonar-MD5: abc\r\n", "ok");
+      return true;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    RawClient.Response response;
+    try (RawClient client = new RawClient(gateway.uri())) {
+      response = client.send("GET /api/settings/values?component=demo HTTP/1.1\r\nHost: sonar.example:8443\r\n"
+          + "Authorization: Bearer token-value\r\nConnection: keep-alive, X-Client-Hop, Content-Length\r\nX-Client-Hop: 1\r\n"
+          + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic abc\r\nProxy-Connection: keep-alive\r\n"
+          + "Upgrade: websocket\r\nForwarded: for=6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\n"
+          + "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Prefix: /x\r\nX-Real-IP: 6.6.6.6\r\n"
+          + "Accept: application/json\r\n\r\n").read(false);
+    }
+
+    assertThat(response.status()).isEqualTo(200);
+    assertThat(response.head().headers()).containsEntry("sonar-md5", "abc")
+        .doesNotContainKeys("x-upstream-hop", "keep-alive", "proxy-authenticate", "trailer", "upgrade", "connection");
+    var received = upstream.requests.get(0);
+    assertThat(received.target()).isEqualTo("/api/settings/values?component=demo");
+    assertThat(received.headers())
+        .containsEntry("host", upstream.uri().getAuthority())
+        .containsEntry("authorization", "Bearer token-value")
+        .containsEntry("accept", "application/json")
+        .containsEntry("x-forwarded-for", "127.0.0.1")
+        .containsEntry("x-forwarded-proto", "http")
+        .containsEntry("x-forwarded-port", Integer.toString(gateway.uri().getPort()))
+        .containsEntry("x-forwarded-host", "sonar.example:8443")
+        .doesNotContainKeys("x-client-hop", "keep-alive", "te", "proxy-authorization", "proxy-connection", "upgrade",
+            "forwarded", "x-forwarded-prefix", "x-real-ip");
+    assertThat(received.headers().get("connection")).isNull();
+  }
+
+  @Test
+  void aBodyTheUpstreamEndsByClosingIsChunkedForTheClient() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil the end"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      RawClient.Response first = client.send(RawClient.get("/one")).read(false);
+      RawClient.Response second = client.send(RawClient.get("/two")).read(false);
+
+      assertThat(first.head().header("transfer-encoding")).isEqualTo("chunked");
+      assertThat(first.body()).isEqualTo("until the end");
+      assertThat(first.complete()).isTrue();
+      assertThat(second.body()).isEqualTo("until the end");
+    }
+  }
+
+  @Test
+  void clientLeavingMidDownloadClosesTheUpstreamConnection() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      long size = 1L << 40;
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      byte[] chunk = new byte[64 * 1024];
+      for (long sent = 0; sent < size; sent += chunk.length) {
+        out.write(chunk);
+      }
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send(RawClient.get("/api/plugins/download?plugin=java"));
+      assertThat(client.readHead().status()).isEqualTo(200);
+      client.in.readNBytes(1024 * 1024);
+    }
+
+    assertThat(upstream.writeFailed.await(30, TimeUnit.SECONDS)).as("the upstream connection was closed").isTrue();
+  }
+
+  @Test
+  void upstreamClosingMidResponseClosesTheClientConnection() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.write(new byte[1000]);
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      RawClient.Response response = client.send(RawClient.get("/api/plugins/download?plugin=java")).read(false);
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.complete()).isFalse();
+      assertThat(response.length()).isLessThan(1_000_000);
+    }
+  }
+
+  @Test
+  void upstreamClosingBeforeAnsweringIs502() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> false));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send(RawClient.get("/a")).read(false).status()).isEqualTo(502);
+      // the request was complete, so the client connection stays usable
+      assertThat(client.send(RawClient.get("/b")).read(false).status()).isEqualTo(502);
+    }
+    assertThat(upstream.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aGetThatLostAReusedConnectionIsSentAgainButAPostIsNot() throws Exception {
+    // Answers the first request on each connection, then closes without answering, like a server whose
+    // keep-alive timeout struck just as the gateway reused the connection.
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      if (request.indexOnConnection() > 1) {
+        return false;
+      }
+      RawUpstream.respond(out, 200, "", "ok " + request.method());
+      return true;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send(RawClient.get("/first")).read(false).status()).isEqualTo(200);
+      assertThat(client.send(RawClient.get("/second")).read(false).body()).isEqualTo("ok GET");
+      assertThat(upstream.connections.get()).isEqualTo(2);
+
+      RawClient.Response post = client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+          .read(false);
+      assertThat(post.status()).isEqualTo(502);
+    }
+    assertThat(upstream.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void silentUpstreamIs504AfterTheIdleTimeout() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.idleTimeout(Duration.ofSeconds(1)));
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send(RawClient.get("/api/ce/task?id=1")).read(false).status()).isEqualTo(504);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void unreachableUpstreamIs502() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    NettyGateway gateway = proxy(URI.create("http://127.0.0.1:" + closedPort));
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      RawClient.Response response = client.send(RawClient.get("/api/server/version")).read(false);
+      assertThat(response.status()).isEqualTo(502);
+      assertThat(response.body()).contains("upstream_unreachable");
+    }
+  }
+
+  @Test
+  void requestWithoutADecisionIsRefused() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    Decider nothingJudged = new Decider() {
+      @Override
+      public ChannelHandler newHandler() {
+        return new ChannelInboundHandlerAdapter();
+      }
+
+      @Override
+      public String judged(Channel channel, HttpRequest request) {
+        return null;
+      }
+    };
+    NettyGateway gateway = closing(NettyGateway.start(GatewayConfig.builder(upstream.uri())
+        .credentialCheck(CredentialCheck.NONE).build(), nothingJudged, () -> { }, "nothing judged"));
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(500);
+      assertThat(client.closedByPeer()).isTrue();
+    }
+    assertThat(upstream.connections.get()).isZero();
+  }
+
+  @Test
+  void hugeUploadStreamsThroughASmallHeap() throws Exception {
+    FakeSonarQube sonar = closing(new FakeSonarQube());
+    NettyGateway gateway = proxy(sonar.uri());
+    long size = 300L * 1024 * 1024;
+
+    HttpResponse<String> response = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
+        .POST(BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+  }
+
+  @Test
+  void aClientThatStopsReadingStopsTheUpstream() throws Exception {
+    AtomicLong sent = new AtomicLong();
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      byte[] chunk = new byte[64 * 1024];
+      for (; ; ) {
+        out.write(chunk);
+        sent.addAndGet(chunk.length);
+      }
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri(), 64 * 1024)) {
+      client.send(RawClient.get("/api/plugins/download?plugin=java"));
+      assertThat(client.readHead().status()).isEqualTo(200);
+      client.in.readNBytes(1024 * 1024);
+
+      // Without backpressure the gateway would read the endless body into memory until it ran out.
+      assertThat(settled(sent)).isLessThan(96L * 1024 * 1024);
+    }
+  }
+
+  @Test
+  void anUpstreamThatStopsReadingStopsTheClient() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    ServerSocket small = new ServerSocket();
+    small.setReceiveBufferSize(64 * 1024);
+    small.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    RawUpstream upstream = closing(new RawUpstream(small, false, (request, out) -> {
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return false;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+    AtomicLong written = new AtomicLong();
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 1099511627776\r\n\r\n");
+      Thread writer = new Thread(() -> {
+        byte[] chunk = new byte[64 * 1024];
+        try {
+          for (; ; ) {
+            client.sendBytes(chunk);
+            written.addAndGet(chunk.length);
+          }
+        } catch (IOException closed) {
+          // the test is over
+        }
+      }, "uploading-client");
+      writer.setDaemon(true);
+      writer.start();
+
+      assertThat(settled(written)).isLessThan(96L * 1024 * 1024);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /** The counter's value once it stopped growing for a second (or after 30 s). */
+  private static long settled(AtomicLong counter) throws InterruptedException {
+    long last = -1;
+    int unchanged = 0;
+    for (int i = 0; i < 120 && unchanged < 4; i++) {
+      Thread.sleep(250);
+      long now = counter.get();
+      unchanged = now == last ? unchanged + 1 : 0;
+      last = now;
+    }
+    return last;
+  }
+
+  @Test
+  void anEarlyAnswerEndsTheExchangeAndNeitherConnectionIsReused() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    RawUpstream upstream = closing(new RawUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), false,
+        (request, out) -> {
+          RawUpstream.respond(out, 413, "", "too large");
+          try {
+            release.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return false;
+        }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n").sendBytes(new byte[1024]);
+      RawClient.Response response = client.read(false);
+
+      assertThat(response.status()).isEqualTo(413);
+      assertThat(response.head().header("connection")).isEqualTo("close");
+      assertThat(client.closedByPeer()).isTrue();
+    }
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789");
+      assertThat(client.read(false).status()).isEqualTo(413);
+    } finally {
+      release.countDown();
+    }
+    assertThat(upstream.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void headAndChunkedRequestsKeepTheirFraming() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      if (request.method().equals("HEAD")) {
+        out.write("HTTP/1.1 200 OK\r\nContent-Length: 123\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return true;
+      }
+      RawUpstream.respond(out, 200, "", request.method() + " " + request.headers().get("transfer-encoding") + " "
+          + request.bodyBytes());
+      return true;
+    }));
+    NettyGateway gateway = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      RawClient.Response head = client.send("HEAD /batch/file?name=x.jar HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+      RawClient.Response chunked = client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").read(false);
+
+      assertThat(head.head().header("content-length")).isEqualTo("123");
+      assertThat(chunked.body()).isEqualTo("POST chunked 11");
+    }
+    assertThat(upstream.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void httpsUpstreamIsVerifiedWithTheDefaultTrust(@TempDir Path dir) throws Exception {
+    Path keyStore = dir.resolve("upstream.p12");
+    Path certificate = dir.resolve("upstream.pem");
+    Path trustStore = dir.resolve("trust.p12");
+    keytool("-genkeypair", "-alias", "upstream", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
+        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
+        "-storepass", "changeit", "-keypass", "changeit");
+    keytool("-exportcert", "-alias", "upstream", "-keystore", keyStore.toString(), "-storepass", "changeit", "-rfc",
+        "-file", certificate.toString());
+    keytool("-importcert", "-noprompt", "-alias", "upstream", "-file", certificate.toString(), "-keystore",
+        trustStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keyStore)) {
+      keys.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keyManagers.init(keys, "changeit".toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(keyManagers.getKeyManagers(), null, null);
+    RawUpstream upstream = closing(new RawUpstream(tls.getServerSocketFactory().createServerSocket(0, 50,
+        InetAddress.getLoopbackAddress()), true, NettyProxyIT::ok));
+
+    NettyGateway trusting;
+    // The JDK's default trust reads these when the gateway builds its TLS context, so only that start sees them.
+    System.setProperty("javax.net.ssl.trustStore", trustStore.toString());
+    System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+    System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+    try {
+      trusting = proxy(upstream.uri());
+    } finally {
+      System.clearProperty("javax.net.ssl.trustStore");
+      System.clearProperty("javax.net.ssl.trustStorePassword");
+      System.clearProperty("javax.net.ssl.trustStoreType");
+    }
+    NettyGateway distrusting = proxy(upstream.uri());
+
+    try (RawClient client = new RawClient(trusting.uri()); RawClient refused = new RawClient(distrusting.uri())) {
+      assertThat(client.send(RawClient.get("/api/server/version")).read(false).body()).isEqualTo("ok /api/server/version");
+      assertThat(refused.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(502);
+    }
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+  }
+
+  @Test
+  void closeFinishesAnInFlightDownloadAndClosesIdleConnections() throws Exception {
+    long size = 32L * 1024 * 1024;
+    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
+      if (request.target().equals("/small")) {
+        RawUpstream.respond(out, 200, "", "small");
+        return true;
+      }
+      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      byte[] chunk = new byte[64 * 1024];
+      for (long sent = 0; sent < size; sent += chunk.length) {
+        FakeSonarQube.fill(chunk, sent);
+        out.write(chunk);
+      }
+      return true;
+    }));
+    NettyGateway gateway = NettyGateway.start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE)
+        .build(), EVERYTHING, () -> { }, "no policy");
+
+    try (RawClient downloading = new RawClient(gateway.uri()); RawClient idle = new RawClient(gateway.uri())) {
+      assertThat(idle.send(RawClient.get("/small")).read(false).body()).isEqualTo("small");
+      downloading.send(RawClient.get("/api/plugins/download?plugin=java"));
+      RawClient.Head head = downloading.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      byte[] start = downloading.in.readNBytes(64 * 1024);
+
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
+        try {
+          gateway.close();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+
+      assertThat(idle.closedByPeer()).as("an idle connection is closed at once").isTrue();
+      String rest = FakeSonarQube.digest(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start),
+          downloading.in));
+      assertThat(rest).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+      closed.get(30, TimeUnit.SECONDS);
+    }
+    assertThatThrownBy(() -> new Socket("127.0.0.1", gateway.uri().getPort()).close()).isInstanceOf(ConnectException.class);
+  }
+}
