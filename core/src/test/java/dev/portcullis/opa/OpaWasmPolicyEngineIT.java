@@ -153,6 +153,32 @@ class OpaWasmPolicyEngineIT {
     return build(builder(entrypoint));
   }
 
+  @Test
+  void decisionCacheAnswersRepeatedInputsWithTheSameDecision() {
+    OpaWasmPolicyEngine cached = build(builder("enginetest/decision").decisionCache(1024 * 1024));
+    OpaWasmPolicyEngine uncached = engine("enginetest/decision");
+
+    for (int round = 0; round < 3; round++) {
+      for (String path : List.of("/allowed", "/other", "/allowed/", "/")) {
+        assertThat(cached.evaluate(input(path))).isEqualTo(uncached.evaluate(input(path)));
+      }
+    }
+
+    assertThat(cached.decisionCacheHits()).isEqualTo(8);
+    assertThat(uncached.decisionCacheHits()).isZero();
+    assertThat(cached.describe()).contains("decision-cache=1024KiB");
+  }
+
+  @Test
+  void aClosedEngineRefusesEvenWhatItHasCached() {
+    OpaWasmPolicyEngine cached = build(builder("enginetest/decision").decisionCache(1024 * 1024));
+    cached.evaluate(input("/allowed"));
+    cached.close();
+
+    assertThatThrownBy(() -> cached.evaluate(input("/allowed")))
+        .isInstanceOfSatisfying(PolicyEvaluationException.class, e -> assertThat(e.reason()).isEqualTo("engine_closed"));
+  }
+
   private OpaWasmPolicyEngine build(OpaWasmPolicyEngine.Builder builder) {
     OpaWasmPolicyEngine engine = builder.build();
     engines.add(engine);
