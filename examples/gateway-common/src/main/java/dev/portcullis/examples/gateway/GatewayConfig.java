@@ -78,6 +78,13 @@ public record GatewayConfig(
     return tlsCertificate != null;
   }
 
+  /** The gateway's own URI once it listens on {@code boundPort} (the actual port when {@code listen} said 0). */
+  public URI listenUri(int boundPort) {
+    String host = listen.getHostString();
+    String hostForUri = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    return URI.create((tls() ? "https" : "http") + "://" + hostForUri + ":" + boundPort);
+  }
+
   /** Builds a {@link GatewayConfig}; the record's constructor validates. */
   public static final class Builder {
     private final URI upstream;

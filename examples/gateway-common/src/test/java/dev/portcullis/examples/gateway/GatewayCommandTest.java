@@ -52,6 +52,13 @@ class GatewayCommandTest {
   }
 
   @Test
+  void theListenUriBracketsIpv6AndNamesTheBoundPort() throws Exception {
+    assertThat(parse("--listen", "[::1]:0").listenUri(41234)).hasToString("http://[::1]:41234");
+    assertThat(parse("--listen", "0.0.0.0:8443", "--tls-cert", "c.pem", "--tls-key", "k.pem").listenUri(8443))
+        .hasToString("https://0.0.0.0:8443");
+  }
+
+  @Test
   void badSettingsAreRefusedWithTheOptionsName() {
     assertThatThrownBy(() -> parse("--verify", "ldap")).hasMessageContaining("--verify");
     assertThatThrownBy(() -> parse("--verify", "static=")).hasMessageContaining("--verify");

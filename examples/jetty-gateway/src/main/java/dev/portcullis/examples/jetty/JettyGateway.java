@@ -88,15 +88,10 @@ public final class JettyGateway implements RunningGateway {
       decisions.close();
       throw e;
     }
-    String scheme = config.tls() ? "https" : "http";
-    URI uri = URI.create(scheme + "://" + hostForUri(config.listen().getHostString()) + ":" + connector.getLocalPort());
+    URI uri = config.listenUri(connector.getLocalPort());
     String description = "Portcullis Jetty gateway listening on " + uri + ", forwarding to " + config.upstream()
         + " (" + decisions.describe() + ")";
     return new JettyGateway(server, decisions, uri, description);
-  }
-
-  private static String hostForUri(String host) {
-    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   @Override

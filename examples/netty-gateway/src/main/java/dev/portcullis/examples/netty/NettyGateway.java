@@ -121,7 +121,7 @@ public final class NettyGateway implements RunningGateway {
       throw e;
     }
     int port = ((InetSocketAddress) server.localAddress()).getPort();
-    URI uri = URI.create((tls != null ? "https" : "http") + "://" + hostForUri(host) + ":" + port);
+    URI uri = config.listenUri(port);
     String description = "Portcullis Netty gateway listening on " + uri + ", forwarding to " + config.upstream()
         + " (" + howItDecides + ")";
     return new NettyGateway(acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
@@ -143,10 +143,6 @@ public final class NettyGateway implements RunningGateway {
           + config.tlsKey() + " (" + e.getClass().getSimpleName() + "): the key must be an unencrypted PKCS#8 PEM "
           + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').", e);
     }
-  }
-
-  private static String hostForUri(String host) {
-    return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   @Override
