@@ -102,18 +102,24 @@ public final class PolicyEnforcer {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
     String judgedMethod = method;
-    Decision throttled = throttled(inspected);
+    Decision throttled;
+    try {
+      throttled = throttled(inspected);
+    } catch (RuntimeException unexpected) {
+      return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
+    }
     if (throttled != null) {
       return CompletableFuture.completedFuture(
           finish(method, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
     }
     return verify(inspected.credential()).handle((verification, failure) -> {
       try {
+        if (inspected.credential().present()
+            && (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID)) {
+          throttle.release(inspected.client().ip()); // not a failure: give the reservation back
+        }
         if (failure != null || verification == null) {
           return finish(judgedMethod, null, verificationFailure(failure));
-        }
-        if (verification.validity() == CredentialValidity.INVALID) {
-          throttle.recordFailure(inspected.client().ip());
         }
         PolicyInput input = inspected.toInput(verification);
         return finish(judgedMethod, input, evaluate(input).forTarget(inspected.target().forwardTarget()));
@@ -125,14 +131,15 @@ public final class PolicyEnforcer {
 
   /**
    * A 429 when the client has presented too many failed credentials, checked before verification so a
-   * brute-force attempt costs no verification call; null when the request may go on. Requests without
-   * a credential are not throttled: they verify nothing.
+   * brute-force attempt costs no verification call; null when the request may go on, with one failure
+   * reserved that {@link #decideAsync} gives back unless the credential is invalid. Requests without a
+   * credential are not throttled: they verify nothing.
    */
   private Decision throttled(InspectedRequest inspected) {
     if (!inspected.credential().present()) {
       return null;
     }
-    Duration wait = throttle.blockedFor(inspected.client().ip());
+    Duration wait = throttle.reserve(inspected.client().ip());
     if (wait.isZero() || wait.isNegative()) {
       return null;
     }
@@ -178,6 +185,7 @@ public final class PolicyEnforcer {
         headers.put(name, String.join(", ", accessor.headerValues(request, name)));
       }
     }
+    checkConnectionHeader(request, accessor, headerNames);
     long contentLength = contentLength(request, accessor, headerNames);
     Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
     String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
@@ -192,6 +200,30 @@ public final class PolicyEnforcer {
   private static <R> List<String> presentValues(
       R request, RequestAccessor<R> accessor, Set<String> headerNames, String name) {
     return headerNames.contains(name) ? accessor.headerValues(request, name) : List.of();
+  }
+
+  /** Headers a proxy must forward as judged; {@code Connection} naming one would make it drop them. */
+  private static final Set<String> JUDGED_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
+      "content-length", "transfer-encoding", "host", "forwarded", "x-forwarded-for");
+
+  /**
+   * Refuses a {@code Connection} header that names a header the decision depends on: a proxy removes the
+   * headers {@code Connection} lists (RFC 9110 section 7.6.1), so the upstream would get a request other
+   * than the one judged, such as one without the credential that was verified.
+   */
+  private <R> void checkConnectionHeader(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+    if (!headerNames.contains("connection")) {
+      return;
+    }
+    for (String value : accessor.headerValues(request, "connection")) {
+      for (String option : value.split(",", -1)) {
+        String name = option.strip().toLowerCase(Locale.ROOT);
+        if (JUDGED_HEADERS.contains(name) || selectedHeaders.contains(name)) {
+          throw RequestRejectedException.badRequest(
+              "connection_header_invalid", "The Connection header names a header the decision depends on.");
+        }
+      }
+    }
   }
 
   private static void checkMethod(String method) {

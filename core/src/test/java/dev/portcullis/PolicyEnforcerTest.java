@@ -146,6 +146,20 @@ class PolicyEnforcerTest {
   }
 
   @Test
+  void aConnectionHeaderNamingAJudgedHeaderIs400() {
+    PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
+
+    for (String options : List.of("Authorization", "keep-alive, authorization", "Content-Length", "host", "user-agent")) {
+      Decision decision = enforcer.decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR);
+      assertThat(decision.status()).as(options).isEqualTo(400);
+      assertThat(decision.reasons()).as(options).containsExactly("connection_header_invalid");
+    }
+    for (String options : List.of("keep-alive", "close", "Keep-Alive", "Upgrade, HTTP2-Settings", "te")) {
+      assertThat(enforcer.decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR).allow()).as(options).isTrue();
+    }
+  }
+
+  @Test
   void invalidMethodIs400() {
     PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
 

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -12,13 +13,16 @@ import java.util.Objects;
 
 /**
  * Allows each client {@code maxFailures} failed credentials per {@code window}, counted with a Bucket4j
- * token bucket per client: the bucket holds {@code maxFailures} tokens, each failure takes one, and the
- * bucket is refilled in full once per window ("interval" refill, so a blocked client waits for the rest of
- * its window, the cool-down, which {@code Retry-After} states). Successes take nothing and reset nothing.
+ * token bucket per client: the bucket holds {@code maxFailures} tokens, each verification in flight and
+ * each failure holds one, and the bucket is refilled in full once per window ("interval" refill, so a
+ * blocked client waits for the rest of its window, the cool-down, which {@code Retry-After} states).
+ * A success gives its token back and resets nothing. Because tokens are taken before verification, a
+ * client with more than {@code maxFailures} verifications in flight at once is refused the excess; a
+ * credential whose result is cached is verified at once, so only new credentials count against that.
  *
  * <p>A client is an IPv4 address, or the /64 prefix of an IPv6 address, because one IPv6 host usually
  * owns a whole /64 and could otherwise try 2^64 addresses. Buckets live in a bounded Caffeine cache
- * and expire one window after their last use, so memory stays bounded whatever an attacker sends.
+ * and expire two windows after their last use, so memory stays bounded whatever an attacker sends.
  *
  * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker gets
  * {@code maxFailures} per instance; to share the counts, implement {@link CredentialFailureThrottle}
@@ -63,18 +67,21 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   @Override
-  public Duration blockedFor(String clientIp) {
-    Bucket bucket = buckets.getIfPresent(clientKey(clientIp));
-    if (bucket == null || bucket.getAvailableTokens() > 0) {
+  public Duration reserve(String clientIp) {
+    ConsumptionProbe probe = buckets.get(clientKey(clientIp), key -> newBucket()).tryConsumeAndReturnRemaining(1);
+    if (probe.isConsumed()) {
       return Duration.ZERO;
     }
-    long nanos = bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill();
-    return nanos <= 0 ? Duration.ZERO : Duration.ofNanos(nanos);
+    // Never zero when refused: a client refused must wait at least a moment.
+    return Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
   }
 
   @Override
-  public void recordFailure(String clientIp) {
-    buckets.get(clientKey(clientIp), key -> newBucket()).tryConsume(1);
+  public void release(String clientIp) {
+    Bucket bucket = buckets.getIfPresent(clientKey(clientIp));
+    if (bucket != null) {
+      bucket.addTokens(1);
+    }
   }
 
   private Bucket newBucket() {

@@ -3,9 +3,11 @@ package dev.portcullis.throttle;
 import java.time.Duration;
 
 /**
- * Counts failed credentials per client and says when a client must wait. The enforcer asks
- * {@link #blockedFor} before it verifies a credential, so a blocked client causes no verification call,
- * and reports each credential the verifier found invalid with {@link #recordFailure}.
+ * Counts failed credentials per client and says when a client must wait. Before it verifies a
+ * credential the enforcer {@linkplain #reserve reserves} one failure for the client, so a blocked client
+ * causes no verification call and a burst of parallel guesses cannot outrun the count; when the
+ * credential turns out valid, or cannot be verified, it {@linkplain #release gives the reservation back}.
+ * A credential found invalid keeps it: that is the failure.
  *
  * <p>Implementations must be thread-safe. {@link BucketCredentialFailureThrottle} keeps its counts in
  * this process; several gateway instances behind one address need a shared store (see its Javadoc).
@@ -15,12 +17,12 @@ public interface CredentialFailureThrottle {
   /** Throttles nobody. */
   CredentialFailureThrottle NONE = new CredentialFailureThrottle() {
     @Override
-    public Duration blockedFor(String clientIp) {
+    public Duration reserve(String clientIp) {
       return Duration.ZERO;
     }
 
     @Override
-    public void recordFailure(String clientIp) {}
+    public void release(String clientIp) {}
 
     @Override
     public String toString() {
@@ -29,13 +31,13 @@ public interface CredentialFailureThrottle {
   };
 
   /**
-   * How long the client must wait before presenting another credential, or {@link Duration#ZERO} when
-   * it may go on.
+   * Reserves one failure for the client before its credential is verified: {@link Duration#ZERO} when
+   * reserved (the request may go on), otherwise how long the client must wait, and nothing is reserved.
    *
    * @param clientIp the resolved client IP in its normalized text form
    */
-  Duration blockedFor(String clientIp);
+  Duration reserve(String clientIp);
 
-  /** Counts one credential from this client that the verifier found invalid. */
-  void recordFailure(String clientIp);
+  /** Gives back a reservation whose credential was not a failure (valid, or not verifiable). */
+  void release(String clientIp);
 }

@@ -18,49 +18,77 @@ class BucketCredentialFailureThrottleTest {
   private final BucketCredentialFailureThrottle throttle = BucketCredentialFailureThrottle.builder()
       .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock, clock).build();
 
+  /** Reserves and keeps: one failure. */
+  private void fail(String clientIp) {
+    assertThat(throttle.reserve(clientIp)).isZero();
+  }
+
   @Test
   void aClientIsBlockedAfterMaxFailuresUntilItsWindowRefills() {
     for (int i = 0; i < 3; i++) {
-      assertThat(throttle.blockedFor("203.0.113.7")).isZero();
-      throttle.recordFailure("203.0.113.7");
+      fail("203.0.113.7");
     }
 
-    assertThat(throttle.blockedFor("203.0.113.7")).isEqualTo(Duration.ofSeconds(60));
+    assertThat(throttle.reserve("203.0.113.7")).isEqualTo(Duration.ofSeconds(60));
     clock.advance(Duration.ofSeconds(45));
-    assertThat(throttle.blockedFor("203.0.113.7")).isEqualTo(Duration.ofSeconds(15));
+    assertThat(throttle.reserve("203.0.113.7")).isEqualTo(Duration.ofSeconds(15));
     clock.advance(Duration.ofSeconds(15));
-    assertThat(throttle.blockedFor("203.0.113.7")).isZero();
+    assertThat(throttle.reserve("203.0.113.7")).isZero();
+  }
+
+  @Test
+  void releasedReservationsAreNotFailures() {
+    for (int i = 0; i < 50; i++) {
+      assertThat(throttle.reserve("203.0.113.7")).isZero();
+      throttle.release("203.0.113.7");
+    }
+
+    fail("203.0.113.7");
+    fail("203.0.113.7");
+    fail("203.0.113.7");
+    assertThat(throttle.reserve("203.0.113.7")).isPositive();
+  }
+
+  @Test
+  void parallelGuessesCannotOutrunTheCount() {
+    // Three verifications in flight at once hold all three tokens: the fourth is refused before it
+    // is verified, however fast the attacker opens connections.
+    fail("203.0.113.7");
+    fail("203.0.113.7");
+    fail("203.0.113.7");
+
+    assertThat(throttle.reserve("203.0.113.7")).isPositive();
   }
 
   @Test
   void failuresOfOneClientNeverBlockAnother() {
     for (int i = 0; i < 10; i++) {
-      throttle.recordFailure("203.0.113.7");
+      throttle.reserve("203.0.113.7");
     }
 
-    assertThat(throttle.blockedFor("203.0.113.7")).isPositive();
-    assertThat(throttle.blockedFor("203.0.113.8")).isZero();
-    assertThat(throttle.blockedFor("2001:db8::1")).isZero();
+    assertThat(throttle.reserve("203.0.113.7")).isPositive();
+    assertThat(throttle.reserve("203.0.113.8")).isZero();
+    assertThat(throttle.reserve("2001:db8::1")).isZero();
   }
 
   @Test
   void failuresSpreadOverWindowsNeverBlock() {
     for (int window = 0; window < 5; window++) {
-      throttle.recordFailure("198.51.100.1");
-      throttle.recordFailure("198.51.100.1");
-      assertThat(throttle.blockedFor("198.51.100.1")).isZero();
+      fail("198.51.100.1");
+      fail("198.51.100.1");
+      fail("198.51.100.1");
       clock.advance(Duration.ofSeconds(61));
     }
   }
 
   @Test
   void anIpv6HostIsCountedByItsSlash64() {
-    throttle.recordFailure("2001:db8:1:2::1");
-    throttle.recordFailure("2001:db8:1:2:ffff::9");
-    throttle.recordFailure("2001:db8:1:2:abcd:1:2:3");
+    fail("2001:db8:1:2::1");
+    fail("2001:db8:1:2:ffff::9");
+    fail("2001:db8:1:2:abcd:1:2:3");
 
-    assertThat(throttle.blockedFor("2001:db8:1:2::77")).isPositive();
-    assertThat(throttle.blockedFor("2001:db8:1:3::1")).isZero();
+    assertThat(throttle.reserve("2001:db8:1:2::77")).isPositive();
+    assertThat(throttle.reserve("2001:db8:1:3::1")).isZero();
   }
 
   @Test
@@ -82,7 +110,7 @@ class BucketCredentialFailureThrottleTest {
       tasks.add(pool.submit(() -> {
         start.await();
         for (int i = 0; i < 125; i++) {
-          many.recordFailure("192.0.2.1");
+          assertThat(many.reserve("192.0.2.1")).isZero();
         }
         return null;
       }));
@@ -93,7 +121,7 @@ class BucketCredentialFailureThrottleTest {
     }
     pool.shutdown();
 
-    assertThat(many.blockedFor("192.0.2.1")).isPositive();
+    assertThat(many.reserve("192.0.2.1")).isPositive();
   }
 
   @Test

@@ -13,6 +13,7 @@ import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +93,34 @@ class ThrottledEnforcerTest {
 
     clock.advance(Duration.ofSeconds(20));
     assertThat(send(GOOD, "203.0.113.7").allow()).isTrue();
+  }
+
+  @Test
+  void parallelGuessesInFlightCountBeforeTheyAreVerified() {
+    List<CompletableFuture<CredentialVerification>> pending = new java.util.ArrayList<>();
+    PolicyEnforcer slow = PolicyEnforcer.builder(allowValidCredentials())
+        .credentialVerifier(credential -> {
+          CompletableFuture<CredentialVerification> result = new CompletableFuture<>();
+          pending.add(result);
+          return result;
+        })
+        .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
+            .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock, clock).build())
+        .build();
+    RawRequest guess = RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Authorization", "Bearer " + WRONG);
+
+    List<CompletableFuture<Decision>> inFlight = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      inFlight.add(slow.decideAsync(guess, RawRequest.ACCESSOR).toCompletableFuture());
+    }
+    Decision sixth = slow.decide(guess, RawRequest.ACCESSOR);
+
+    assertThat(sixth.status()).isEqualTo(429);
+    assertThat(pending).hasSize(5);
+    // Valid results give their reservations back; the client may go on.
+    pending.forEach(result -> result.complete(new CredentialVerification(CredentialValidity.VALID, "test")));
+    assertThat(inFlight).allSatisfy(decision -> assertThat(decision.join().allow()).isTrue());
+    assertThat(slow.decideAsync(guess, RawRequest.ACCESSOR).toCompletableFuture().isDone()).isFalse();
   }
 
   @Test

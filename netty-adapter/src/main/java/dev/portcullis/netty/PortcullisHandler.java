@@ -220,7 +220,19 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   }
 
   private boolean canTakeNext() {
-    return phase != Phase.DECIDING && !(phase == Phase.FORWARDING && requestForwarded);
+    return phase != Phase.DECIDING && !(phase == Phase.FORWARDING && requestForwarded)
+        // A client that sends requests but never reads the answers must not grow our outbound buffer:
+        // the next request waits until what was written drains (see channelWritabilityChanged).
+        && !(phase == Phase.AWAITING_REQUEST && !ctx.channel().isWritable());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (ctx.channel().isWritable() && phase != Phase.GONE && !held.isEmpty()) {
+      drain();
+      endStep(false);
+    }
+    ctx.fireChannelWritabilityChanged();
   }
 
   private void process(Object msg) {
@@ -229,6 +241,15 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
         startRequest(msg);
         break;
       case FORWARDING:
+        if (msg instanceof DecoderResultProvider && ((DecoderResultProvider) msg).decoderResult().isFailure()) {
+          // A broken chunk: the body was cut short and the decoder gives up on the connection. Passing
+          // it on would end the upstream request as if the body were complete; close instead, which
+          // also ends the upstream exchange.
+          drop(msg);
+          phase = Phase.CLOSING;
+          ctx.close();
+          break;
+        }
         forward(msg);
         if (msg instanceof LastHttpContent) {
           requestForwarded = true;

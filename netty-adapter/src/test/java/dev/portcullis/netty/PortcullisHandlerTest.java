@@ -225,6 +225,31 @@ class PortcullisHandlerTest {
   }
 
   @Test
+  void allowedRequestWithABrokenChunkIsNeverEndedUpstreamAndTheConnectionCloses() {
+    serve(decidingAtOnce).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\nzz\r\n");
+
+    assertThat(upstream.events()).contains("request /echo/upload", "content 5").doesNotContain("last");
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsAnswersIsNotReadEither() {
+    serve(decidingAtOnce);
+    channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    channel.send("GET /denied HTTP/1.1\r\nHost: h\r\n\r\nGET /denied HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).isEmpty();
+    assertThat(channel.config().isAutoRead()).isFalse();
+
+    channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+    channel.runTasks();
+
+    assertThat(channel.responses()).hasSize(2).allSatisfy(deny -> assertThat(deny.status()).isEqualTo(403));
+    assertThat(channel.config().isAutoRead()).isTrue();
+  }
+
+  @Test
   void http10DenyClosesUnlessTheClientAskedToKeepAlive() {
     serve(decidingAtOnce).send("GET /denied HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     assertThat(channel.responses().get(0).header("Connection")).isEqualTo("keep-alive");

@@ -162,7 +162,8 @@ public final class NettyGateway implements RunningGateway {
 
   /**
    * Stops accepting, lets running exchanges finish for up to five seconds (idle connections close at
-   * once, busy ones after their response, which says {@code Connection: close}), then closes what is
+   * once, busy ones after their response, which says {@code Connection: close} unless its headers had
+   * already gone out), then closes what is
    * left, the pooled upstream connections and the event loops, and finally the enforcer.
    */
   @Override
