@@ -1,5 +1,6 @@
 package dev.portcullis.netty;
 
+import dev.portcullis.testkit.RawHttp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -53,7 +54,7 @@ record WireResponse(int status, Map<String, List<String>> headers, byte[] body) 
 
   /** The next response, or null at the end of the stream. */
   static WireResponse read(InputStream in) throws IOException {
-    String statusLine = readLine(in);
+    String statusLine = RawHttp.readLine(in);
     if (statusLine == null) {
       return null;
     }
@@ -102,24 +103,10 @@ record WireResponse(int status, Map<String, List<String>> headers, byte[] body) 
   }
 
   private static String requireLine(InputStream in) throws IOException {
-    String line = readLine(in);
+    String line = RawHttp.readLine(in);
     if (line == null) {
       throw new EOFException("the response ended early");
     }
     return line;
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream();
-    int b;
-    while ((b = in.read()) >= 0) {
-      if (b == '\n') {
-        byte[] bytes = line.toByteArray();
-        int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-        return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
-      }
-      line.write(b);
-    }
-    return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
   }
 }

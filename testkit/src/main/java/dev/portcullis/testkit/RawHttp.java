@@ -130,7 +130,8 @@ public final class RawHttp {
     }
   }
 
-  private static String readLine(InputStream in) throws IOException {
+  /** One line of an HTTP head, without its CRLF (or bare LF); null at the end of the stream. */
+  public static String readLine(InputStream in) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) >= 0) {
