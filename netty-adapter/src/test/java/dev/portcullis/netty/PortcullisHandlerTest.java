@@ -169,11 +169,7 @@ class PortcullisHandlerTest {
   void deniedRequestWhoseBodyIsStillComingClosesTheConnection() {
     serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000));
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(403);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
-    assertThat(channel.isOpen()).isFalse();
+    assertDeniedWithCloseAndClosed();
     assertThat(upstream.received()).isEmpty();
   }
 
@@ -184,11 +180,7 @@ class PortcullisHandlerTest {
     verifier.completeAll();
     channel.runTasks();
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(403);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
-    assertThat(channel.isOpen()).isFalse();
+    assertDeniedWithCloseAndClosed();
   }
 
   @Test
@@ -217,11 +209,7 @@ class PortcullisHandlerTest {
   void deniedRequestWithABrokenChunkClosesTheConnection() {
     serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(403);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
-    assertThat(channel.isOpen()).isFalse();
+    assertDeniedWithCloseAndClosed();
   }
 
   @Test
@@ -281,11 +269,7 @@ class PortcullisHandlerTest {
     verifier.completeAll();
     channel.runTasks();
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(403);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
-    assertThat(channel.isOpen()).isFalse();
+    assertDeniedWithCloseAndClosed();
   }
 
   @Test
@@ -482,5 +466,14 @@ class PortcullisHandlerTest {
       count.incrementAndGet();
       ctx.read();
     }
+  }
+
+  /** The one answer is a 403 saying {@code Connection: close}, and the connection is closed. */
+  private void assertDeniedWithCloseAndClosed() {
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(403);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
   }
 }
