@@ -156,6 +156,7 @@ check() {
   else log "FAIL #$CHECK_NO [$server] $desc: expected $exp, got $act"; fi
 }
 
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 print_summary() {
   local w=$(( SECONDS - T_START )) l
   printf '\n== Scan wall times (seconds, same run; gateway scans ran first, one column per flavour, delta = flavour - direct)\n'
@@ -198,13 +199,14 @@ BG_PIDS=()      # background bring-up subshells
 declare -A REV_PID=()   # background revocation proofs, per server
 FINISHING=0
 
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 gw_stop_all() {
   local p i
   for p in "${GW_PIDS[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
   for i in 1 2 3 4 5 6 7 8 9 10; do
     local alive=0
     for p in "${GW_PIDS[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break; sleep 1
+    [ "$alive" = 0 ] && break; sleep 1
   done
   for p in "${GW_PIDS[@]:-}"; do [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; done
   for p in "${GW_PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
@@ -212,6 +214,7 @@ gw_stop_all() {
 }
 
 # every gateway port of every flavour and server, whether started or not
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 all_gateway_ports() {
   local f
   for f in "${!FLAVOUR_OFFSET[@]}"; do
@@ -220,6 +223,7 @@ all_gateway_ports() {
   done
 }
 
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 teardown() {
   local p n
   for p in "${BG_PIDS[@]:-}" "${REV_PID[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null; done
@@ -236,18 +240,19 @@ teardown() {
   for n in "${STARTED[@]:-}"; do [ -n "$n" ] && ports+=("$(sq_env "$n" WEB_PORT 2>/dev/null)"); done
   mapfile -t -O "${#ports[@]}" ports < <(all_gateway_ports)
   for p in "${ports[@]}"; do
-    [ -n "$p" ] && ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN && busy+="$p "
+    [ -n "$p" ] && sq_port_busy "$p" && busy+="$p "
   done
   if [ -z "$busy" ]; then check PASS all "teardown: no server or gateway left listening" "ports closed" "ports closed"
   else check FAIL all "teardown: no server or gateway left listening" "ports closed" "still listening: $busy"; fi
 }
 
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 finish() {
   local rc=$?
-  [ $FINISHING = 1 ] && return; FINISHING=1
+  [ "$FINISHING" = 1 ] && return; FINISHING=1
   trap - INT TERM
-  [ $rc -ne 0 ] && [ $rc -ne 130 ] && check FAIL all "script ran to the end" "exit 0" "aborted with status $rc"
-  [ $rc -eq 130 ] && check FAIL all "script ran to the end" "exit 0" "interrupted"
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ] && check FAIL all "script ran to the end" "exit 0" "aborted with status $rc"
+  [ "$rc" -eq 130 ] && check FAIL all "script ran to the end" "exit 0" "interrupted"
   teardown
   print_summary
   [ "$FAILED" -eq 0 ] && exit 0
@@ -306,7 +311,7 @@ bring_up_bg() { # NAME VERSION PORT -> background; exit status in $E2E_WORK/NAME
     trap - EXIT INT TERM
     if [ "${E2E_FRESH:-1}" = 1 ]; then sq_purge "$name"; fi
     sq_install "$name" "$v" "$port" || exit 1
-    if [ -z "$(sq_status "$name")" ] && ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+    if [ -z "$(sq_status "$name")" ] && sq_port_busy "$port"; then
       log "port $port is taken by another process"; exit 4
     fi
     if [ "${E2E_FRESH:-1}" = 1 ] && [ -n "$(sq_status "$name")" ]; then
@@ -355,7 +360,7 @@ gw_ok() { [ "${GW_UP[$(gw_label "$@")]:-0}" = 1 ]; }
 gw_launch() {
   local f="$1" n="$2" r="$3" upstream="$4" data="${5:-}" label port glog pid
   label="$(gw_label "$f" "$n" "$r")"; port="$(gw_port "$f" "$n" "$r")"; glog="$(gw_log "$f" "$n" "$r")"
-  if ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+  if sq_port_busy "$port"; then
     log "gateway $label: port $port is taken by another process"; echo "port $port taken" > "$glog"; return 1
   fi
   local args=(-jar "$E2E_WORK/$f-gateway.jar" --upstream "$upstream" --listen "127.0.0.1:$port")
@@ -439,7 +444,9 @@ analysis_visible() {
   task="$(sq_api_admin "$n" GET "/api/ce/task?id=$id")" || { printf 'ce/task %s' "$SQ_LAST_STATUS"; return 1; }
   st="$(jq -r '.task.status' <<<"$task")"; comp="$(jq -r '.task.componentKey' <<<"$task")"
   aid="$(jq -r '.task.analysisId // empty' <<<"$task")"
-  [ "$st" = SUCCESS ] && [ "$comp" = "$key" ] && [ -n "$aid" ] || { printf 'task %s %s %s' "$st" "$comp" "${aid:-no-analysis}"; return 1; }
+  if [ "$st" != SUCCESS ] || [ "$comp" != "$key" ] || [ -z "$aid" ]; then
+    printf 'task %s %s %s' "$st" "$comp" "${aid:-no-analysis}"; return 1
+  fi
   if sq_api_admin "$n" GET "/api/project_analyses/search?project=$key&ps=100" \
       | jq -e --arg a "$aid" '[.analyses[].key] | index($a) != null' >/dev/null; then
     printf 'task SUCCESS, analysis listed'; return 0
@@ -479,9 +486,9 @@ explain_failure() {
   fi
   {
     echo "----- $dir/scanner.log (errors) -----"
-    grep -nE 'ERROR|FAILURE|HTTP|40[0-9]|50[0-9]' "$dir/scanner.log" | head -25
+    grep -nE 'ERROR|FAILURE|HTTP|40[0-9]|50[0-9]' "$dir/scanner.log" | sed -n 1,25p
     echo "----- requests SonarQube received during the scan (non-2xx) -----"
-    awk '$3 !~ /^2/' "$dir/upstream-requests.txt" | head -15
+    awk '$3 !~ /^2/' "$dir/upstream-requests.txt" | sed -n 1,15p
     echo "----- last requests SonarQube received -----"
     tail -5 "$dir/upstream-requests.txt"
     [ -n "$glog" ] && { echo "----- tail $glog -----"; tail -25 "$glog"; }
@@ -569,7 +576,7 @@ scan_project_b() { # NAME SQLABEL LABEL KIND VERSION
       namedb="$(grep -cF "$KEY_B" "$SCAN_DIR/upstream-requests.txt")"
       # the first request the scanner saw refused, replayed with curl for the gateway's reason
       local m="" st="" path=""
-      read -r m st path < <(refused_requests "$SCAN_DIR/scanner.log" | head -1)
+      read -r m st path < <(refused_requests "$SCAN_DIR/scanner.log" | sed -n 1p)
       if [ -n "${path:-}" ]; then
         gw403="$m ${path%%\?*} $st"
         if [ "$m" = GET ]; then probe "$gwr" GET "$path" basic "$(tok_a "$n")"; gw403="$m ${path%%\?*} $(fmt)"; fi
@@ -738,13 +745,13 @@ auth_probes() { # NAME SQLABEL
   local boot=("GET /api/server/version")
   if [ "$sql" = 9.9 ]; then
     local engine
-    engine="$(curl -s --max-time 30 "$url/batch/index" | sed -n 's/^\(sonar-scanner-engine-shaded-[^|]*-all\.jar\)|.*/\1/p' | head -1)"
+    engine="$(curl -s --max-time 30 "$url/batch/index" | sed -n 's/^\(sonar-scanner-engine-shaded-[^|]*-all\.jar\)|.*/\1/p' | sed -n 1p)"
     boot+=("GET /batch/index" "GET /batch/file?name=${engine:-sonar-scanner-engine-shaded-9.9.0.65466-all.jar}")
   else
     boot+=("GET /batch/index")
   fi
   local home zip; home="$(sq_home "$n")"
-  zip="$(for j in "$home"/lib/extensions/sonar-csharp-plugin-*.jar; do unzip -Z1 "$j" 2>/dev/null; done | sed -n 's#^static/\(.*\.zip\)$#\1#p' | head -1)"
+  zip="$(for j in "$home"/lib/extensions/sonar-csharp-plugin-*.jar; do unzip -Z1 "$j" 2>/dev/null; done | sed -n 's#^static/\(.*\.zip\)$#\1#p' | sed -n 1p)"
   [ -n "$zip" ] && boot+=("GET /static/csharp/$zip")
   for p in "${boot[@]}"; do
     m="${p%% *}"; path="${p#* }"

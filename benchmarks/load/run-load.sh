@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Portcullis load benchmark: wrk on loopback against the same allowed scanner calls made
 #   - directly to the upstream,
 #   - through nginx as the reverse proxy a user would otherwise write (scanner allow-list plus
@@ -131,7 +132,7 @@ teardown() {
   [ -n "$WORK" ] && [ -d "$WORK" ] && rm -rf "$WORK"
   local p busy=""
   for p in $(seq "$PORT_BASE" $((PORT_BASE + 14))); do
-    ss -ltnH "sport = :$p" 2>/dev/null | grep -q . && busy+="$p "
+    port_free "$p" || busy+="$p "
   done
   if [ -n "$busy" ]; then log "WARNING: still listening after teardown on port(s) $busy(not necessarily ours)"
   else log "teardown done: nothing listens on ports $PORT_BASE-$((PORT_BASE + 14))"; fi
@@ -195,14 +196,14 @@ record_skipped() { record "$1" "$2" "$3" SKIPPED - - - - - "$4"; log "SKIPPED: $
 
 # --- processes -----------------------------------------------------------------------------
 
-port_free() { ! ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+port_free() { [ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
 
 # wait_listen PID PORT SECONDS LOG -> 0 once PORT listens while PID lives
 wait_listen() {
   local pid="$1" port="$2" secs="$3" logf="$4" i
   for i in $(seq 1 $((secs * 5))); do
     kill -0 "$pid" 2>/dev/null || { log "process $pid exited; last lines of $logf:"; tail -n 15 "$logf" >&2; return 1; }
-    ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && return 0
+    port_free "$port" || return 0
     sleep 0.2
   done
   log "process $pid not listening on $port after ${secs}s; last lines of $logf:"; tail -n 15 "$logf" >&2
@@ -244,7 +245,8 @@ start_gateway() {
   STARTED_PID=$!
   PROCS+=("$STARTED_PID gateway-$label")
   if ! wait_listen "$STARTED_PID" "$port" 120 "$glog"; then
-    START_ERROR="gateway did not start (log $glog): $(tail -n 2 "$glog" | tr '\n' ' ' | head -c 300)"; return 1
+    local last; last="$(tail -n 2 "$glog" | tr '\n' ' ')"
+    START_ERROR="gateway did not start (log $glog): ${last:0:300}"; return 1
   fi
   log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream"
 }
@@ -527,7 +529,7 @@ if [ "$SONAR" != 0 ]; then
       SQ_SECTION_ERROR="SONAR_URL must be http://HOST:PORT (no https, no context path): $SONAR_URL"
     elif [ -z "${SONAR_TOKEN_FILE:-}" ] || [ ! -s "${SONAR_TOKEN_FILE:-}" ] || [ -z "${SONAR_PROJECT:-}" ]; then
       SQ_SECTION_ERROR="with SONAR_URL, set SONAR_TOKEN_FILE (a file holding an analysis token) and SONAR_PROJECT"
-    elif ! curl -s --max-time 10 "$SQ_BASE/api/system/status" | grep -q '"status":"UP"'; then
+    elif [[ "$(curl -s --max-time 10 "$SQ_BASE/api/system/status")" != *'"status":"UP"'* ]]; then
       SQ_SECTION_ERROR="SonarQube at $SQ_BASE is not UP"
     else
       SQ_TOKEN_FILE="$SONAR_TOKEN_FILE"; SQ_PROJECT="$SONAR_PROJECT"

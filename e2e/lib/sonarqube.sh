@@ -31,6 +31,10 @@ SQ_HOST="${SQ_HOST:-127.0.0.1}"
 sq_log() { printf '[sq %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 sq_die() { printf '[sq] ERROR: %s\n' "$*" >&2; return 1; }
 
+# sq_port_busy PORT -> 0 when something listens on the TCP port. No `| grep -q`: under pipefail an
+# early-exiting reader can kill ss with SIGPIPE and turn "busy" into "free".
+sq_port_busy() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
+
 sq_require_tools() {
   local t missing=()
   for t in curl jq unzip mvn su sysctl; do
@@ -99,12 +103,15 @@ sq_ensure_sysctl() {
 #   PCX <epoch-ms-ish date> <method> <uri+query> <status> <auth-scheme> <login> <bytes> <request id>
 # The Authorization header is reduced to its scheme by %replace so that no token is ever logged.
 # (Falls back to the default pattern when SQ_ACCESS_LOG_PATTERN is set to "default".)
+# shellcheck disable=SC2016  # the $1 is logback's regex group reference, not a shell expansion
 SQ_ACCESS_LOG_PATTERN_E2E='PCX	%t{yyyy-MM-dd HH:mm:ss.SSS}	%m	%U%q	%s	%replace(%i{Authorization}){'"'"'^(\S+)\s.*$'"'"', '"'"'$1'"'"'}	%reqAttribute{LOGIN}	%b	%reqAttribute{ID}'
 
 # sq_install NAME VERSION WEB_PORT [SEARCH_PORT] [DB_PORT]
 sq_install() {
   local name="$1" v="$2" web="$3" search="${4:-$(( $3 + 100 ))}" db="${5:-$(( $3 + 200 ))}"
-  [ -n "$name" ] && [ -n "$v" ] && [ -n "$web" ] || { sq_die "usage: sq_install NAME VERSION WEB_PORT [SEARCH_PORT] [DB_PORT]"; return 1; }
+  if [ -z "$name" ] || [ -z "$v" ] || [ -z "$web" ]; then
+    sq_die "usage: sq_install NAME VERSION WEB_PORT [SEARCH_PORT] [DB_PORT]"; return 1
+  fi
   sq_require_tools || return 1
   local base home zip
   base="$(sq_base "$name")"; home="$base/sonarqube-$v"
@@ -160,7 +167,7 @@ sq_start() {
   home="$(sq_home "$name")" || return 1; v="$(sq_version "$name")"
   if [ -n "$(sq_status "$name")" ]; then sq_log "$name already answering on $(sq_url "$name")"; return 0; fi
   local port; port="$(sq_env "$name" WEB_PORT)"
-  if ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+  if sq_port_busy "$port"; then
     sq_die "port $port is taken by another process"; return 1
   fi
   java="$(sq_java_home_for "$v")/bin/java"
@@ -258,7 +265,7 @@ sq_set_admin_password() {
   if [ -s "$pwf" ] && sq_api_admin "$name" GET /api/authentication/validate | jq -e '.valid == true' >/dev/null 2>&1; then
     return 0
   fi
-  new="Pc-$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)-9x"
+  new="$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"; new="Pc-${new:0:20}-9x"
   local tmp; tmp="$(mktemp "$sec/pw.XXXXXX")"; chmod 600 "$tmp"; printf '%s' "$new" > "$tmp"
   local code
   code="$(printf '%s\n' "user = \"admin:admin\"" | curl -s -o /dev/null -w '%{http_code}' -K - -X POST --max-time 30 \

@@ -115,6 +115,7 @@ readonly WASM_NATIVE="
   walk
 "
 
+# shellcheck disable=SC2086  # WASM_NATIVE is a space-separated word list: splitting it is the point
 names_json="$(printf '%s\n' $WASM_NATIVE | jq -R . | jq -s .)"
 "$repo/tools/opa" capabilities --current \
   | jq --argjson names "$names_json" '.builtins |= map(select(.name as $n | $names | index($n)))' \
