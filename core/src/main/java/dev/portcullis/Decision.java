@@ -18,15 +18,31 @@ import java.util.Objects;
  * @param forwardTarget the judged canonical origin-form target, or "" when denied
  * @param retryAfter how long the client should wait before trying again ({@code Retry-After}), or
  *     {@link Duration#ZERO} when the decision says nothing about it; only a deny carries one
+ * @param maxBodyBytes the most body bytes an adapter may forward for this allowed request, however they
+ *     are framed (a chunked upload declares no length), or {@link #NO_BODY_LIMIT}; an adapter that counts
+ *     more answers 413 and closes the connection
+ * @param clientIp for an allow, the client it was made for, resolved behind trusted proxies, for the
+ *     forwarding headers a proxy sends upstream; "" on a deny
  */
 public record Decision(
-    boolean allow, int status, List<String> reasons, String message, String forwardTarget, Duration retryAfter) {
+    boolean allow,
+    int status,
+    List<String> reasons,
+    String message,
+    String forwardTarget,
+    Duration retryAfter,
+    long maxBodyBytes,
+    String clientIp) {
+
+  /** {@link #maxBodyBytes} of a decision that does not limit the body. */
+  public static final long NO_BODY_LIMIT = -1;
 
   public Decision {
     reasons = List.copyOf(Objects.requireNonNull(reasons, "reasons"));
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(forwardTarget, "forwardTarget");
     Objects.requireNonNull(retryAfter, "retryAfter");
+    Objects.requireNonNull(clientIp, "clientIp");
     if (reasons.isEmpty()) {
       throw new IllegalArgumentException("a decision needs at least one reason");
     }
@@ -42,11 +58,23 @@ public record Decision(
     if (retryAfter.isNegative() || (allow && !retryAfter.isZero())) {
       throw new IllegalArgumentException("only a deny carries a Retry-After, and it is not negative");
     }
+    if (!allow && !clientIp.isEmpty()) {
+      throw new IllegalArgumentException("a deny is bound to no client");
+    }
+    if (maxBodyBytes < NO_BODY_LIMIT) {
+      throw new IllegalArgumentException("maxBodyBytes must be >= 0 or NO_BODY_LIMIT, not " + maxBodyBytes);
+    }
   }
 
-  /** A decision without a {@code Retry-After}. */
+  /** A decision without a {@code Retry-After}, a body limit or a client. */
   public Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
-    this(allow, status, reasons, message, forwardTarget, Duration.ZERO);
+    this(allow, status, reasons, message, forwardTarget, Duration.ZERO, NO_BODY_LIMIT, "");
+  }
+
+  /** A decision without a body limit or a client. */
+  public Decision(
+      boolean allow, int status, List<String> reasons, String message, String forwardTarget, Duration retryAfter) {
+    this(allow, status, reasons, message, forwardTarget, retryAfter, NO_BODY_LIMIT, "");
   }
 
   /** An allow with the given reasons, not yet bound to a target. */
@@ -66,16 +94,39 @@ public record Decision(
 
   /** This decision bound to the target it judged; a deny stays unbound. */
   public Decision forTarget(String judgedTarget) {
-    return allow ? new Decision(true, status, reasons, message, judgedTarget) : this;
+    return allow ? new Decision(true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp) : this;
+  }
+
+  /** This allow bound to the client it was made for; a deny stays unbound. */
+  public Decision forClient(String resolvedClientIp) {
+    return allow ? new Decision(true, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, resolvedClientIp) : this;
   }
 
   /** This deny telling the client to wait {@code delay} before trying again (rounded up to whole seconds on the wire). */
   public Decision withRetryAfter(Duration delay) {
-    return new Decision(allow, status, reasons, message, forwardTarget, delay);
+    return new Decision(allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp);
+  }
+
+  /** This decision limiting the forwarded body to {@code limit} bytes ({@link #NO_BODY_LIMIT}: no limit). */
+  public Decision withMaxBodyBytes(long limit) {
+    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp);
+  }
+
+  /** Whether this allow limits the body, and {@code bytes} exceed that limit. */
+  public boolean bodyLimitExceededBy(long bytes) {
+    return maxBodyBytes != NO_BODY_LIMIT && bytes > maxBodyBytes;
   }
 
   /** The first reason code. */
   public String primaryReason() {
     return reasons.get(0);
+  }
+
+  /**
+   * The deny an adapter answers when an allowed request's body grows past {@link #maxBodyBytes} while it
+   * streams; the connection is closed after it, since the rest of the body is never read.
+   */
+  public static Decision bodyTooLarge() {
+    return deny(413, "body_too_large", "The request body is larger than the gateway allows.");
   }
 }

@@ -43,6 +43,12 @@ public final class PolicyEnforcer {
   public static final Set<String> DEFAULT_SELECTED_HEADERS =
       Set.of("accept", "accept-encoding", "content-encoding", "content-type", "expect", "transfer-encoding", "user-agent");
 
+  /** The most header fields a request may have unless {@link Builder#maxHeaders} says otherwise. */
+  public static final int DEFAULT_MAX_HEADER_COUNT = 100;
+
+  /** The most header bytes a request may have unless {@link Builder#maxHeaders} says otherwise. */
+  public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
+
   /** Headers whose values never enter the policy input, whatever the configuration says. */
   static final Set<String> SECRET_HEADERS =
       Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-sonar-passcode");
@@ -55,6 +61,7 @@ public final class PolicyEnforcer {
   private final Duration verificationTimeout;
   private final ClientAddressResolver clientAddressResolver;
   private final CredentialFailureThrottle throttle;
+  private final RequestFraming framing;
   private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
 
   private PolicyEnforcer(Builder builder) {
@@ -66,6 +73,7 @@ public final class PolicyEnforcer {
     this.verificationTimeout = builder.verificationTimeout;
     this.clientAddressResolver = ClientAddressResolver.trusting(builder.trustedProxies);
     this.throttle = builder.throttle;
+    this.framing = new RequestFraming(builder.maxHeaderCount, builder.maxHeaderBytes, selectedHeaders);
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -89,6 +97,13 @@ public final class PolicyEnforcer {
    * through {@code accessor} before this method returns, so the adapter may recycle it afterwards; the
    * policy is evaluated on the thread that completes the verification (the calling thread when the
    * verifier answers at once). The stage never completes exceptionally.
+   *
+   * <p>A credential is verified only when the decision depends on it. Unless the verifier already
+   * remembers it as valid, the policy is first asked whether the request would be allowed if the
+   * credential were valid ({@code "valid": "valid", "verifier": "assumed"}); a deny then is final, so a
+   * credential that could never pass (a kind the policy refuses, a denied endpoint) is neither verified
+   * nor throttled, and a right and a wrong password get the same answer. Policies must therefore allow
+   * nothing for an invalid or unverified credential that they would deny for a valid one.
    */
   public <R> CompletionStage<Decision> decideAsync(R request, RequestAccessor<R> accessor) {
     String method = "";
@@ -101,44 +116,67 @@ public final class PolicyEnforcer {
     } catch (RuntimeException | StackOverflowError unexpected) {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
-    String judgedMethod = method;
-    Decision throttled;
     try {
-      throttled = throttled(inspected);
-    } catch (RuntimeException unexpected) {
+      Credential credential = inspected.credential();
+      if (!credential.present()) {
+        return CompletableFuture.completedFuture(decideVerified(method, inspected, CredentialVerification.UNVERIFIED));
+      }
+      CredentialVerification remembered = remembered(credential);
+      if (remembered != null && remembered.validity() == CredentialValidity.VALID) {
+        return CompletableFuture.completedFuture(decideVerified(method, inspected, remembered));
+      }
+      PolicyInput assumed = inspected.toInput(ASSUMED_VALID);
+      Decision ifValid = evaluate(assumed);
+      if (!ifValid.allow()) {
+        return CompletableFuture.completedFuture(finish(method, assumed, ifValid));
+      }
+      Decision throttled = throttled(inspected);
+      if (throttled != null) {
+        return CompletableFuture.completedFuture(
+            finish(method, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
+      }
+    } catch (RuntimeException | StackOverflowError unexpected) {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
-    if (throttled != null) {
-      return CompletableFuture.completedFuture(
-          finish(method, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
-    }
+    String judgedMethod = method;
     return verify(inspected.credential()).handle((verification, failure) -> {
       try {
-        if (inspected.credential().present()
-            && (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID)) {
+        if (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID) {
           throttle.release(inspected.client().ip()); // not a failure: give the reservation back
         }
         if (failure != null || verification == null) {
           return finish(judgedMethod, null, verificationFailure(failure));
         }
-        PolicyInput input = inspected.toInput(verification);
-        return finish(judgedMethod, input, evaluate(input).forTarget(inspected.target().forwardTarget()));
+        return decideVerified(judgedMethod, inspected, verification);
       } catch (RuntimeException | StackOverflowError unexpected) {
         return finish(judgedMethod, null, internalError(unexpected));
       }
     });
   }
 
+  /** The credential summary of the first question: would the request be allowed if the credential were valid? */
+  private static final CredentialVerification ASSUMED_VALID =
+      new CredentialVerification(CredentialValidity.VALID, "assumed");
+
+  private Decision decideVerified(String method, InspectedRequest inspected, CredentialVerification verification) {
+    PolicyInput input = inspected.toInput(verification);
+    Decision decision = evaluate(input).forTarget(inspected.target().forwardTarget());
+    return finish(method, input, decision.forClient(inspected.client().ip()));
+  }
+
+  /** What the verifier remembers about the credential without asking anyone; null when nothing. */
+  private CredentialVerification remembered(Credential credential) {
+    return verifier.remembered(credential).orElse(null);
+  }
+
   /**
    * A 429 when the client has presented too many failed credentials, checked before verification so a
    * brute-force attempt costs no verification call; null when the request may go on, with one failure
-   * reserved that {@link #decideAsync} gives back unless the credential is invalid. Requests without a
-   * credential are not throttled: they verify nothing.
+   * reserved that {@link #decideAsync} gives back unless the credential is invalid. Only requests that
+   * are about to be verified get here: a credential the verifier remembers as valid is never throttled,
+   * so one attacker behind a shared address cannot lock out the pipelines there.
    */
   private Decision throttled(InspectedRequest inspected) {
-    if (!inspected.credential().present()) {
-      return null;
-    }
     Duration wait = throttle.reserve(inspected.client().ip());
     if (wait.isZero() || wait.isNegative()) {
       return null;
@@ -179,20 +217,19 @@ public final class PolicyEnforcer {
     for (String name : accessor.headerNames(request)) {
       headerNames.add(name.toLowerCase(Locale.ROOT));
     }
+    RequestFraming.Framing framed = framing.check(request, accessor, headerNames);
     Map<String, String> headers = new LinkedHashMap<>();
     for (String name : selectedHeaders) {
       if (headerNames.contains(name)) {
         headers.put(name, String.join(", ", accessor.headerValues(request, name)));
       }
     }
-    checkConnectionHeader(request, accessor, headerNames);
-    long contentLength = contentLength(request, accessor, headerNames);
     Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
     String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
         presentValues(request, accessor, headerNames, "forwarded"),
         presentValues(request, accessor, headerNames, "x-forwarded-for"));
-    PolicyInput.Request canonical =
-        PolicyInput.Request.of(method, target, headers, new ArrayList<>(headerNames), contentLength);
+    PolicyInput.Request canonical = PolicyInput.Request.of(
+        method, target, headers, new ArrayList<>(headerNames), framed.contentLength(), framed.body());
     return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
   }
 
@@ -200,30 +237,6 @@ public final class PolicyEnforcer {
   private static <R> List<String> presentValues(
       R request, RequestAccessor<R> accessor, Set<String> headerNames, String name) {
     return headerNames.contains(name) ? accessor.headerValues(request, name) : List.of();
-  }
-
-  /** Headers a proxy must forward as judged; {@code Connection} naming one would make it drop them. */
-  private static final Set<String> JUDGED_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
-      "content-length", "transfer-encoding", "host", "forwarded", "x-forwarded-for");
-
-  /**
-   * Refuses a {@code Connection} header that names a header the decision depends on: a proxy removes the
-   * headers {@code Connection} lists (RFC 9110 section 7.6.1), so the upstream would get a request other
-   * than the one judged, such as one without the credential that was verified.
-   */
-  private <R> void checkConnectionHeader(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
-    if (!headerNames.contains("connection")) {
-      return;
-    }
-    for (String value : accessor.headerValues(request, "connection")) {
-      for (String option : value.split(",", -1)) {
-        String name = option.strip().toLowerCase(Locale.ROOT);
-        if (JUDGED_HEADERS.contains(name) || selectedHeaders.contains(name)) {
-          throw RequestRejectedException.badRequest(
-              "connection_header_invalid", "The Connection header names a header the decision depends on.");
-        }
-      }
-    }
   }
 
   private static void checkMethod(String method) {
@@ -238,44 +251,6 @@ public final class PolicyEnforcer {
         throw RequestRejectedException.badRequest("invalid_method", "The request method is not a valid token.");
       }
     }
-  }
-
-  private static <R> long contentLength(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
-    if (!headerNames.contains("content-length")) {
-      return PolicyInput.NO_CONTENT_LENGTH;
-    }
-    if (headerNames.contains("transfer-encoding")) {
-      // Both framings at once is the classic request-smuggling shape (RFC 9112 section 6.3).
-      throw RequestRejectedException.badRequest(
-          "conflicting_body_length", "The request has both Content-Length and Transfer-Encoding.");
-    }
-    long length = PolicyInput.NO_CONTENT_LENGTH;
-    for (String value : accessor.headerValues(request, "content-length")) {
-      for (String part : value.split(",", -1)) {
-        long parsed = parseContentLength(part.strip());
-        if (length != PolicyInput.NO_CONTENT_LENGTH && length != parsed) {
-          throw RequestRejectedException.badRequest(
-              "invalid_content_length", "The request declares different Content-Length values.");
-        }
-        length = parsed;
-      }
-    }
-    if (length == PolicyInput.NO_CONTENT_LENGTH) {
-      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length header is empty.");
-    }
-    return length;
-  }
-
-  private static long parseContentLength(String value) {
-    if (value.isEmpty() || value.length() > 18) {
-      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
-    }
-    for (int i = 0; i < value.length(); i++) {
-      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
-        throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
-      }
-    }
-    return Long.parseLong(value);
   }
 
   private CompletionStage<CredentialVerification> verify(Credential credential) {
@@ -364,6 +339,8 @@ public final class PolicyEnforcer {
     private Duration verificationTimeout = Duration.ofSeconds(10);
     private TrustedProxies trustedProxies = TrustedProxies.none();
     private CredentialFailureThrottle throttle = CredentialFailureThrottle.NONE;
+    private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
 
     private Builder(PolicyEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -387,6 +364,18 @@ public final class PolicyEnforcer {
     /** The longest request target accepted; longer ones get 414. */
     public Builder maxTargetLength(int maxTargetLength) {
       this.maxTargetLength = maxTargetLength;
+      return this;
+    }
+
+    /**
+     * The most header fields a request may have (repeated names count once per value) and their most
+     * bytes in total (names, values and 4 bytes per field, as on the wire); more gets 431 before the
+     * policy runs. Defaults: {@value #DEFAULT_MAX_HEADER_COUNT} fields, {@value #DEFAULT_MAX_HEADER_BYTES}
+     * bytes. An HTTP stack usually limits the header bytes already; the field count it usually does not.
+     */
+    public Builder maxHeaders(int count, int bytes) {
+      this.maxHeaderCount = count;
+      this.maxHeaderBytes = bytes;
       return this;
     }
 
@@ -431,6 +420,10 @@ public final class PolicyEnforcer {
       }
       if (verificationTimeout.isNegative() || verificationTimeout.isZero()) {
         throw new IllegalArgumentException("verificationTimeout must be positive");
+      }
+      if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
+        throw new IllegalArgumentException(
+            "maxHeaders needs at least 1 field and 256 bytes, not " + maxHeaderCount + " and " + maxHeaderBytes);
       }
       if (maxTargetLength < 16) {
         throw new IllegalArgumentException("maxTargetLength must be at least 16, not " + maxTargetLength);

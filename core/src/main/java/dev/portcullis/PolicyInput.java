@@ -37,6 +37,7 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
    * @param headers selected headers, lower-case names to values; never credentials
    * @param headerNames the lower-case names of all headers present, sorted, without values
    * @param contentLength the declared body length, or {@link #NO_CONTENT_LENGTH}
+   * @param body whether a body follows the headers and of what media type
    */
   public record Request(
       String method,
@@ -45,7 +46,8 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
       Map<String, List<String>> query,
       Map<String, String> headers,
       List<String> headerNames,
-      long contentLength) {
+      long contentLength,
+      Body body) {
 
     public Request {
       Objects.requireNonNull(method, "method");
@@ -59,9 +61,27 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
       if (contentLength < NO_CONTENT_LENGTH) {
         throw new IllegalArgumentException("contentLength must be >= 0 or NO_CONTENT_LENGTH");
       }
+      Objects.requireNonNull(body, "body");
     }
 
-    /** A request built from a canonical target. */
+    /**
+     * A request whose body is described by its declared length and selected {@code content-type} alone: a
+     * body follows when the length is positive. For callers that build inputs by hand; the enforcer also
+     * knows about chunked bodies.
+     */
+    public Request(
+        String method,
+        String path,
+        List<String> pathSegments,
+        Map<String, List<String>> query,
+        Map<String, String> headers,
+        List<String> headerNames,
+        long contentLength) {
+      this(method, path, pathSegments, query, headers, headerNames, contentLength,
+          Body.of(contentLength > 0, false, headers.getOrDefault("content-type", "")));
+    }
+
+    /** A request built from a canonical target; see the seven-argument constructor for its body. */
     public static Request of(
         String method,
         CanonicalTarget target,
@@ -70,6 +90,54 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
         long contentLength) {
       return new Request(
           method, target.path(), target.pathSegments(), target.query(), headers, headerNames, contentLength);
+    }
+
+    /** A request built from a canonical target with a described body. */
+    public static Request of(
+        String method,
+        CanonicalTarget target,
+        Map<String, String> headers,
+        List<String> headerNames,
+        long contentLength,
+        Body body) {
+      return new Request(
+          method, target.path(), target.pathSegments(), target.query(), headers, headerNames, contentLength, body);
+    }
+  }
+
+  /**
+   * The request body as the upstream will see it, without its content. An upstream may read parameters
+   * from a body (a servlet container parses {@code multipart/form-data} even on GET), so a policy that
+   * judges parameters must judge whether a body may come at all.
+   *
+   * @param present whether a body follows the headers: a positive {@code Content-Length} or any
+   *     {@code Transfer-Encoding}
+   * @param chunked whether it is sent chunked, so its length is known only once it has streamed
+   * @param mediaType the {@code Content-Type} without parameters, trimmed and lower-cased, such as
+   *     {@code multipart/form-data}; "" when the request has none
+   */
+  public record Body(boolean present, boolean chunked, String mediaType) {
+
+    /** No body and no content type. */
+    public static final Body NONE = new Body(false, false, "");
+
+    public Body {
+      Objects.requireNonNull(mediaType, "mediaType");
+      if (chunked && !present) {
+        throw new IllegalArgumentException("a chunked body is present");
+      }
+    }
+
+    /** A body description from a raw {@code Content-Type} value ("" when absent). */
+    public static Body of(boolean present, boolean chunked, String contentType) {
+      return new Body(present, chunked, mediaTypeOf(contentType));
+    }
+
+    /** The media type of a {@code Content-Type} value: before any {@code ;}, trimmed, lower-cased. */
+    public static String mediaTypeOf(String contentType) {
+      int semicolon = contentType.indexOf(';');
+      String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+      return type.strip().toLowerCase(java.util.Locale.ROOT);
     }
   }
 

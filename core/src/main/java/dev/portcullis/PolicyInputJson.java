@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * <pre>{@code
  * {"request": {"method", "path", "path_segments", "query": {name: [values]}, "headers": {name: value},
- *              "header_names": [...], "content_length" (only when declared)},
+ *              "header_names": [...], "content_length" (only when declared),
+ *              "body": {"present", "chunked", "media_type"}},
  *  "client": {"ip"},
  *  "credential": {"present", "scheme", "kind", "valid", "verifier"}}
  * }</pre>
@@ -59,6 +60,12 @@ public final class PolicyInputJson {
     if (request.contentLength() != PolicyInput.NO_CONTENT_LENGTH) {
       out.append(",\"content_length\":").append(request.contentLength());
     }
+    PolicyInput.Body body = request.body();
+    out.append(",\"body\":{\"present\":").append(body.present());
+    out.append(",\"chunked\":").append(body.chunked());
+    out.append(",\"media_type\":");
+    string(body.mediaType(), out);
+    out.append('}');
     out.append("},\"client\":{\"ip\":");
     string(input.client().ip(), out);
     PolicyInput.CredentialSummary credential = input.credential();

@@ -81,7 +81,8 @@ class PolicyEnforcerTest {
 
     assertThat(decision.status()).isEqualTo(503);
     assertThat(decision.reasons()).containsExactly("credential_verification_failed");
-    assertThat(seen).isEmpty();
+    // The policy was only asked whether the request would pass with a valid credential.
+    assertThat(seen).extracting(input -> input.credential().verifier()).containsExactly("assumed");
   }
 
   @Test

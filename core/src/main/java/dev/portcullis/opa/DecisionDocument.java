@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Reads the result set an OPA wasm evaluation returns ({@code [{"result": {...}}]}) into a {@link
  * Decision}, strictly: only a single result whose {@code allow} is exactly {@code true} (and whose other
- * fields, if present, are well-formed) allows. Everything else is a deny with its own reason code:
+ * fields, if present, are well-formed) allows. An allow may carry {@code max_body_bytes}, a
+ * non-negative integer that limits the body an adapter forwards. Everything else is a deny with its own reason code:
  * {@code policy_result_undefined} for an empty result set, {@code policy_result_malformed} otherwise.
  *
  * <p>Thread-safe: stateless apart from the shared, thread-safe {@link JsonFactory}.
@@ -62,6 +63,7 @@ final class DecisionDocument {
     Integer status = null;
     List<String> reasons = null;
     String message = null;
+    long maxBodyBytes = Decision.NO_BODY_LIMIT;
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
@@ -81,6 +83,11 @@ final class DecisionDocument {
           expect(value == JsonToken.VALUE_STRING);
           message = parser.getText();
           break;
+        case "max_body_bytes":
+          expect(value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER);
+          maxBodyBytes = parser.getLongValue();
+          expect(maxBodyBytes >= 0);
+          break;
         default:
           parser.skipChildren();
       }
@@ -90,7 +97,7 @@ final class DecisionDocument {
       expect(status == null || status == 200);
       return Decision.allow(
           reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
-          message == null ? "Allowed." : message);
+          message == null ? "Allowed." : message).withMaxBodyBytes(maxBodyBytes);
     }
     expect(status != null && status >= 400 && status <= 599);
     return Decision.deny(

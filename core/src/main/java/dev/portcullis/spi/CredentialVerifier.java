@@ -2,6 +2,7 @@ package dev.portcullis.spi;
 
 import dev.portcullis.Credential;
 import dev.portcullis.CredentialVerification;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -21,6 +22,15 @@ public interface CredentialVerifier {
 
   /** Verifies a present credential. Never called for {@link Credential#NONE}. */
   CompletionStage<CredentialVerification> verify(Credential credential);
+
+  /**
+   * What this verifier already knows about the credential without asking anyone, such as a cached answer;
+   * empty by default. The enforcer uses it to decide at once for a credential known to be valid, and
+   * never throttles one. Must not block.
+   */
+  default Optional<CredentialVerification> remembered(Credential credential) {
+    return Optional.empty();
+  }
 
   /** A verifier that answers synchronously, for verifiers that never block (a hash set, an assertion). */
   static CredentialVerifier of(java.util.function.Function<Credential, CredentialVerification> verification) {

@@ -31,4 +31,12 @@ public interface RequestAccessor<R> {
 
   /** The IP address of the peer that sent the request, as text. */
   String remoteAddress(R request);
+
+  /**
+   * The protocol version from the request line, such as {@code HTTP/1.1}; "" when the stack does not say.
+   * The enforcer requires a {@code Host} header on HTTP/1.1 (RFC 9112 section 3.2).
+   */
+  default String protocol(R request) {
+    return "";
+  }
 }

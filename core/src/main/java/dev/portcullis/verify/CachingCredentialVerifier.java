@@ -11,6 +11,7 @@ import dev.portcullis.spi.CredentialVerifier;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -89,6 +90,19 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
       }
     });
     return result;
+  }
+
+  /** The remembered answer for the credential, if one has arrived and not expired; never asks the wrapped verifier. */
+  @Override
+  public Optional<CredentialVerification> remembered(Credential credential) {
+    if (!credential.present()) {
+      return Optional.empty();
+    }
+    CompletableFuture<Attempt> attempt = cache.getIfPresent(CredentialDigest.of(credential, salt));
+    if (attempt == null || !attempt.isDone() || attempt.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(attempt.join().verification());
   }
 
   /**

@@ -100,7 +100,10 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     if (!authenticatable(credential)) {
       return CompletableFuture.completedFuture(INVALID);
     }
+    // Plain HTTP/1.1: the JDK's default HTTP/2 would send "Upgrade: h2c" to a cleartext SonarQube, a
+    // protocol switch that proxies and SonarQube's Tomcat need not handle the same way.
     HttpRequest request = HttpRequest.newBuilder(validateUri)
+        .version(HttpClient.Version.HTTP_1_1)
         .GET()
         .timeout(requestTimeout)
         .header("Accept", "application/json")
@@ -388,6 +391,7 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
       HttpClient client = httpClient != null
           ? httpClient
           : HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
               .connectTimeout(Duration.ofSeconds(5))
               .followRedirects(HttpClient.Redirect.NEVER)
               .build();

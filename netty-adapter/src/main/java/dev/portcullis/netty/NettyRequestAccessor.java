@@ -24,6 +24,11 @@ final class NettyRequestAccessor implements RequestAccessor<InboundRequest> {
   }
 
   @Override
+  public String protocol(InboundRequest request) {
+    return request.head().protocolVersion().text();
+  }
+
+  @Override
   public String rawTarget(InboundRequest request) {
     return request.head().uri();
   }

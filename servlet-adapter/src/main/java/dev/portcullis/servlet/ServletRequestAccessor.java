@@ -43,6 +43,12 @@ public final class ServletRequestAccessor implements RequestAccessor<HttpServlet
   }
 
   @Override
+  public String protocol(HttpServletRequest request) {
+    String protocol = request.getProtocol();
+    return protocol == null ? "" : protocol;
+  }
+
+  @Override
   public String remoteAddress(HttpServletRequest request) {
     return request.getRemoteAddr();
   }

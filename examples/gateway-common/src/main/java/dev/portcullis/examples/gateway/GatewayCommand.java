@@ -67,6 +67,26 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
   Duration upstreamTimeout;
 
+  @Option(names = "--header-timeout", defaultValue = "PT10S",
+      description = "Longest time a client may take to send a request's headers; slower ones get 408 or are closed "
+          + "(default: ${DEFAULT-VALUE}).")
+  Duration headerTimeout;
+
+  @Option(names = "--min-body-rate", defaultValue = "1024", paramLabel = "BYTES_PER_SECOND",
+      description = "Slowest average a request body may stream at, checked once it has taken longer than "
+          + "--header-timeout; a slower client is closed so it cannot hold an upstream worker; 0 turns it off "
+          + "(default: ${DEFAULT-VALUE}).")
+  long minBodyRate;
+
+  @Option(names = "--max-header-count", defaultValue = "100",
+      description = "Most header fields a request may have; more gets 431 (default: ${DEFAULT-VALUE}).")
+  int maxHeaderCount;
+
+  @Option(names = "--max-header-bytes", defaultValue = "32768",
+      description = "Most header bytes a request may have (names, values, 4 per field); more gets 431 "
+          + "(default: ${DEFAULT-VALUE}).")
+  int maxHeaderBytes;
+
   @Option(names = "--trusted-proxy", paramLabel = "CIDR",
       description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
           + "names the client IP; repeatable. Default: none, the client is the connection's peer.")
@@ -124,6 +144,9 @@ public final class GatewayCommand implements Callable<Integer> {
         .upstreamTimeout(upstreamTimeout)
         .trustedProxies(trustedProxies)
         .throttle(maxFailedCredentials, failureWindow)
+        .headerTimeout(headerTimeout)
+        .minBodyRate(minBodyRate)
+        .maxHeaders(maxHeaderCount, maxHeaderBytes)
         .build();
   }
 

@@ -1,5 +1,6 @@
 package dev.portcullis.examples.gateway;
 
+import dev.portcullis.PolicyEnforcer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +26,13 @@ import java.util.Objects;
  * @param maxFailedCredentials failed credentials a client IP may present per {@code failureWindow}
  *     before it gets 429; 0 turns throttling off
  * @param failureWindow the window failed credentials are counted in, also the longest cool-down
+ * @param headerTimeout longest time from a connection's first byte of a request to the end of its headers;
+ *     a client that trickles its headers is answered 408 (or closed) when it runs out
+ * @param minBodyRate the slowest average a request body may stream at, in bytes per second, measured
+ *     from the end of the headers and checked once the body has taken longer than {@code headerTimeout};
+ *     a slower client is closed so it cannot hold an upstream worker; 0 turns the check off
+ * @param maxHeaderCount the most header fields a request may have before it gets 431
+ * @param maxHeaderBytes the most header bytes (names, values, 4 per field) before 431
  */
 public record GatewayConfig(
     URI upstream,
@@ -38,7 +46,11 @@ public record GatewayConfig(
     Duration upstreamTimeout,
     List<String> trustedProxies,
     int maxFailedCredentials,
-    Duration failureWindow) {
+    Duration failureWindow,
+    Duration headerTimeout,
+    long minBodyRate,
+    int maxHeaderCount,
+    int maxHeaderBytes) {
 
   public GatewayConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -65,6 +77,16 @@ public record GatewayConfig(
     }
     if (failureWindow.isNegative() || failureWindow.isZero()) {
       throw new IllegalArgumentException("--failure-window must be positive");
+    }
+    Objects.requireNonNull(headerTimeout, "headerTimeout");
+    if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+      throw new IllegalArgumentException("--header-timeout must be positive");
+    }
+    if (minBodyRate < 0) {
+      throw new IllegalArgumentException("--min-body-rate must be 0 (off) or more bytes per second");
+    }
+    if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
+      throw new IllegalArgumentException("--max-header-count must be at least 1 and --max-header-bytes at least 256");
     }
   }
 
@@ -99,6 +121,10 @@ public record GatewayConfig(
     private List<String> trustedProxies = List.of();
     private int maxFailedCredentials = 10;
     private Duration failureWindow = Duration.ofMinutes(1);
+    private Duration headerTimeout = Duration.ofSeconds(10);
+    private long minBodyRate = 1024;
+    private int maxHeaderCount = PolicyEnforcer.DEFAULT_MAX_HEADER_COUNT;
+    private int maxHeaderBytes = PolicyEnforcer.DEFAULT_MAX_HEADER_BYTES;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -151,9 +177,26 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder headerTimeout(Duration headerTimeout) {
+      this.headerTimeout = headerTimeout;
+      return this;
+    }
+
+    public Builder minBodyRate(long bytesPerSecond) {
+      this.minBodyRate = bytesPerSecond;
+      return this;
+    }
+
+    public Builder maxHeaders(int count, int bytes) {
+      this.maxHeaderCount = count;
+      this.maxHeaderBytes = bytes;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(upstream, listen, policyData, credentialCheck, tlsCertificate, tlsKey, connectTimeout,
-          idleTimeout, upstreamTimeout, trustedProxies, maxFailedCredentials, failureWindow);
+          idleTimeout, upstreamTimeout, trustedProxies, maxFailedCredentials, failureWindow, headerTimeout, minBodyRate,
+          maxHeaderCount, maxHeaderBytes);
     }
   }
 }

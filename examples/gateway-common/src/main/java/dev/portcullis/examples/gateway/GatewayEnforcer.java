@@ -55,6 +55,7 @@ public final class GatewayEnforcer implements AutoCloseable {
         .credentialVerifier(verifier)
         .credentialFailureThrottle(throttle)
         .trustedProxies(trustedProxies)
+        .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
         .listener(GatewayEnforcer::logDenial)
         .build();
     String description = "policy " + engine.describe() + ", credentials " + describe(config) + ", throttling " + throttle;
