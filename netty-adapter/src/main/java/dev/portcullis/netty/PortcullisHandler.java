@@ -330,7 +330,8 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   /** Acts on a decision unless the channel closed or the handler left meanwhile; true when acted on. */
   private boolean apply(Object decisionId, Decision decision) {
-    if (decisionId != pendingDecision || phase != Phase.DECIDING) {
+    // Closed but not yet told: channelInactive runs as a task of its own, which this one may overtake.
+    if (decisionId != pendingDecision || phase != Phase.DECIDING || !ctx.channel().isActive()) {
       LOG.debug("decision arrived after the channel closed or the handler was removed; ignored");
       return false;
     }

@@ -195,12 +195,17 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedRequestWhoseBodyArrivedWhileDecidingKeepsTheConnection() {
-    serve(decidingLater).send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
+    // A deny that waits: only a failed verification still denies after the policy allowed the request as if
+    // its credential were valid.
+    serve(decidingLater).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
     channel.send("lo");
-    verifier.completeAll();
+    assertThat(verifier.failAll()).isEqualTo(1);
     channel.runTasks();
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> assertThat(deny.header("Connection")).isNull());
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(503);
+      assertThat(deny.header("Connection")).isNull();
+    });
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.config().isAutoRead()).isTrue();
   }
@@ -452,6 +457,7 @@ class PortcullisHandlerTest {
   }
 
   private static HttpRequest credentialed(HttpRequest request) {
+    request.headers().set(HttpHeaderNames.HOST, "h");
     request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + TOKEN);
     request.headers().set(HttpHeaderNames.CONTENT_LENGTH, 8);
     return request;
