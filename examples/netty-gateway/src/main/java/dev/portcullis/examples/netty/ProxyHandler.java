@@ -1,5 +1,6 @@
 package dev.portcullis.examples.netty;
 
+import dev.portcullis.netty.RequestAborted;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * followed by its content, the next only after the response to the previous one was written: the
  * Portcullis handler in front of it serializes pipelined requests. A request nothing said was allowed
  * is refused with 500 and the connection closed (fail closed); so is a request that overtakes the one
- * being relayed.
+ * being relayed. A request the Portcullis handler aborts ({@link RequestAborted}, a body over its limit) is
+ * abandoned at once: its upstream connection is closed, so the partial body is never taken for a whole one.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -102,6 +104,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (current == exchange) {
       current = null;
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext context, Object event) {
+    if (event instanceof RequestAborted && current != null) {
+      LOG.debug("request aborted by the Portcullis handler, closing its upstream connection reason={}",
+          ((RequestAborted) event).deny().primaryReason());
+      current.clientClosed();
+    }
+    context.fireUserEventTriggered(event);
   }
 
   @Override

@@ -3,10 +3,14 @@ package dev.portcullis.examples.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.Decision;
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.PolicyInput;
 import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.PatternStream;
+import dev.portcullis.spi.PolicyEngine;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -82,10 +86,35 @@ class NettyProxyIT {
   }
 
   private NettyGateway proxy(URI upstream, UnaryOperator<GatewayConfig.Builder> settings) throws Exception {
+    return proxy(upstream, EVERYTHING, settings);
+  }
+
+  private NettyGateway proxy(URI upstream, Decider decider, UnaryOperator<GatewayConfig.Builder> settings)
+      throws Exception {
     GatewayConfig config = settings.apply(GatewayConfig.builder(upstream).credentialCheck(CredentialCheck.NONE)
         .connectTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(30)).upstreamTimeout(Duration.ofSeconds(60)))
         .build();
-    return closing(NettyGateway.start(config, EVERYTHING, () -> { }, "no policy"));
+    return closing(NettyGateway.start(config, decider, () -> { }, "test decider"));
+  }
+
+  /** The Portcullis handler with a policy that allows every request with a body of at most {@code limit} bytes. */
+  private static Decider allowingBodiesUpTo(long limit) {
+    PolicyEngine engine = new PolicyEngine() {
+      @Override
+      public Decision evaluate(PolicyInput input) {
+        return Decision.allow(List.of("test_allowed"), "Allowed by the test.").withMaxBodyBytes(limit);
+      }
+
+      @Override
+      public String describe() {
+        return "everything allowed, bodies up to " + limit + " bytes";
+      }
+    };
+    return new PortcullisDecider(PolicyEnforcer.builder(engine).build());
+  }
+
+  private static String chunk(int size) {
+    return Integer.toHexString(size) + "\r\n" + "x".repeat(size) + "\r\n";
   }
 
   private static boolean ok(RawUpstream.Request request, OutputStream out) throws IOException {
@@ -108,6 +137,32 @@ class NettyProxyIT {
 
     assertThat(upstream.requests).hasSize(20);
     assertThat(upstream.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void anUploadOverItsBodyLimitIs413AndItsUpstreamConnectionIsClosedUnfinished() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    NettyGateway gateway = proxy(upstream.uri(), allowingBodiesUpTo(1000), builder -> builder);
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(600));
+      client.send(chunk(600));
+      RawClient.Response response = client.read(false);
+
+      assertThat(response.status()).isEqualTo(413);
+      assertThat(response.head().header("connection")).isEqualTo("close");
+      assertThat(response.body()).contains("\"body_too_large\"");
+      assertThat(client.closedByPeer()).isTrue();
+    }
+    assertThat(upstream.closedByGateway.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(upstream.bodiesCutShort.get()).as("the upstream saw the body end early, never complete").isEqualTo(1);
+    assertThat(upstream.requests).isEmpty();
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").read(false)
+          .status()).isEqualTo(200);
+    }
+    assertThat(upstream.connections.get()).isEqualTo(2);
   }
 
   @Test
