@@ -85,11 +85,28 @@ public final class NettyGateway implements RunningGateway {
    */
   static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides)
       throws Exception {
+    return start(config, decider, closeDecisions, howItDecides, Sizes.DEFAULT);
+  }
+
+  /**
+   * The gateway's fixed sizes, which tests shrink to make connections share an event loop and wait for
+   * an upstream connection.
+   *
+   * @param ioThreads event loops for the connections; 0 for Netty's default (twice the processors)
+   * @param upstreamConnectionsPerLoop the most upstream connections each event loop opens
+   */
+  record Sizes(int ioThreads, int upstreamConnectionsPerLoop) {
+    static final Sizes DEFAULT = new Sizes(0, UpstreamPool.MAX_CONNECTIONS);
+  }
+
+  static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides,
+      Sizes sizes) throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
-    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout());
+    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout(),
+        sizes.upstreamConnectionsPerLoop());
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"),
         NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"),
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(sizes.ioThreads(), new DefaultThreadFactory("gateway-io"),
         NioIoHandler.newFactory());
     ChannelGroup clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap = new ServerBootstrap()

@@ -44,6 +44,8 @@ final class RawUpstream implements AutoCloseable {
   final CountDownLatch writeFailed = new CountDownLatch(1);
   /** A permit for each connection the gateway closed, between requests or in the middle of a body. */
   final Semaphore closedByGateway = new Semaphore(0);
+  /** A permit for each request head read, before its body. */
+  final Semaphore headsRead = new Semaphore(0);
   /** Connections the gateway closed in the middle of a request body. */
   final AtomicInteger bodiesCutShort = new AtomicInteger();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -92,7 +94,7 @@ final class RawUpstream implements AutoCloseable {
       for (int index = 1; ; index++) {
         Request request;
         try {
-          request = read(in, number, index, readBodies);
+          request = read(in, number, index, readBodies, headsRead);
         } catch (EOFException cutShort) {
           bodiesCutShort.incrementAndGet();
           closedByGateway.release();
@@ -113,7 +115,8 @@ final class RawUpstream implements AutoCloseable {
     }
   }
 
-  private static Request read(InputStream in, int connection, int index, boolean readBodies) throws IOException {
+  private static Request read(InputStream in, int connection, int index, boolean readBodies, Semaphore headsRead)
+      throws IOException {
     String requestLine = line(in);
     if (requestLine == null) {
       return null;
@@ -125,6 +128,7 @@ final class RawUpstream implements AutoCloseable {
       headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
+    headsRead.release();
     long body = 0;
     if (!readBodies) {
       body = -1;
