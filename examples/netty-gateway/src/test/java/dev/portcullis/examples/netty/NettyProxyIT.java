@@ -505,10 +505,70 @@ class NettyProxyIT {
     assertThat(upstream.connections.get()).isZero();
   }
 
+  /** Sends {@code text} one byte per second from a thread of its own until the connection fails. */
+  private static void trickle(RawClient client, String text) {
+    Thread thread = new Thread(() -> {
+      try {
+        for (int i = 0; ; i = (i + 1) % text.length()) {
+          client.send(text.substring(i, i + 1));
+          Thread.sleep(1000);
+        }
+      } catch (IOException | InterruptedException closed) {
+        // the gateway closed the connection, or the test is over
+      }
+    }, "trickling-client");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Test
+  void headersTrickledOneByteASecondAreAnswered408AtTheHeaderTimeoutOnEachRequest() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1))
+        .idleTimeout(Duration.ofSeconds(10)));
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      assertThat(client.send(RawClient.get("/first")).read(false).status()).isEqualTo(200);
+      long start = System.nanoTime();
+      trickle(client, "GET /second HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(100));
+
+      RawClient.Response response = client.read(false);
+      long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+      assertThat(response.status()).isEqualTo(408);
+      assertThat(response.head().header("connection")).isEqualTo("close");
+      assertThat(client.closedByPeer()).isTrue();
+      assertThat(elapsedMillis).as("long before the idle timeout").isBetween(900L, 5_000L);
+    }
+    assertThat(upstream.requests).hasSize(1);
+  }
+
+  @Test
+  void aBodyTrickledOneByteASecondIsCutAfterTheHeaderTimeoutAndItsUpstreamExchangeEnds() throws Exception {
+    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    // Every byte of the body resets the idle timeout, so it would never strike.
+    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1))
+        .minBodyRate(1024).idleTimeout(Duration.ofSeconds(3)));
+
+    try (RawClient client = new RawClient(gateway.uri())) {
+      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+      long start = System.nanoTime();
+      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS)).as("the upload reached the upstream").isTrue();
+      trickle(client, "x");
+
+      assertThat(client.closedByPeer()).isTrue();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
+    }
+    assertThat(upstream.closedByGateway.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(upstream.bodiesCutShort.get()).isEqualTo(1);
+    assertThat(upstream.requests).isEmpty();
+  }
+
   @Test
   void hugeUploadStreamsThroughASmallHeap() throws Exception {
     FakeSonarQube sonar = closing(new FakeSonarQube());
-    NettyGateway gateway = proxy(sonar.uri());
+    // A short header timeout makes the body rate count while the upload streams.
+    NettyGateway gateway = proxy(sonar.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
     long size = 300L * 1024 * 1024;
 
     HttpResponse<String> response = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
