@@ -79,8 +79,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    String target = decider.judged(ctx.channel(), request);
-    if (target == null || !target.startsWith("/") || HttpMethod.CONNECT.equals(request.method())) {
+    Decider.Allowed allowed = decider.judged(ctx.channel(), request);
+    if (allowed == null || !allowed.target().startsWith("/") || HttpMethod.CONNECT.equals(request.method())) {
       LOG.error("a request reached the proxy without a Portcullis decision; refusing to forward it (is the "
           + "Portcullis handler installed?)");
       ctx.writeAndFlush(Exchange.errorResponse(request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "not_judged", false))
@@ -93,8 +93,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    HttpRequest forwarded = ProxyHeaders.toUpstream(request, target, upstream.authority(),
-        peer.getAddress().getHostAddress(), scheme, local.getPort());
+    String client = allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
+    HttpRequest forwarded = ProxyHeaders.toUpstream(request, allowed.target(), upstream.authority(), client, scheme,
+        local.getPort());
     Exchange exchange = new Exchange(this, ctx, upstream, request, forwarded);
     current = exchange;
     exchange.start(upstreamTimeout);

@@ -62,8 +62,8 @@ class NettyProxyIT {
     }
 
     @Override
-    public String judged(Channel channel, HttpRequest request) {
-      return request.uri();
+    public Allowed judged(Channel channel, HttpRequest request) {
+      return new Allowed(request.uri(), "");
     }
   };
 
@@ -491,7 +491,7 @@ class NettyProxyIT {
       }
 
       @Override
-      public String judged(Channel channel, HttpRequest request) {
+      public Allowed judged(Channel channel, HttpRequest request) {
         return null;
       }
     };
