@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,10 +108,14 @@ final class UpstreamPool {
   void release(UpstreamConnection connection, boolean reusable) {
     connection.detach();
     if (reusable && !closed && connection.reusable()) {
-      loop.execute(() -> reuse(connection));
-    } else {
-      connection.channel().close();
+      try {
+        loop.execute(() -> reuse(connection));
+        return;
+      } catch (RejectedExecutionException stopped) {
+        // the event loop is shutting down: nobody will reuse the connection
+      }
     }
+    connection.channel().close();
   }
 
   /** Gives a released connection to the first waiter, or parks it, unless it became unusable meanwhile. */
