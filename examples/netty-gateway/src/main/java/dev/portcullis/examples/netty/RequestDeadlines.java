@@ -81,7 +81,7 @@ final class RequestDeadlines extends ChannelDuplexHandler {
     return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext context, Object msg) {
-        if (phase == Phase.IDLE && ctx != null && msg instanceof ByteBuf && ((ByteBuf) msg).isReadable()) {
+        if (phase == Phase.IDLE && ctx != null && msg instanceof ByteBuf && startsRequest((ByteBuf) msg)) {
           phase = Phase.HEADERS;
           since = now();
           checkBy(since + headerTimeoutNanos);
@@ -89,6 +89,11 @@ final class RequestDeadlines extends ChannelDuplexHandler {
         context.fireChannelRead(msg);
       }
     };
+  }
+
+  /** Whether {@code bytes} hold more than the empty lines a client may send between requests (RFC 9112 2.2). */
+  private static boolean startsRequest(ByteBuf bytes) {
+    return bytes.forEachByte(b -> b == '\r' || b == '\n') != -1;
   }
 
   @Override

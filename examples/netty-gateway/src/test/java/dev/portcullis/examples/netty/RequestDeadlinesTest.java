@@ -117,6 +117,18 @@ class RequestDeadlinesTest {
   }
 
   @Test
+  void anEmptyLineAfterARequestStartsNoHeaderDeadline() {
+    serve(MIN_BODY_RATE);
+    send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok");
+    answer();
+    send("\r\n");
+    advance(5_000);
+
+    assertThat(channel.isOpen()).isTrue();
+    assertThat(written()).doesNotContain("408");
+  }
+
+  @Test
   void headersCompleteInTimeAreNotCut() {
     serve(MIN_BODY_RATE);
     send("GET /a HTTP/1.1\r\n");
