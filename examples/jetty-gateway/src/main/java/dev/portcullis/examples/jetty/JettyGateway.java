@@ -1,5 +1,6 @@
 package dev.portcullis.examples.jetty;
 
+import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
@@ -31,13 +32,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class JettyGateway implements RunningGateway {
 
   private final Server server;
-  private final GatewayEnforcer decisions;
+  private final Runnable closeDecisions;
   private final URI uri;
   private final String description;
 
-  private JettyGateway(Server server, GatewayEnforcer decisions, URI uri, String description) {
+  private JettyGateway(Server server, Runnable closeDecisions, URI uri, String description) {
     this.server = server;
-    this.decisions = decisions;
+    this.closeDecisions = closeDecisions;
     this.uri = uri;
     this.description = description;
   }
@@ -45,22 +46,36 @@ public final class JettyGateway implements RunningGateway {
   /** Loads the policy, starts Jetty and returns once the gateway accepts connections. */
   public static JettyGateway start(GatewayConfig config) throws Exception {
     GatewayEnforcer decisions = GatewayEnforcer.create(config);
+    try {
+      return start(config, decisions.enforcer(), decisions::close, decisions.describe());
+    } catch (Exception | Error e) {
+      decisions.close();
+      throw e;
+    }
+  }
 
+  /**
+   * Starts Jetty behind {@code enforcer}; {@code closeDecisions} runs last when the gateway stops, and
+   * {@code howItDecides} ends the start-up line.
+   */
+  static JettyGateway start(GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
+      throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    HttpConnectionFactory http11 = new HttpConnectionFactory(http);
     ServerConnector connector;
     if (config.tls()) {
       SslContextFactory.Server ssl = new SslContextFactory.Server();
       ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
       ssl.setKeyStorePassword("");
       http.addCustomizer(new SecureRequestCustomizer(false));
-      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), http11);
     } else {
-      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+      connector = new ServerConnector(server, http11);
     }
     connector.setHost(config.listen().getHostString());
     connector.setPort(config.listen().getPort());
@@ -69,7 +84,7 @@ public final class JettyGateway implements RunningGateway {
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
-    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(decisions.enforcer()).asynchronous(true).build());
+    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     ServletHolder proxy = new ServletHolder(
@@ -82,16 +97,11 @@ public final class JettyGateway implements RunningGateway {
     server.setHandler(context);
     server.setStopTimeout(5_000);
     server.setStopAtShutdown(false);
-    try {
-      server.start();
-    } catch (Exception e) {
-      decisions.close();
-      throw e;
-    }
+    server.start();
     URI uri = config.listenUri(connector.getLocalPort());
     String description = "Portcullis Jetty gateway listening on " + uri + ", forwarding to " + config.upstream()
-        + " (" + decisions.describe() + ")";
-    return new JettyGateway(server, decisions, uri, description);
+        + " (" + howItDecides + ")";
+    return new JettyGateway(server, closeDecisions, uri, description);
   }
 
   @Override
@@ -115,7 +125,7 @@ public final class JettyGateway implements RunningGateway {
     try {
       server.stop();
     } finally {
-      decisions.close();
+      closeDecisions.run();
     }
   }
 
