@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -28,8 +29,17 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
  * before the policy runs, so a wrong token is refused by the gateway itself; {@link GatewayEnforcer} says
  * how the gateways decide.
+ *
+ * <p>A slow client cannot hold a connection: a request head must be complete within the header timeout
+ * ({@link HeaderDeadlineConnectionFactory}).
  */
 public final class JettyGateway implements RunningGateway {
+
+  /**
+   * Room for the request line on top of {@code --max-header-bytes}: Jetty counts it with the headers, and the
+   * enforcer refuses targets over 8 KiB with 414.
+   */
+  private static final int REQUEST_LINE_BYTES = 16 * 1024;
 
   private final Server server;
   private final Runnable closeDecisions;
@@ -66,7 +76,13 @@ public final class JettyGateway implements RunningGateway {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    HttpConnectionFactory http11 = new HttpConnectionFactory(http);
+    // Jetty's 8 KiB default would refuse smaller heads than the enforcer does, with its own 431.
+    http.setRequestHeaderSize(config.maxHeaderBytes() + REQUEST_LINE_BYTES);
+    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the bare LF it
+    // tolerates: a front proxy that reads a bare LF differently would see other headers than the policy.
+    http.setHttpCompliance(
+        HttpCompliance.RFC9110.without("RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
+    HttpConnectionFactory http11 = new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
     ServerConnector connector;
     if (config.tls()) {
       SslContextFactory.Server ssl = new SslContextFactory.Server();
