@@ -18,6 +18,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request body that fails while it streams aborts the upstream request, so that SonarQube never
  * takes part of a body for a whole one: a body past the decision's limit is answered 413 like a deny, one
- * idle for the idle timeout 408, both with {@code Connection: close}; when the response has already
- * begun, the client connection is aborted instead.
+ * slower than the {@link MinimumBodyRate} or idle for the idle timeout 408, both with {@code Connection:
+ * close}; when the response has already begun, the client connection is aborted instead.
  */
 final class GatewayProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
@@ -53,12 +54,15 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private final String upstream;
   private final String forwardTargetAttribute;
   private final Duration connectTimeout;
+  private final transient MinimumBodyRate bodyRate;
 
-  GatewayProxyServlet(URI upstream, String forwardTargetAttribute, Duration connectTimeout) {
+  /** @param bodyRate the slowest a request body may arrive, or null for no minimum */
+  GatewayProxyServlet(URI upstream, String forwardTargetAttribute, Duration connectTimeout, MinimumBodyRate bodyRate) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.forwardTargetAttribute = forwardTargetAttribute;
     this.connectTimeout = connectTimeout;
+    this.bodyRate = bodyRate;
   }
 
   @Override
@@ -68,6 +72,18 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     // A scanner's credential must never follow a redirect to another origin; the scanner follows them itself.
     client.setFollowRedirects(false);
     return client;
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (bodyRate == null || !hasContent(request)) {
+      super.service(request, response);
+      return;
+    }
+    ServletContextRequest jettyRequest = ServletContextRequest.getServletContextRequest(request);
+    long headersEnded = jettyRequest == null ? System.nanoTime() : jettyRequest.getHeadersNanoTime();
+    super.service(bodyRate.apply(request, headersEnded), response);
   }
 
   @Override
@@ -161,7 +177,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     sendProxyResponseError(clientRequest, proxyResponse, status);
   }
 
-  /** 413 for a body past its limit, 408 for one idle too long, 0 for other failures. */
+  /** 413 for a body past its limit, 408 for one too slow or idle too long, 0 for other failures. */
   private static int clientFailureStatus(Throwable failure) {
     if (BodyTooLargeException.causedBy(failure)) {
       return HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE;
@@ -169,7 +185,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     // Bounded: a cause chain can be cyclic.
     Throwable cause = failure;
     for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
-      if (cause instanceof TimeoutException) {
+      if (cause instanceof MinimumBodyRate.TooSlowException || cause instanceof TimeoutException) {
         return HttpServletResponse.SC_REQUEST_TIMEOUT;
       }
     }

@@ -30,8 +30,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * before the policy runs, so a wrong token is refused by the gateway itself; {@link GatewayEnforcer} says
  * how the gateways decide.
  *
- * <p>A slow client cannot hold a connection: a request head must be complete within the header timeout
- * ({@link HeaderDeadlineConnectionFactory}).
+ * <p>Slow clients cannot hold a connection or a SonarQube worker: a request head must be complete within
+ * the header timeout ({@link HeaderDeadlineConnectionFactory}), and a request body must keep the minimum
+ * rate ({@link MinimumBodyRate}).
  */
 public final class JettyGateway implements RunningGateway {
 
@@ -103,8 +104,11 @@ public final class JettyGateway implements RunningGateway {
     FilterHolder filter = new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    ServletHolder proxy = new ServletHolder(
-        new GatewayProxyServlet(config.upstream(), PortcullisFilter.FORWARD_TARGET_ATTRIBUTE, config.connectTimeout()));
+    MinimumBodyRate bodyRate = config.minBodyRate() == 0
+        ? null
+        : new MinimumBodyRate(config.minBodyRate(), config.headerTimeout(), System::nanoTime);
+    ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(
+        config.upstream(), PortcullisFilter.FORWARD_TARGET_ATTRIBUTE, config.connectTimeout(), bodyRate));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
