@@ -146,7 +146,8 @@ class PortcullisHandlerTest {
     assertThat(deny.header("Content-Length")).isEqualTo(Integer.toString(deny.body().length));
     assertThat(deny.header("Connection")).isNull();
     assertThat(deny.bodyText())
-        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\"}")
+        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\","
+            + "\"errors\":[{\"msg\":\"Portcullis gateway: Denied by the stub policy. (stub_denied)\"}]}")
         .doesNotContain(TOKEN);
     assertThat(channel.isOpen()).isTrue();
 
@@ -257,7 +258,8 @@ class PortcullisHandlerTest {
       assertThat(deny.header("Connection")).isEqualTo("close");
       assertThat(deny.header("Content-Type")).isEqualTo("application/json");
       assertThat(deny.bodyText()).isEqualTo("{\"status\":413,\"reasons\":[\"body_too_large\"],"
-          + "\"message\":\"The request body is larger than the gateway allows.\"}");
+          + "\"message\":\"The request body is larger than the gateway allows.\","
+          + "\"errors\":[{\"msg\":\"Portcullis gateway: The request body is larger than the gateway allows. (body_too_large)\"}]}");
     });
     assertThat(channel.isOpen()).isFalse();
   }
@@ -488,7 +490,8 @@ class PortcullisHandlerTest {
       assertThat(response.status()).isEqualTo(400);
       assertThat(response.header("Connection")).isEqualTo("close");
       assertThat(response.bodyText()).isEqualTo(
-          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\"}");
+          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\","
+              + "\"errors\":[{\"msg\":\"Portcullis gateway: The request is not valid HTTP/1.1. (malformed_request)\"}]}");
     });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();
