@@ -8,13 +8,17 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import org.slf4j.Logger;
@@ -31,10 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bodies are never scanned as heads. The decoder alone decides where a body ends, and it gets the body
  * in pieces that cannot run past that end: the declared length; for a chunked body, up to each empty line
- * (the only place a chunked body can end); one byte at a time for any other framing. So each head begins a
- * piece of its own and is scanned before the decoder sees a byte of it. Should the decoder still find a
- * head in bytes handed over as body, that request is failed the same way. Pieces are slices of what was
- * read, never copies.
+ * (the only place a chunked body can end). So each head begins a piece of its own and is scanned before
+ * the decoder sees a byte of it. A body announced neither way, which the decoder reads in one case (see
+ * {@link #refuseBody}), is handed over one byte at a time and ends, failed, at its first byte. Should the
+ * decoder find a head in bytes handed over as body, that request is failed the same way as a refused head.
+ * Pieces are slices of what was read, never copies.
  *
  * <p>Two handlers share one instance: this one right before {@code HttpServerCodec}, {@link #decoded()}
  * right after it, which learns from the decoded messages where each head and body ended. One instance per
@@ -52,7 +57,10 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     FIXED,
     /** A chunked body. */
     CHUNKED,
-    /** A body framed some other way, or one that did not end where its length said: handed over byte by byte. */
+    /**
+     * A body framed some other way, or one that did not end where its length said: handed over byte by byte,
+     * and refused at its first byte of content.
+     */
     UNKNOWN,
     /** Nothing more: a head was refused, or the decoder gave up on the connection. Every byte is dropped. */
     DONE
@@ -68,6 +76,11 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (mode == Mode.UNKNOWN && msg instanceof HttpContent && ((HttpContent) msg).content().isReadable()) {
+          ReferenceCountUtil.release(msg);
+          refuseBody(ctx);
+          return;
+        }
         if (mode != Mode.DONE && msg instanceof HttpRequest) {
           headDecoded(ctx, (HttpRequest) msg);
         }
@@ -136,7 +149,21 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     LOG.debug("refusing a request head reason={} client={}", reason, client(ctx));
     FullHttpRequest refused =
         new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
-    refused.setDecoderResult(DecoderResult.failure(new MalformedHeadException(reason)));
+    refused.setDecoderResult(DecoderResult.failure(new MalformedRequestException(reason)));
+    ctx.fireChannelRead(refused);
+  }
+
+  /**
+   * Ends a body that neither a length nor chunked framing announced, with a failed last content in place of
+   * its first byte. Netty reads 8 bytes after a {@code GET} with the two keys of the hixie-76 WebSocket
+   * handshake; the core judged that request as one without a body, and the upstream would take those bytes
+   * for the start of its next request.
+   */
+  private void refuseBody(ChannelHandlerContext ctx) {
+    mode = Mode.DONE;
+    LOG.debug("refusing a request body reason=undeclared_body client={}", client(ctx));
+    LastHttpContent refused = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+    refused.setDecoderResult(DecoderResult.failure(new MalformedRequestException("undeclared_body")));
     ctx.fireChannelRead(refused);
   }
 
@@ -145,7 +172,7 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
       // The decoder and this handler disagree about where the body before ended: fail closed.
       mode = Mode.DONE;
       LOG.debug("refusing a request head reason=head_in_body client={}", client(ctx));
-      request.setDecoderResult(DecoderResult.failure(new MalformedHeadException("head_in_body")));
+      request.setDecoderResult(DecoderResult.failure(new MalformedRequestException("head_in_body")));
       return;
     }
     if (request.decoderResult().isFailure()) {
@@ -161,11 +188,16 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** The declared length, or -1; not {@code HttpUtil.getContentLength}, which makes one up for hixie-76. */
   private static long contentLength(HttpRequest request) {
+    String declared = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    if (declared == null) {
+      return -1;
+    }
     try {
-      return HttpUtil.getContentLength(request, -1L);
+      return Long.parseLong(declared.trim());
     } catch (NumberFormatException e) {
-      return -1; // the decoder let it through, so it cannot happen; byte by byte is right anyway
+      return -1; // the decoder let it through, so it cannot happen; failing its body is right anyway
     }
   }
 
@@ -259,11 +291,11 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Why a request head was refused before the decoder read it. */
-  static final class MalformedHeadException extends DecoderException {
+  /** Why a request was refused before the decoder read its head, or while it read its body. */
+  static final class MalformedRequestException extends DecoderException {
     private static final long serialVersionUID = 1L;
 
-    MalformedHeadException(String reason) {
+    MalformedRequestException(String reason) {
       super(reason);
     }
   }
