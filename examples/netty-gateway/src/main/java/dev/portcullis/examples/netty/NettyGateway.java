@@ -151,12 +151,19 @@ public final class NettyGateway implements RunningGateway {
     return new NettyGateway(acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
   }
 
-  /** The HTTP/1.1 parsing limits of both sides: 16 KiB request or status line, 32 KiB of headers. */
+  /**
+   * The HTTP/1.1 parsing of both sides: 16 KiB request or status line, 32 KiB of headers, lines ending in
+   * CRLF only, and RFC 9112 framing ({@code Transfer-Encoding} only in HTTP/1.1, never with {@code
+   * Content-Length}). The last two are Netty's defaults, but system properties can turn them off; set here,
+   * they cannot.
+   */
   static HttpDecoderConfig decoderConfig() {
     return new HttpDecoderConfig()
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(32 * 1024)
-        .setMaxChunkSize(64 * 1024);
+        .setMaxChunkSize(64 * 1024)
+        .setStrictLineParsing(true)
+        .setUseRfc9112TransferEncoding(true);
   }
 
   private static SslContext serverTls(GatewayConfig config) {
