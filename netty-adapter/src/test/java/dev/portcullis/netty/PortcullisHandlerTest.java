@@ -231,6 +231,34 @@ class PortcullisHandlerTest {
   }
 
   @Test
+  void stackedCodingsEndingInChunkedGet501AndTheConnectionClosesBeforeWhatFollowsTheBody() {
+    // Netty frames this body as chunked; the core refuses the coding. Nothing after the head is trusted.
+    serve(decidingAtOnce).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        + "0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(501);
+      assertThat(deny.bodyText()).contains("\"transfer_encoding_not_supported\"");
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void badRequestClosesTheConnectionEvenWithoutABody() {
+    serve(decidingAtOnce).send("GET /echo/x HTTP/1.1\r\n\r\nGET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(400);
+      assertThat(deny.bodyText()).contains("\"host_header_missing\"");
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
   void deniedRequestWithABrokenChunkClosesTheConnection() {
     serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 
