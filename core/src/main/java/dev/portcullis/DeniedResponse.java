@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.internal.JsonStrings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,10 +28,10 @@ public final class DeniedResponse {
       if (i > 0) {
         json.append(',');
       }
-      PolicyInputJson.string(decision.reasons().get(i), json);
+      JsonStrings.append(decision.reasons().get(i), json);
     }
     json.append("],\"message\":");
-    PolicyInputJson.string(decision.message(), json);
+    JsonStrings.append(decision.message(), json);
     return json.append('}').toString();
   }
 

@@ -2,6 +2,7 @@ package dev.portcullis;
 
 import dev.portcullis.client.ClientAddressResolver;
 import dev.portcullis.client.TrustedProxies;
+import dev.portcullis.internal.RequestFraming;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;

@@ -123,7 +123,7 @@ class PolicyInputJsonTest {
     PolicyEngine capturing = new PolicyEngine() {
       @Override
       public Decision evaluate(PolicyInput input) {
-        captured.set(PolicyInputJson.write(input));
+        captured.set(input.toJson());
         return Decision.allow(List.of("captured"), "Captured.");
       }
 

@@ -8,7 +8,6 @@ import dev.portcullis.CredentialValidity;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
-import dev.portcullis.PolicyInputJson;
 import dev.portcullis.RawRequest;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
@@ -63,7 +62,7 @@ class JavaRulesAgreeWithWasmProperties {
     Decision actual = JAVA.evaluate(input);
 
     assertThat(actual)
-        .as("input %s", PolicyInputJson.write(input))
+        .as("input %s", input.toJson())
         .isEqualTo(expected);
     Statistics.label("reason").collect(expected.primaryReason());
     Statistics.label("reason").coverage(coverage -> {

@@ -1,5 +1,6 @@
-package dev.portcullis;
+package dev.portcullis.internal;
 
+import dev.portcullis.PolicyInput;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,9 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Hand-written rather than data-bound because it runs on every request and the shape is small and
- * fixed. Thread-safe: stateless.
+ * fixed. {@link PolicyInput#toJson()} is the public way to it.
+ *
+ * <p>Not for public use. Thread-safe: stateless.
  */
 public final class PolicyInputJson {
 
@@ -28,9 +31,9 @@ public final class PolicyInputJson {
     StringBuilder out = new StringBuilder(512);
     PolicyInput.Request request = input.request();
     out.append("{\"request\":{\"method\":");
-    string(request.method(), out);
+    JsonStrings.append(request.method(), out);
     out.append(",\"path\":");
-    string(request.path(), out);
+    JsonStrings.append(request.path(), out);
     out.append(",\"path_segments\":");
     strings(request.pathSegments(), out);
     out.append(",\"query\":{");
@@ -40,7 +43,7 @@ public final class PolicyInputJson {
         out.append(',');
       }
       first = false;
-      string(parameter.getKey(), out);
+      JsonStrings.append(parameter.getKey(), out);
       out.append(':');
       strings(parameter.getValue(), out);
     }
@@ -51,9 +54,9 @@ public final class PolicyInputJson {
         out.append(',');
       }
       first = false;
-      string(header.getKey(), out);
+      JsonStrings.append(header.getKey(), out);
       out.append(':');
-      string(header.getValue(), out);
+      JsonStrings.append(header.getValue(), out);
     }
     out.append("},\"header_names\":");
     strings(request.headerNames(), out);
@@ -64,20 +67,20 @@ public final class PolicyInputJson {
     out.append(",\"body\":{\"present\":").append(body.present());
     out.append(",\"chunked\":").append(body.chunked());
     out.append(",\"media_type\":");
-    string(body.mediaType(), out);
+    JsonStrings.append(body.mediaType(), out);
     out.append('}');
     out.append("},\"client\":{\"ip\":");
-    string(input.client().ip(), out);
+    JsonStrings.append(input.client().ip(), out);
     PolicyInput.CredentialSummary credential = input.credential();
     out.append("},\"credential\":{\"present\":").append(credential.present());
     out.append(",\"scheme\":");
-    string(credential.scheme().wireName(), out);
+    JsonStrings.append(credential.scheme().wireName(), out);
     out.append(",\"kind\":");
-    string(credential.kind().wireName(), out);
+    JsonStrings.append(credential.kind().wireName(), out);
     out.append(",\"valid\":");
-    string(credential.validity().wireName(), out);
+    JsonStrings.append(credential.validity().wireName(), out);
     out.append(",\"verifier\":");
-    string(credential.verifier(), out);
+    JsonStrings.append(credential.verifier(), out);
     out.append("}}");
     return out.toString();
   }
@@ -88,36 +91,8 @@ public final class PolicyInputJson {
       if (i > 0) {
         out.append(',');
       }
-      string(values.get(i), out);
+      JsonStrings.append(values.get(i), out);
     }
     out.append(']');
-  }
-
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
-
-  /** A JSON string; escapes quotes, backslashes, control characters and lone surrogates. */
-  static void string(String value, StringBuilder out) {
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20 || c == 0x7f) {
-        out.append("\\u00").append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
-      } else if (!Character.isSurrogate(c)) {
-        out.append(c);
-      } else if (validSurrogatePair(value, i)) {
-        out.append(c).append(value.charAt(++i));
-      } else {
-        out.append("\\ufffd");
-      }
-    }
-    out.append('"');
-  }
-
-  private static boolean validSurrogatePair(String value, int i) {
-    return Character.isHighSurrogate(value.charAt(i))
-        && i + 1 < value.length()
-        && Character.isLowSurrogate(value.charAt(i + 1));
   }
 }

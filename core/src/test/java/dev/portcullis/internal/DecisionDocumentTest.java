@@ -1,4 +1,4 @@
-package dev.portcullis.opa;
+package dev.portcullis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

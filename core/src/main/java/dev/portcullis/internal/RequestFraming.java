@@ -1,5 +1,7 @@
-package dev.portcullis;
+package dev.portcullis.internal;
 
+import dev.portcullis.PolicyInput;
+import dev.portcullis.RequestRejectedException;
 import dev.portcullis.spi.RequestAccessor;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +15,7 @@ import java.util.Set;
  *
  * <p>Not for public use: the enforcer's part. Thread-safe: immutable.
  */
-final class RequestFraming {
+public final class RequestFraming {
 
   /** Headers a proxy must forward as judged; {@code Connection} naming one would make it drop them. */
   private static final Set<String> JUDGED_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
@@ -26,21 +28,21 @@ final class RequestFraming {
   private final int maxHeaderBytes;
   private final Set<String> selectedHeaders;
 
-  RequestFraming(int maxHeaderCount, int maxHeaderBytes, Set<String> selectedHeaders) {
+  public RequestFraming(int maxHeaderCount, int maxHeaderBytes, Set<String> selectedHeaders) {
     this.maxHeaderCount = maxHeaderCount;
     this.maxHeaderBytes = maxHeaderBytes;
     this.selectedHeaders = Set.copyOf(selectedHeaders);
   }
 
   /** The declared length and the body of a request whose headers pass every check. */
-  record Framing(long contentLength, PolicyInput.Body body) {}
+  public record Framing(long contentLength, PolicyInput.Body body) {}
 
   /**
    * Checks the request's headers; {@code headerNames} are its lower-case header names.
    *
    * @throws RequestRejectedException when a check fails
    */
-  <R> Framing check(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  public <R> Framing check(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     checkHeaderSize(request, accessor, headerNames);
     checkConnectionHeader(request, accessor, headerNames);
     checkHost(request, accessor, headerNames);
@@ -91,7 +93,7 @@ final class RequestFraming {
       for (String option : value.split(",", -1)) {
         String name = option.strip().toLowerCase(Locale.ROOT);
         if (JUDGED_HEADERS.contains(name) || selectedHeaders.contains(name)) {
-          throw RequestRejectedException.badRequest(
+          throw badRequest(
               "connection_header_invalid", "The Connection header names a header the decision depends on.");
         }
       }
@@ -105,13 +107,13 @@ final class RequestFraming {
   private static <R> void checkHost(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("host")) {
       if ("HTTP/1.1".equalsIgnoreCase(accessor.protocol(request))) {
-        throw RequestRejectedException.badRequest("host_header_missing", "An HTTP/1.1 request needs a Host header.");
+        throw badRequest("host_header_missing", "An HTTP/1.1 request needs a Host header.");
       }
       return;
     }
     List<String> values = accessor.headerValues(request, "host");
     if (values.size() != 1 || values.get(0).indexOf(',') >= 0) {
-      throw RequestRejectedException.badRequest("host_header_invalid", "The request must have exactly one Host.");
+      throw badRequest("host_header_invalid", "The request must have exactly one Host.");
     }
   }
 
@@ -121,7 +123,7 @@ final class RequestFraming {
     }
     if (headerNames.contains("transfer-encoding")) {
       // Both framings at once is the classic request-smuggling shape (RFC 9112 section 6.3).
-      throw RequestRejectedException.badRequest(
+      throw badRequest(
           "conflicting_body_length", "The request has both Content-Length and Transfer-Encoding.");
     }
     long length = PolicyInput.NO_CONTENT_LENGTH;
@@ -129,25 +131,25 @@ final class RequestFraming {
       for (String part : value.split(",", -1)) {
         long parsed = parseContentLength(part.strip());
         if (length != PolicyInput.NO_CONTENT_LENGTH && length != parsed) {
-          throw RequestRejectedException.badRequest(
+          throw badRequest(
               "invalid_content_length", "The request declares different Content-Length values.");
         }
         length = parsed;
       }
     }
     if (length == PolicyInput.NO_CONTENT_LENGTH) {
-      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length header is empty.");
+      throw badRequest("invalid_content_length", "The Content-Length header is empty.");
     }
     return length;
   }
 
   private static long parseContentLength(String value) {
     if (value.isEmpty() || value.length() > 18) {
-      throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
+      throw badRequest("invalid_content_length", "The Content-Length is not a number.");
     }
     for (int i = 0; i < value.length(); i++) {
       if (value.charAt(i) < '0' || value.charAt(i) > '9') {
-        throw RequestRejectedException.badRequest("invalid_content_length", "The Content-Length is not a number.");
+        throw badRequest("invalid_content_length", "The Content-Length is not a number.");
       }
     }
     return Long.parseLong(value);
@@ -178,8 +180,12 @@ final class RequestFraming {
     }
     List<String> values = accessor.headerValues(request, name);
     if (values.size() > 1) {
-      throw RequestRejectedException.badRequest(reason, message);
+      throw badRequest(reason, message);
     }
     return values.isEmpty() ? "" : values.get(0);
+  }
+
+  private static RequestRejectedException badRequest(String reason, String message) {
+    return new RequestRejectedException(400, reason, message);
   }
 }
