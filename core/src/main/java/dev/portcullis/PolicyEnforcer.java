@@ -1,6 +1,7 @@
 package dev.portcullis;
 
 import dev.portcullis.client.ClientAddressResolver;
+import dev.portcullis.client.IpAddress;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.internal.RequestFraming;
 import dev.portcullis.spi.CredentialVerifier;
@@ -143,7 +144,7 @@ public final class PolicyEnforcer {
     return verify(inspected.credential()).handle((verification, failure) -> {
       try {
         if (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID) {
-          throttle.release(inspected.client().ip()); // not a failure: give the reservation back
+          throttle.release(inspected.client()); // not a failure: give the reservation back
         }
         if (failure != null || verification == null) {
           return finish(judgedMethod, null, verificationFailure(failure));
@@ -162,7 +163,7 @@ public final class PolicyEnforcer {
   private Decision decideVerified(String method, InspectedRequest inspected, CredentialVerification verification) {
     PolicyInput input = inspected.toInput(verification);
     Decision decision = evaluate(input).forTarget(inspected.target().forwardTarget());
-    return finish(method, input, decision.forClient(inspected.client().ip()));
+    return finish(method, input, decision.forClient(inspected.client().text()));
   }
 
   /** What the verifier remembers about the credential without asking anyone; null when nothing. */
@@ -178,7 +179,7 @@ public final class PolicyEnforcer {
    * so one attacker behind a shared address cannot lock out the pipelines there.
    */
   private Decision throttled(InspectedRequest inspected) {
-    Duration wait = throttle.reserve(inspected.client().ip());
+    Duration wait = throttle.reserve(inspected.client());
     if (wait.isZero() || wait.isNegative()) {
       return null;
     }
@@ -226,12 +227,12 @@ public final class PolicyEnforcer {
       }
     }
     Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
-    String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
+    IpAddress client = clientAddressResolver.resolve(accessor.remoteAddress(request),
         presentValues(request, accessor, headerNames, "forwarded"),
         presentValues(request, accessor, headerNames, "x-forwarded-for"));
     PolicyInput.Request canonical = PolicyInput.Request.of(
         method, target, headers, new ArrayList<>(headerNames), framed.contentLength(), framed.body());
-    return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
+    return new InspectedRequest(target, canonical, client, credential);
   }
 
   /** A header's values, looked up only when the request has it: most requests carry no forwarding headers. */
@@ -323,10 +324,11 @@ public final class PolicyEnforcer {
   }
 
   private record InspectedRequest(
-      CanonicalTarget target, PolicyInput.Request request, PolicyInput.Client client, Credential credential) {
+      CanonicalTarget target, PolicyInput.Request request, IpAddress client, Credential credential) {
 
     PolicyInput toInput(CredentialVerification verification) {
-      return new PolicyInput(request, client, PolicyInput.CredentialSummary.of(credential, verification));
+      return new PolicyInput(
+          request, new PolicyInput.Client(client.text()), PolicyInput.CredentialSummary.of(credential, verification));
     }
   }
 

@@ -162,7 +162,7 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
   /**
    * The client.
    *
-   * @param ip the normalized IP address of the client (see {@link ClientAddress})
+   * @param ip the client's IP address in its canonical text (see {@link dev.portcullis.client.IpAddress#text()})
    */
   public record Client(String ip) {
     public Client {

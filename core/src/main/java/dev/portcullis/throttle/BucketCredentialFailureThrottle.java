@@ -6,8 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.portcullis.client.IpAddress;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -67,8 +66,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   @Override
-  public Duration reserve(String clientIp) {
-    ConsumptionProbe probe = buckets.get(clientKey(clientIp), key -> newBucket()).tryConsumeAndReturnRemaining(1);
+  public Duration reserve(IpAddress client) {
+    ConsumptionProbe probe = buckets.get(clientKey(client), key -> newBucket()).tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) {
       return Duration.ZERO;
     }
@@ -77,8 +76,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   @Override
-  public void release(String clientIp) {
-    Bucket bucket = buckets.getIfPresent(clientKey(clientIp));
+  public void release(IpAddress client) {
+    Bucket bucket = buckets.getIfPresent(clientKey(client));
     if (bucket != null) {
       bucket.addTokens(1);
     }
@@ -93,27 +92,29 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
 
   /**
    * The key a client's failures are counted under: the address itself for IPv4 (and IPv4-mapped IPv6),
-   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}. Text that is not an IP
-   * literal is its own key; no name is ever resolved.
+   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}.
+   */
+  public static String clientKey(IpAddress client) {
+    if (client.isIpv4()) {
+      return client.text();
+    }
+    byte[] bytes = client.bytes();
+    StringBuilder prefix = new StringBuilder(24);
+    for (int i = 0; i < 8; i += 2) {
+      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+    }
+    return prefix.append(":/64").toString();
+  }
+
+  /**
+   * {@link #clientKey(IpAddress)} of an IP literal's text, for a throttle keyed by text (one over a shared
+   * store, say). Text that is not an IP literal is its own key; no name is ever resolved.
    */
   public static String clientKey(String clientIp) {
-    if (clientIp == null || clientIp.indexOf(':') < 0) {
-      return String.valueOf(clientIp);
-    }
     try {
-      // An IPv6 literal (it contains a colon), so getByName parses it without any DNS lookup.
-      InetAddress address = InetAddress.getByName(clientIp.startsWith("[") ? clientIp : "[" + clientIp + "]");
-      byte[] bytes = address.getAddress();
-      if (bytes.length == 4) {
-        return address.getHostAddress();
-      }
-      StringBuilder prefix = new StringBuilder(24);
-      for (int i = 0; i < 8; i += 2) {
-        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-      }
-      return prefix.append(":/64").toString();
-    } catch (UnknownHostException e) {
-      return clientIp;
+      return clientKey(IpAddress.parse(clientIp));
+    } catch (IllegalArgumentException notAnAddress) {
+      return String.valueOf(clientIp);
     }
   }
 
