@@ -7,6 +7,8 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import dev.portcullis.client.IpAddress;
+import dev.portcullis.internal.ClockNanos;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -48,11 +50,22 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   private BucketCredentialFailureThrottle(Builder builder) {
     this.maxFailures = builder.maxFailures;
     this.window = builder.window;
-    this.time = builder.time;
+    ClockNanos nanos = ClockNanos.of(builder.clock);
+    this.time = nanos.monotonic() ? TimeMeter.SYSTEM_NANOTIME : new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return nanos.read();
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return true;
+      }
+    };
     this.buckets = Caffeine.newBuilder()
         .maximumSize(builder.maxClients)
         .expireAfterAccess(window.multipliedBy(2))
-        .ticker(builder.ticker)
+        .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read)
         .build();
   }
 
@@ -128,8 +141,7 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     private int maxFailures = DEFAULT_MAX_FAILURES;
     private Duration window = DEFAULT_WINDOW;
     private long maxClients = 100_000;
-    private TimeMeter time = TimeMeter.SYSTEM_NANOTIME;
-    private Ticker ticker = Ticker.systemTicker();
+    private Clock clock;
 
     private Builder() {}
 
@@ -158,10 +170,12 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
       return this;
     }
 
-    /** The clock, for tests: Bucket4j's and Caffeine's views of the same nanosecond time. */
-    public Builder clock(TimeMeter time, Ticker ticker) {
-      this.time = Objects.requireNonNull(time, "time");
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    /**
+     * The time source, for tests; by default the system's monotonic nanosecond time, which a wall-clock
+     * change cannot move.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

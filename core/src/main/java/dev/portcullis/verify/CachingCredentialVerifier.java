@@ -7,8 +7,10 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portcullis.Credential;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
+import dev.portcullis.internal.ClockNanos;
 import dev.portcullis.spi.CredentialVerifier;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,7 +50,10 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     this.maximumSize = builder.maximumSize;
     this.salt = new byte[16];
     new SecureRandom().nextBytes(salt);
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder().maximumSize(maximumSize).ticker(builder.ticker);
+    ClockNanos nanos = ClockNanos.of(builder.clock);
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
+        .maximumSize(maximumSize)
+        .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read);
     if (builder.executor != null) {
       caffeine.executor(builder.executor);
     }
@@ -162,7 +167,7 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     private Duration positiveTtl = Duration.ofSeconds(60);
     private Duration negativeTtl = Duration.ofSeconds(10);
     private long maximumSize = 10_000;
-    private Ticker ticker = Ticker.systemTicker();
+    private Clock clock;
     private Executor executor;
 
     private Builder(CredentialVerifier delegate) {
@@ -193,14 +198,17 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
       return this;
     }
 
-    /** The time source for expiry; tests drive it by hand. */
-    Builder ticker(Ticker ticker) {
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    /**
+     * The time source for expiry, for tests; by default the system's monotonic nanosecond time, which a
+     * wall-clock change cannot move.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
     /** Where the cache does its maintenance; default the common pool. Tests use the calling thread. */
-    Builder executor(Executor executor) {
+    public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }

@@ -3,6 +3,7 @@ package dev.portcullis.throttle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.ManualClock;
 import dev.portcullis.client.IpAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ class BucketCredentialFailureThrottleTest {
 
   private final ManualClock clock = new ManualClock();
   private final BucketCredentialFailureThrottle throttle = BucketCredentialFailureThrottle.builder()
-      .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock, clock).build();
+      .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock).build();
 
   private static IpAddress ip(String literal) {
     return IpAddress.parse(literal);
@@ -107,7 +108,7 @@ class BucketCredentialFailureThrottleTest {
   @Test
   void concurrentFailuresAreAllCounted() throws Exception {
     BucketCredentialFailureThrottle many = BucketCredentialFailureThrottle.builder()
-        .maxFailures(1000).window(Duration.ofHours(1)).clock(clock, clock).build();
+        .maxFailures(1000).window(Duration.ofHours(1)).clock(clock).build();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch start = new CountDownLatch(1);
     List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();

@@ -6,6 +6,7 @@ import dev.portcullis.CredentialKind;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
+import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
@@ -45,7 +46,7 @@ class VerificationOnDemandTest {
     return PolicyEnforcer.builder(scannerPolicy())
         .credentialVerifier(verifier)
         .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-            .maxFailures(maxFailures).window(Duration.ofMinutes(1)).clock(clock, clock).build())
+            .maxFailures(maxFailures).window(Duration.ofMinutes(1)).clock(clock).build())
         .build();
   }
 

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.portcullis.Credential;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
+import dev.portcullis.ManualClock;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.verify.StubSonarQube.Reply;
 import java.io.IOException;
@@ -26,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +37,7 @@ class CachingCredentialVerifierTest {
   private static final CredentialVerification VALID = new CredentialVerification(CredentialValidity.VALID, "test");
   private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, "test");
 
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+  private final ManualClock clock = new ManualClock();
   private StubSonarQube sonar;
 
   @BeforeEach
@@ -247,7 +247,7 @@ class CachingCredentialVerifierTest {
   }
 
   private CachingCredentialVerifier.Builder cached(CredentialVerifier delegate) {
-    return CachingCredentialVerifier.builder(delegate).ticker(nanos::get).executor(Runnable::run);
+    return CachingCredentialVerifier.builder(delegate).clock(clock).executor(Runnable::run);
   }
 
   private SonarQubeCredentialVerifier sonarQube() {
@@ -255,7 +255,7 @@ class CachingCredentialVerifierTest {
   }
 
   private void advance(Duration duration) {
-    nanos.addAndGet(duration.toNanos());
+    clock.advance(duration);
   }
 
   private static CredentialVerification await(CredentialVerifier verifier, Credential credential) throws Exception {
