@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.spi.CredentialClassifier;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -9,9 +10,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The credential a request carries in its {@code Authorization} header, parsed the way SonarQube
- * scanners send it: {@code Bearer <token>}, HTTP Basic with the token as user name and an empty
- * password, or HTTP Basic with a user name and a password.
+ * The credential a request carries in its {@code Authorization} header: {@code Bearer <token>}, HTTP Basic
+ * with the token as user name and an empty password (how many command-line clients send a token), HTTP
+ * Basic with a user name and a password, or another scheme kept uninterpreted.
  *
  * <p>This is a class, not a record, on purpose: its secret must never appear in {@code toString()}, and
  * it offers no {@code equals} that would compare secrets in variable time. Hand the secret only to a
@@ -35,13 +36,27 @@ public final class Credential {
   }
 
   /**
-   * Parses the values of the request's {@code Authorization} headers.
+   * Parses the values of the request's {@code Authorization} headers, naming every token
+   * {@link CredentialKind#OTHER_TOKEN} ({@link CredentialClassifier#GENERIC}).
    *
    * @throws RequestRejectedException (400) when there is more than one header or a Basic credential is
    *     not valid base64 of {@code user:password} in UTF-8
    */
   public static Credential parse(List<String> authorizationValues) {
+    return parse(authorizationValues, CredentialClassifier.GENERIC);
+  }
+
+  /**
+   * Parses the values of the request's {@code Authorization} headers; {@code classifier} names the kind of
+   * a token.
+   *
+   * @throws RequestRejectedException (400) when there is more than one header or a Basic credential is
+   *     not valid base64 of {@code user:password} in UTF-8
+   * @throws IllegalStateException when the classifier names no kind, {@code none} or {@code password}
+   */
+  public static Credential parse(List<String> authorizationValues, CredentialClassifier classifier) {
     Objects.requireNonNull(authorizationValues, "authorizationValues");
+    Objects.requireNonNull(classifier, "classifier");
     if (authorizationValues.isEmpty()) {
       return NONE;
     }
@@ -54,25 +69,34 @@ public final class Credential {
     String scheme = space < 0 ? header : header.substring(0, space);
     String rest = space < 0 ? "" : header.substring(space + 1).strip();
     if (scheme.equalsIgnoreCase("Bearer")) {
-      return bearer(rest);
+      return bearer(rest, classifier);
     }
     if (scheme.equalsIgnoreCase("Basic")) {
-      return basic(rest);
+      return basic(rest, classifier);
     }
     if (scheme.isEmpty()) {
       throw malformed("The Authorization header is empty.");
     }
-    return new Credential(CredentialScheme.OTHER, CredentialKind.OTHER_TOKEN, "", rest);
+    return token(CredentialScheme.OTHER, rest, classifier);
   }
 
-  private static Credential bearer(String token) {
+  private static Credential bearer(String token, CredentialClassifier classifier) {
     if (token.isEmpty() || token.indexOf(' ') >= 0) {
       throw malformed("The Bearer credential must be exactly one token.");
     }
-    return new Credential(CredentialScheme.BEARER, CredentialKind.ofToken(token), "", token);
+    return token(CredentialScheme.BEARER, token, classifier);
   }
 
-  private static Credential basic(String encoded) {
+  private static Credential token(CredentialScheme scheme, String token, CredentialClassifier classifier) {
+    CredentialKind kind = classifier.classify(scheme, token);
+    if (kind == null || kind.equals(CredentialKind.NONE) || kind.equals(CredentialKind.PASSWORD)) {
+      throw new IllegalStateException("the credential classifier " + classifier.getClass().getName()
+          + " named a token '" + (kind == null ? "null" : kind.wireName()) + "'; a token is never that");
+    }
+    return new Credential(scheme, kind, "", token);
+  }
+
+  private static Credential basic(String encoded, CredentialClassifier classifier) {
     byte[] decoded;
     try {
       decoded = Base64.getDecoder().decode(encoded);
@@ -98,7 +122,7 @@ public final class Credential {
     String user = userAndPassword.substring(0, colon);
     String password = userAndPassword.substring(colon + 1);
     if (password.isEmpty()) {
-      return new Credential(CredentialScheme.BASIC, CredentialKind.ofToken(user), "", user);
+      return token(CredentialScheme.BASIC, user, classifier);
     }
     return new Credential(CredentialScheme.BASIC, CredentialKind.PASSWORD, user, password);
   }

@@ -1,51 +1,30 @@
 package dev.portcullis;
 
+import java.util.Objects;
+
 /**
- * What kind of SonarQube credential a request carries, told by the token prefix.
+ * What kind of credential a request carries, as the policy input names it ({@code credential.kind}): a
+ * password, no credential, or a token whose kind a {@link dev.portcullis.spi.CredentialClassifier} tells
+ * from its shape, such as a product's token prefix. The kind says nothing about whether the credential is
+ * genuine; that is {@link CredentialValidity}'s business.
  *
- * <p>The kind is derived from the credential's shape only; whether it is genuine is {@link
- * CredentialValidity}'s business.
+ * @param wireName the value in the policy input: lower-case letters, digits and {@code _}, at most 32
  */
-public enum CredentialKind {
-  /** {@code squ_}: a user token with all of its owner's rights. */
-  USER_TOKEN("squ"),
-  /** {@code sqa_}: a global analysis token. */
-  GLOBAL_ANALYSIS_TOKEN("sqa"),
-  /** {@code sqp_}: a project analysis token, the narrowest a pipeline gets. */
-  PROJECT_ANALYSIS_TOKEN("sqp"),
-  /** {@code sqb_}: a badge token; scanners never use one. */
-  BADGE_TOKEN("sqb"),
-  /** Any other token, such as a legacy unprefixed one. */
-  OTHER_TOKEN("other"),
+public record CredentialKind(String wireName) {
+
+  /** A token no classifier recognized, such as a legacy unprefixed one; every token by default. */
+  public static final CredentialKind OTHER_TOKEN = new CredentialKind("other");
   /** HTTP Basic with a user name and a non-empty password. */
-  PASSWORD("password"),
-  NONE("none");
+  public static final CredentialKind PASSWORD = new CredentialKind("password");
+  /** No credential at all. */
+  public static final CredentialKind NONE = new CredentialKind("none");
 
-  private final String wireName;
-
-  CredentialKind(String wireName) {
-    this.wireName = wireName;
-  }
-
-  /** The value used in the policy input. */
-  public String wireName() {
-    return wireName;
-  }
-
-  /** The kind of a token, told by its prefix. */
-  public static CredentialKind ofToken(String token) {
-    if (token.startsWith("squ_")) {
-      return USER_TOKEN;
+  public CredentialKind {
+    Objects.requireNonNull(wireName, "wireName");
+    if (wireName.isEmpty() || wireName.length() > 32
+        || !wireName.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+      throw new IllegalArgumentException(
+          "a credential kind is 1 to 32 lower-case letters, digits or '_', not '" + wireName + "'");
     }
-    if (token.startsWith("sqa_")) {
-      return GLOBAL_ANALYSIS_TOKEN;
-    }
-    if (token.startsWith("sqp_")) {
-      return PROJECT_ANALYSIS_TOKEN;
-    }
-    if (token.startsWith("sqb_")) {
-      return BADGE_TOKEN;
-    }
-    return OTHER_TOKEN;
   }
 }

@@ -16,9 +16,6 @@ public final class DeniedResponse {
   /** The content type of {@link #json}. */
   public static final String CONTENT_TYPE = "application/json";
 
-  private static final List<String> CHALLENGES =
-      List.of("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
-
   private DeniedResponse() {}
 
   /** {@code {"status":403,"reasons":["user_directory"],"message":"..."}}. */
@@ -56,8 +53,15 @@ public final class DeniedResponse {
     return List.copyOf(headers);
   }
 
-  /** The {@code WWW-Authenticate} values for the decision: both schemes scanners use on a 401, none otherwise. */
+  /**
+   * The {@code WWW-Authenticate} values for the decision: on a 401, both schemes the credential parser
+   * reads, Basic and Bearer, in the decision's {@link Decision#realm() realm}; none otherwise.
+   */
   public static List<String> challenges(Decision decision) {
-    return decision.status() == 401 ? CHALLENGES : List.of();
+    if (decision.status() != 401) {
+      return List.of();
+    }
+    String realm = decision.realm();
+    return List.of("Basic realm=\"" + realm + "\", charset=\"UTF-8\"", "Bearer realm=\"" + realm + "\"");
   }
 }

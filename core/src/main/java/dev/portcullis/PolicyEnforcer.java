@@ -4,6 +4,7 @@ import dev.portcullis.client.ClientAddressResolver;
 import dev.portcullis.client.IpAddress;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.internal.RequestFraming;
+import dev.portcullis.spi.CredentialClassifier;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;
@@ -52,11 +53,12 @@ public final class PolicyEnforcer {
   public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
 
   /** Headers whose values never enter the policy input, whatever the configuration says. */
-  static final Set<String> SECRET_HEADERS =
-      Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-sonar-passcode");
+  static final Set<String> SECRET_HEADERS = Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
 
   private final PolicyEngine engine;
   private final CredentialVerifier verifier;
+  private final CredentialClassifier classifier;
+  private final String realm;
   private final Set<String> selectedHeaders;
   private final int maxTargetLength;
   private final List<DecisionListener> listeners;
@@ -69,6 +71,8 @@ public final class PolicyEnforcer {
   private PolicyEnforcer(Builder builder) {
     this.engine = builder.engine;
     this.verifier = builder.verifier;
+    this.classifier = builder.classifier;
+    this.realm = builder.realm;
     this.selectedHeaders = Set.copyOf(builder.selectedHeaders);
     this.maxTargetLength = builder.maxTargetLength;
     this.listeners = List.copyOf(builder.listeners);
@@ -187,7 +191,8 @@ public final class PolicyEnforcer {
         "Too many failed credentials from this client; try again later.").withRetryAfter(wait);
   }
 
-  private Decision finish(String method, PolicyInput input, Decision decision) {
+  private Decision finish(String method, PolicyInput input, Decision decided) {
+    Decision decision = realm != null && decided.status() == 401 ? decided.withRealm(realm) : decided;
     notifyListeners(method, input, decision);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
@@ -226,7 +231,7 @@ public final class PolicyEnforcer {
         headers.put(name, String.join(", ", accessor.headerValues(request, name)));
       }
     }
-    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
+    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"), classifier);
     IpAddress client = clientAddressResolver.resolve(accessor.remoteAddress(request),
         presentValues(request, accessor, headerNames, "forwarded"),
         presentValues(request, accessor, headerNames, "x-forwarded-for"));
@@ -336,7 +341,10 @@ public final class PolicyEnforcer {
   public static final class Builder {
     private final PolicyEngine engine;
     private CredentialVerifier verifier = CredentialVerifier.NONE;
+    private CredentialClassifier classifier = CredentialClassifier.GENERIC;
+    private String realm;
     private final Set<String> selectedHeaders = new TreeSet<>(DEFAULT_SELECTED_HEADERS);
+    private final Set<String> secretHeaders = new TreeSet<>();
     private int maxTargetLength = CanonicalTarget.DEFAULT_MAX_LENGTH;
     private final List<DecisionListener> listeners = new ArrayList<>();
     private Duration verificationTimeout = Duration.ofSeconds(10);
@@ -352,6 +360,38 @@ public final class PolicyEnforcer {
     /** Who verifies credentials; by default nobody ({@code valid: "unknown"}). */
     public Builder credentialVerifier(CredentialVerifier verifier) {
       this.verifier = Objects.requireNonNull(verifier, "verifier");
+      return this;
+    }
+
+    /**
+     * Names the kind of each token credential ({@code credential.kind}), such as a product's token prefix;
+     * by default every token is {@code other} ({@link CredentialClassifier#GENERIC}).
+     */
+    public Builder credentialClassifier(CredentialClassifier classifier) {
+      this.classifier = Objects.requireNonNull(classifier, "classifier");
+      return this;
+    }
+
+    /**
+     * The protection space every 401 names in its {@code WWW-Authenticate} challenges, such as the product
+     * behind the gateway; by default the decision's own ({@value Decision#DEFAULT_REALM} unless the engine
+     * set one). Printable ASCII without {@code "} or {@code \}.
+     */
+    public Builder realm(String realm) {
+      this.realm = Decision.checkRealm(realm);
+      return this;
+    }
+
+    /**
+     * Headers that carry secrets besides {@code Authorization}, {@code Proxy-Authorization}, {@code Cookie}
+     * and {@code Set-Cookie}, such as a product's own passcode header: like those, they can never be
+     * selected. Replaces the ones given before; names are matched case-insensitively.
+     */
+    public Builder secretHeaders(Set<String> names) {
+      secretHeaders.clear();
+      for (String name : names) {
+        secretHeaders.add(name.toLowerCase(Locale.ROOT));
+      }
       return this;
     }
 
@@ -416,7 +456,7 @@ public final class PolicyEnforcer {
 
     public PolicyEnforcer build() {
       for (String name : selectedHeaders) {
-        if (SECRET_HEADERS.contains(name)) {
+        if (SECRET_HEADERS.contains(name) || secretHeaders.contains(name)) {
           throw new IllegalArgumentException(
               "Header '" + name + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
         }

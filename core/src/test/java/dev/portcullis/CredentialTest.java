@@ -3,6 +3,7 @@ package dev.portcullis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.spi.CredentialClassifier;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -11,6 +12,10 @@ import org.junit.jupiter.api.Test;
 class CredentialTest {
 
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
+
+  /** Names a token by what comes before its first '_', as a product profile might. */
+  private static final CredentialClassifier PREFIX = (scheme, secret) ->
+      secret.indexOf('_') > 0 ? new CredentialKind(secret.substring(0, secret.indexOf('_'))) : CredentialKind.OTHER_TOKEN;
 
   @Test
   void noHeaderIsNoCredential() {
@@ -22,22 +27,25 @@ class CredentialTest {
   }
 
   @Test
-  void bearerTokenIsClassifiedByPrefix() {
-    assertThat(Credential.parse(List.of("Bearer " + TOKEN)).kind()).isEqualTo(CredentialKind.PROJECT_ANALYSIS_TOKEN);
-    assertThat(Credential.parse(List.of("bearer sqa_1")).kind()).isEqualTo(CredentialKind.GLOBAL_ANALYSIS_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer squ_1")).kind()).isEqualTo(CredentialKind.USER_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer sqb_1")).kind()).isEqualTo(CredentialKind.BADGE_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer 0123abcd")).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer " + TOKEN)).secret()).isEqualTo(TOKEN);
+  void tokensAreOtherUnlessAClassifierNamesThem() {
+    assertThat(Credential.parse(List.of("Bearer " + TOKEN)).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of(basic(TOKEN + ":"))).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of("Bearer nx_1"), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
+    assertThat(Credential.parse(List.of(basic("nx_1:")), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
+    assertThat(Credential.parse(List.of(basic("nx_1:password")), PREFIX).kind()).isEqualTo(CredentialKind.PASSWORD);
+    assertThat(Credential.parse(List.of("Negotiate nx_1"), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
   }
 
   @Test
-  void basicWithEmptyPasswordIsTheTokenScannersSend() {
-    Credential credential = Credential.parse(List.of(basic(TOKEN + ":")));
-
-    assertThat(credential.scheme()).isEqualTo(CredentialScheme.BASIC);
-    assertThat(credential.kind()).isEqualTo(CredentialKind.PROJECT_ANALYSIS_TOKEN);
-    assertThat(credential.secret()).isEqualTo(TOKEN);
+  void aClassifierCannotNameATokenAPasswordOrNothing() {
+    for (CredentialKind wrong : new CredentialKind[] {CredentialKind.PASSWORD, CredentialKind.NONE, null}) {
+      CredentialClassifier classifier = (scheme, secret) -> wrong;
+      assertThatThrownBy(() -> Credential.parse(List.of("Bearer " + TOKEN), classifier))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageNotContaining(TOKEN);
+    }
+    assertThatThrownBy(() -> new CredentialKind("Sqp")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new CredentialKind("")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -190,6 +190,35 @@ class PolicyEnforcerTest {
         .hasMessageContaining("authorization");
   }
 
+  @Test
+  void aProfileCanAddSecretHeaders() {
+    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null))
+            .secretHeaders(Set.of("X-Product-Passcode")).selectedHeaders(Set.of("x-product-passcode")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x-product-passcode");
+    assertThat(PolicyEnforcer.builder(engine(input -> null)).selectedHeaders(Set.of("x-product-passcode")).build())
+        .isNotNull();
+  }
+
+  @Test
+  void theConfiguredRealmGoesToEvery401AndNowhereElse() {
+    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> Decision.deny(401, "credential_missing", "Who?")))
+        .realm("Nexus Repository")
+        .build();
+    PolicyEnforcer forbidding = PolicyEnforcer.builder(engine(input -> Decision.deny(403, "nope", "No.")))
+        .realm("Nexus Repository")
+        .build();
+
+    assertThat(enforcer.decide(ALLOWED, RawRequest.ACCESSOR).realm()).isEqualTo("Nexus Repository");
+    assertThat(DeniedResponse.challenges(enforcer.decide(ALLOWED, RawRequest.ACCESSOR)))
+        .containsExactly("Basic realm=\"Nexus Repository\", charset=\"UTF-8\"", "Bearer realm=\"Nexus Repository\"");
+    assertThat(forbidding.decide(ALLOWED, RawRequest.ACCESSOR)).isEqualTo(Decision.deny(403, "nope", "No."));
+    assertThat(enforcer(input -> Decision.deny(401, "credential_missing", "Who?")).decide(ALLOWED, RawRequest.ACCESSOR))
+        .isEqualTo(Decision.deny(401, "credential_missing", "Who?"));
+    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null)).realm("a\"b"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   static PolicyEnforcer enforcer(Function<PolicyInput, Decision> rules) {
     return PolicyEnforcer.builder(engine(rules)).build();
   }

@@ -26,7 +26,7 @@ import java.util.concurrent.Executor;
  *
  * <p>A {@link CredentialValidity#VALID} answer is kept for the positive time-to-live, counted from when it
  * arrived however often it is used; any other answer for the negative one. The positive time-to-live is
- * how long a revoked token keeps passing Portcullis (SonarQube itself still refuses it), so keep it short.
+ * how long a revoked token keeps passing Portcullis (the product behind it still refuses it), so keep it short.
  * A failed verification is never kept: the next request asks again. Concurrent verifications of the same
  * credential share one in-flight call, so fifty requests with a new token cost one call. A token sent as
  * Bearer and the same token sent as Basic are one entry.
@@ -62,7 +62,7 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
         .buildAsync();
   }
 
-  /** A builder for a cache in front of {@code delegate}, such as a {@link SonarQubeCredentialVerifier}. */
+  /** A builder for a cache in front of {@code delegate}, such as a verifier that asks the product behind the gateway. */
   public static Builder builder(CredentialVerifier delegate) {
     return new Builder(delegate);
   }

@@ -10,7 +10,7 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * A cache key that stands for a credential without holding it: SHA-256 over a per-cache random salt and
- * a domain-separated encoding of what identifies the credential to SonarQube.
+ * a domain-separated encoding of what identifies the credential to the verifier behind the cache.
  *
  * <p>A token is identified by its value alone, so {@code Bearer t} and {@code Basic base64(t:)} share a
  * key; a password credential by its user and password; a credential in another scheme by its raw value,
@@ -32,7 +32,7 @@ final class CredentialDigest {
       label(encoded, "other");
       field(encoded, credential.scheme().wireName());
       field(encoded, credential.secret());
-    } else if (credential.kind() == CredentialKind.PASSWORD) {
+    } else if (credential.kind().equals(CredentialKind.PASSWORD)) {
       label(encoded, "password");
       field(encoded, credential.user());
       field(encoded, credential.secret());

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A credential verifier that accepts exactly the tokens whose SHA-256 digests are listed in a file, so a
- * gateway can admit a known set of pipeline tokens without asking SonarQube.
+ * gateway can admit a known set of pipeline tokens without asking the product behind it.
  *
  * <p>The file holds one entry per line: the lower-case hex SHA-256 of a token's UTF-8 bytes, optionally
  * prefixed {@code sha256:} (what {@link #fileEntry} and {@code portcullis hash-token} print) and optionally
@@ -129,7 +129,7 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
 
   private static boolean isToken(Credential credential) {
     return (credential.scheme() == CredentialScheme.BEARER || credential.scheme() == CredentialScheme.BASIC)
-        && credential.kind() != CredentialKind.PASSWORD
+        && !credential.kind().equals(CredentialKind.PASSWORD)
         && !credential.secret().isEmpty();
   }
 

@@ -1,5 +1,5 @@
 /**
- * Credential verifiers: asking SonarQube or a file of token hashes whether a credential is genuine, and
- * caching SonarQube's answer keyed by a salted digest of the credential.
+ * Credential verifiers that any product can use: a file of token hashes, and a cache in front of a verifier
+ * that asks the product, keyed by a salted digest of the credential.
  */
 package dev.portcullis.verify;

@@ -1,10 +1,10 @@
 package dev.portcullis.verify;
 
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.INVALID_TOKEN;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.VALID_TOKEN;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.basic;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.basicToken;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.bearer;
+import static dev.portcullis.verify.TestCredentials.INVALID_TOKEN;
+import static dev.portcullis.verify.TestCredentials.VALID_TOKEN;
+import static dev.portcullis.verify.TestCredentials.basic;
+import static dev.portcullis.verify.TestCredentials.basicToken;
+import static dev.portcullis.verify.TestCredentials.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,8 +13,7 @@ import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
 import dev.portcullis.ManualClock;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.StubSonarQube.Reply;
-import java.io.IOException;
+import dev.portcullis.verify.FakeUpstream.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,13 +21,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,18 +33,13 @@ class CachingCredentialVerifierTest {
   private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, "test");
 
   private final ManualClock clock = new ManualClock();
-  private StubSonarQube sonar;
+  private FakeUpstream sonar;
 
   @BeforeEach
-  void start() throws IOException {
-    sonar = new StubSonarQube()
+  void start() {
+    sonar = new FakeUpstream("sonarqube")
         .reply(VALID_TOKEN + ":", Reply.VALID)
         .reply(INVALID_TOKEN + ":", Reply.INVALID);
-  }
-
-  @AfterEach
-  void stop() {
-    sonar.close();
   }
 
   @Test
@@ -62,45 +52,6 @@ class CachingCredentialVerifierTest {
 
     assertThat(sonar.calls(VALID_TOKEN + ":")).isEqualTo(1);
     assertThat(verifier.keys()).hasSize(1);
-  }
-
-  @Test
-  void fiftyConcurrentVerificationsOfANewTokenCauseOneCall() throws Exception {
-    sonar.reply(VALID_TOKEN + ":", Reply.HELD);
-    CachingCredentialVerifier verifier = cached(sonarQube()).build();
-    int callers = 50;
-    ExecutorService threads = Executors.newFixedThreadPool(callers);
-    try {
-      CountDownLatch ready = new CountDownLatch(callers);
-      CountDownLatch go = new CountDownLatch(1);
-      List<CompletableFuture<CompletionStage<CredentialVerification>>> calls = new ArrayList<>();
-      for (int i = 0; i < callers; i++) {
-        Credential credential = i % 2 == 0 ? bearer(VALID_TOKEN) : basicToken(VALID_TOKEN);
-        calls.add(CompletableFuture.supplyAsync(() -> {
-          ready.countDown();
-          awaitLatch(go);
-          return verifier.verify(credential);
-        }, threads));
-      }
-      assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
-      go.countDown();
-      List<CompletableFuture<CredentialVerification>> stages = new ArrayList<>();
-      for (CompletableFuture<CompletionStage<CredentialVerification>> call : calls) {
-        stages.add(call.get(10, TimeUnit.SECONDS).toCompletableFuture());
-      }
-      // Every caller holds its stage while SonarQube is still answering the first call.
-      assertThat(sonar.awaitFirstCall()).isTrue();
-      assertThat(stages).noneMatch(CompletableFuture::isDone);
-
-      sonar.release();
-
-      for (CompletableFuture<CredentialVerification> stage : stages) {
-        assertThat(stage.get(10, TimeUnit.SECONDS).validity()).isEqualTo(CredentialValidity.VALID);
-      }
-      assertThat(sonar.totalCalls()).isEqualTo(1);
-    } finally {
-      threads.shutdownNow();
-    }
   }
 
   @Test
@@ -135,33 +86,6 @@ class CachingCredentialVerifierTest {
     advance(Duration.ofNanos(1));
     await(verifier, bearer(INVALID_TOKEN));
     assertThat(upstream.calls()).isEqualTo(2);
-  }
-
-  @Test
-  void ttlsAreAppliedToRealSonarQubeAnswers() throws Exception {
-    CachingCredentialVerifier verifier = cached(sonarQube()).build();
-
-    await(verifier, bearer(VALID_TOKEN));
-    await(verifier, bearer(INVALID_TOKEN));
-    advance(Duration.ofSeconds(11));
-    await(verifier, bearer(VALID_TOKEN));
-    await(verifier, bearer(INVALID_TOKEN));
-
-    assertThat(sonar.calls(VALID_TOKEN + ":")).isEqualTo(1);
-    assertThat(sonar.calls(INVALID_TOKEN + ":")).isEqualTo(2);
-  }
-
-  @Test
-  void failuresAreNotCached() throws Exception {
-    sonar.reply(VALID_TOKEN + ":", Reply.SERVER_ERROR);
-    CachingCredentialVerifier verifier = cached(sonarQube()).build();
-
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(CredentialVerificationException.class);
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(CredentialVerificationException.class);
-    sonar.reply(VALID_TOKEN + ":", Reply.VALID);
-    assertThat(await(verifier, bearer(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
-
-    assertThat(sonar.calls(VALID_TOKEN + ":")).isEqualTo(3);
   }
 
   @Test
@@ -250,8 +174,8 @@ class CachingCredentialVerifierTest {
     return CachingCredentialVerifier.builder(delegate).clock(clock).executor(Runnable::run);
   }
 
-  private SonarQubeCredentialVerifier sonarQube() {
-    return SonarQubeCredentialVerifier.builder().baseUri(sonar.baseUri()).build();
+  private FakeUpstream sonarQube() {
+    return sonar;
   }
 
   private void advance(Duration duration) {
@@ -262,13 +186,6 @@ class CachingCredentialVerifierTest {
     return verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private static void awaitLatch(CountDownLatch latch) {
-    try {
-      latch.await(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   private static List<Byte> boxed(byte[] bytes) {
     List<Byte> list = new ArrayList<>(bytes.length);

@@ -1,8 +1,8 @@
 package dev.portcullis.verify;
 
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.basic;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.basicToken;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.bearer;
+import static dev.portcullis.verify.TestCredentials.basic;
+import static dev.portcullis.verify.TestCredentials.basicToken;
+import static dev.portcullis.verify.TestCredentials.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.Credential;

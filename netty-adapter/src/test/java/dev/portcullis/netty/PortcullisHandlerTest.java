@@ -37,7 +37,7 @@ class PortcullisHandlerTest {
   private static final String CREDENTIAL = "Authorization: Bearer " + TOKEN + "\r\n";
 
   private final ControlledVerifier verifier = new ControlledVerifier();
-  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).build();
+  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).realm("SonarQube").build();
   private final PolicyEnforcer decidingLater =
       PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
   private final RecordingUpstream upstream = new RecordingUpstream(true);

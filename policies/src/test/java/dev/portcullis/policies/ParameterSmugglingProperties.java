@@ -46,7 +46,7 @@ class ParameterSmugglingProperties {
   static void loadPolicy() {
     engine = SonarQubePolicy.engine("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"demo\"]}}}}")
         .instances(1).build();
-    enforcer = PolicyEnforcer.builder(engine)
+    enforcer = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
         .build();
   }

@@ -42,7 +42,7 @@ class SonarQubePolicyIT {
   @BeforeAll
   static void loadPolicy() {
     engine = SonarQubePolicy.engine(null).instances(1).warmUp(20).build();
-    verified = PolicyEnforcer.builder(engine)
+    verified = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
         .build();
   }

@@ -124,10 +124,10 @@ class WasmAgreesWithOpaEvalTest {
         headerNames.add("authorization");
         headerNames.sort(null);
       }
-      CredentialKind kind = present ? pick(random, List.of(CredentialKind.values())) : CredentialKind.NONE;
+      CredentialKind kind = present ? pick(random, SonarQubeCredentialClassifier.KINDS) : CredentialKind.NONE;
       PolicyInput.CredentialSummary credential = present
           ? new PolicyInput.CredentialSummary(true, random.nextBoolean() ? CredentialScheme.BASIC : CredentialScheme.BEARER,
-              kind == CredentialKind.NONE ? CredentialKind.PROJECT_ANALYSIS_TOKEN : kind,
+              kind.equals(CredentialKind.NONE) ? SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN : kind,
               pick(random, List.of(CredentialValidity.values())), "asserted")
           : PolicyInput.CredentialSummary.NONE;
       long contentLength = method.equals("POST") ? random.nextInt(3) * 700L : PolicyInput.NO_CONTENT_LENGTH;

@@ -9,10 +9,10 @@ import dev.portcullis.RawRequest;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
+import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.SonarQubeCredentialVerifier;
 import dev.portcullis.verify.StaticCredentialVerifier;
 import java.io.IOException;
 import java.net.URI;
@@ -23,10 +23,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code portcullis decide}: builds a request from the options, runs it through the same {@link
@@ -90,7 +90,8 @@ final class DecideCommand implements Callable<Integer> {
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     try (OpaWasmPolicyEngine engine = engine()) {
-      PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier).build();
+      // SonarQube's token kinds, realm and secret headers whichever policy decides: the CLI speaks for SonarQube.
+      PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine).credentialVerifier(verifier).build();
       Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
       spec.commandLine().getOut().println(DecisionJson.write(decision));
       return decision.allow() ? PortcullisCli.ALLOWED : PortcullisCli.DENIED;

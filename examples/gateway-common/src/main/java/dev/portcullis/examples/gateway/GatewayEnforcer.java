@@ -5,20 +5,21 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
 import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.SonarQubeCredentialVerifier;
 import dev.portcullis.verify.StaticCredentialVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The enforcer both example gateways put in front of SonarQube: the bundled SonarQube policy with the
- * configured data (and a 16 MiB decision cache), credentials verified as configured, brute-force throttling per client IP, the
- * configured trusted proxies, and one log line per refused request.
+ * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled policy with
+ * the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and secret headers),
+ * credentials verified as configured, brute-force throttling per client IP, the configured trusted proxies,
+ * and one log line per refused request.
  *
  * <p>Close it when the gateway stops: it owns the policy engine's pool.
  */
@@ -51,7 +52,7 @@ public final class GatewayEnforcer implements AutoCloseable {
             .build();
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
     OpaWasmPolicyEngine engine = SonarQubePolicy.engine(config.policyData()).decisionCache(DECISION_CACHE_BYTES).build();
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
+    PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(verifier)
         .credentialFailureThrottle(throttle)
         .trustedProxies(trustedProxies)

@@ -1,4 +1,4 @@
-package dev.portcullis.verify;
+package dev.portcullis.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.portcullis.Credential;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
-import dev.portcullis.verify.StubSonarQube.Reply;
+import dev.portcullis.policies.StubSonarQube.Reply;
+import dev.portcullis.verify.CredentialVerificationException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

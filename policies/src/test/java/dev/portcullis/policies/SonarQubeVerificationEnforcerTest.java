@@ -1,7 +1,7 @@
-package dev.portcullis.verify;
+package dev.portcullis.policies;
 
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.INVALID_TOKEN;
-import static dev.portcullis.verify.SonarQubeCredentialVerifierTest.VALID_TOKEN;
+import static dev.portcullis.policies.SonarQubeCredentialVerifierTest.INVALID_TOKEN;
+import static dev.portcullis.policies.SonarQubeCredentialVerifierTest.VALID_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.CredentialValidity;
@@ -9,9 +9,10 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
-import dev.portcullis.verify.StubSonarQube.Reply;
+import dev.portcullis.verify.CachingCredentialVerifier;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.portcullis.verify;
+package dev.portcullis.policies;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package dev.portcullis.verify;
+package dev.portcullis.policies;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -12,6 +12,8 @@ import dev.portcullis.CredentialScheme;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.verify.CachingCredentialVerifier;
+import dev.portcullis.verify.CredentialVerificationException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -152,14 +154,14 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
       // Never ask anonymously: validate answers true to an anonymous call when authentication is optional.
       return false;
     }
-    if (credential.kind() == CredentialKind.PASSWORD) {
+    if (credential.kind().equals(CredentialKind.PASSWORD)) {
       return !credential.user().isEmpty() && credential.user().indexOf(':') < 0;
     }
     return credential.secret().indexOf(':') < 0;
   }
 
   private static String basicAuthorization(Credential credential) {
-    String userPass = credential.kind() == CredentialKind.PASSWORD
+    String userPass = credential.kind().equals(CredentialKind.PASSWORD)
         ? credential.user() + ":" + credential.secret()
         : credential.secret() + ":";
     return "Basic " + Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8));
