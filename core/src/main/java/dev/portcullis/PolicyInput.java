@@ -1,5 +1,10 @@
 package dev.portcullis;
 
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.internal.PolicyInputJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialClassifier;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;

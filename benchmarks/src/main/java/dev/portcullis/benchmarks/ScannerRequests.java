@@ -1,11 +1,11 @@
 package dev.portcullis.benchmarks;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;

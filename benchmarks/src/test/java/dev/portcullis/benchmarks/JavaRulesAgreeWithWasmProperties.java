@@ -2,12 +2,12 @@ package dev.portcullis.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialScheme;
-import dev.portcullis.CredentialValidity;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.policies.SonarQubeCredentialClassifier;
 import dev.portcullis.policies.SonarQubePolicy;

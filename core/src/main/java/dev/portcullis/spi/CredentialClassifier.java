@@ -1,7 +1,7 @@
 package dev.portcullis.spi;
 
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
 
 /**
  * Names the kind of a token credential from its scheme and secret, such as a product's token prefix, for

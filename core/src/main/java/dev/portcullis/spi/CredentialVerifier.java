@@ -1,7 +1,7 @@
 package dev.portcullis.spi;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialVerification;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

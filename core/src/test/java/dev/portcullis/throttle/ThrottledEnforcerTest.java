@@ -2,14 +2,14 @@ package dev.portcullis.throttle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.DeniedResponse;
 import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.time.Duration;

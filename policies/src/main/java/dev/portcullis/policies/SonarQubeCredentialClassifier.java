@@ -1,7 +1,7 @@
 package dev.portcullis.policies;
 
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.spi.CredentialClassifier;
 import java.util.List;
 

@@ -7,13 +7,13 @@ import static dev.portcullis.policies.SonarQubeCredentialVerifierTest.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.credential.CachingCredentialVerifier;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.credential.CredentialVerificationException;
 import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.CredentialVerificationException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.portcullis.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

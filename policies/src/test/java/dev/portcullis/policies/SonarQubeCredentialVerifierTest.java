@@ -3,11 +3,11 @@ package dev.portcullis.policies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.credential.CredentialVerificationException;
 import dev.portcullis.policies.StubSonarQube.Reply;
-import dev.portcullis.verify.CredentialVerificationException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

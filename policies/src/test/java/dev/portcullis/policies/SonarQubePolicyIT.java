@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;

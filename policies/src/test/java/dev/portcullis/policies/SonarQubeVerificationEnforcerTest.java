@@ -4,15 +4,15 @@ import static dev.portcullis.policies.SonarQubeCredentialVerifierTest.INVALID_TO
 import static dev.portcullis.policies.SonarQubeCredentialVerifierTest.VALID_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialValidity;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CachingCredentialVerifier;
+import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
-import dev.portcullis.verify.CachingCredentialVerifier;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

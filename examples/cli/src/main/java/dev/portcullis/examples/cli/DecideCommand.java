@@ -1,19 +1,19 @@
 package dev.portcullis.examples.cli;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CachingCredentialVerifier;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
 import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.StaticCredentialVerifier;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

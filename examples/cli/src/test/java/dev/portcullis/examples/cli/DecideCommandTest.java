@@ -3,7 +3,7 @@ package dev.portcullis.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.portcullis.verify.StaticCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -4,14 +4,14 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
+import dev.portcullis.credential.CachingCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.StaticCredentialVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

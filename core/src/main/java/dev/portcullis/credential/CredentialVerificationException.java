@@ -1,4 +1,4 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
 import dev.portcullis.PortcullisException;
 

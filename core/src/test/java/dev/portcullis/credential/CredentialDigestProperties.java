@@ -1,11 +1,10 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
-import static dev.portcullis.verify.TestCredentials.basic;
-import static dev.portcullis.verify.TestCredentials.basicToken;
-import static dev.portcullis.verify.TestCredentials.bearer;
+import static dev.portcullis.credential.TestCredentials.basic;
+import static dev.portcullis.credential.TestCredentials.basicToken;
+import static dev.portcullis.credential.TestCredentials.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.Credential;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import net.jqwik.api.Arbitraries;

@@ -1,8 +1,5 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

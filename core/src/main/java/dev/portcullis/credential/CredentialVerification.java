@@ -1,4 +1,4 @@
-package dev.portcullis;
+package dev.portcullis.credential;
 
 import java.util.Objects;
 

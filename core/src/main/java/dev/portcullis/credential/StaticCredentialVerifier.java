@@ -1,10 +1,5 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;

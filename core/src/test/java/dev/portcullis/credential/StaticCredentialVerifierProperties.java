@@ -1,10 +1,8 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
 import dev.portcullis.PolicyLoadException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,9 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.internal.ClockNanos;
 import dev.portcullis.spi.CredentialVerifier;
 import java.security.SecureRandom;

@@ -1,11 +1,9 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyLoadException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

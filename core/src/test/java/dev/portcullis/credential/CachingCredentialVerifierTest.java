@@ -1,19 +1,16 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
-import static dev.portcullis.verify.TestCredentials.INVALID_TOKEN;
-import static dev.portcullis.verify.TestCredentials.VALID_TOKEN;
-import static dev.portcullis.verify.TestCredentials.basic;
-import static dev.portcullis.verify.TestCredentials.basicToken;
-import static dev.portcullis.verify.TestCredentials.bearer;
+import static dev.portcullis.credential.TestCredentials.INVALID_TOKEN;
+import static dev.portcullis.credential.TestCredentials.VALID_TOKEN;
+import static dev.portcullis.credential.TestCredentials.basic;
+import static dev.portcullis.credential.TestCredentials.basicToken;
+import static dev.portcullis.credential.TestCredentials.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.ManualClock;
+import dev.portcullis.credential.FakeUpstream.Reply;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.FakeUpstream.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.portcullis;
+package dev.portcullis.credential;
 
 /** Whether a credential was verified, and how that came out. */
 public enum CredentialValidity {

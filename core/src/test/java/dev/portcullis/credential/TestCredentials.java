@@ -1,6 +1,5 @@
-package dev.portcullis.verify;
+package dev.portcullis.credential;
 
-import dev.portcullis.Credential;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.portcullis;
+package dev.portcullis.credential;
 
+import dev.portcullis.RequestRejectedException;
 import dev.portcullis.spi.CredentialClassifier;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -61,8 +62,8 @@ public final class Credential {
       return NONE;
     }
     if (authorizationValues.size() > 1) {
-      throw RequestRejectedException.badRequest(
-          "multiple_authorization_headers", "The request has more than one Authorization header.");
+      throw new RequestRejectedException(
+          400, "multiple_authorization_headers", "The request has more than one Authorization header.");
     }
     String header = authorizationValues.get(0).strip();
     int space = header.indexOf(' ');
@@ -128,7 +129,7 @@ public final class Credential {
   }
 
   private static RequestRejectedException malformed(String message) {
-    return RequestRejectedException.badRequest("malformed_authorization", message);
+    return new RequestRejectedException(400, "malformed_authorization", message);
   }
 
   public boolean present() {

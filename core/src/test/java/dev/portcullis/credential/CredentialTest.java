@@ -1,8 +1,9 @@
-package dev.portcullis;
+package dev.portcullis.credential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.RequestRejectedException;
 import dev.portcullis.spi.CredentialClassifier;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

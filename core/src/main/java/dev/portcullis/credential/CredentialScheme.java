@@ -1,4 +1,4 @@
-package dev.portcullis;
+package dev.portcullis.credential;
 
 /** How a credential travelled in the {@code Authorization} header. */
 public enum CredentialScheme {
