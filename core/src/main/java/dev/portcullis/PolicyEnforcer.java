@@ -7,6 +7,7 @@ import dev.portcullis.credential.Credential;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.internal.RequestFraming;
+import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.CredentialClassifier;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
@@ -24,7 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -69,7 +69,7 @@ public final class PolicyEnforcer {
   private final ClientAddressResolver clientAddressResolver;
   private final CredentialFailureThrottle throttle;
   private final RequestFraming framing;
-  private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
+  private final WarnOnce failureLog = new WarnOnce(LOG);
 
   private PolicyEnforcer(Builder builder) {
     this.engine = builder.engine;
@@ -306,13 +306,8 @@ public final class PolicyEnforcer {
   private Decision failure(int status, String reason, String message, Throwable cause, boolean logCauseMessage) {
     String causeText =
         cause == null ? "none" : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
-    if (warnedFailures.add(reason)) {
-      LOG.warn(
-          "denying request: decision failed reason={} engine={} cause={} (further failures with this reason are logged at DEBUG)",
-          reason, engine.describe(), causeText);
-    } else {
-      LOG.debug("denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
-    }
+    failureLog.log(reason, "further failures with this reason",
+        "denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
     return Decision.deny(status, reason, message);
   }
 

@@ -1,6 +1,7 @@
 package dev.portcullis.credential;
 
 import dev.portcullis.PolicyLoadException;
+import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -59,6 +60,7 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(StaticCredentialVerifier.class);
   private static final String PREFIX = "sha256:";
+  private static final String STAT_FAILED = "stat_failed";
   private static final int HEX_DIGITS = 64;
   private static final CredentialVerification VALID = new CredentialVerification(CredentialValidity.VALID, NAME);
   private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, NAME);
@@ -71,8 +73,8 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
   private volatile Entries entries;
   /** The version of the file last looked at, loaded or not, so a broken version is parsed and logged once. */
   private volatile Stamp lastSeen;
-  /** Whether the last look at the file failed for a reason other than its absence; warned about once. */
-  private volatile boolean statFailed;
+  /** Warns once about a file that cannot be looked at for a reason other than its absence, until it can. */
+  private final WarnOnce statLog = new WarnOnce(LOG);
 
   private StaticCredentialVerifier(Builder builder) {
     this.file = builder.file;
@@ -140,7 +142,7 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     Stamp stamp;
     try {
       stamp = Stamp.of(file);
-      statFailed = false;
+      statLog.forget(STAT_FAILED);
     } catch (NoSuchFileException e) {
       if (lastSeen != Stamp.MISSING) {
         lastSeen = Stamp.MISSING;
@@ -150,14 +152,8 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
       }
       return;
     } catch (IOException e) {
-      if (statFailed) {
-        LOG.debug("static credentials not reloaded verifier={} file={} error={}; keeping the previous {} hashes",
-            NAME, file, e.getClass().getSimpleName(), entries.size());
-      } else {
-        statFailed = true;
-        LOG.warn("static credentials not reloaded verifier={} file={} error={}; keeping the previous {} hashes"
-            + " (repeats are logged at DEBUG)", NAME, file, e.getClass().getSimpleName(), entries.size());
-      }
+      statLog.log(STAT_FAILED, "repeats", "static credentials not reloaded verifier={} file={} error={};"
+          + " keeping the previous {} hashes", NAME, file, e.getClass().getSimpleName(), entries.size());
       return;
     }
     if (stamp.equals(lastSeen)) {

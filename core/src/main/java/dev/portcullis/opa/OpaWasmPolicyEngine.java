@@ -12,6 +12,7 @@ import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.internal.DecisionDocument;
 import dev.portcullis.internal.PolicyInputJson;
+import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +45,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   private final String description;
   private final InstancePool pool;
-  private final Set<String> warnedResults = ConcurrentHashMap.newKeySet();
+  private final WarnOnce resultLog = new WarnOnce(LOG);
   /** Decisions by input document, when enabled; null otherwise. */
   private final Cache<String, Decision> decisions;
 
@@ -97,12 +96,8 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   }
 
   private void warnAboutResult(String reason) {
-    if (warnedResults.add(reason)) {
-      LOG.warn("policy result refused reason={} engine={}: the policy must always define a decision object "
-          + "with a boolean 'allow' (further refusals are logged at DEBUG)", reason, description);
-    } else {
-      LOG.debug("policy result refused reason={} engine={}", reason, description);
-    }
+    resultLog.log(reason, "further refusals", "policy result refused reason={} engine={}: the policy must always "
+        + "define a decision object with a boolean 'allow'", reason, description);
   }
 
   @Override

@@ -13,6 +13,7 @@ import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.credential.CredentialVerificationException;
+import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,11 +29,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -81,7 +80,7 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
   private final URI validateUri;
   private final HttpClient client;
   private final Duration requestTimeout;
-  private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
+  private final WarnOnce failureLog = new WarnOnce(LOG);
 
   private SonarQubeCredentialVerifier(URI validateUri, HttpClient client, Duration requestTimeout) {
     this.validateUri = validateUri;
@@ -264,14 +263,9 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     Throwable cause = failure.getCause();
     // JDK HttpClient exception messages name hosts and protocol states, never request headers.
     String causeText = cause == null ? "none" : cause.toString().lines().findFirst().orElse("");
-    if (warnedFailures.add(kind)) {
-      LOG.warn("credential verification failed verifier={} kind={} uri={} message=\"{}\" cause={}"
-              + " (further failures of this kind are logged at DEBUG)",
-          NAME, kind, validateUri, failure.getMessage(), causeText);
-    } else {
-      LOG.debug("credential verification failed verifier={} kind={} uri={} message=\"{}\" cause={}",
-          NAME, kind, validateUri, failure.getMessage(), causeText);
-    }
+    failureLog.log(kind, "further failures of this kind",
+        "credential verification failed verifier={} kind={} uri={} message=\"{}\" cause={}",
+        NAME, kind, validateUri, failure.getMessage(), causeText);
     return true;
   }
 
