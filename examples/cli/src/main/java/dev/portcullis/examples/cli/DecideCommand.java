@@ -4,18 +4,15 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.RawRequest;
-import dev.portcullis.credential.CachingCredentialVerifier;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
-import dev.portcullis.credential.StaticCredentialVerifier;
+import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
-import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,10 +58,10 @@ final class DecideCommand implements Callable<Integer> {
           + "without it the credential is unverified.")
   Boolean credentialValid;
 
-  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE",
-      description = "Verify the request's credential like the gateway: sonarqube=URL asks SonarQube at URL "
-          + "(/api/authentication/validate), static=FILE checks it against a file of token hashes "
-          + "(see hash-token). Not with --credential-valid.")
+  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE|none",
+      description = "Verify the request's credential like the gateway, with the gateway's --verify values: "
+          + "sonarqube=URL asks SonarQube at URL (/api/authentication/validate), static=FILE checks it against a "
+          + "file of token hashes (see hash-token), none leaves it unverified. Not with --credential-valid.")
   String verify;
 
   @Option(names = "--policy", description = "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
@@ -130,22 +127,12 @@ final class DecideCommand implements Callable<Integer> {
     return CredentialVerifier.of(credential -> asserted);
   }
 
+  /** The gateways' {@code --verify}, without an upstream: SonarQube's URL must be given. */
   private CredentialVerifier verifierOf(String option) {
-    int equals = option.indexOf('=');
-    String kind = equals < 0 ? option : option.substring(0, equals);
-    String value = equals < 0 ? "" : option.substring(equals + 1);
-    if (value.isEmpty() || !(kind.equals("sonarqube") || kind.equals("static"))) {
-      throw new ParameterException(spec.commandLine(),
-          "--verify must be sonarqube=URL (such as sonarqube=http://127.0.0.1:9000) or static=FILE, not '" + option + "'.");
-    }
-    if (kind.equals("static")) {
-      return StaticCredentialVerifier.fromFile(Path.of(value));
-    }
     try {
-      return CachingCredentialVerifier.builder(SonarQubeCredentialVerifier.builder().baseUri(URI.create(value)).build())
-          .build();
+      return CredentialCheck.parse(option).verifier(null);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--verify sonarqube=URL: " + e.getMessage());
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

@@ -137,6 +137,15 @@ class DecideCommandTest {
     assertThat(run("decide", "--target", "/x", "--verify", "static=" + dir.resolve("missing")).code()).isEqualTo(2);
   }
 
+  @Test
+  void verifyTakesTheGatewaysValues() {
+    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP,
+        "--verify", "none").out()).contains("\"status\":401", "credential_unverified");
+    CliRun noUrl = run("decide", "--target", "/x", "--verify", "sonarqube");
+    assertThat(noUrl.code()).isEqualTo(2);
+    assertThat(noUrl.err()).contains("sonarqube=URL");
+  }
+
   private static CliRun run(String... args) {
     return CliRun.of(args);
   }

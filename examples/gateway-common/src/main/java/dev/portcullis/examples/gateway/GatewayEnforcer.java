@@ -4,10 +4,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
-import dev.portcullis.credential.CachingCredentialVerifier;
-import dev.portcullis.credential.StaticCredentialVerifier;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
-import dev.portcullis.policies.SonarQubeCredentialVerifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
@@ -43,7 +40,7 @@ public final class GatewayEnforcer implements AutoCloseable {
   /** Loads and warms up the policy; fails with a message naming the bad setting when the configuration is wrong. */
   public static GatewayEnforcer create(GatewayConfig config) {
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    CredentialVerifier verifier = verifier(config);
+    CredentialVerifier verifier = config.credentialCheck().verifier(config.upstream());
     CredentialFailureThrottle throttle = config.maxFailedCredentials() == 0
         ? CredentialFailureThrottle.NONE
         : BucketCredentialFailureThrottle.builder()
@@ -63,23 +60,10 @@ public final class GatewayEnforcer implements AutoCloseable {
     return new GatewayEnforcer(enforcer, engine, description);
   }
 
-  private static CredentialVerifier verifier(GatewayConfig config) {
-    CredentialCheck check = config.credentialCheck();
-    switch (check.mode()) {
-      case SONARQUBE:
-        return CachingCredentialVerifier.builder(
-            SonarQubeCredentialVerifier.builder().baseUri(config.upstream()).build()).build();
-      case STATIC:
-        return StaticCredentialVerifier.fromFile(check.tokenFile());
-      default:
-        return CredentialVerifier.NONE;
-    }
-  }
-
   private static String describe(GatewayConfig config) {
     switch (config.credentialCheck().mode()) {
       case SONARQUBE:
-        return "verified by " + config.upstream() + "/api/authentication/validate";
+        return "verified by " + config.credentialCheck().sonarQubeOr(config.upstream()) + "/api/authentication/validate";
       case STATIC:
         return "verified against the token hashes in " + config.credentialCheck().tokenFile();
       default:
