@@ -23,6 +23,9 @@ import java.util.Objects;
  *     more answers 413 and closes the connection
  * @param clientIp for an allow, the client it was made for, resolved behind trusted proxies, for the
  *     forwarding headers a proxy sends upstream; "" on a deny
+ * @param realm the protection space a 401 names in its {@code WWW-Authenticate} challenges, such as the
+ *     product behind the gateway; {@link #DEFAULT_REALM} unless the enforcer or the engine set one, and
+ *     unused on any other status
  */
 public record Decision(
     boolean allow,
@@ -32,10 +35,14 @@ public record Decision(
     String forwardTarget,
     Duration retryAfter,
     long maxBodyBytes,
-    String clientIp) {
+    String clientIp,
+    String realm) {
 
   /** {@link #maxBodyBytes} of a decision that does not limit the body. */
   public static final long NO_BODY_LIMIT = -1;
+
+  /** The {@link #realm} of a decision nobody gave one. */
+  public static final String DEFAULT_REALM = "Portcullis";
 
   public Decision {
     reasons = List.copyOf(Objects.requireNonNull(reasons, "reasons"));
@@ -64,17 +71,33 @@ public record Decision(
     if (maxBodyBytes < NO_BODY_LIMIT) {
       throw new IllegalArgumentException("maxBodyBytes must be >= 0 or NO_BODY_LIMIT, not " + maxBodyBytes);
     }
+    checkRealm(realm);
   }
 
-  /** A decision without a {@code Retry-After}, a body limit or a client. */
+  /** A decision without a {@code Retry-After}, a body limit, a client or a realm of its own. */
   public Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
-    this(allow, status, reasons, message, forwardTarget, Duration.ZERO, NO_BODY_LIMIT, "");
+    this(allow, status, reasons, message, forwardTarget, Duration.ZERO, NO_BODY_LIMIT, "", DEFAULT_REALM);
   }
 
-  /** A decision without a body limit or a client. */
+  /** A decision without a body limit, a client or a realm of its own. */
   public Decision(
       boolean allow, int status, List<String> reasons, String message, String forwardTarget, Duration retryAfter) {
-    this(allow, status, reasons, message, forwardTarget, retryAfter, NO_BODY_LIMIT, "");
+    this(allow, status, reasons, message, forwardTarget, retryAfter, NO_BODY_LIMIT, "", DEFAULT_REALM);
+  }
+
+  /**
+   * Checks that {@code realm} can stand in an HTTP quoted string as it is: not empty, at most 64
+   * characters, printable ASCII without {@code "} or {@code \}.
+   *
+   * @throws IllegalArgumentException when it cannot
+   */
+  static String checkRealm(String realm) {
+    Objects.requireNonNull(realm, "realm");
+    if (realm.isEmpty() || realm.length() > 64
+        || !realm.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+      throw new IllegalArgumentException("a realm is 1 to 64 printable ASCII characters without '\"' or '\\'");
+    }
+    return realm;
   }
 
   /** An allow with the given reasons, not yet bound to a target. */
@@ -94,22 +117,31 @@ public record Decision(
 
   /** This decision bound to the target it judged; a deny stays unbound. */
   public Decision forTarget(String judgedTarget) {
-    return allow ? new Decision(true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp) : this;
+    return allow
+        ? new Decision(true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp, realm)
+        : this;
   }
 
   /** This allow bound to the client it was made for; a deny stays unbound. */
   public Decision forClient(String resolvedClientIp) {
-    return allow ? new Decision(true, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, resolvedClientIp) : this;
+    return allow
+        ? new Decision(true, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, resolvedClientIp, realm)
+        : this;
   }
 
   /** This deny telling the client to wait {@code delay} before trying again (rounded up to whole seconds on the wire). */
   public Decision withRetryAfter(Duration delay) {
-    return new Decision(allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp);
+    return new Decision(allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp, realm);
   }
 
   /** This decision limiting the forwarded body to {@code limit} bytes ({@link #NO_BODY_LIMIT}: no limit). */
   public Decision withMaxBodyBytes(long limit) {
-    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp);
+    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp, realm);
+  }
+
+  /** This decision naming {@code protectionSpace} in the challenges of a 401. */
+  public Decision withRealm(String protectionSpace) {
+    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, clientIp, protectionSpace);
   }
 
   /** Whether this allow limits the body, and {@code bytes} exceed that limit. */

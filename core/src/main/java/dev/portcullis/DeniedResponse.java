@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.internal.JsonStrings;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,9 +15,6 @@ public final class DeniedResponse {
 
   /** The content type of {@link #json}. */
   public static final String CONTENT_TYPE = "application/json";
-
-  private static final List<String> CHALLENGES =
-      List.of("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
 
   private DeniedResponse() {}
 
@@ -34,12 +32,12 @@ public final class DeniedResponse {
       if (i > 0) {
         json.append(',');
       }
-      PolicyInputJson.string(decision.reasons().get(i), json);
+      JsonStrings.append(decision.reasons().get(i), json);
     }
     json.append("],\"message\":");
-    PolicyInputJson.string(decision.message(), json);
+    JsonStrings.append(decision.message(), json);
     json.append(",\"errors\":[{\"msg\":");
-    PolicyInputJson.string(ERROR_PREFIX + decision.message() + " (" + String.join(", ", decision.reasons()) + ")", json);
+    JsonStrings.append(ERROR_PREFIX + decision.message() + " (" + String.join(", ", decision.reasons()) + ")", json);
     return json.append("}]}").toString();
   }
 
@@ -64,8 +62,15 @@ public final class DeniedResponse {
     return List.copyOf(headers);
   }
 
-  /** The {@code WWW-Authenticate} values for the decision: both schemes scanners use on a 401, none otherwise. */
+  /**
+   * The {@code WWW-Authenticate} values for the decision: on a 401, both schemes the credential parser
+   * reads, Basic and Bearer, in the decision's {@link Decision#realm() realm}; none otherwise.
+   */
   public static List<String> challenges(Decision decision) {
-    return decision.status() == 401 ? CHALLENGES : List.of();
+    if (decision.status() != 401) {
+      return List.of();
+    }
+    String realm = decision.realm();
+    return List.of("Basic realm=\"" + realm + "\", charset=\"UTF-8\"", "Bearer realm=\"" + realm + "\"");
   }
 }

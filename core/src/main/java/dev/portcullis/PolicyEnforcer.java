@@ -1,11 +1,19 @@
 package dev.portcullis;
 
 import dev.portcullis.client.ClientAddressResolver;
+import dev.portcullis.client.IpAddress;
 import dev.portcullis.client.TrustedProxies;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.internal.RequestFraming;
+import dev.portcullis.internal.WarnOnce;
+import dev.portcullis.spi.CredentialClassifier;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;
 import dev.portcullis.throttle.CredentialFailureThrottle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,11 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -50,11 +56,12 @@ public final class PolicyEnforcer {
   public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
 
   /** Headers whose values never enter the policy input, whatever the configuration says. */
-  static final Set<String> SECRET_HEADERS =
-      Set.of("authorization", "proxy-authorization", "cookie", "set-cookie", "x-sonar-passcode");
+  static final Set<String> SECRET_HEADERS = Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
 
   private final PolicyEngine engine;
   private final CredentialVerifier verifier;
+  private final CredentialClassifier classifier;
+  private final String realm;
   private final Set<String> selectedHeaders;
   private final int maxTargetLength;
   private final List<DecisionListener> listeners;
@@ -62,11 +69,13 @@ public final class PolicyEnforcer {
   private final ClientAddressResolver clientAddressResolver;
   private final CredentialFailureThrottle throttle;
   private final RequestFraming framing;
-  private final Set<String> warnedFailures = ConcurrentHashMap.newKeySet();
+  private final WarnOnce failureLog = new WarnOnce(LOG);
 
   private PolicyEnforcer(Builder builder) {
     this.engine = builder.engine;
     this.verifier = builder.verifier;
+    this.classifier = builder.classifier;
+    this.realm = builder.realm;
     this.selectedHeaders = Set.copyOf(builder.selectedHeaders);
     this.maxTargetLength = builder.maxTargetLength;
     this.listeners = List.copyOf(builder.listeners);
@@ -142,7 +151,7 @@ public final class PolicyEnforcer {
     return verify(inspected.credential()).handle((verification, failure) -> {
       try {
         if (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID) {
-          throttle.release(inspected.client().ip()); // not a failure: give the reservation back
+          throttle.release(inspected.client()); // not a failure: give the reservation back
         }
         if (failure != null || verification == null) {
           return finish(judgedMethod, null, verificationFailure(failure));
@@ -165,7 +174,7 @@ public final class PolicyEnforcer {
       // The declared length is already over the allow's limit: refuse before any byte is forwarded.
       return finish(method, input, Decision.bodyTooLarge());
     }
-    decision = decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().ip());
+    decision = decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().text());
     return finish(method, input, decision);
   }
 
@@ -182,7 +191,7 @@ public final class PolicyEnforcer {
    * so one attacker behind a shared address cannot lock out the pipelines there.
    */
   private Decision throttled(InspectedRequest inspected) {
-    Duration wait = throttle.reserve(inspected.client().ip());
+    Duration wait = throttle.reserve(inspected.client());
     if (wait.isZero() || wait.isNegative()) {
       return null;
     }
@@ -190,7 +199,8 @@ public final class PolicyEnforcer {
         "Too many failed credentials from this client; try again later.").withRetryAfter(wait);
   }
 
-  private Decision finish(String method, PolicyInput input, Decision decision) {
+  private Decision finish(String method, PolicyInput input, Decision decided) {
+    Decision decision = realm != null && decided.status() == 401 ? decided.withRealm(realm) : decided;
     notifyListeners(method, input, decision);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
@@ -229,13 +239,13 @@ public final class PolicyEnforcer {
         headers.put(name, String.join(", ", accessor.headerValues(request, name)));
       }
     }
-    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"));
-    String clientIp = clientAddressResolver.resolve(accessor.remoteAddress(request),
+    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"), classifier);
+    IpAddress client = clientAddressResolver.resolve(accessor.remoteAddress(request),
         presentValues(request, accessor, headerNames, "forwarded"),
         presentValues(request, accessor, headerNames, "x-forwarded-for"));
     PolicyInput.Request canonical = PolicyInput.Request.of(
         method, target, headers, new ArrayList<>(headerNames), framed.contentLength(), framed.body());
-    return new InspectedRequest(target, canonical, new PolicyInput.Client(clientIp), credential);
+    return new InspectedRequest(target, canonical, client, credential);
   }
 
   /** A header's values, looked up only when the request has it: most requests carry no forwarding headers. */
@@ -301,13 +311,8 @@ public final class PolicyEnforcer {
   private Decision failure(int status, String reason, String message, Throwable cause, boolean logCauseMessage) {
     String causeText =
         cause == null ? "none" : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
-    if (warnedFailures.add(reason)) {
-      LOG.warn(
-          "denying request: decision failed reason={} engine={} cause={} (further failures with this reason are logged at DEBUG)",
-          reason, engine.describe(), causeText);
-    } else {
-      LOG.debug("denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
-    }
+    failureLog.log(reason, "further failures with this reason",
+        "denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
     return Decision.deny(status, reason, message);
   }
 
@@ -327,10 +332,11 @@ public final class PolicyEnforcer {
   }
 
   private record InspectedRequest(
-      CanonicalTarget target, PolicyInput.Request request, PolicyInput.Client client, Credential credential) {
+      CanonicalTarget target, PolicyInput.Request request, IpAddress client, Credential credential) {
 
     PolicyInput toInput(CredentialVerification verification) {
-      return new PolicyInput(request, client, PolicyInput.CredentialSummary.of(credential, verification));
+      return new PolicyInput(
+          request, new PolicyInput.Client(client.text()), PolicyInput.CredentialSummary.of(credential, verification));
     }
   }
 
@@ -338,7 +344,10 @@ public final class PolicyEnforcer {
   public static final class Builder {
     private final PolicyEngine engine;
     private CredentialVerifier verifier = CredentialVerifier.NONE;
+    private CredentialClassifier classifier = CredentialClassifier.GENERIC;
+    private String realm;
     private final Set<String> selectedHeaders = new TreeSet<>(DEFAULT_SELECTED_HEADERS);
+    private final Set<String> secretHeaders = new TreeSet<>();
     private int maxTargetLength = CanonicalTarget.DEFAULT_MAX_LENGTH;
     private final List<DecisionListener> listeners = new ArrayList<>();
     private Duration verificationTimeout = Duration.ofSeconds(10);
@@ -354,6 +363,38 @@ public final class PolicyEnforcer {
     /** Who verifies credentials; by default nobody ({@code valid: "unknown"}). */
     public Builder credentialVerifier(CredentialVerifier verifier) {
       this.verifier = Objects.requireNonNull(verifier, "verifier");
+      return this;
+    }
+
+    /**
+     * Names the kind of each token credential ({@code credential.kind}), such as a product's token prefix;
+     * by default every token is {@code other} ({@link CredentialClassifier#GENERIC}).
+     */
+    public Builder credentialClassifier(CredentialClassifier classifier) {
+      this.classifier = Objects.requireNonNull(classifier, "classifier");
+      return this;
+    }
+
+    /**
+     * The protection space every 401 names in its {@code WWW-Authenticate} challenges, such as the product
+     * behind the gateway; by default the decision's own ({@value Decision#DEFAULT_REALM} unless the engine
+     * set one). Printable ASCII without {@code "} or {@code \}.
+     */
+    public Builder realm(String realm) {
+      this.realm = Decision.checkRealm(realm);
+      return this;
+    }
+
+    /**
+     * Headers that carry secrets besides {@code Authorization}, {@code Proxy-Authorization}, {@code Cookie}
+     * and {@code Set-Cookie}, such as a product's own passcode header: like those, they can never be
+     * selected. Replaces the ones given before; names are matched case-insensitively.
+     */
+    public Builder secretHeaders(Set<String> names) {
+      secretHeaders.clear();
+      for (String name : names) {
+        secretHeaders.add(name.toLowerCase(Locale.ROOT));
+      }
       return this;
     }
 
@@ -418,7 +459,7 @@ public final class PolicyEnforcer {
 
     public PolicyEnforcer build() {
       for (String name : selectedHeaders) {
-        if (SECRET_HEADERS.contains(name)) {
+        if (SECRET_HEADERS.contains(name) || secretHeaders.contains(name)) {
           throw new IllegalArgumentException(
               "Header '" + name + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
         }

@@ -1,5 +1,11 @@
 package dev.portcullis;
 
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.internal.PolicyInputJson;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * Everything a policy sees about one request: the canonical request, the client and a summary of the
- * credential. Secrets never enter it. {@link PolicyInputJson} writes it as the documented JSON input
- * document ({@code input.request}, {@code input.client}, {@code input.credential}).
+ * credential. Secrets never enter it. {@link #toJson()} writes it as the documented JSON input document
+ * ({@code input.request}, {@code input.client}, {@code input.credential}).
  *
  * @param request the canonical request
  * @param client who sent it
@@ -26,6 +32,23 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
 
   /** Marks a request that declares no {@code Content-Length}. */
   public static final long NO_CONTENT_LENGTH = -1;
+
+  /**
+   * This input as the JSON document a policy reads, exactly as the engine hands it over:
+   *
+   * <pre>{@code
+   * {"request": {"method", "path", "path_segments", "query": {name: [values]}, "headers": {name: value},
+   *              "header_names": [...], "content_length" (only when declared),
+   *              "body": {"present", "chunked", "media_type"}},
+   *  "client": {"ip"},
+   *  "credential": {"present", "scheme", "kind", "valid", "verifier"}}
+   * }</pre>
+   *
+   * The golden file {@code policy-input-golden.json}, which the Rego tests load too, pins this shape.
+   */
+  public String toJson() {
+    return PolicyInputJson.write(this);
+  }
 
   /**
    * The canonical request.
@@ -144,7 +167,7 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
   /**
    * The client.
    *
-   * @param ip the normalized IP address of the client (see {@link ClientAddress})
+   * @param ip the client's IP address in its canonical text (see {@link dev.portcullis.client.IpAddress#text()})
    */
   public record Client(String ip) {
     public Client {

@@ -26,6 +26,19 @@ class DeniedResponseTest {
   }
 
   @Test
+  void theChallengesNameTheDecisionsRealm() {
+    Decision unauthorized = Decision.deny(401, "credential_missing", "A credential is needed.");
+
+    assertThat(DeniedResponse.challenges(unauthorized))
+        .containsExactly("Basic realm=\"Portcullis\", charset=\"UTF-8\"", "Bearer realm=\"Portcullis\"");
+    assertThat(DeniedResponse.challenges(unauthorized.withRealm("SonarQube")))
+        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+    assertThat(DeniedResponse.challenges(Decision.deny(403, "x", "y").withRealm("SonarQube"))).isEmpty();
+    assertThatThrownBy(() -> unauthorized.withRealm("")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> unauthorized.withRealm("a\\b")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void retryAfterIsInWholeSecondsRoundedUp() {
     Decision throttled = Decision.deny(429, "too_many_failed_credentials", "Later.");
 

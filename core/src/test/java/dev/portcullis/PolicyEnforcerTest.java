@@ -3,15 +3,16 @@ package dev.portcullis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.PolicyEngine;
-import dev.portcullis.spi.CredentialVerifier;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -188,6 +189,35 @@ class PolicyEnforcerTest {
     assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null)).selectedHeaders(Set.of("Authorization")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("authorization");
+  }
+
+  @Test
+  void aProfileCanAddSecretHeaders() {
+    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null))
+            .secretHeaders(Set.of("X-Product-Passcode")).selectedHeaders(Set.of("x-product-passcode")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x-product-passcode");
+    assertThat(PolicyEnforcer.builder(engine(input -> null)).selectedHeaders(Set.of("x-product-passcode")).build())
+        .isNotNull();
+  }
+
+  @Test
+  void theConfiguredRealmGoesToEvery401AndNowhereElse() {
+    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> Decision.deny(401, "credential_missing", "Who?")))
+        .realm("Nexus Repository")
+        .build();
+    PolicyEnforcer forbidding = PolicyEnforcer.builder(engine(input -> Decision.deny(403, "nope", "No.")))
+        .realm("Nexus Repository")
+        .build();
+
+    assertThat(enforcer.decide(ALLOWED, RawRequest.ACCESSOR).realm()).isEqualTo("Nexus Repository");
+    assertThat(DeniedResponse.challenges(enforcer.decide(ALLOWED, RawRequest.ACCESSOR)))
+        .containsExactly("Basic realm=\"Nexus Repository\", charset=\"UTF-8\"", "Bearer realm=\"Nexus Repository\"");
+    assertThat(forbidding.decide(ALLOWED, RawRequest.ACCESSOR)).isEqualTo(Decision.deny(403, "nope", "No."));
+    assertThat(enforcer(input -> Decision.deny(401, "credential_missing", "Who?")).decide(ALLOWED, RawRequest.ACCESSOR))
+        .isEqualTo(Decision.deny(401, "credential_missing", "Who?"));
+    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null)).realm("a\"b"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   static PolicyEnforcer enforcer(Function<PolicyInput, Decision> rules) {

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.spi.CredentialClassifier;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
@@ -25,6 +29,10 @@ class PolicyInputJsonTest {
   private static final String SQP = "sqp_0123456789abcdef0123456789abcdef01234567";
   private static final String SQA = "sqa_0123456789abcdef0123456789abcdef01234567";
   private static final String SQU = "squ_0123456789abcdef0123456789abcdef01234567";
+
+  /** Names a token by what comes before its first '_', as the SonarQube profile does for its prefixes. */
+  private static final CredentialClassifier PREFIX = (scheme, secret) ->
+      secret.indexOf('_') > 0 ? new CredentialKind(secret.substring(0, secret.indexOf('_'))) : CredentialKind.OTHER_TOKEN;
 
   @Test
   void scannerSettings() throws IOException {
@@ -123,7 +131,7 @@ class PolicyInputJsonTest {
     PolicyEngine capturing = new PolicyEngine() {
       @Override
       public Decision evaluate(PolicyInput input) {
-        captured.set(PolicyInputJson.write(input));
+        captured.set(input.toJson());
         return Decision.allow(List.of("captured"), "Captured.");
       }
 
@@ -133,6 +141,7 @@ class PolicyInputJsonTest {
       }
     };
     PolicyEnforcer enforcer = PolicyEnforcer.builder(capturing)
+        .credentialClassifier(PREFIX)
         .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(validity)))
         .build();
     Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);

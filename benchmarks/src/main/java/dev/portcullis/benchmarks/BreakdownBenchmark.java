@@ -3,9 +3,7 @@ package dev.portcullis.benchmarks;
 import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyInput;
-import dev.portcullis.PolicyInputJson;
 import dev.portcullis.opa.OpaBundle;
-import dev.portcullis.opa.ResultParsing;
 import dev.portcullis.policies.SonarQubePolicy;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -26,12 +24,13 @@ import org.openjdk.jmh.annotations.Threads;
  * mode (no pool, no watchdog bookkeeping).
  *
  * <ul>
- *   <li>{@link #serialize}: {@code PolicyInputJson.write};
+ *   <li>{@link #serialize}: {@code PolicyInput.toJson()};
  *   <li>{@link #loadInput}: {@code OpaPolicy.input(json)}, copying the input into wasm memory and parsing it
  *       there ({@code opa_malloc} + {@code opa_json_parse});
  *   <li>{@link #rawEvaluate}: {@code OpaPolicy.evaluate(json)}, which is {@code loadInput} plus the policy
  *       evaluation and {@code opa_json_dump} of the result;
- *   <li>{@link #parseResult}: reading the result set into a {@code Decision}.
+ *   <li>{@link #parseResult}: reading the result set into a {@code Decision} (with {@link ResultSetReader}, a
+ *       copy of the engine's reader).
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -59,7 +58,7 @@ public class BreakdownBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     input = ScannerRequests.byName(request).input();
-    inputJson = PolicyInputJson.write(input);
+    inputJson = input.toJson();
     if (bundle.isEmpty()) {
       policy = OpaPolicy.builder().withPolicy(SonarQubePolicy.source().wasm()).build();
       policy.entrypoint(SonarQubePolicy.ENTRYPOINT);
@@ -71,7 +70,7 @@ public class BreakdownBenchmark {
       policy.data(opaBundle.data());
     }
     resultSet = policy.evaluate(inputJson);
-    Decision decision = ResultParsing.parse(resultSet);
+    Decision decision = ResultSetReader.parse(resultSet);
     if (decision.allow() != (ScannerRequests.byName(request) == ScannerRequests.ALLOWED)) {
       throw new IllegalStateException("the policy decided " + decision + " for the " + request + " request");
     }
@@ -79,7 +78,7 @@ public class BreakdownBenchmark {
 
   @Benchmark
   public String serialize() {
-    return PolicyInputJson.write(input);
+    return input.toJson();
   }
 
   @Benchmark
@@ -94,6 +93,6 @@ public class BreakdownBenchmark {
 
   @Benchmark
   public Decision parseResult() {
-    return ResultParsing.parse(resultSet);
+    return ResultSetReader.parse(resultSet);
   }
 }

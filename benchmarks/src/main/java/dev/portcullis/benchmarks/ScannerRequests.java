@@ -1,11 +1,12 @@
 package dev.portcullis.benchmarks;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,7 @@ public enum ScannerRequests {
 
   /** An enforcer as the gateways build it, with every credential verified valid. */
   public static PolicyEnforcer enforcer(PolicyEngine engine) {
-    return PolicyEnforcer.builder(engine).credentialVerifier(ASSERT_VALID).build();
+    return SonarQubePolicy.enforcer(engine).credentialVerifier(ASSERT_VALID).build();
   }
 
   /** The policy input the enforcer builds for this request. */
@@ -77,7 +78,7 @@ public enum ScannerRequests {
         return "capture";
       }
     };
-    PolicyEnforcer.builder(capture).credentialVerifier(ASSERT_VALID).build().decide(raw, RawRequest.ACCESSOR);
+    SonarQubePolicy.enforcer(capture).credentialVerifier(ASSERT_VALID).build().decide(raw, RawRequest.ACCESSOR);
     if (seen.get() == null) {
       throw new IllegalStateException("the enforcer rejected the benchmark request " + raw + " before evaluation");
     }

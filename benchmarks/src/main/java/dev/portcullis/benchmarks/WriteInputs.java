@@ -1,6 +1,5 @@
 package dev.portcullis.benchmarks;
 
-import dev.portcullis.PolicyInputJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,7 +22,7 @@ public final class WriteInputs {
     Path dir = Files.createDirectories(Path.of(args[0]));
     for (ScannerRequests request : ScannerRequests.values()) {
       Path file = dir.resolve(request.name().toLowerCase(Locale.ROOT) + ".json");
-      Files.writeString(file, PolicyInputJson.write(request.input()), StandardCharsets.UTF_8);
+      Files.writeString(file, request.input().toJson(), StandardCharsets.UTF_8);
       System.out.println(file);
     }
   }

@@ -2,15 +2,14 @@ package dev.portcullis.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
-import dev.portcullis.CredentialValidity;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
-import dev.portcullis.PolicyInputJson;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.policies.SonarQubeCredentialClassifier;
 import dev.portcullis.policies.SonarQubePolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +26,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * The hand-written Java floor and the compiled default policy give the same decision: if they did not,
@@ -63,7 +62,7 @@ class JavaRulesAgreeWithWasmProperties {
     Decision actual = JAVA.evaluate(input);
 
     assertThat(actual)
-        .as("input %s", PolicyInputJson.write(input))
+        .as("input %s", input.toJson())
         .isEqualTo(expected);
     Statistics.label("reason").collect(expected.primaryReason());
     Statistics.label("reason").coverage(coverage -> {
@@ -126,8 +125,9 @@ class JavaRulesAgreeWithWasmProperties {
     });
     Arbitrary<PolicyInput.CredentialSummary> tokens = Combinators.combine(
             Arbitraries.of(CredentialScheme.BASIC, CredentialScheme.BEARER),
-            Arbitraries.of(CredentialKind.PROJECT_ANALYSIS_TOKEN, CredentialKind.GLOBAL_ANALYSIS_TOKEN,
-                CredentialKind.USER_TOKEN, CredentialKind.BADGE_TOKEN))
+            Arbitraries.of(SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN,
+                SonarQubeCredentialClassifier.GLOBAL_ANALYSIS_TOKEN, SonarQubeCredentialClassifier.USER_TOKEN,
+                SonarQubeCredentialClassifier.BADGE_TOKEN))
         .as((scheme, kind) -> new PolicyInput.CredentialSummary(true, scheme, kind, CredentialValidity.VALID, "asserted"));
     Arbitrary<PolicyInput.CredentialSummary> credentials = Arbitraries.frequencyOf(
         Tuple.of(3, tokens), Tuple.of(1, Arbitraries.just(PolicyInput.CredentialSummary.NONE)));
@@ -147,7 +147,7 @@ class JavaRulesAgreeWithWasmProperties {
         Combinators.combine(
                 Arbitraries.of(true, true, false),
                 Arbitraries.of(CredentialScheme.class),
-                Arbitraries.of(CredentialKind.class),
+                Arbitraries.of(SonarQubeCredentialClassifier.KINDS),
                 Arbitraries.of(CredentialValidity.VALID, CredentialValidity.VALID, CredentialValidity.INVALID,
                     CredentialValidity.UNKNOWN))
             .as((present, scheme, kind, validity) ->

@@ -31,43 +31,45 @@ public final class Cidr implements Comparable<Cidr> {
     Objects.requireNonNull(text, "text");
     int slash = text.indexOf('/');
     String literal = slash < 0 ? text : text.substring(0, slash);
-    byte[] address = IpLiteral.parse(literal);
-    if (address == null) {
-      throw new IllegalArgumentException("'" + abbreviate(text) + "' is not an IPv4 or IPv6 address or CIDR range");
+    IpAddress parsed = IpAddress.parseOrNull(literal);
+    if (parsed == null) {
+      throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' is not an IPv4 or IPv6 address or CIDR range");
     }
-    boolean mapped = address.length == 4 && literal.indexOf(':') >= 0;
+    byte[] address = parsed.rawBytes();
+    boolean mapped = parsed.isIpv4() && literal.indexOf(':') >= 0;
     int bits = address.length * 8 + (mapped ? 96 : 0);
     int prefix = bits;
     if (slash >= 0) {
       String digits = text.substring(slash + 1);
       if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
           || (digits.length() > 1 && digits.charAt(0) == '0')) {
-        throw new IllegalArgumentException("'" + abbreviate(text) + "' has an invalid prefix length");
+        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' has an invalid prefix length");
       }
       prefix = Integer.parseInt(digits);
       if (prefix > bits) {
         throw new IllegalArgumentException(
-            "'" + abbreviate(text) + "' has a prefix length above " + bits);
+            "'" + IpAddress.abbreviate(text) + "' has a prefix length above " + bits);
       }
     }
     if (mapped) {
       if (prefix < 96) {
-        throw new IllegalArgumentException("'" + abbreviate(text)
+        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text)
             + "' is an IPv4-mapped IPv6 range; its prefix length must be at least 96 (write the IPv4 range instead)");
       }
       prefix -= 96;
     }
     for (int bit = prefix; bit < address.length * 8; bit++) {
       if ((address[bit / 8] & (0x80 >>> (bit % 8))) != 0) {
-        throw new IllegalArgumentException("'" + abbreviate(text) + "' has address bits set after the prefix; did you mean '"
+        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' has address bits set after the prefix; did you mean '"
             + new Cidr(mask(address, prefix), prefix) + "'?");
       }
     }
     return new Cidr(address, prefix);
   }
 
-  /** Whether {@code address}, 4 or 16 bytes as {@link java.net.InetAddress#getAddress()} gives them, is in this range. */
-  boolean contains(byte[] address) {
+  /** Whether {@code ip} is in this range; an IPv4 address is never in an IPv6 range, nor the other way round. */
+  public boolean contains(IpAddress ip) {
+    byte[] address = ip.rawBytes();
     if (address.length != network.length) {
       return false;
     }
@@ -90,7 +92,7 @@ public final class Cidr implements Comparable<Cidr> {
    * IP literal.
    */
   public boolean contains(String address) {
-    byte[] parsed = IpLiteral.parse(address);
+    IpAddress parsed = IpAddress.parseOrNull(address);
     return parsed != null && contains(parsed);
   }
 
@@ -110,10 +112,6 @@ public final class Cidr implements Comparable<Cidr> {
       masked[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
     }
     return masked;
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
   }
 
   @Override
@@ -140,6 +138,6 @@ public final class Cidr implements Comparable<Cidr> {
   /** The canonical text: {@code 10.0.0.0/8}, {@code 2001:db8::/32}; always with a prefix length. */
   @Override
   public String toString() {
-    return IpLiteral.text(network) + "/" + prefixLength;
+    return IpAddress.of(network).text() + "/" + prefixLength;
   }
 }

@@ -1,6 +1,5 @@
 package dev.portcullis.client;
 
-import dev.portcullis.ClientAddress;
 import dev.portcullis.RequestRejectedException;
 import dev.portcullis.client.ForwardedHops.Hop;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.Objects;
  * list of {@code name=value} pairs, a header longer than {@value #MAX_HEADER_LENGTH} characters or one
  * with more than {@value #MAX_HOPS} hops is rejected ({@code forwarded_header_invalid}); headers are read
  * only behind a trusted peer, so only a trusted proxy's traffic can meet these errors. IP literals are
- * parsed without DNS; IPv4-mapped IPv6 addresses count as IPv4.
+ * parsed once, strictly and without DNS, into {@link IpAddress}es; IPv4-mapped IPv6 addresses count as IPv4.
  *
  * <p>Immutable and thread-safe.
  */
@@ -57,51 +56,83 @@ public final class ClientAddressResolver {
   }
 
   /**
-   * The client IP, as {@link ClientAddress#normalize} writes it.
+   * The client.
    *
-   * @param remoteAddress the IP address of the connection's peer
+   * @param remoteAddress the IP address of the connection's peer, as its stack reports it (see {@link #peer})
    * @param forwarded the values of the request's {@code Forwarded} header lines, in order; empty when absent
    * @param xForwardedFor the values of its {@code X-Forwarded-For} header lines, in order; empty when absent
    * @throws RequestRejectedException (400) when the peer is not an IP address ({@code client_address_invalid}),
    *     or, behind a trusted peer, when a forwarding header is malformed or too long
    *     ({@code forwarded_header_invalid}) or the two headers disagree ({@code forwarded_headers_conflict})
    */
-  public String resolve(String remoteAddress, List<String> forwarded, List<String> xForwardedFor) {
-    String peer = ClientAddress.normalize(remoteAddress);
-    if (trustedProxies.isEmpty()) {
+  public IpAddress resolve(String remoteAddress, List<String> forwarded, List<String> xForwardedFor) {
+    IpAddress peer = peer(remoteAddress);
+    if (trustedProxies.isEmpty() || !trustedProxies.contains(peer)) {
       return peer;
     }
-    byte[] peerAddress = IpLiteral.parse(peer);
-    if (peerAddress == null || !trustedProxies.contains(peerAddress)) {
-      return peer;
-    }
-    Hop trustedPeer = new Hop(peer, peerAddress);
     List<Hop> forwardedHops = ForwardedHops.forwarded(forwarded);
     List<Hop> xffHops = ForwardedHops.xForwardedFor(xForwardedFor);
     if (forwardedHops.isEmpty()) {
-      return walk(trustedPeer, xffHops);
+      return walk(peer, xffHops);
     }
-    String client = walk(trustedPeer, forwardedHops);
-    if (!xffHops.isEmpty() && !client.equals(walk(trustedPeer, xffHops))) {
+    IpAddress client = walk(peer, forwardedHops);
+    if (!xffHops.isEmpty() && !client.equals(walk(peer, xffHops))) {
       throw new RequestRejectedException(400, "forwarded_headers_conflict",
           "The Forwarded and X-Forwarded-For headers name different clients.");
     }
     return client;
   }
 
-  private String walk(Hop trustedPeer, List<Hop> hops) {
-    Hop nearestTrusted = trustedPeer;
+  /**
+   * The address of a connection's peer as an HTTP stack reports it: an IP literal, where an IPv6 one may
+   * come in brackets ({@code [2001:db8::7]}) or with a zone ({@code fe80::1%eth0}, dropped).
+   *
+   * @throws RequestRejectedException (400, {@code client_address_invalid}) for anything else
+   */
+  public static IpAddress peer(String remoteAddress) {
+    String literal = remoteAddress == null ? "" : remoteAddress;
+    if (literal.indexOf(':') >= 0) {
+      if (literal.startsWith("[") && literal.endsWith("]")) {
+        literal = literal.substring(1, literal.length() - 1);
+      }
+      int zone = literal.indexOf('%');
+      if (zone >= 0) {
+        if (!validZone(literal.substring(zone + 1))) {
+          throw invalidPeer();
+        }
+        literal = literal.substring(0, zone);
+      }
+    }
+    IpAddress address = IpAddress.parseOrNull(literal);
+    if (address == null) {
+      throw invalidPeer();
+    }
+    return address;
+  }
+
+  /** An interface name or index, such as {@code eth0} or {@code 2}. */
+  private static boolean validZone(String zone) {
+    return !zone.isEmpty() && zone.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z') || c == '_' || c == '.' || c == '-');
+  }
+
+  private static RequestRejectedException invalidPeer() {
+    return new RequestRejectedException(400, "client_address_invalid", "The client address is not an IP address.");
+  }
+
+  private IpAddress walk(IpAddress trustedPeer, List<Hop> hops) {
+    IpAddress nearestTrusted = trustedPeer;
     for (int i = hops.size() - 1; i >= 0; i--) {
       Hop hop = hops.get(i);
       if (hop.garbage()) {
-        return nearestTrusted.ip();
+        return nearestTrusted;
       }
       if (!trustedProxies.contains(hop.address())) {
-        return hop.ip();
+        return hop.address();
       }
-      nearestTrusted = hop;
+      nearestTrusted = hop.address();
     }
-    return nearestTrusted.ip();
+    return nearestTrusted;
   }
 
   @Override

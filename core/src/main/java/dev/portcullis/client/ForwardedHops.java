@@ -11,19 +11,19 @@ final class ForwardedHops {
   static final String INVALID = "forwarded_header_invalid";
 
   /**
-   * One hop: the address bytes and canonical text of an IP literal, or both {@code null} for a hop
-   * that names no usable address ({@code unknown}, an obfuscated {@code _identifier}, a missing
-   * {@code for=}, or anything that is not an IP literal).
+   * One hop: the address it names, or {@code null} for a hop that names no usable address
+   * ({@code unknown}, an obfuscated {@code _identifier}, a missing {@code for=}, or anything that is not
+   * an IP literal).
    */
-  record Hop(String ip, byte[] address) {
-    static final Hop GARBAGE = new Hop(null, null);
+  record Hop(IpAddress address) {
+    static final Hop GARBAGE = new Hop(null);
 
     boolean garbage() {
       return address == null;
     }
 
-    static Hop of(byte[] address) {
-      return address == null ? GARBAGE : new Hop(IpLiteral.text(address), address);
+    static Hop of(IpAddress address) {
+      return address == null ? GARBAGE : new Hop(address);
     }
   }
 
@@ -48,7 +48,7 @@ final class ForwardedHops {
         String node = element.strip();
         if (!node.isEmpty()) {
           addHop(hops, node.indexOf('[') < 0 && node.indexOf(':') != node.lastIndexOf(':')
-              ? Hop.of(IpLiteral.parse(node)) // a bare IPv6 address, normal in X-Forwarded-For
+              ? Hop.of(IpAddress.parseOrNull(node)) // a bare IPv6 address, normal in X-Forwarded-For
               : node(node), "X-Forwarded-For");
         }
       }
@@ -105,7 +105,7 @@ final class ForwardedHops {
     if (port != null && !validPort(port)) {
       return Hop.GARBAGE;
     }
-    return Hop.of(IpLiteral.parse(host));
+    return Hop.of(IpAddress.parseOrNull(host));
   }
 
   private static boolean validPort(String port) {

@@ -61,11 +61,12 @@ public final class TrustedProxies {
 
   /** Whether the IP literal {@code address} is a trusted proxy; {@code false} for anything else. */
   public boolean contains(String address) {
-    byte[] parsed = IpLiteral.parse(address);
+    IpAddress parsed = IpAddress.parseOrNull(address);
     return parsed != null && contains(parsed);
   }
 
-  boolean contains(byte[] address) {
+  /** Whether {@code address} is a trusted proxy. */
+  public boolean contains(IpAddress address) {
     for (Cidr range : ranges) {
       if (range.contains(address)) {
         return true;

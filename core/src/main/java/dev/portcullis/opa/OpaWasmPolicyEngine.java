@@ -1,17 +1,18 @@
 package dev.portcullis.opa;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.CanonicalTarget;
 import dev.portcullis.Decision;
-import dev.portcullis.PolicyEvaluationException;
 import dev.portcullis.PolicyInput;
-import dev.portcullis.PolicyInputJson;
 import dev.portcullis.PolicyLoadException;
+import dev.portcullis.internal.DecisionDocument;
+import dev.portcullis.internal.PolicyInputJson;
+import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,13 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting at most the
  * borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs past the evaluation
  * timeout ({@code engine_timeout}, 503). An instance that failed or was interrupted is discarded and
- * rebuilt in the background, never reused. Undefined or malformed results are denies (see {@link
- * DecisionDocument}).
+ * rebuilt in the background, never reused. Undefined or malformed results are denies with their own
+ * reason codes ({@code policy_result_undefined}, {@code policy_result_malformed}).
  *
  * <p>Thread-safe. Size the pool to at least the number of threads that evaluate at once (for Netty, its
  * event-loop threads) so that an evaluation never waits for an instance.
@@ -49,47 +44,19 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
 
   private final String description;
-  private final PolicyFactory factory;
-  private final AtomicReferenceArray<PooledPolicy> slots;
-  /**
-   * Idle instances, used last-in first-out: each instance runs its own JVM bytecode, which the JIT warms
-   * separately, so reusing the most recently used (hot) instances is several times faster than rotating
-   * through all of them; the others wait for bursts.
-   */
-  private final LinkedBlockingDeque<PooledPolicy> idle;
-  private final long borrowTimeoutNanos;
-  private final long evaluationTimeoutNanos;
-  private final Thread watchdog;
-  private final ExecutorService rebuilder;
-  private final Set<String> warnedResults = ConcurrentHashMap.newKeySet();
+  private final InstancePool pool;
+  private final WarnOnce resultLog = new WarnOnce(LOG);
   /** Decisions by input document, when enabled; null otherwise. */
   private final Cache<String, Decision> decisions;
-  private volatile boolean closed;
 
-  private OpaWasmPolicyEngine(Builder builder, PolicyFactory factory, List<PooledPolicy> instances) {
-    this.description =
-        "opa-wasm policy=" + builder.source.name() + " entrypoint=" + builder.entrypoint
-            + (builder.compiled ? "" : " mode=interpreter")
-            + (builder.decisionCacheBytes == 0 ? "" : " decision-cache=" + builder.decisionCacheBytes / 1024 + "KiB");
-    this.factory = factory;
-    this.slots = new AtomicReferenceArray<>(instances.size());
-    this.idle = new LinkedBlockingDeque<>(instances.size());
+  private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
+    this.description = description;
+    this.pool = pool;
     this.decisions = builder.decisionCacheBytes == 0 ? null : Caffeine.newBuilder()
         .maximumWeight(builder.decisionCacheBytes)
         .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
         .recordStats()
         .build();
-    for (int i = 0; i < instances.size(); i++) {
-      slots.set(i, instances.get(i));
-      idle.add(instances.get(i));
-    }
-    this.borrowTimeoutNanos = builder.borrowTimeout.toNanos();
-    this.evaluationTimeoutNanos = builder.evaluationTimeout.toNanos();
-    this.rebuilder =
-        Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "portcullis-opa-rebuilder"));
-    long periodMillis = Math.max(1, Math.min(50, builder.evaluationTimeout.toMillis() / 4));
-    this.watchdog = daemon(() -> watch(periodMillis), "portcullis-opa-watchdog");
-    this.watchdog.start();
   }
 
   public static Builder builder() {
@@ -98,8 +65,8 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   @Override
   public Decision evaluate(PolicyInput input) {
-    if (closed) {
-      throw new PolicyEvaluationException(503, "engine_closed", "the policy engine is closed");
+    if (pool.closed()) {
+      throw InstancePool.closedFailure();
     }
     String inputJson = PolicyInputJson.write(input);
     if (decisions == null) {
@@ -116,34 +83,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   }
 
   private Decision evaluateInWasm(String inputJson) {
-    PooledPolicy instance = borrow();
-    String resultSet = null;
-    RuntimeException failure = null;
-    instance.start(evaluationTimeoutNanos);
-    try {
-      resultSet = instance.policy().evaluate(inputJson);
-    } catch (RuntimeException e) {
-      failure = e;
-    } finally {
-      boolean inTime = instance.finish();
-      if (inTime && failure == null) {
-        idle.offerFirst(instance);
-      } else {
-        replace(instance);
-        if (!inTime) {
-          failure = new PolicyEvaluationException(
-              503, "engine_timeout",
-              "policy evaluation exceeded " + Duration.ofNanos(evaluationTimeoutNanos).toMillis() + " ms");
-        }
-      }
-    }
-    if (failure instanceof PolicyEvaluationException) {
-      throw failure;
-    }
-    if (failure != null) {
-      throw new PolicyEvaluationException(500, "engine_error", "policy evaluation failed", failure);
-    }
-    Decision decision = DecisionDocument.parse(resultSet);
+    Decision decision = DecisionDocument.parse(pool.evaluate(inputJson));
     if (!decision.allow() && decision.status() == 500) {
       warnAboutResult(decision.primaryReason());
     }
@@ -155,73 +95,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     return decisions == null ? 0 : decisions.stats().hitCount();
   }
 
-  private PooledPolicy borrow() {
-    if (closed) {
-      throw new PolicyEvaluationException(503, "engine_closed", "the policy engine is closed");
-    }
-    PooledPolicy instance = idle.pollFirst();
-    if (instance != null) {
-      return instance;
-    }
-    try {
-      instance = idle.pollFirst(borrowTimeoutNanos, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PolicyEvaluationException(503, "engine_interrupted", "interrupted while waiting for a policy instance");
-    }
-    if (instance == null) {
-      throw new PolicyEvaluationException(
-          503, "engine_busy",
-          "no policy instance became free within " + Duration.ofNanos(borrowTimeoutNanos).toMillis() + " ms");
-    }
-    return instance;
-  }
-
   private void warnAboutResult(String reason) {
-    if (warnedResults.add(reason)) {
-      LOG.warn("policy result refused reason={} engine={}: the policy must always define a decision object "
-          + "with a boolean 'allow' (further refusals are logged at DEBUG)", reason, description);
-    } else {
-      LOG.debug("policy result refused reason={} engine={}", reason, description);
-    }
-  }
-
-  /** Swaps a failed instance for a fresh one, built off the calling thread. */
-  private void replace(PooledPolicy failed) {
-    if (closed) {
-      return;
-    }
-    rebuilder.execute(() -> {
-      try {
-        PooledPolicy fresh = new PooledPolicy(factory.create());
-        for (int i = 0; i < slots.length(); i++) {
-          if (slots.compareAndSet(i, failed, fresh)) {
-            idle.offerLast(fresh);
-            return;
-          }
-        }
-      } catch (RuntimeException e) {
-        if (closed) {
-          return;
-        }
-        LOG.error("could not rebuild a policy instance; the pool shrinks by one engine={} cause={}",
-            description, e.toString());
-      }
-    });
-  }
-
-  private void watch(long periodMillis) {
-    while (!closed) {
-      try {
-        Thread.sleep(periodMillis);
-      } catch (InterruptedException e) {
-        return;
-      }
-      long now = System.nanoTime();
-      for (int i = 0; i < slots.length(); i++) {
-        slots.get(i).interruptIfOverdue(now);
-      }
-    }
+    resultLog.log(reason, "further refusals", "policy result refused reason={} engine={}: the policy must always "
+        + "define a decision object with a boolean 'allow'", reason, description);
   }
 
   @Override
@@ -231,20 +107,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   /** The number of instances in the pool. */
   public int instances() {
-    return slots.length();
+    return pool.size();
   }
 
   @Override
   public void close() {
-    closed = true;
-    watchdog.interrupt();
-    rebuilder.shutdownNow();
-  }
-
-  private static Thread daemon(Runnable runnable, String name) {
-    Thread thread = new Thread(runnable, name);
-    thread.setDaemon(true);
-    return thread;
+    pool.close();
   }
 
   /** Creates ready instances: policy loaded, entrypoint selected, data resident, warmed up. */
@@ -418,18 +286,22 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
       PolicyFactory factory = new PolicyFactory(this, wasm, index);
       long started = System.nanoTime();
-      List<PooledPolicy> pool = new ArrayList<>(instances);
+      List<OpaPolicy> ready = new ArrayList<>(instances);
       try {
         for (int i = 0; i < instances; i++) {
-          pool.add(new PooledPolicy(factory.create()));
+          ready.add(factory.create());
         }
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
             "Policy '" + source.name() + "' failed while loading its data or evaluating the warm-up input ("
                 + e + "); check the data document and that the policy only uses built-ins the wasm target supports.", e);
       }
-      checkWarmUpDecision(pool.get(0).policy());
-      OpaWasmPolicyEngine engine = new OpaWasmPolicyEngine(this, factory, pool);
+      checkWarmUpDecision(ready.get(0));
+      String description = "opa-wasm policy=" + source.name() + " entrypoint=" + entrypoint
+          + (compiled ? "" : " mode=interpreter")
+          + (decisionCacheBytes == 0 ? "" : " decision-cache=" + decisionCacheBytes / 1024 + "KiB");
+      OpaWasmPolicyEngine engine = new OpaWasmPolicyEngine(
+          this, description, new InstancePool(ready, factory::create, borrowTimeout, evaluationTimeout, description));
       LOG.info("policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
           source.name(), source.sha256(), entrypoint, instances, compiled ? "compiled" : "interpreter",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));

@@ -32,7 +32,7 @@ public final class PolicySource {
       if (in == null) {
         throw new PolicyLoadException(
             "Policy resource '" + resource + "' is not on the class path; add the jar that ships it "
-                + "(for the default SonarQube policy: dev.portcullis:portcullis-policies).");
+                + "(for the bundled policies: dev.portcullis:portcullis-policies).");
       }
       return new PolicySource("classpath:" + resource, in.readAllBytes());
     } catch (IOException e) {

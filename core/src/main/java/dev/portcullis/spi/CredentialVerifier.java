@@ -1,14 +1,14 @@
 package dev.portcullis.spi;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialVerification;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Decides whether a credential is genuine before the policy sees the request. Asynchronous, because a
- * verifier may ask SonarQube, and an adapter on an event loop must never wait for that.
+ * verifier may ask the product behind the gateway, and an adapter on an event loop must never wait for that.
  *
  * <p>Implementations must be thread-safe, must never log the secret, and should compare secrets in
  * constant time. A stage that completes exceptionally (or a verifier that throws) becomes a 503 deny.

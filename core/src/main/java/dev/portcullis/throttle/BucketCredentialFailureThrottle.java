@@ -6,8 +6,9 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.portcullis.client.IpAddress;
+import dev.portcullis.internal.ClockNanos;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -49,11 +50,22 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   private BucketCredentialFailureThrottle(Builder builder) {
     this.maxFailures = builder.maxFailures;
     this.window = builder.window;
-    this.time = builder.time;
+    ClockNanos nanos = ClockNanos.of(builder.clock);
+    this.time = nanos.monotonic() ? TimeMeter.SYSTEM_NANOTIME : new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return nanos.read();
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return true;
+      }
+    };
     this.buckets = Caffeine.newBuilder()
         .maximumSize(builder.maxClients)
         .expireAfterAccess(window.multipliedBy(2))
-        .ticker(builder.ticker)
+        .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read)
         .build();
   }
 
@@ -67,8 +79,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   @Override
-  public Duration reserve(String clientIp) {
-    ConsumptionProbe probe = buckets.get(clientKey(clientIp), key -> newBucket()).tryConsumeAndReturnRemaining(1);
+  public Duration reserve(IpAddress client) {
+    ConsumptionProbe probe = buckets.get(clientKey(client), key -> newBucket()).tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) {
       return Duration.ZERO;
     }
@@ -77,8 +89,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   @Override
-  public void release(String clientIp) {
-    Bucket bucket = buckets.getIfPresent(clientKey(clientIp));
+  public void release(IpAddress client) {
+    Bucket bucket = buckets.getIfPresent(clientKey(client));
     if (bucket != null) {
       bucket.addTokens(1);
     }
@@ -93,27 +105,29 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
 
   /**
    * The key a client's failures are counted under: the address itself for IPv4 (and IPv4-mapped IPv6),
-   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}. Text that is not an IP
-   * literal is its own key; no name is ever resolved.
+   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}.
+   */
+  public static String clientKey(IpAddress client) {
+    if (client.isIpv4()) {
+      return client.text();
+    }
+    byte[] bytes = client.bytes();
+    StringBuilder prefix = new StringBuilder(24);
+    for (int i = 0; i < 8; i += 2) {
+      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+    }
+    return prefix.append(":/64").toString();
+  }
+
+  /**
+   * {@link #clientKey(IpAddress)} of an IP literal's text, for a throttle keyed by text (one over a shared
+   * store, say). Text that is not an IP literal is its own key; no name is ever resolved.
    */
   public static String clientKey(String clientIp) {
-    if (clientIp == null || clientIp.indexOf(':') < 0) {
-      return String.valueOf(clientIp);
-    }
     try {
-      // An IPv6 literal (it contains a colon), so getByName parses it without any DNS lookup.
-      InetAddress address = InetAddress.getByName(clientIp.startsWith("[") ? clientIp : "[" + clientIp + "]");
-      byte[] bytes = address.getAddress();
-      if (bytes.length == 4) {
-        return address.getHostAddress();
-      }
-      StringBuilder prefix = new StringBuilder(24);
-      for (int i = 0; i < 8; i += 2) {
-        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
-      }
-      return prefix.append(":/64").toString();
-    } catch (UnknownHostException e) {
-      return clientIp;
+      return clientKey(IpAddress.parse(clientIp));
+    } catch (IllegalArgumentException notAnAddress) {
+      return String.valueOf(clientIp);
     }
   }
 
@@ -127,8 +141,7 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     private int maxFailures = DEFAULT_MAX_FAILURES;
     private Duration window = DEFAULT_WINDOW;
     private long maxClients = 100_000;
-    private TimeMeter time = TimeMeter.SYSTEM_NANOTIME;
-    private Ticker ticker = Ticker.systemTicker();
+    private Clock clock;
 
     private Builder() {}
 
@@ -157,10 +170,12 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
       return this;
     }
 
-    /** The clock, for tests: Bucket4j's and Caffeine's views of the same nanosecond time. */
-    public Builder clock(TimeMeter time, Ticker ticker) {
-      this.time = Objects.requireNonNull(time, "time");
-      this.ticker = Objects.requireNonNull(ticker, "ticker");
+    /**
+     * The time source, for tests; by default the system's monotonic nanosecond time, which a wall-clock
+     * change cannot move.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.portcullis.throttle;
 
+import dev.portcullis.client.IpAddress;
 import java.time.Duration;
 
 /**
@@ -17,12 +18,12 @@ public interface CredentialFailureThrottle {
   /** Throttles nobody. */
   CredentialFailureThrottle NONE = new CredentialFailureThrottle() {
     @Override
-    public Duration reserve(String clientIp) {
+    public Duration reserve(IpAddress client) {
       return Duration.ZERO;
     }
 
     @Override
-    public void release(String clientIp) {}
+    public void release(IpAddress client) {}
 
     @Override
     public String toString() {
@@ -34,10 +35,10 @@ public interface CredentialFailureThrottle {
    * Reserves one failure for the client before its credential is verified: {@link Duration#ZERO} when
    * reserved (the request may go on), otherwise how long the client must wait, and nothing is reserved.
    *
-   * @param clientIp the resolved client IP in its normalized text form
+   * @param client the resolved client
    */
-  Duration reserve(String clientIp);
+  Duration reserve(IpAddress client);
 
   /** Gives back a reservation whose credential was not a failure (valid, or not verifiable). */
-  void release(String clientIp);
+  void release(IpAddress client);
 }

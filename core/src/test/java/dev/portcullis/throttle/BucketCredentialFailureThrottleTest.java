@@ -3,6 +3,8 @@ package dev.portcullis.throttle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.ManualClock;
+import dev.portcullis.client.IpAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,11 +18,15 @@ class BucketCredentialFailureThrottleTest {
 
   private final ManualClock clock = new ManualClock();
   private final BucketCredentialFailureThrottle throttle = BucketCredentialFailureThrottle.builder()
-      .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock, clock).build();
+      .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock).build();
+
+  private static IpAddress ip(String literal) {
+    return IpAddress.parse(literal);
+  }
 
   /** Reserves and keeps: one failure. */
   private void fail(String clientIp) {
-    assertThat(throttle.reserve(clientIp)).isZero();
+    assertThat(throttle.reserve(ip(clientIp))).isZero();
   }
 
   @Test
@@ -29,24 +35,24 @@ class BucketCredentialFailureThrottleTest {
       fail("203.0.113.7");
     }
 
-    assertThat(throttle.reserve("203.0.113.7")).isEqualTo(Duration.ofSeconds(60));
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(60));
     clock.advance(Duration.ofSeconds(45));
-    assertThat(throttle.reserve("203.0.113.7")).isEqualTo(Duration.ofSeconds(15));
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(15));
     clock.advance(Duration.ofSeconds(15));
-    assertThat(throttle.reserve("203.0.113.7")).isZero();
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isZero();
   }
 
   @Test
   void releasedReservationsAreNotFailures() {
     for (int i = 0; i < 50; i++) {
-      assertThat(throttle.reserve("203.0.113.7")).isZero();
-      throttle.release("203.0.113.7");
+      assertThat(throttle.reserve(ip("203.0.113.7"))).isZero();
+      throttle.release(ip("203.0.113.7"));
     }
 
     fail("203.0.113.7");
     fail("203.0.113.7");
     fail("203.0.113.7");
-    assertThat(throttle.reserve("203.0.113.7")).isPositive();
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isPositive();
   }
 
   @Test
@@ -57,18 +63,18 @@ class BucketCredentialFailureThrottleTest {
     fail("203.0.113.7");
     fail("203.0.113.7");
 
-    assertThat(throttle.reserve("203.0.113.7")).isPositive();
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isPositive();
   }
 
   @Test
   void failuresOfOneClientNeverBlockAnother() {
     for (int i = 0; i < 10; i++) {
-      throttle.reserve("203.0.113.7");
+      throttle.reserve(ip("203.0.113.7"));
     }
 
-    assertThat(throttle.reserve("203.0.113.7")).isPositive();
-    assertThat(throttle.reserve("203.0.113.8")).isZero();
-    assertThat(throttle.reserve("2001:db8::1")).isZero();
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isPositive();
+    assertThat(throttle.reserve(ip("203.0.113.8"))).isZero();
+    assertThat(throttle.reserve(ip("2001:db8::1"))).isZero();
   }
 
   @Test
@@ -87,8 +93,8 @@ class BucketCredentialFailureThrottleTest {
     fail("2001:db8:1:2:ffff::9");
     fail("2001:db8:1:2:abcd:1:2:3");
 
-    assertThat(throttle.reserve("2001:db8:1:2::77")).isPositive();
-    assertThat(throttle.reserve("2001:db8:1:3::1")).isZero();
+    assertThat(throttle.reserve(ip("2001:db8:1:2::77"))).isPositive();
+    assertThat(throttle.reserve(ip("2001:db8:1:3::1"))).isZero();
   }
 
   @Test
@@ -102,7 +108,7 @@ class BucketCredentialFailureThrottleTest {
   @Test
   void concurrentFailuresAreAllCounted() throws Exception {
     BucketCredentialFailureThrottle many = BucketCredentialFailureThrottle.builder()
-        .maxFailures(1000).window(Duration.ofHours(1)).clock(clock, clock).build();
+        .maxFailures(1000).window(Duration.ofHours(1)).clock(clock).build();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch start = new CountDownLatch(1);
     List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
@@ -110,7 +116,7 @@ class BucketCredentialFailureThrottleTest {
       tasks.add(pool.submit(() -> {
         start.await();
         for (int i = 0; i < 125; i++) {
-          assertThat(many.reserve("192.0.2.1")).isZero();
+          assertThat(many.reserve(ip("192.0.2.1"))).isZero();
         }
         return null;
       }));
@@ -121,7 +127,7 @@ class BucketCredentialFailureThrottleTest {
     }
     pool.shutdown();
 
-    assertThat(many.reserve("192.0.2.1")).isPositive();
+    assertThat(many.reserve(ip("192.0.2.1"))).isPositive();
   }
 
   @Test

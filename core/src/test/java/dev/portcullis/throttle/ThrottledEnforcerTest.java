@@ -2,13 +2,14 @@ package dev.portcullis.throttle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.DeniedResponse;
+import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import java.time.Duration;
@@ -32,7 +33,7 @@ class ThrottledEnforcerTest {
         return new CredentialVerification(validity, "test");
       }))
       .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-          .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock, clock).build())
+          .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock).build())
       .build();
 
   private Decision send(String token, String clientIp) {
@@ -105,7 +106,7 @@ class ThrottledEnforcerTest {
           return result;
         })
         .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-            .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock, clock).build())
+            .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock).build())
         .build();
     RawRequest guess = RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Authorization", "Bearer " + WRONG);
 

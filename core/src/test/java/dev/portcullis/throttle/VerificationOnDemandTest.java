@@ -2,16 +2,17 @@ package dev.portcullis.throttle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
+import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CachingCredentialVerifier;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
-import dev.portcullis.verify.CachingCredentialVerifier;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -45,7 +46,7 @@ class VerificationOnDemandTest {
     return PolicyEnforcer.builder(scannerPolicy())
         .credentialVerifier(verifier)
         .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-            .maxFailures(maxFailures).window(Duration.ofMinutes(1)).clock(clock, clock).build())
+            .maxFailures(maxFailures).window(Duration.ofMinutes(1)).clock(clock).build())
         .build();
   }
 

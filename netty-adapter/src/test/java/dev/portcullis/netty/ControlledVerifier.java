@@ -1,8 +1,8 @@
 package dev.portcullis.netty;
 
-import dev.portcullis.Credential;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
+import dev.portcullis.credential.Credential;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.portcullis.netty;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.testkit.StubPolicyEngine;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

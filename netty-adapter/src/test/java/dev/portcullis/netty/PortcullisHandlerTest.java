@@ -41,7 +41,7 @@ class PortcullisHandlerTest {
   private static final long BODY_LIMIT = 8;
 
   private final ControlledVerifier verifier = new ControlledVerifier();
-  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).build();
+  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).realm("SonarQube").build();
   private final PolicyEnforcer decidingLater =
       PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
   /** The stub policy, with a body limit of {@value #BODY_LIMIT} bytes on every allow. */

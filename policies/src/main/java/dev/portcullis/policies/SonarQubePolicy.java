@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.CanonicalTarget;
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
-import dev.portcullis.CredentialValidity;
+import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
+import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,9 +20,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The default policy for SonarQube scanners: allows exactly the scanner API surface, denies the rest.
+ * The default policy for SonarQube scanners: allows exactly the scanner API surface, denies the rest; and
+ * the enforcer settings that go with it ({@link #enforcer}).
  *
  * <p>The policy ships compiled in this jar ({@link #WASM_RESOURCE}) with its default data document
  * ({@link #DATA_RESOURCE}). Its configuration lives at {@code data.portcullis.sonarqube.config}; a data
@@ -39,6 +42,13 @@ public final class SonarQubePolicy {
   public static final String WASM_RESOURCE = "dev/portcullis/policies/sonarqube/policy.wasm";
   /** The default data document on the class path. */
   public static final String DATA_RESOURCE = "dev/portcullis/policies/sonarqube/data.json";
+  /** The protection space a 401 names in its {@code WWW-Authenticate} challenges. */
+  public static final String REALM = "SonarQube";
+  /**
+   * SonarQube's own secret headers besides the standard ones: {@code X-Sonar-Passcode} authenticates
+   * monitoring calls. The policy sees that it is there, never its value.
+   */
+  public static final Set<String> SECRET_HEADERS = Set.of("x-sonar-passcode");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> CONFIG_PATH = List.of("portcullis", "sonarqube", "config");
@@ -95,6 +105,18 @@ public final class SonarQubePolicy {
         .warmUp(200, warmUpInput());
   }
 
+  /**
+   * An enforcer builder for {@code engine} with what the SonarQube profile needs: SonarQube's token kinds
+   * ({@link SonarQubeCredentialClassifier}), the {@link #REALM} and the {@link #SECRET_HEADERS}. Add a
+   * verifier (a {@link SonarQubeCredentialVerifier} behind a cache, say) and the rest, then {@code build()}.
+   */
+  public static PolicyEnforcer.Builder enforcer(PolicyEngine engine) {
+    return PolicyEnforcer.builder(engine)
+        .credentialClassifier(SonarQubeCredentialClassifier.INSTANCE)
+        .realm(REALM)
+        .secretHeaders(SECRET_HEADERS);
+  }
+
   /** A typical authenticated scanner request, so warm-up exercises the policy's main path. */
   static PolicyInput warmUpInput() {
     CanonicalTarget target = CanonicalTarget.parse("/api/settings/values.protobuf?component=warm-up");
@@ -102,8 +124,8 @@ public final class SonarQubePolicy {
         PolicyInput.Request.of("GET", target, Map.of("accept", "application/x-protobuf"),
             List.of("accept", "authorization", "host"), PolicyInput.NO_CONTENT_LENGTH),
         new PolicyInput.Client("127.0.0.1"),
-        new PolicyInput.CredentialSummary(true, CredentialScheme.BASIC, CredentialKind.PROJECT_ANALYSIS_TOKEN,
-            CredentialValidity.VALID, "warm-up"));
+        new PolicyInput.CredentialSummary(true, CredentialScheme.BASIC,
+            SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN, CredentialValidity.VALID, "warm-up"));
   }
 
   private static ObjectNode defaults() {

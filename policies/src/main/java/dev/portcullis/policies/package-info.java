@@ -1,2 +1,5 @@
-/** The default SonarQube scanner policy: its compiled wasm, its configuration, and an engine ready to use. */
+/**
+ * The SonarQube profile: the scanner policy (its compiled wasm, its configuration, an engine ready to use)
+ * and what the enforcer needs to know about SonarQube's credentials, how to name, verify and challenge them.
+ */
 package dev.portcullis.policies;

@@ -2,11 +2,11 @@ package dev.portcullis.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.spi.CredentialVerifier;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +46,7 @@ class ParameterSmugglingProperties {
   static void loadPolicy() {
     engine = SonarQubePolicy.engine("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"demo\"]}}}}")
         .instances(1).build();
-    enforcer = PolicyEnforcer.builder(engine)
+    enforcer = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
         .build();
   }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;
@@ -42,7 +42,7 @@ class SonarQubePolicyIT {
   @BeforeAll
   static void loadPolicy() {
     engine = SonarQubePolicy.engine(null).instances(1).warmUp(20).build();
-    verified = PolicyEnforcer.builder(engine)
+    verified = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
         .build();
   }

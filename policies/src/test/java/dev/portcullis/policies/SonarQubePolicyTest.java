@@ -5,12 +5,48 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
+import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
+import dev.portcullis.RawRequest;
+import dev.portcullis.spi.PolicyEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SonarQubePolicyTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Test
+  void theEnforcerNamesSonarQubesTokensChallengesInItsRealmAndKeepsItsPasscodeSecret() {
+    List<PolicyInput> seen = new ArrayList<>();
+    PolicyEngine unauthorized = new PolicyEngine() {
+      @Override
+      public Decision evaluate(PolicyInput input) {
+        seen.add(input);
+        return Decision.deny(401, "credential_invalid", "No.");
+      }
+
+      @Override
+      public String describe() {
+        return "unauthorized";
+      }
+    };
+    RawRequest request = RawRequest.of("GET", "/api/server/version", "203.0.113.7")
+        .withHeader("Authorization", "Bearer sqa_0123456789abcdef0123456789abcdef01234567");
+
+    Decision decision = SonarQubePolicy.enforcer(unauthorized).build().decide(request, RawRequest.ACCESSOR);
+
+    assertThat(seen).extracting(input -> input.credential().kind().wireName()).containsOnly("sqa");
+    assertThat(DeniedResponse.challenges(decision))
+        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+    assertThatThrownBy(() -> SonarQubePolicy.enforcer(unauthorized).selectedHeaders(Set.of("X-Sonar-Passcode")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x-sonar-passcode");
+  }
 
   @Test
   void defaultsAreTheShippedDataDocument() throws Exception {

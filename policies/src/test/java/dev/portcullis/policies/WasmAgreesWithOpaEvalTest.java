@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.CanonicalTarget;
-import dev.portcullis.CredentialKind;
-import dev.portcullis.CredentialScheme;
-import dev.portcullis.CredentialValidity;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyInput;
-import dev.portcullis.PolicyInputJson;
+import dev.portcullis.credential.CredentialKind;
+import dev.portcullis.credential.CredentialScheme;
+import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +73,7 @@ class WasmAgreesWithOpaEvalTest {
       for (int i = 0; i < inputs.size(); i++) {
         JsonNode expected = reference.get(i);
         Decision actual = wasm.get(i);
-        String label = PolicyInputJson.write(inputs.get(i)) + " with " + userData;
+        String label = inputs.get(i).toJson() + " with " + userData;
         assertThat(actual.allow()).as(label).isEqualTo(expected.path("allow").asBoolean());
         assertThat(actual.status()).as(label).isEqualTo(expected.path("status").asInt());
         assertThat(actual.reasons()).as(label)
@@ -87,7 +86,7 @@ class WasmAgreesWithOpaEvalTest {
   private JsonNode opaEval(List<PolicyInput> inputs, String data) throws IOException, InterruptedException {
     StringBuilder array = new StringBuilder("[");
     for (int i = 0; i < inputs.size(); i++) {
-      array.append(i == 0 ? "" : ",").append(PolicyInputJson.write(inputs.get(i)));
+      array.append(i == 0 ? "" : ",").append(inputs.get(i).toJson());
     }
     Path inputFile = Files.writeString(dir.resolve("inputs.json"), array.append(']'));
     Path dataFile = Files.writeString(dir.resolve("data.json"), data);
@@ -125,10 +124,10 @@ class WasmAgreesWithOpaEvalTest {
         headerNames.add("authorization");
         headerNames.sort(null);
       }
-      CredentialKind kind = present ? pick(random, List.of(CredentialKind.values())) : CredentialKind.NONE;
+      CredentialKind kind = present ? pick(random, SonarQubeCredentialClassifier.KINDS) : CredentialKind.NONE;
       PolicyInput.CredentialSummary credential = present
           ? new PolicyInput.CredentialSummary(true, random.nextBoolean() ? CredentialScheme.BASIC : CredentialScheme.BEARER,
-              kind == CredentialKind.NONE ? CredentialKind.PROJECT_ANALYSIS_TOKEN : kind,
+              kind.equals(CredentialKind.NONE) ? SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN : kind,
               pick(random, List.of(CredentialValidity.values())), "asserted")
           : PolicyInput.CredentialSummary.NONE;
       long contentLength = method.equals("POST") ? random.nextInt(3) * 700L : PolicyInput.NO_CONTENT_LENGTH;

@@ -1,9 +1,9 @@
 package dev.portcullis.servlet;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.testkit.StubPolicyEngine;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

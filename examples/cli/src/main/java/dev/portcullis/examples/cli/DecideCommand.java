@@ -1,21 +1,18 @@
 package dev.portcullis.examples.cli;
 
-import dev.portcullis.CredentialValidity;
-import dev.portcullis.CredentialVerification;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.RawRequest;
+import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.SonarQubeCredentialVerifier;
-import dev.portcullis.verify.StaticCredentialVerifier;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code portcullis decide}: builds a request from the options, runs it through the same {@link
@@ -61,10 +58,10 @@ final class DecideCommand implements Callable<Integer> {
           + "without it the credential is unverified.")
   Boolean credentialValid;
 
-  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE",
-      description = "Verify the request's credential like the gateway: sonarqube=URL asks SonarQube at URL "
-          + "(/api/authentication/validate), static=FILE checks it against a file of token hashes "
-          + "(see hash-token). Not with --credential-valid.")
+  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE|none",
+      description = "Verify the request's credential like the gateway, with the gateway's --verify values: "
+          + "sonarqube=URL asks SonarQube at URL (/api/authentication/validate), static=FILE checks it against a "
+          + "file of token hashes (see hash-token), none leaves it unverified. Not with --credential-valid.")
   String verify;
 
   @Option(names = "--policy", description = "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
@@ -90,7 +87,8 @@ final class DecideCommand implements Callable<Integer> {
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     try (OpaWasmPolicyEngine engine = engine()) {
-      PolicyEnforcer enforcer = PolicyEnforcer.builder(engine).credentialVerifier(verifier).build();
+      // SonarQube's token kinds, realm and secret headers whichever policy decides: the CLI speaks for SonarQube.
+      PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine).credentialVerifier(verifier).build();
       Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
       spec.commandLine().getOut().println(DecisionJson.write(decision));
       return decision.allow() ? PortcullisCli.ALLOWED : PortcullisCli.DENIED;
@@ -129,22 +127,12 @@ final class DecideCommand implements Callable<Integer> {
     return CredentialVerifier.of(credential -> asserted);
   }
 
+  /** The gateways' {@code --verify}, without an upstream: SonarQube's URL must be given. */
   private CredentialVerifier verifierOf(String option) {
-    int equals = option.indexOf('=');
-    String kind = equals < 0 ? option : option.substring(0, equals);
-    String value = equals < 0 ? "" : option.substring(equals + 1);
-    if (value.isEmpty() || !(kind.equals("sonarqube") || kind.equals("static"))) {
-      throw new ParameterException(spec.commandLine(),
-          "--verify must be sonarqube=URL (such as sonarqube=http://127.0.0.1:9000) or static=FILE, not '" + option + "'.");
-    }
-    if (kind.equals("static")) {
-      return StaticCredentialVerifier.fromFile(Path.of(value));
-    }
     try {
-      return CachingCredentialVerifier.builder(SonarQubeCredentialVerifier.builder().baseUri(URI.create(value)).build())
-          .build();
+      return CredentialCheck.parse(option).verifier(null);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), "--verify sonarqube=URL: " + e.getMessage());
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 

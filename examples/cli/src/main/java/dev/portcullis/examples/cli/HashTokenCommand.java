@@ -1,6 +1,6 @@
 package dev.portcullis.examples.cli;
 
-import dev.portcullis.verify.StaticCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.portcullis.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.portcullis.verify.StaticCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -135,6 +135,15 @@ class DecideCommandTest {
     assertThat(brokenRun.code()).isEqualTo(2);
     assertThat(brokenRun.err()).contains("Line 2 of the static credentials file " + broken).doesNotContain(SQP);
     assertThat(run("decide", "--target", "/x", "--verify", "static=" + dir.resolve("missing")).code()).isEqualTo(2);
+  }
+
+  @Test
+  void verifyTakesTheGatewaysValues() {
+    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP,
+        "--verify", "none").out()).contains("\"status\":401", "credential_unverified");
+    CliRun noUrl = run("decide", "--target", "/x", "--verify", "sonarqube");
+    assertThat(noUrl.code()).isEqualTo(2);
+    assertThat(noUrl.err()).contains("sonarqube=URL");
   }
 
   private static CliRun run(String... args) {

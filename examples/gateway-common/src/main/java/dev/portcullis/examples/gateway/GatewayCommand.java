@@ -78,10 +78,11 @@ public final class GatewayCommand implements Callable<Integer> {
         + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
     Path data;
 
-    @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube|static=FILE|none",
+    @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube[=URL]|static=FILE|none",
         description = "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
-            + "/api/authentication/validate, cached 60 s when valid, 10 s when not), static=FILE (a file of SHA-256 "
-            + "token hashes, see the CLI's hash-token) or none (default: ${DEFAULT-VALUE}).")
+            + "/api/authentication/validate, cached 60 s when valid, 10 s when not; sonarqube=URL asks the SonarQube "
+            + "at URL instead), static=FILE (a file of SHA-256 token hashes, see the CLI's hash-token) or none "
+            + "(default: ${DEFAULT-VALUE}).")
     String verify;
 
     @Option(names = "--max-failed-credentials", defaultValue = "10",

@@ -9,17 +9,15 @@ import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
-import dev.portcullis.verify.CachingCredentialVerifier;
-import dev.portcullis.verify.SonarQubeCredentialVerifier;
-import dev.portcullis.verify.StaticCredentialVerifier;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The enforcer both example gateways put in front of SonarQube: the bundled SonarQube policy with the
- * configured data (and a 16 MiB decision cache), credentials verified as configured, brute-force throttling per client IP, the
- * configured trusted proxies, and one log line per refused request.
+ * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled policy with
+ * the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and secret headers),
+ * credentials verified as configured, brute-force throttling per client IP, the configured trusted proxies,
+ * and one log line per refused request.
  *
  * <p>Close it when the gateway stops: it owns the policy engine's pool.
  */
@@ -45,7 +43,7 @@ public final class GatewayEnforcer implements AutoCloseable {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    CredentialVerifier verifier = verifier(config, sonarQubeRoot);
+    CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
     CredentialFailureThrottle throttle = config.maxFailedCredentials() == 0
         ? CredentialFailureThrottle.NONE
         : BucketCredentialFailureThrottle.builder()
@@ -54,7 +52,7 @@ public final class GatewayEnforcer implements AutoCloseable {
             .build();
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
     OpaWasmPolicyEngine engine = SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
+    PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine)
         .credentialVerifier(verifier)
         .credentialFailureThrottle(throttle)
         .trustedProxies(trustedProxies)
@@ -66,24 +64,10 @@ public final class GatewayEnforcer implements AutoCloseable {
     return new GatewayEnforcer(enforcer, engine, description);
   }
 
-  /** Verifies against SonarQube under its context path, where its validate endpoint is. */
-  private static CredentialVerifier verifier(GatewayConfig config, URI sonarQubeRoot) {
-    CredentialCheck check = config.credentialCheck();
-    switch (check.mode()) {
-      case SONARQUBE:
-        return CachingCredentialVerifier.builder(
-            SonarQubeCredentialVerifier.builder().baseUri(sonarQubeRoot).build()).build();
-      case STATIC:
-        return StaticCredentialVerifier.fromFile(check.tokenFile());
-      default:
-        return CredentialVerifier.NONE;
-    }
-  }
-
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {
     switch (config.credentialCheck().mode()) {
       case SONARQUBE:
-        return "verified by " + sonarQubeRoot + "/api/authentication/validate";
+        return "verified by " + config.credentialCheck().sonarQubeOr(sonarQubeRoot) + "/api/authentication/validate";
       case STATIC:
         return "verified against the token hashes in " + config.credentialCheck().tokenFile();
       default:

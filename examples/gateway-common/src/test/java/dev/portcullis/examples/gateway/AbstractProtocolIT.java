@@ -2,7 +2,7 @@ package dev.portcullis.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.verify.StaticCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

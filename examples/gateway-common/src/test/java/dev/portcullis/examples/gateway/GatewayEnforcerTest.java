@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.Decision;
 import dev.portcullis.RawRequest;
-import dev.portcullis.verify.StaticCredentialVerifier;
+import dev.portcullis.credential.StaticCredentialVerifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

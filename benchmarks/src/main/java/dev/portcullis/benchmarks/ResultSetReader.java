@@ -1,0 +1,134 @@
+package dev.portcullis.benchmarks;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import dev.portcullis.Decision;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A copy of the core engine's reader of OPA wasm result sets ({@code dev.portcullis.internal.DecisionDocument}),
+ * so that {@link BreakdownBenchmark} can time result parsing alone without reaching into the core's
+ * internals. Keep it in step with the original: the breakdown is only honest while both do the same work.
+ */
+final class ResultSetReader {
+
+  private static final String UNDEFINED = "policy_result_undefined";
+  private static final String MALFORMED = "policy_result_malformed";
+
+  // A duplicate key ({"allow":false,"allow":true}) is ambiguous, so it is malformed, not last-wins.
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private ResultSetReader() {}
+
+  /** The decision in a wasm result set. Never throws for bad content; returns a deny instead. */
+  static Decision parse(String resultSet) {
+    try (JsonParser parser = JSON.createParser(resultSet)) {
+      expect(parser.nextToken() == JsonToken.START_ARRAY);
+      JsonToken first = parser.nextToken();
+      if (first == JsonToken.END_ARRAY) {
+        return Decision.deny(500, UNDEFINED, "The policy produced no decision.");
+      }
+      expect(first == JsonToken.START_OBJECT);
+      Decision decision = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        if (field.equals("result")) {
+          decision = readDecision(parser);
+        } else {
+          parser.skipChildren();
+        }
+      }
+      expect(decision != null);
+      expect(parser.nextToken() == JsonToken.END_ARRAY);
+      expect(parser.nextToken() == null);
+      return decision;
+    } catch (IOException | MalformedResult e) {
+      return malformed();
+    }
+  }
+
+  private static Decision readDecision(JsonParser parser) throws IOException {
+    expect(parser.currentToken() == JsonToken.START_OBJECT);
+    Boolean allow = null;
+    Integer status = null;
+    List<String> reasons = null;
+    String message = null;
+    long maxBodyBytes = Decision.NO_BODY_LIMIT;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      JsonToken value = parser.nextToken();
+      switch (field) {
+        case "allow":
+          expect(value == JsonToken.VALUE_TRUE || value == JsonToken.VALUE_FALSE);
+          allow = value == JsonToken.VALUE_TRUE;
+          break;
+        case "status":
+          expect(value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT);
+          status = parser.getIntValue();
+          break;
+        case "reasons":
+          reasons = readReasons(parser);
+          break;
+        case "message":
+          expect(value == JsonToken.VALUE_STRING);
+          message = parser.getText();
+          break;
+        case "max_body_bytes":
+          expect(value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER);
+          maxBodyBytes = parser.getLongValue();
+          expect(maxBodyBytes >= 0);
+          break;
+        default:
+          parser.skipChildren();
+      }
+    }
+    expect(allow != null);
+    if (allow) {
+      expect(status == null || status == 200);
+      return Decision.allow(
+          reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
+          message == null ? "Allowed." : message).withMaxBodyBytes(maxBodyBytes);
+    }
+    expect(status != null && status >= 400 && status <= 599);
+    return Decision.deny(
+        status,
+        reasons == null || reasons.isEmpty() ? List.of("denied_by_policy") : reasons,
+        message == null ? "Denied by policy." : message);
+  }
+
+  private static List<String> readReasons(JsonParser parser) throws IOException {
+    expect(parser.currentToken() == JsonToken.START_ARRAY);
+    List<String> reasons = new ArrayList<>(2);
+    JsonToken token;
+    while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+      expect(token == JsonToken.VALUE_STRING && !parser.getText().isEmpty());
+      reasons.add(parser.getText());
+    }
+    return reasons;
+  }
+
+  private static Decision malformed() {
+    return Decision.deny(500, MALFORMED, "The policy produced a malformed decision.");
+  }
+
+  private static void expect(boolean condition) {
+    if (!condition) {
+      throw new MalformedResult();
+    }
+  }
+
+  /** Control flow for a malformed document; cheap because it has no stack trace. */
+  private static final class MalformedResult extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MalformedResult() {
+      super(null, null, false, false);
+    }
+  }
+}
