@@ -36,8 +36,6 @@ public final class JavaSonarQubeRules implements PolicyEngine {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static final String BATCH_FILE_PREFIX = "sonar-scanner-engine-shaded-";
-  private static final String BATCH_FILE_SUFFIX = "-all.jar";
 
   private static final List<String> DEFAULT_SIDE_DOOR_HEADERS = List.of(
       "x-sonar-passcode", "cookie", "x-forwarded-login", "x-forwarded-name", "x-forwarded-email",
@@ -51,6 +49,13 @@ public final class JavaSonarQubeRules implements PolicyEngine {
       "dop-translation", "integration_settings",
       "system", "system_administration");
   private static final Map<String, Decision> DENIALS = denialCatalog();
+  private static final Set<String> METHOD_OVERRIDE_HEADERS =
+      Set.of("x-http-method-override", "x-http-method", "x-method-override");
+  private static final Set<String> FORM_MEDIA_TYPES = Set.of("multipart/form-data", "application/x-www-form-urlencoded");
+  private static final java.util.regex.Pattern ENGINE_JAR = java.util.regex.Pattern.compile(
+      "sonar-scanner-engine-(shaded-[0-9]+(\\.[0-9]+){1,4}-all|[a-z]{3,16}-[0-9]+(\\.[0-9]+){1,4})\\.jar");
+  /** parameters.rego's formats, by parameter name (each name has one kind in the policy). */
+  private static final Map<String, ParameterFormat> PARAMETER_FORMATS = parameterFormats();
   private static final Decision ALLOW_SCANNER = Decision.allow(List.of("scanner_endpoint"), "Allowed.");
   private static final Decision ALLOW_ANONYMOUS = Decision.allow(List.of("anonymous_bootstrap"), "Allowed.");
 
@@ -161,7 +166,7 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     }
     // 20: side-door headers.
     for (int i = 0; i < headerNames.size(); i++) {
-      if (sideDoorHeaders.contains(headerNames.get(i))) {
+      if (sideDoorHeaders.contains(headerNames.get(i)) || METHOD_OVERRIDE_HEADERS.contains(headerNames.get(i))) {
         return DENIALS.get("side_door_header");
       }
     }
@@ -210,6 +215,13 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     if (!endpoint.method.equals(request.method())) {
       return DENIALS.get("method_not_allowed");
     }
+    // 95: a body only where the endpoint takes one (report uploads, as multipart), no form type elsewhere.
+    PolicyInput.Body body = request.body();
+    boolean takesMultipart = "/api/ce/submit".equals(route);
+    boolean declaredType = takesMultipart && "multipart/form-data".equals(body.mediaType());
+    if ((body.present() || FORM_MEDIA_TYPES.contains(body.mediaType())) && !declaredType) {
+      return DENIALS.get("body_not_allowed");
+    }
     // 100, 101, 102: query parameters, each check over all parameters before the next.
     if (rejectUnknownQueryParameters) {
       for (String name : query.keySet()) {
@@ -234,6 +246,20 @@ public final class JavaSonarQubeRules implements PolicyEngine {
         }
       }
     }
+    for (Map.Entry<String, List<String>> parameter : query.entrySet()) {
+      if (!endpoint.params.containsKey(parameter.getKey())) {
+        continue; // only the endpoint's own parameters have a format
+      }
+      ParameterFormat format = PARAMETER_FORMATS.get(parameter.getKey());
+      for (String value : parameter.getValue()) {
+        if (format == null || !format.matches(value)) {
+          return DENIALS.get("parameter_value_invalid");
+        }
+      }
+    }
+    if (takesMultipart && !query.containsKey("projectKey")) {
+      return DENIALS.get("project_parameter_not_in_query");
+    }
     if (projectNotAllowed) {
       return DENIALS.get("project_not_allowed");
     }
@@ -243,7 +269,56 @@ public final class JavaSonarQubeRules implements PolicyEngine {
         && request.contentLength() > maxReportBytes) {
       return DENIALS.get("report_too_large");
     }
-    return credentialPresent ? ALLOW_SCANNER : ALLOW_ANONYMOUS;
+    Decision allow = credentialPresent ? ALLOW_SCANNER : ALLOW_ANONYMOUS;
+    return takesMultipart ? allow.withMaxBodyBytes(reportLimit()) : allow;
+  }
+
+  /** max_report_bytes as the allow's body limit: whole bytes, 0 when negative. */
+  private long reportLimit() {
+    return maxReportBytes < 0 ? 0 : (long) Math.floor(maxReportBytes);
+  }
+
+  /** A value format: an anchored pattern and a length limit counted in code points, like count() in Rego. */
+  private record ParameterFormat(java.util.regex.Pattern pattern, int max) {
+    boolean matches(String value) {
+      return value.codePointCount(0, value.length()) <= max && pattern.matcher(value).matches();
+    }
+  }
+
+  private static Map<String, ParameterFormat> parameterFormats() {
+    ParameterFormat project = format("[A-Za-z0-9_.:/-]+", 400);
+    ParameterFormat branch = format("[^\\x00-\\x1f\\x7f]+", 255);
+    ParameterFormat id = format("[A-Za-z0-9_-]+", 64);
+    ParameterFormat number = format("[0-9]+", 9);
+    ParameterFormat bool = format("true|false|yes|no", 5);
+    ParameterFormat keys = format("[A-Za-z0-9_.:,-]*", 1000);
+    ParameterFormat platform = format("[A-Za-z0-9_.-]+", 32);
+    Map<String, ParameterFormat> f = new HashMap<>();
+    for (String name : List.of("projectKey", "component", "project", "key")) {
+      f.put(name, project);
+    }
+    f.put("branch", branch);
+    f.put("pullRequest", branch);
+    f.put("id", id);
+    f.put("analysisId", id);
+    f.put("plugin", format("[A-Za-z0-9]+", 64));
+    f.put("ps", number);
+    f.put("p", number);
+    f.put("defaults", bool);
+    f.put("activation", bool);
+    for (String name : List.of("acceptCompressions", "organization", "f", "qprofile", "metricKeys", "additionalFields")) {
+      f.put(name, keys);
+    }
+    f.put("os", platform);
+    f.put("arch", platform);
+    f.put("projectName", format("[^\\x00-\\x1f\\x7f]*", 500));
+    f.put("characteristic", format("[A-Za-z]+=[^\\x00-\\x1f\\x7f]*", 300));
+    f.put("name", format("[^\\x00-\\x1f\\x7f/\\\\]+", 255));
+    return Map.copyOf(f);
+  }
+
+  private static ParameterFormat format(String regex, int max) {
+    return new ParameterFormat(java.util.regex.Pattern.compile(regex), max);
   }
 
   @Override
@@ -311,20 +386,10 @@ public final class JavaSonarQubeRules implements PolicyEngine {
         && !segments[3].equals(".zip");
   }
 
-  /** {@code glob.match("sonar-scanner-engine-shaded-*-all.jar", ["/"], name)} and no backslash. */
+  /** request.rego's engine jar names of every server generation. */
   private static boolean batchFileNameAllowed(Map<String, List<String>> query) {
     List<String> names = query.get("name");
-    if (names == null || names.size() != 1) {
-      return false;
-    }
-    String name = names.get(0);
-    if (name.length() < BATCH_FILE_PREFIX.length() + BATCH_FILE_SUFFIX.length()
-        || !name.startsWith(BATCH_FILE_PREFIX)
-        || !name.endsWith(BATCH_FILE_SUFFIX)
-        || name.indexOf('\\') >= 0) {
-      return false;
-    }
-    return name.substring(BATCH_FILE_PREFIX.length(), name.length() - BATCH_FILE_SUFFIX.length()).indexOf('/') < 0;
+    return names != null && names.size() == 1 && ENGINE_JAR.matcher(names.get(0)).matches();
   }
 
   private static String unlistedPathReason(String[] segments) {
@@ -556,7 +621,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   private static Map<String, Decision> denialCatalog() {
     Map<String, Decision> d = new HashMap<>();
     deny(d, "client_ip_not_allowed", 403, "Requests from this client address are not allowed.");
-    deny(d, "side_door_header", 403, "The request carries a header that could bypass token authentication.");
+    deny(d, "side_door_header", 403,
+        "The request carries a header that could bypass token authentication or override the method.");
     deny(d, "outside_context_path", 403, "The path is outside the SonarQube context path.");
     deny(d, "credential_invalid", 401, "The credential was rejected.");
     deny(d, "credential_unverified", 401, "The credential could not be verified.");
@@ -586,6 +652,9 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     deny(d, "method_not_allowed", 403, "This method is not allowed on this endpoint.");
     deny(d, "query_parameter_not_allowed", 403, "A query parameter is not allowed on this endpoint.");
     deny(d, "duplicate_project_parameter", 403, "A project parameter is given more than once.");
+    deny(d, "body_not_allowed", 403, "This endpoint takes no request body, or not of this content type.");
+    deny(d, "parameter_value_invalid", 400, "A parameter value does not have the expected format.");
+    deny(d, "project_parameter_not_in_query", 403, "The project key must be given in the query string.");
     deny(d, "project_not_allowed", 403, "This project is not allowed through the gateway.");
     deny(d, "report_too_large", 413, "The analysis report is larger than the gateway allows.");
     return Map.copyOf(d);
