@@ -67,6 +67,17 @@ class PolicyInputJsonTest {
   }
 
   @Test
+  void smuggledFormBody() throws IOException {
+    RawRequest request = RawRequest.of("GET", "/api/settings/values", "203.0.113.7")
+        .withHeader("Host", "sonar.example.com")
+        .withHeader("Content-Type", "multipart/form-data; boundary=x")
+        .withHeader("Transfer-Encoding", "chunked")
+        .withHeader("Authorization", basic(SQA + ":"));
+
+    assertMatchesGolden("smuggled_form_body", request, CredentialValidity.VALID);
+  }
+
+  @Test
   void wrongToken() throws IOException {
     RawRequest request = RawRequest.of("GET", "/api/plugins/installed", "203.0.113.7")
         .withHeader("Host", "sonar.example.com")

@@ -24,10 +24,12 @@ _allowed_credential_kinds(config) := kinds if {
 	kinds := config.allowed_credential_kinds
 } else := ["sqp", "sqa", "squ"]
 
-# A non-numeric limit rejects every declared report size rather than none.
-max_report_bytes := m if {
+# A non-numeric or negative limit rejects every report rather than none. Whole bytes, since the
+# decision carries it to the proxy as max_body_bytes.
+max_report_bytes := floor(m) if {
 	m := object.get(_config, "max_report_bytes", 1073741824)
 	is_number(m)
+	m >= 0
 } else := 0
 
 allow_branch_analysis if object.get(_config, "allow_branch_analysis", true) == true

@@ -20,26 +20,33 @@ decision := {
 	"message": entry.message,
 } if {
 	entry := denial_catalog[first_denial]
-} else := {
-	"allow": true,
-	"status": 200,
-	"reasons": ["scanner_endpoint"],
-	"message": "Allowed.",
-} if {
+} else := _allow("scanner_endpoint") if {
 	not first_denial
 	credential_present
+} else := _allow("anonymous_bootstrap") if {
+	not first_denial
+}
+
+# An allow; on an endpoint that takes a body, with the most bytes the proxy may stream of it,
+# which also caps chunked uploads that declare no length.
+_allow(reason) := {
+	"allow": true,
+	"status": 200,
+	"reasons": [reason],
+	"message": "Allowed.",
+	"max_body_bytes": max_report_bytes,
+} if {
+	object.get(endpoint, "body", []) != []
 } else := {
 	"allow": true,
 	"status": 200,
-	"reasons": ["anonymous_bootstrap"],
+	"reasons": [reason],
 	"message": "Allowed.",
-} if {
-	not first_denial
 }
 
 denial_catalog["client_ip_not_allowed"] := _deny(10, 403, "Requests from this client address are not allowed.")
 
-denial_catalog["side_door_header"] := _deny(20, 403, "The request carries a header that could bypass token authentication.")
+denial_catalog["side_door_header"] := _deny(20, 403, "The request carries a header that could bypass token authentication or override the method.")
 
 denial_catalog["outside_context_path"] := _deny(30, 403, "The path is outside the SonarQube context path.")
 
@@ -89,11 +96,17 @@ denial_catalog["quality_configuration"] := _deny(80, 403, "Only the quality prof
 
 denial_catalog["method_not_allowed"] := _deny(90, 403, "This method is not allowed on this endpoint.")
 
+denial_catalog["body_not_allowed"] := _deny(95, 403, "This endpoint takes no request body, or not of this content type.")
+
 denial_catalog["query_parameter_not_allowed"] := _deny(100, 403, "A query parameter is not allowed on this endpoint.")
 
 denial_catalog["duplicate_project_parameter"] := _deny(101, 403, "A project parameter is given more than once.")
 
-denial_catalog["project_not_allowed"] := _deny(102, 403, "This project is not allowed through the gateway.")
+denial_catalog["parameter_value_invalid"] := _deny(102, 400, "A parameter value does not have the expected format.")
+
+denial_catalog["project_parameter_not_in_query"] := _deny(103, 403, "The project key must be given in the query string.")
+
+denial_catalog["project_not_allowed"] := _deny(104, 403, "This project is not allowed through the gateway.")
 
 denial_catalog["report_too_large"] := _deny(110, 413, "The analysis report is larger than the gateway allows.")
 

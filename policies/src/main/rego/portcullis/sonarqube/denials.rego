@@ -23,7 +23,7 @@ first_denial := "client_ip_not_allowed" if {
 	# headers, GitHub webhook signature). No scanner sends them, so the request is denied rather
 	# than stripped: it is an attack or a misconfigured client.
 	some name in input.request.header_names
-	side_door_headers[name]
+	_side_door_header(name)
 } else := "outside_context_path" if {
 	# 3. Context path.
 	not rel_path
@@ -64,6 +64,10 @@ first_denial := "client_ip_not_allowed" if {
 	# 9. Method (HEAD included: no scanner sends it).
 	# A missing method matches none.
 	not endpoint.method == input.request.method
+} else := "body_not_allowed" if {
+	# A body the endpoint does not take, or a form content type it does not take
+	# (parameters.rego): the server would read parameters from it that the policy never saw.
+	body_not_allowed
 } else := "query_parameter_not_allowed" if {
 	# 10. Query parameters.
 	# A missing setting leaves the check on.
@@ -75,6 +79,10 @@ first_denial := "client_ip_not_allowed" if {
 	some name, values in query
 	endpoint.params[name] == "project"
 	count(values) > 1
+} else := "parameter_value_invalid" if {
+	parameter_value_invalid
+} else := "project_parameter_not_in_query" if {
+	project_parameter_not_in_query
 } else := "project_not_allowed" if {
 	# An empty list (shipped) or no setting allows every project; a value of another type none.
 	patterns := _config.allowed_project_keys
@@ -89,6 +97,14 @@ first_denial := "client_ip_not_allowed" if {
 	rel_path == "/api/ce/submit"
 	input.request.content_length > max_report_bytes
 }
+
+# Headers that authenticate by other means than the token, and method overrides, which let a
+# GET carry another method to frameworks that honour them; the overrides are not configurable.
+_side_door_header(name) if side_door_headers[name]
+
+_side_door_header(name) if _method_override_headers[name]
+
+_method_override_headers := {"x-http-method-override", "x-http-method", "x-method-override"}
 
 # An unparsable address or CIDR makes net.cidr_contains undefined: no match, so a deny. A value
 # that is not a list matches no client.

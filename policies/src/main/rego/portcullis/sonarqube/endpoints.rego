@@ -3,15 +3,16 @@
 # Written as one rule per key so that the compiled policy looks a path up directly and builds
 # only that entry, instead of building the whole table on every request.
 #
-# Each endpoint: method, params (name -> "project" when the value is a project key, else
-# "other"), anonymous (reachable without a credential unless strict_mode) and
-# branch_analysis (only while allow_branch_analysis).
+# Each endpoint: method, params (name -> the kind of value it takes, checked by
+# parameters.rego; "project" marks a project key), anonymous (reachable without a credential
+# unless strict_mode), branch_analysis (only while allow_branch_analysis) and body (the media
+# types of the request body it takes; none by default, so every GET refuses a body).
 package portcullis.sonarqube
 
 # Bootstrap, JRE and engine provisioning (scanner library >= 3 against a server >= 10.6).
 endpoints["/api/v2/analysis/version"] := _get({})
 
-endpoints["/api/v2/analysis/jres"] := _get({"os": "other", "arch": "other"})
+endpoints["/api/v2/analysis/jres"] := _get({"os": "platform", "arch": "platform"})
 
 endpoints["/api/v2/analysis/jres/{id}"] := _get({})
 
@@ -20,7 +21,7 @@ endpoints["/api/v2/analysis/engine"] := _get({})
 endpoints["/api/v2/analysis/active_rules"] := _get({"projectKey": "project"})
 
 # SCA CLI (Advanced Security).
-endpoints["/api/v2/sca/clis"] := _get({"os": "other", "arch": "other"})
+endpoints["/api/v2/sca/clis"] := _get({"os": "platform", "arch": "platform"})
 
 endpoints["/api/v2/sca/clis/{id}"] := _get({})
 
@@ -29,7 +30,7 @@ endpoints["/api/server/version"] := _anonymous_get({})
 
 endpoints["/batch/index"] := _anonymous_get({})
 
-endpoints["/batch/file"] := _anonymous_get({"name": "other"})
+endpoints["/batch/file"] := _anonymous_get({"name": "file"})
 
 # The .NET scanner downloads its analyzers anonymously.
 endpoints["/static/{plugin}/{file}"] := _anonymous_get({})
@@ -42,7 +43,7 @@ endpoints["/api/settings/values.protobuf"] := _get({"component": "project"})
 
 endpoints["/api/plugins/installed"] := _get({})
 
-endpoints["/api/plugins/download"] := _get({"plugin": "other", "acceptCompressions": "other"})
+endpoints["/api/plugins/download"] := _get({"plugin": "plugin", "acceptCompressions": "keys"})
 
 endpoints["/api/qualityprofiles/search"] := _quality_profiles
 
@@ -51,57 +52,60 @@ endpoints["/api/qualityprofiles/search.protobuf"] := _quality_profiles
 _quality_profiles := _get({
 	"project": "project",
 	"projectKey": "project",
-	"defaults": "other",
-	"organization": "other",
+	"defaults": "boolean",
+	"organization": "keys",
 })
 
 endpoints["/api/rules/search"] := _rules_search
 
 endpoints["/api/rules/search.protobuf"] := _rules_search
 
-_rules_search := _get({"f": "other", "activation": "other", "qprofile": "other", "ps": "other", "p": "other"})
+_rules_search := _get({"f": "keys", "activation": "boolean", "qprofile": "keys", "ps": "number", "p": "number"})
 
-endpoints["/api/rules/list.protobuf"] := _get({"qprofile": "other", "ps": "other", "p": "other"})
+endpoints["/api/rules/list.protobuf"] := _get({"qprofile": "keys", "ps": "number", "p": "number"})
 
 endpoints["/api/languages/list"] := _get({})
 
 endpoints["/api/features/list"] := _get({})
 
-endpoints["/api/metrics/search"] := _get({"ps": "other", "p": "other", "f": "other"})
+endpoints["/api/metrics/search"] := _get({"ps": "number", "p": "number", "f": "keys"})
 
-endpoints["/api/new_code_periods/show.protobuf"] := _get({"project": "project", "branch": "other"})
+endpoints["/api/new_code_periods/show.protobuf"] := _get({"project": "project", "branch": "branch"})
 
-endpoints["/batch/project.protobuf"] := _get({"key": "project", "branch": "other", "pullRequest": "other"})
+endpoints["/batch/project.protobuf"] := _get({"key": "project", "branch": "branch", "pullRequest": "branch"})
 
 endpoints["/api/project_branches/list"] := _branch_get({"project": "project"})
 
 endpoints["/api/project_pull_requests/list"] := _branch_get({"project": "project"})
 
-endpoints["/api/analysis_cache/get"] := _get({"project": "project", "branch": "other"})
+endpoints["/api/analysis_cache/get"] := _get({"project": "project", "branch": "branch"})
 
 endpoints["/api/editions/is_valid_license"] := _get({})
 
 # Report upload, quality-gate wait and the Azure DevOps Publish task.
+# The report is the only body a scanner sends. Its project key must be in the query: the server
+# reads parameters from the multipart body too, and returns the query's value first.
 endpoints["/api/ce/submit"] := {
 	"method": "POST",
-	"params": {"projectKey": "project", "projectName": "other", "characteristic": "other", "organization": "other"},
+	"params": {"projectKey": "project", "projectName": "text", "characteristic": "characteristic", "organization": "keys"},
+	"body": ["multipart/form-data"],
 }
 
-endpoints["/api/ce/task"] := _get({"id": "other", "additionalFields": "other"})
+endpoints["/api/ce/task"] := _get({"id": "id", "additionalFields": "keys"})
 
 endpoints["/api/qualitygates/project_status"] := _get({
-	"analysisId": "other",
+	"analysisId": "id",
 	"projectKey": "project",
-	"branch": "other",
-	"pullRequest": "other",
+	"branch": "branch",
+	"pullRequest": "branch",
 })
 
 endpoints["/api/measures/component"] := _get({
 	"component": "project",
-	"metricKeys": "other",
-	"branch": "other",
-	"pullRequest": "other",
-	"additionalFields": "other",
+	"metricKeys": "keys",
+	"branch": "branch",
+	"pullRequest": "branch",
+	"additionalFields": "keys",
 })
 
 _get(params) := {"method": "GET", "params": params}

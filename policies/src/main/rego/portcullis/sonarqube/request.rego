@@ -51,10 +51,11 @@ static_resource_allowed if {
 	segments[3] != ".zip"
 }
 
-# The legacy bootstrapper asks only for the scanner engine jar, by the name /batch/index lists.
-# "/" is the glob delimiter so that "*" cannot reach into another directory.
+# The legacy bootstrapper asks only for the scanner engine jar, by the name /batch/index lists:
+# sonar-scanner-engine-shaded-<version>-all.jar up to 10.x, sonar-scanner-engine-<edition>-<version>.jar
+# from 2025.x (e.g. sonar-scanner-engine-community-13.7.0.4455.jar on 26.9). The pattern admits
+# only those shapes: no separators, no other file.
 batch_file_name_allowed if {
 	[name] := object.get(query, "name", [])
-	glob.match("sonar-scanner-engine-shaded-*-all.jar", ["/"], name)
-	not contains(name, "\\")
+	regex.match(`^sonar-scanner-engine-(shaded-[0-9]+(\.[0-9]+){1,4}-all|[a-z]{3,16}-[0-9]+(\.[0-9]+){1,4})\.jar$`, name)
 }

@@ -118,7 +118,7 @@ test_allowed_project_keys_match_keys_with_separators if {
 		"cache": [scanner("GET", "/api/analysis_cache/get?project=victim"), forbidden("project_not_allowed")],
 		"dotnet probe": [scanner("GET", "/api/settings/values?component=unknown"), allow],
 		"probe only on the json path": [scanner("GET", "/api/settings/values.protobuf?component=unknown"), forbidden("project_not_allowed")],
-		"empty key": [scanner("GET", "/api/settings/values?component="), forbidden("project_not_allowed")],
+		"empty key": [scanner("GET", "/api/settings/values?component="), deny(400, "parameter_value_invalid")],
 		"global settings": [scanner("GET", "/api/settings/values"), allow],
 	}) == {}
 }

@@ -28,13 +28,26 @@ _request(method, path_and_query, header_names) := {
 	"path": path,
 	"path_segments": array.slice(split(path, "/"), 1, count(split(path, "/"))),
 	"query": query,
-	"headers": {},
+	"headers": _headers(method),
 	"header_names": header_names,
+	"body": _body(method),
 } if {
 	parts := split(path_and_query, "?")
 	path := parts[0]
 	query := _query(parts)
 }
+
+# Scanners POST only reports, as multipart bodies; they send no body with any other method.
+_headers("POST") := {"content-type": "multipart/form-data; boundary=0682e227-c"}
+
+_headers(method) := {} if method != "POST"
+
+_body("POST") := {"present": true, "chunked": false, "media_type": "multipart/form-data"}
+
+_body(method) := {"present": false, "chunked": false, "media_type": ""} if method != "POST"
+
+# A request with the given body: present, media type (e.g. "multipart/form-data", "" for none).
+with_body(inp, present, media_type) := with_(inp, {"request": {"body": {"present": present, "chunked": false, "media_type": media_type}}})
 
 # No branches here, so that a failing test reports its own assertion, not a helper's.
 _query(parts) := urlquery.decode_object(concat("?", array.slice(parts, 1, count(parts))))

@@ -32,6 +32,27 @@ class DecisionDocumentTest {
   }
 
   @Test
+  void allowCarriesItsBodyLimit() {
+    Decision decision = DecisionDocument.parse(
+        "[{\"result\":{\"allow\":true,\"status\":200,\"reasons\":[\"scanner_endpoint\"],\"message\":\"Ok.\","
+            + "\"max_body_bytes\":1073741824}}]");
+
+    assertThat(decision.maxBodyBytes()).isEqualTo(1073741824L);
+    assertThat(decision.bodyLimitExceededBy(1073741825L)).isTrue();
+    assertThat(decision.bodyLimitExceededBy(1073741824L)).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-1", "1.5", "\"10\"", "null", "99999999999999999999999"})
+  void malformedBodyLimitIsADeny(String limit) {
+    Decision decision = DecisionDocument.parse(
+        "[{\"result\":{\"allow\":true,\"max_body_bytes\":" + limit + "}}]");
+
+    assertThat(decision.allow()).isFalse();
+    assertThat(decision.reasons()).containsExactly("policy_result_malformed");
+  }
+
+  @Test
   void emptyResultSetIsUndefined() {
     assertThat(DecisionDocument.parse("[]").reasons()).containsExactly("policy_result_undefined");
   }

@@ -60,6 +60,14 @@ class SonarQubeCredentialVerifierTest {
   }
 
   @Test
+  void speaksPlainHttp11WithoutAskingToUpgrade() throws Exception {
+    await(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN));
+
+    assertThat(sonar.totalCalls()).isEqualTo(1);
+    assertThat(sonar.protocolSwitches()).isEmpty();
+  }
+
+  @Test
   void passwordCredentialIsSentAsUserAndPassword() throws Exception {
     Credential password = basic("scanner", "s3cret:with:colons");
 

@@ -56,6 +56,7 @@ final class StubSonarQube implements AutoCloseable {
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final AtomicInteger totalCalls = new AtomicInteger();
   private final List<String> malformedAuthorizations = new CopyOnWriteArrayList<>();
+  private final List<String> protocolSwitches = new CopyOnWriteArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final CountDownLatch firstCall = new CountDownLatch(1);
 
@@ -85,6 +86,11 @@ final class StubSonarQube implements AutoCloseable {
     return totalCalls.get();
   }
 
+  /** Requests that were not plain HTTP/1.1 or asked to switch protocols (such as {@code Upgrade: h2c}). */
+  List<String> protocolSwitches() {
+    return List.copyOf(protocolSwitches);
+  }
+
   List<String> malformedAuthorizations() {
     return List.copyOf(malformedAuthorizations);
   }
@@ -109,6 +115,9 @@ final class StubSonarQube implements AutoCloseable {
     try (exchange) {
       totalCalls.incrementAndGet();
       firstCall.countDown();
+      if (exchange.getRequestHeaders().containsKey("Upgrade") || !exchange.getProtocol().equals("HTTP/1.1")) {
+        protocolSwitches.add(exchange.getProtocol() + " Upgrade=" + exchange.getRequestHeaders().get("Upgrade"));
+      }
       String path = exchange.getRequestURI().getRawPath();
       if (!exchange.getRequestMethod().equals("GET") || !path.equals(CONTEXT + "/api/authentication/validate")) {
         exchange.sendResponseHeaders(404, -1);

@@ -37,6 +37,10 @@ import picocli.CommandLine.Model.CommandSpec;
     mixinStandardHelpOptions = true,
     description = {
       "Turn Azure service tags (ServiceTags_Public_*.json) into the policy's allowed_client_cidrs.",
+      "Microsoft-hosted agents run in any region of their organization's Azure geography: use --geography",
+      "(the AzureCloud.<region> tags of every region there, which admit every Azure customer in them too).",
+      "The AzureDevOps tag is the service's own traffic, not the hosted agents'. The token check and the",
+      "endpoint allow-list are the real control; the IP allow-list is defence in depth.",
       "Prints {\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[...]}}}}, or with --merge-into "
           + "replaces allowed_client_cidrs in that data file and keeps everything else.",
       "Exit code: 0 done, 2 usage error, bad file or unknown tag."
@@ -47,13 +51,21 @@ final class AzureIpRangesCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--service-tags", required = true,
+  @Option(names = "--service-tags",
       description = "The downloaded ServiceTags_Public_YYYYMMDD.json (or another cloud's file in the same schema).")
   Path serviceTags;
 
-  @Option(names = "--tag", required = true,
-      description = "A service tag name, such as AzureDevOps or AzureCloud.westeurope; repeatable.")
+  @Option(names = "--tag", description = "A service tag name, such as AzureCloud.westeurope; repeatable.")
   List<String> tags = new ArrayList<>();
+
+  @Option(names = "--geography", paramLabel = "NAME",
+      description = "An Azure geography (as your organization's overview shows it, e.g. \"United States\" or Europe): "
+          + "adds the AzureCloud.<region> tag of each of its regions, and of its capacity fallback geography; "
+          + "repeatable. See --list-geographies.")
+  List<String> geographies = new ArrayList<>();
+
+  @Option(names = "--list-geographies", description = "Print the known geographies and their region tags, then exit.")
+  boolean listGeographies;
 
   @Option(names = "--ipv4-only", description = "Leave out IPv6 ranges.")
   boolean ipv4Only;
@@ -65,10 +77,33 @@ final class AzureIpRangesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
+    if (listGeographies) {
+      AzureGeographies.REGIONS.forEach((geography, regions) -> spec.commandLine().getOut().println(geography + ": "
+          + regions.stream().map(AzureGeographies::tagOf).collect(Collectors.joining(" "))
+          + (AzureGeographies.CAPACITY_FALLBACK.containsKey(geography)
+              ? " (capacity fallback: " + AzureGeographies.CAPACITY_FALLBACK.get(geography) + ")" : "")));
+      return 0;
+    }
+    if (serviceTags == null || (tags.isEmpty() && geographies.isEmpty())) {
+      err.println("portcullis: give --service-tags FILE and at least one --tag or --geography (see --help)");
+      return PortcullisCli.USAGE_OR_LOAD_ERROR;
+    }
     try {
       Map<String, JsonNode> byName = readTags(serviceTags);
+      List<String> wanted = new ArrayList<>(tags);
+      for (String name : geographies) {
+        wanted.addAll(geographyTags(name, byName.keySet()));
+      }
+      if (tags.stream().anyMatch(tag -> tag.equalsIgnoreCase("AzureDevOps") || tag.toLowerCase(Locale.ROOT).startsWith("azuredevops."))) {
+        err.println("portcullis: warning: the AzureDevOps service tag is Azure DevOps' own traffic (service hooks, "
+            + "imports), not Microsoft-hosted agents; for hosted agents use --geography");
+      }
+      if (!geographies.isEmpty()) {
+        err.println("portcullis: note: AzureCloud.<region> ranges admit every Azure customer in those regions; "
+            + "the token check and the endpoint allow-list remain the real control");
+      }
       TreeSet<Cidr> cidrs = new TreeSet<>();
-      for (String tag : tags) {
+      for (String tag : wanted) {
         JsonNode value = byName.get(tag);
         if (value == null) {
           err.println("portcullis: unknown service tag '" + tag + "' in " + serviceTags + "; close names: "
@@ -85,7 +120,7 @@ final class AzureIpRangesCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(JSON.writeValueAsString(merge(JSON.createObjectNode(), ranges)));
       } else {
         write(mergeInto, merge(readDataFile(mergeInto), ranges));
-        spec.commandLine().getOut().println("Wrote " + ranges.size() + " ranges for " + tags + " to " + mergeInto + ".");
+        spec.commandLine().getOut().println("Wrote " + ranges.size() + " ranges for " + wanted + " to " + mergeInto + ".");
       }
       return 0;
     } catch (BadInputException e) {
@@ -95,6 +130,33 @@ final class AzureIpRangesCommand implements Callable<Integer> {
       err.println("portcullis: " + e.getMessage());
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
+  }
+
+  /**
+   * The {@code AzureCloud.<region>} tags of a geography and of its capacity fallback geography. A region
+   * whose tag the file lacks is an error, not a silent gap in the allow-list.
+   */
+  private static List<String> geographyTags(String name, java.util.Set<String> available) {
+    String geography = AzureGeographies.find(name);
+    if (geography == null) {
+      throw new BadInputException("unknown geography '" + name + "'; known: " + AzureGeographies.REGIONS.keySet());
+    }
+    List<String> wanted = new ArrayList<>();
+    List<String> geographiesToAdd = new ArrayList<>(List.of(geography));
+    if (AzureGeographies.CAPACITY_FALLBACK.containsKey(geography)) {
+      geographiesToAdd.add(AzureGeographies.CAPACITY_FALLBACK.get(geography));
+    }
+    for (String each : geographiesToAdd) {
+      for (String region : AzureGeographies.REGIONS.get(each)) {
+        String tag = AzureGeographies.tagOf(region);
+        if (!available.contains(tag)) {
+          throw new BadInputException("geography '" + each + "' has region " + region + ", but the file has no "
+              + tag + " tag; add the other regions with --tag instead");
+        }
+        wanted.add(tag);
+      }
+    }
+    return wanted;
   }
 
   /** The service tags of the file by name, in file order. */

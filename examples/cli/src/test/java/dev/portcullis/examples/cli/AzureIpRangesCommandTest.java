@@ -104,6 +104,45 @@ class AzureIpRangesCommandTest {
     assertThat(run("azure-ip-ranges", "--service-tags", tags.toString()).code()).isEqualTo(2);
   }
 
+  @Test
+  void aGeographyAddsEveryRegionTagItsAgentsMayRunInAndSaysWhatThatAdmits() {
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--geography", "europe", "--ipv4-only");
+
+    assertThat(run.code()).isZero();
+    // North and West Europe, and France, the capacity fallback of organizations in West Europe.
+    assertThat(run.out()).isEqualTo("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":["
+        + "\"13.69.0.0/17\",\"13.69.128.0/17\",\"13.107.6.0/24\",\"20.19.0.0/16\",\"20.39.80.0/20\",\"20.50.0.0/18\"]}}}}");
+    assertThat(run.err()).contains("admit every Azure customer in those regions");
+  }
+
+  @Test
+  void aGeographyWhoseRegionTheFileLacksIsAnError() {
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--geography", "Germany");
+    CliRun unknown = run("azure-ip-ranges", "--service-tags", tags.toString(), "--geography", "Atlantis");
+
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("germanywestcentral", "AzureCloud.germanywestcentral");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("unknown geography 'Atlantis'", "United States");
+  }
+
+  @Test
+  void theAzureDevOpsTagWarnsThatItIsNotTheHostedAgents() {
+    CliRun run = run("azure-ip-ranges", "--service-tags", tags.toString(), "--tag", "AzureDevOps");
+
+    assertThat(run.code()).isZero();
+    assertThat(run.err()).contains("not Microsoft-hosted agents", "--geography");
+  }
+
+  @Test
+  void listsTheGeographiesAndTheirRegionTags() {
+    CliRun run = run("azure-ip-ranges", "--list-geographies");
+
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).contains("United States: AzureCloud.eastus AzureCloud.eastus2", "Europe: AzureCloud.northeurope "
+        + "AzureCloud.westeurope (capacity fallback: France)");
+  }
+
   private static CliRun run(String... args) {
     return CliRun.of(args);
   }
