@@ -313,7 +313,10 @@ public final class GenerateCorpus {
         v.add(new String[] {"param-encoded-name", "GET", path + "?" + p + "={A}%3b" + p + "={B}" + amp, "", "none", "", "encoded ';' as a separator"});
       }
       for (String[] c : v) {
-        add(c[0], c[1], c[2], c[3], "global", c[4], c[5], "B", path, "deny", c[6]);
+        // B named once in the query, however encoded, is allowed without allowed_project_keys
+        boolean queryOnly = c[4].equals("none") && (c[0].equals("param-query") || c[6].equals("encoded parameter name")
+            || c[6].equals("whole name encoded") || c[6].equals("B's key with an encoded letter"));
+        add(c[0], c[1], c[2], c[3], "global", c[4], c[5], "B", path, queryOnly ? "deny-restricted" : "deny", c[6]);
       }
     }
   }
@@ -449,7 +452,7 @@ public final class GenerateCorpus {
         {"/api/plugins/download?plugin=..%2f..%2fapi%2fusers%2fsearch", "tokenA", "plugin with encoded slashes"},
         {"/api/plugins/download?plugin=java%00", "tokenA", "plugin with NUL"},
         {"/api/plugins/download?plugin=java%5c..%5c..", "tokenA", "plugin with backslashes"},
-        {"/api/plugins/download?plugin=java&plugin=csharp", "tokenA", "two plugins"},
+        {"/api/plugins/download?plugin=java&plugin=csharp", "tokenA", "two plugins (SonarQube takes the first)"},
         {"/batch/file?name=../../conf/sonar.properties", "none", "batch file outside the engine jar"},
         {"/batch/file?name=sonar-scanner-engine-shaded-1-all.jar/../../../conf/sonar.properties", "none", "engine jar name, then a traversal"},
         {"/batch/file?name=sonar-scanner-engine-shaded-1-all.jar%00.properties", "none", "engine jar name with NUL"},
@@ -470,7 +473,8 @@ public final class GenerateCorpus {
     };
     for (String[] c : v) {
       String path = c[0].replaceAll("\\?.*", "");
-      add("param-value", "GET", c[0], "", c[1], "none", "", c[0].contains("{B}") || c[0].contains("*") ? "B" : "-", path, "deny", c[2]);
+      String expect = c[2].startsWith("two plugins") ? "any" : c[0].contains("{B}") ? "deny-restricted" : "deny";
+      add("param-value", "GET", c[0], "", c[1], "none", "", c[0].contains("{B}") || c[0].contains("*") ? "B" : "-", path, expect, c[2]);
     }
   }
 
@@ -527,12 +531,12 @@ public final class GenerateCorpus {
     add("smuggling", "RAW", start + "Transfer-Encoding: chunked\\r\\nTransfer-Encoding: identity\\r\\n\\r\\n0\\r\\n\\r\\n" + hidden,
         "", "none", "raw", "", "-", "/api/users/search", "deny", "two Transfer-Encoding headers");
     add("smuggling", "RAW", start + "Content-Length: 0\\r\\n\\r\\n" + hidden,
-        "", "none", "raw", "", "-", "/api/users/search", "deny", "pipelined: a request without the case header after an allowed one");
+        "", "none", "raw", "", "-", "/api/users/search", "any", "pipelined: a request without the case header after an allowed one");
     add("smuggling", "RAW", "GET /api/plugins/installed HTTP/1.1\\r\\nHost: {GW}\\r\\n{CASEHDR}" + auth + "\\r\\nGET /api/users/search HTTP/1.1\\r\\nHost: {GW}\\r\\n{CASEHDR}" + auth + "Connection: close\\r\\n\\r\\n",
-        "", "tokenA", "raw", "", "-", "/api/users/search", "deny", "pipelined: an allowed request, then a denied one");
+        "", "tokenA", "raw", "", "-", "/api/users/search", "any", "pipelined: an allowed request, then a denied one");
     add("smuggling", "RAW", "GET /api/plugins/installed HTTP/1.1\\r\\nHost: {GW}\\r\\n{CASEHDR}" + auth + "\\r\\nGET /api/settings/values HTTP/1.1\\r\\nHost: {GW}\\r\\n{CASEHDR}Authorization: {AUTH:global}\\r\\n"
         + "Content-Type: application/x-www-form-urlencoded\\r\\nContent-Length: 27\\r\\nConnection: close\\r\\n\\r\\ncomponent=portcullis-e2e-b\\n",
-        "", "tokenA", "raw", "", "B", "/api/settings/values", "deny", "pipelined: an allowed request, then a body naming B");
+        "", "tokenA", "raw", "", "B", "/api/settings/values", "any", "pipelined: an allowed request, then a body naming B");
     add("smuggling", "POST", "/api/ce/submit?projectKey={A}", "Content-Type: application/octet-stream", "tokenA", "rawbody", hidden,
         "-", "/api/users/search", "any", "a request as the upload body");
     add("smuggling", "RAW", "GET /api/users/search HTTP/1.0\\r\\n{CASEHDR}" + auth + "\\r\\n",
@@ -639,7 +643,8 @@ public final class GenerateCorpus {
           #   fields    body fields name=value&...; for rawbody the body itself ('-' none)
           #   project   the project the case aims at (A, B, -)
           #   aim       the endpoint the case aims at
-          #   expect    deny (should be refused; reported if forwarded) | forward (control: must reach SonarQube and get 2xx) | any
+          #   expect    deny (should be refused; reported if forwarded) | deny-restricted (refused behind allowed_project_keys=[A] only) |
+          #             forward (control: must reach SonarQube and get 2xx) | any
           #   note      what the variant is
           # Placeholders: {A} {B} project keys, {GW} the gateway's host:port, {SQ} SonarQube's, {BOUNDARY}, {ZIP} (an empty zip),
           #   {AUTH:cred} / {AUTHB64:cred} an Authorization value / its base64 part, {CASEHDR} the case header line (RAW),
