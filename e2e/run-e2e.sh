@@ -70,6 +70,7 @@
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
 #                          the next run reuses them
 #   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
+#   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
 #   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
 #   GATEWAY_JAVA           java for the gateways (default: java on the PATH, JDK 17+)
@@ -117,6 +118,9 @@ CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
 UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
+# Seconds each gateway may take to print its listening line: it compiles and warms the policy first,
+# 5-50 s alone, but several minutes on 2 cores shared with other builds (seen: 466 s at load 34).
+GW_START_TIMEOUT="${E2E_GATEWAY_START_TIMEOUT:-600}"
 declare -A JAR=(
   [jetty]="${JETTY_GATEWAY_JAR:-${GATEWAY_JAR:-$ROOT/examples/jetty-gateway/target/jetty-gateway.jar}}"
   [netty]="${NETTY_GATEWAY_JAR:-$ROOT/examples/netty-gateway/target/netty-gateway.jar}"
@@ -372,7 +376,7 @@ gw_launch() {
 gw_wait() {
   local label="$1" glog="$E2E_WORK/gateway-$1.log" pid="${GW_PID[$1]:-}" i line
   [ -n "$pid" ] || return 1
-  for i in $(seq 1 240); do
+  for i in $(seq 1 $((GW_START_TIMEOUT * 2))); do
     line="$(grep -m1 -E 'Portcullis (Jetty|Netty) gateway listening on' "$glog" 2>/dev/null)"
     if [ -n "$line" ]; then
       GW_KIND[$label]="$(sed -E 's/.*Portcullis (Jetty|Netty) gateway listening on.*/\1/' <<<"$line")"
@@ -389,7 +393,7 @@ gw_wait() {
     kill -0 "$pid" 2>/dev/null || { log "gateway $label exited:"; tail -20 "$glog" >&2; return 1; }
     sleep 0.5
   done
-  log "gateway $label did not print its listening line within 120 s"; tail -20 "$glog" >&2; return 1
+  log "gateway $label did not print its listening line within $GW_START_TIMEOUT s"; tail -20 "$glog" >&2; return 1
 }
 
 # --- scans ----------------------------------------------------------------------------------
