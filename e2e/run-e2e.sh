@@ -707,6 +707,9 @@ next_auth_src() { AUTH_SRC=$((AUTH_SRC + 1)); AUTH_FROM="127.0.$((1 + AUTH_SRC /
 auth_probes() { # NAME SQLABEL
   local n="$1" sql="$2" url dstat f gw
   url="$(sq_url "$n")"
+  # "METHOD PATH[|reason]": a reason marks a denied endpoint. A credential is verified only when the
+  # decision depends on it, so there a wrong token gets the endpoint's refusal, unverified, like a
+  # valid one (403 reason, no WWW-Authenticate); elsewhere 401 credential_invalid.
   local protected=(
     "GET /api/plugins/installed"
     "GET /api/settings/values?component=$KEY_A"
@@ -715,15 +718,16 @@ auth_probes() { # NAME SQLABEL
     "GET /api/ce/task?id=AAAAAAAAAAAAAAAAAAAA"
     "POST /api/ce/submit?projectKey=$KEY_A"
     "GET /api/v2/analysis/version"
-    "GET /api/users/search"
-    "GET /api/system/info"
-    "GET /api/webservices/list"
-    "GET /"
+    "GET /api/users/search|user_directory"
+    "GET /api/system/info|system_administration"
+    "GET /api/webservices/list|api_enumeration"
+    "GET /|web_ui_not_allowed"
   )
   for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && note_tok "$n" wrong; done
   # one row per path and flavour: no credential / unknown sqp_ token as Bearer / the same as Basic
-  local p m path mode cred tf ok label dall gall want
+  local p m path mode cred tf ok label dall gall want wstatus denied expect
   for p in "${protected[@]}"; do
+    denied=""; [[ "$p" == *"|"* ]] && denied="${p#*|}"; p="${p%%|*}"
     m="${p%% *}"; path="${p#* }"; dall=""
     for mode in none wrong-bearer wrong-basic; do
       case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
@@ -735,13 +739,16 @@ auth_probes() { # NAME SQLABEL
       for mode in none wrong-bearer wrong-basic; do
         case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
         PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "$cred" "$tf"
-        want=credential_invalid; [ "$mode" = none ] && want=credential_missing
+        want=credential_invalid; wstatus=401
+        [ -n "$denied" ] && { want="$denied"; wstatus=403; }
+        [ "$mode" = none ] && { want=credential_missing; wstatus=401; }
         label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
         [ "$P_REASON" = "$want" ] || label+="(${P_REASON:-no reason})"
-        { [ "$P_STATUS" = 401 ] && [ "$P_WWW" = 1 ] && [ "$P_REASON" = "$want" ]; } || ok=1
+        { [ "$P_STATUS" = "$wstatus" ] && [ "$P_WWW" = $((wstatus == 401)) ] && [ "$P_REASON" = "$want" ]; } || ok=1
         gall+="${gall:+/}$label"
       done
-      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "401+W (missing/invalid x2)" "$gall" "$dall"
+      expect="401+W (missing/invalid x2)"; [ -n "$denied" ] && expect="401+W missing; 403 $denied x2"
+      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "$expect" "$gall" "$dall"
     done
   done
   # anonymous bootstrap calls: no credential passes (same status as SonarQube itself gives),
