@@ -948,8 +948,8 @@ password_checks() {
 # access-log line of the window a scanner call of its case (or a gateway's own credential check), and no
 # report queued into B. One check per gateway, one for the access log, one for B's compute-engine activity.
 hostile_corpus() {
-  local n="$1" sql="$2" f base from rc before after report tag label total refused denied fwd st closed other unexp fails
-  local args=() seen=0 sec
+  local n="$1" sql="$2" f base from rc before after report line label total refused denied fwd st closed other unexp fails
+  local args=() seen=0 sec lines attributed checks stray
   for f in "${ACTIVE[@]}"; do
     gw_ok "$f" "$n" && args+=(--gateway "$f=127.0.0.1:$(gw_port "$f" "$n")")
     gw_ok "$f" "$n" restricted && args+=(--gateway "$f-restricted=127.0.0.1:$(gw_port "$f" "$n" restricted):restricted")
@@ -971,20 +971,23 @@ hostile_corpus() {
     --source-base "$base" --out "$HOSTILE_DIR" > "$report" 2>&1
   rc=$?
   grep -v '^HOSTILE-' "$report" >&2
-  while IFS=$'\t' read -r tag label total refused denied fwd st closed other unexp fails; do
-    case "$tag" in
-      HOSTILE-GATEWAY)
+  while IFS= read -r line; do
+    case "$line" in
+      HOSTILE-GATEWAY$'\t'*)
+        IFS=$'\t' read -r _ label total refused denied fwd st closed other unexp fails <<<"$line"
         seen=1
-        [ "$fails" = 0 ]
+        # "other" (e.g. a 503 that outlasted the resends) judges nothing: tolerate a few, not many
+        [ "$fails" = 0 ] && [ "$other" -le $((total / 20)) ]
         check $? "$sql" "[${label/-/ }] hostile corpus, $total raw requests: no denied endpoint, no other project, no sentinel reached" \
-          "0 FAILs" "$fails FAILs; $refused refused, $denied denied, $fwd forwarded, $closed closed, $other other" \
+          "0 FAILs, other <= 5%" "$fails FAILs; $refused refused, $denied denied, $fwd forwarded, $closed closed, $other other" \
           "SonarQube answered the forwarded: $st"
         EXTRA_LINES+=("$sql [${label/-/ }]: hostile corpus $total cases: $refused refused (400/414/431/501/505), $denied denied (401/403/413/429, policy 400), $fwd forwarded (SonarQube: $st; $unexp of them expected refused), $closed closed, $other other; $fails FAILs")
         ;;
-      HOSTILE-LOG)
-        [ "$fwd" = 0 ]
+      HOSTILE-LOG$'\t'*)
+        IFS=$'\t' read -r _ lines attributed checks stray <<<"$line"
+        [ "$stray" = 0 ]
         check $? "$sql" "SonarQube's access log during the corpus: every line a case's scanner call or a gateway's credential check" \
-          "0 other lines" "$total lines: $refused from cases, $denied credential checks, $fwd other" "-"
+          "0 other lines" "$lines lines: $attributed from cases, $checks credential checks, $stray other" "-"
         ;;
     esac
   done < <(grep '^HOSTILE-' "$report")
