@@ -160,8 +160,13 @@ public final class PolicyEnforcer {
 
   private Decision decideVerified(String method, InspectedRequest inspected, CredentialVerification verification) {
     PolicyInput input = inspected.toInput(verification);
-    Decision decision = evaluate(input).forTarget(inspected.target().forwardTarget());
-    return finish(method, input, decision.forClient(inspected.client().ip()));
+    Decision decision = evaluate(input);
+    if (decision.allow() && decision.bodyLimitExceededBy(input.request().contentLength())) {
+      // The declared length is already over the allow's limit: refuse before any byte is forwarded.
+      return finish(method, input, Decision.bodyTooLarge());
+    }
+    decision = decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().ip());
+    return finish(method, input, decision);
   }
 
   /** What the verifier remembers about the credential without asking anyone; null when nothing. */

@@ -123,6 +123,30 @@ class RequestFramingTest {
         PolicyInput.Body.NONE);
   }
 
+  @Test
+  void aDeclaredLengthOverTheAllowsBodyLimitIs413BeforeAnythingIsForwarded() {
+    PolicyEnforcer limited = PolicyEnforcer.builder(new dev.portcullis.spi.PolicyEngine() {
+      @Override
+      public Decision evaluate(PolicyInput input) {
+        return Decision.allow(List.of("ok"), "Ok.").withMaxBodyBytes(100);
+      }
+
+      @Override
+      public String describe() {
+        return "limiting";
+      }
+    }).build();
+
+    Decision over = limited.decide(get().withHeader("Content-Length", "101"), RawRequest.ACCESSOR);
+    Decision at = limited.decide(get().withHeader("Content-Length", "100"), RawRequest.ACCESSOR);
+    Decision chunked = limited.decide(get().withHeader("Transfer-Encoding", "chunked"), RawRequest.ACCESSOR);
+
+    assertThat(over).isEqualTo(Decision.bodyTooLarge());
+    assertThat(at.allow()).isTrue();
+    assertThat(chunked.allow()).as("the adapter caps what streams").isTrue();
+    assertThat(chunked.maxBodyBytes()).isEqualTo(100);
+  }
+
   /** {@link RawRequest#ACCESSOR} with a protocol version. */
   private record ProtocolAccessor(String version) implements dev.portcullis.spi.RequestAccessor<RawRequest> {
     @Override

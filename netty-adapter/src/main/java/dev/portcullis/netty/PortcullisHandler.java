@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -43,6 +44,14 @@ import org.slf4j.LoggerFactory;
  * HttpObject}s ({@code HttpResponse}, {@code HttpContent}, ending with {@code LastHttpContent}, or a {@code
  * FullHttpResponse}): the end of the response written through this handler is what lets the next request
  * in. Denies are written from this handler's position, so handlers behind it never see them.
+ *
+ * <p>An allow may limit the body ({@link Decision#maxBodyBytes()}), however it is framed. A request that
+ * declares a longer {@code Content-Length} is answered 413 ({@link Decision#bodyTooLarge()}) before anything
+ * is passed on. A body that grows past the limit while it streams (a chunked one) is cut there: the content
+ * that crosses the limit and everything after it is dropped, the handlers behind get a {@link RequestAborted}
+ * user event instead of the rest of the body and must abandon the request (never complete it upstream), the
+ * client gets 413 with {@code Connection: close} unless a response to the request had already begun, and the
+ * connection is closed in every case. Whatever the handlers behind write after the event is discarded.
  *
  * <p>Not sharable: one instance per channel. Decisions may complete on any thread; the handler's state is
  * only ever touched on the channel's event loop.
@@ -89,7 +98,15 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   /** A deny for a request whose body was still coming when decided inside a read; answered by the read's end. */
   private Decision deferredDeny;
   private boolean requestForwarded;
+  /** A final response to the forwarded request has begun, through this handler; a 1xx does not count. */
+  private boolean responseStarted;
   private boolean responseWritten;
+  /** The decision about the request being forwarded, for its body limit. */
+  private Decision forwarding;
+  private HttpVersion forwardingVersion;
+  private long bodyBytes;
+  /** The forwarded request's body was cut: what the handlers behind write is dropped until the close. */
+  private boolean aborted;
   private boolean writingInformational;
   private boolean inRead;
   private boolean forwarded;
@@ -160,9 +177,18 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (aborted) {
+      // The 413 (or the close) already answers the aborted request; nothing may follow it on the wire.
+      ReferenceCountUtil.release(msg);
+      if (!promise.isVoid()) {
+        promise.tryFailure(new ClosedChannelException());
+      }
+      return;
+    }
     boolean endsResponse = false;
     if (msg instanceof HttpResponse) {
       writingInformational = isInformational(((HttpResponse) msg).status());
+      responseStarted |= !writingInformational;
     }
     if (msg instanceof LastHttpContent) {
       endsResponse = !writingInformational;
@@ -250,6 +276,10 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
           ctx.close();
           break;
         }
+        if (msg instanceof HttpContent && bodyTooLarge((HttpContent) msg)) {
+          abortBody(msg);
+          break;
+        }
         forward(msg);
         if (msg instanceof LastHttpContent) {
           requestForwarded = true;
@@ -330,12 +360,16 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   /** Acts on a decision unless the channel closed or the handler left meanwhile; true when acted on. */
   private boolean apply(Object decisionId, Decision decision) {
-    if (decisionId != pendingDecision || phase != Phase.DECIDING) {
+    // Closed but not yet told: channelInactive runs as a task of its own, which this one may overtake.
+    if (decisionId != pendingDecision || phase != Phase.DECIDING || !ctx.channel().isActive()) {
       LOG.debug("decision arrived after the channel closed or the handler was removed; ignored");
       return false;
     }
     pendingDecision = null;
-    if (decision.allow() && !decision.forwardTarget().isEmpty()) {
+    if (decision.allow() && !decision.forwardTarget().isEmpty() && declaresTooLarge(judged, decision)) {
+      LOG.debug("request declares a body over its limit status=413 limit={}", decision.maxBodyBytes());
+      deny(Decision.bodyTooLarge());
+    } else if (decision.allow() && !decision.forwardTarget().isEmpty()) {
       allow(decision);
     } else {
       deny(decision.allow() ? INTERNAL_ERROR : decision);
@@ -348,7 +382,11 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     judged = null;
     phase = Phase.FORWARDING;
     requestForwarded = request instanceof LastHttpContent;
+    responseStarted = false;
     responseWritten = false;
+    forwarding = decision;
+    forwardingVersion = request.protocolVersion();
+    bodyBytes = request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
     ctx.channel().attr(DECISION).set(decision);
     request.setUri(decision.forwardTarget());
     if (answerExpectContinue && HttpUtil.is100ContinueExpected(request)) {
@@ -419,6 +457,46 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     phase = Phase.CLOSING;
     if (ctx.channel().isActive()) {
       ctx.writeAndFlush(DenyResponse.of(decision, HttpVersion.HTTP_1_1, false)).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  /** Whether the request's declared length, or the content that came with its head, is over the allow's limit. */
+  private static boolean declaresTooLarge(HttpRequest request, Decision decision) {
+    if (decision.maxBodyBytes() == Decision.NO_BODY_LIMIT) {
+      return false;
+    }
+    long declared;
+    try {
+      declared = HttpUtil.getContentLength(request, 0L);
+    } catch (NumberFormatException e) {
+      return true; // the core refuses such a length; fail closed if it ever gets here
+    }
+    long carried = request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
+    return decision.bodyLimitExceededBy(Math.max(declared, carried));
+  }
+
+  /** Counts {@code content} against the forwarded request's body limit; true once the body is over it. */
+  private boolean bodyTooLarge(HttpContent content) {
+    bodyBytes += content.content().readableBytes();
+    return forwarding.bodyLimitExceededBy(bodyBytes);
+  }
+
+  /**
+   * Cuts the forwarded request's body at {@code crossing}, the content that went past the limit: tells the
+   * handlers behind, answers 413 unless their response began, and closes the connection either way.
+   */
+  private void abortBody(Object crossing) {
+    drop(crossing);
+    phase = Phase.CLOSING;
+    Decision deny = Decision.bodyTooLarge();
+    LOG.debug("request body over its limit, closing the connection status={} limit={} responseStarted={}",
+        deny.status(), forwarding.maxBodyBytes(), responseStarted);
+    aborted = true;
+    ctx.fireUserEventTriggered(new RequestAborted(deny));
+    if (responseStarted || !ctx.channel().isActive()) {
+      ctx.close();
+    } else {
+      ctx.writeAndFlush(DenyResponse.of(deny, forwardingVersion, false)).addListener(ChannelFutureListener.CLOSE);
     }
   }
 

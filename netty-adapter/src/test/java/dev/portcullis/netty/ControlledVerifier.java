@@ -38,4 +38,15 @@ final class ControlledVerifier implements CredentialVerifier {
     now.forEach(v -> v.complete(new CredentialVerification(CredentialValidity.VALID, "controlled-test")));
     return now.size();
   }
+
+  /** Fails every pending verification on the calling thread (the enforcer denies with 503); returns how many. */
+  int failAll() {
+    List<CompletableFuture<CredentialVerification>> now;
+    synchronized (this) {
+      now = new ArrayList<>(pending);
+      pending.clear();
+    }
+    now.forEach(v -> v.completeExceptionally(new IllegalStateException("the verifier fails, as the test asked")));
+    return now.size();
+  }
 }

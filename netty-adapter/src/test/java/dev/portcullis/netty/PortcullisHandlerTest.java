@@ -10,7 +10,9 @@ import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -21,6 +23,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -35,11 +38,27 @@ class PortcullisHandlerTest {
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
   /** A credential makes the enforcer ask the verifier, so with {@link #verifier} the decision waits. */
   private static final String CREDENTIAL = "Authorization: Bearer " + TOKEN + "\r\n";
+  private static final long BODY_LIMIT = 8;
 
   private final ControlledVerifier verifier = new ControlledVerifier();
   private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).build();
   private final PolicyEnforcer decidingLater =
       PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
+  /** The stub policy, with a body limit of {@value #BODY_LIMIT} bytes on every allow. */
+  private final PolicyEnforcer limitingBodies = PolicyEnforcer.builder(new PolicyEngine() {
+    private final StubPolicyEngine stub = new StubPolicyEngine();
+
+    @Override
+    public Decision evaluate(PolicyInput input) {
+      Decision decision = stub.evaluate(input);
+      return decision.allow() ? decision.withMaxBodyBytes(BODY_LIMIT) : decision;
+    }
+
+    @Override
+    public String describe() {
+      return "stub with a body limit";
+    }
+  }).build();
   private final RecordingUpstream upstream = new RecordingUpstream(true);
   private ClientChannel channel;
 
@@ -195,12 +214,17 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedRequestWhoseBodyArrivedWhileDecidingKeepsTheConnection() {
-    serve(decidingLater).send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
+    // A deny that waits: only a failed verification still denies after the policy allowed the request as if
+    // its credential were valid.
+    serve(decidingLater).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
     channel.send("lo");
-    verifier.completeAll();
+    assertThat(verifier.failAll()).isEqualTo(1);
     channel.runTasks();
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> assertThat(deny.header("Connection")).isNull());
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(503);
+      assertThat(deny.header("Connection")).isNull();
+    });
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.config().isAutoRead()).isTrue();
   }
@@ -218,6 +242,83 @@ class PortcullisHandlerTest {
         + "5\r\nhello\r\nzz\r\n");
 
     assertThat(upstream.events()).contains("request /echo/upload", "content 5").doesNotContain("last");
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void chunkedBodyOverItsLimitIsCutAnsweredWith413AndAbortedBehind() {
+    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    channel.send("5\r\nworld\r\n0\r\n\r\n");
+
+    assertThat(upstream.events()).contains("request /echo/upload", "aborted body_too_large").doesNotContain("last")
+        .filteredOn(event -> event.startsWith("content")).containsExactly("content 5");
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(413);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+      assertThat(deny.header("Content-Type")).isEqualTo("application/json");
+      assertThat(deny.bodyText()).isEqualTo("{\"status\":413,\"reasons\":[\"body_too_large\"],"
+          + "\"message\":\"The request body is larger than the gateway allows.\"}");
+    });
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void bodyUpToItsLimitIsPassedOn() {
+    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 8"));
+    assertThat(upstream.events()).doesNotContain("aborted body_too_large");
+    assertThat(channel.isOpen()).isTrue();
+  }
+
+  @Test
+  void bodyOverItsLimitAfterTheResponseBeganIsCutByClosingTheConnection() {
+    RecordingUpstream early = new RecordingUpstream(false);
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(limitingBodies).build(), early);
+    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    early.answer(0);
+
+    channel.send("5\r\nworld\r\n");
+
+    assertThat(early.events()).contains("aborted body_too_large").doesNotContain("last");
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200);
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void declaredBodyOverItsLimitIs413BeforeAnythingIsPassedOn() {
+    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n1234");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(413);
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(upstream.received()).isEmpty();
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void whatTheHandlersBehindWriteAfterTheAbortNeverReachesTheClient() {
+    ChannelInboundHandlerAdapter answeringTheAbort = new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ReferenceCountUtil.release(msg);
+      }
+
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof RequestAborted) {
+          ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY,
+              Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII)));
+        }
+      }
+    };
+    channel = ClientChannel.withCodec(PortcullisHandler.builder(limitingBodies).build(), answeringTheAbort);
+
+    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n");
+
+    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(413);
     assertThat(channel.isOpen()).isFalse();
   }
 
@@ -452,6 +553,7 @@ class PortcullisHandlerTest {
   }
 
   private static HttpRequest credentialed(HttpRequest request) {
+    request.headers().set(HttpHeaderNames.HOST, "h");
     request.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + TOKEN);
     request.headers().set(HttpHeaderNames.CONTENT_LENGTH, 8);
     return request;

@@ -20,7 +20,7 @@ import java.util.List;
 
 /**
  * What the handlers behind {@code PortcullisHandler} would be, for embedded tests: records each request it
- * receives (head, decision attribute, body length, the order of events) and answers it with {@code 200} and
+ * receives (head, decision attribute, body length, the order of events, {@link RequestAborted}) and answers it with {@code 200} and
  * {@code "<uri> <body bytes>"}, at once or when the test says so.
  */
 final class RecordingUpstream extends ChannelInboundHandlerAdapter {
@@ -85,6 +85,14 @@ final class RecordingUpstream extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     events.add("readComplete");
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof RequestAborted) {
+      events.add("aborted " + ((RequestAborted) event).deny().primaryReason());
+    }
+    ReferenceCountUtil.release(event);
   }
 
   /** Writes the response to the {@code index}th request received, through the whole pipeline. */

@@ -9,15 +9,28 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The command line both example gateways share; each passes its own way to start. */
+/**
+ * The command line both example gateways share; each passes its own way to start. Every option can also
+ * come from the environment ({@code PORTCULLIS_<OPTION>}) or a YAML file ({@code --config}); see
+ * {@link GatewaySettings} for the precedence.
+ */
 @Command(
     mixinStandardHelpOptions = true,
-    description = "A SonarQube reverse proxy that lets through exactly the scanner API, decided by the Portcullis policy.")
+    versionProvider = GatewayVersion.class,
+    sortOptions = false,
+    description = {
+      "A SonarQube reverse proxy that lets through exactly the scanner API, decided by the Portcullis policy.",
+      "Every option can also be set as an environment variable PORTCULLIS_<OPTION> (e.g. PORTCULLIS_IDLE_TIMEOUT)",
+      "or as a key of the --config YAML file (e.g. idle-timeout: PT1M); a flag beats the environment, which",
+      "beats the file."
+    })
 public final class GatewayCommand implements Callable<Integer> {
 
   /** Starts a gateway on one server implementation. */
@@ -26,71 +39,92 @@ public final class GatewayCommand implements Callable<Integer> {
     RunningGateway start(GatewayConfig config) throws Exception;
   }
 
-  @Option(names = "--upstream", defaultValue = "http://127.0.0.1:9000", description = "SonarQube's URL (default: ${DEFAULT-VALUE}).")
-  URI upstream;
+  @Option(names = "--config", paramLabel = "FILE", order = 0,
+      description = "A YAML file of options, keys named like the options without dashes in front (also PORTCULLIS_CONFIG).")
+  Path configFile;
 
-  @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HOST:PORT to listen on (default: ${DEFAULT-VALUE}).")
-  String listen;
+  @ArgGroup(validate = false, heading = "%nUpstream and listening%n", order = 1)
+  Network network = new Network();
 
-  @Option(names = "--data", description = "Policy data document (JSON) merged over the defaults, e.g. "
-      + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
-  Path data;
+  @ArgGroup(validate = false, heading = "%nPolicy and credentials%n", order = 2)
+  Policy policy = new Policy();
 
-  @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube|static=FILE|none",
-      description = "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
-          + "/api/authentication/validate, cached 60 s when valid, 10 s when not), static=FILE (a file of SHA-256 "
-          + "token hashes, see the CLI's hash-token) or none (default: ${DEFAULT-VALUE}).")
-  String verify;
+  @ArgGroup(validate = false, heading = "%nTimeouts and limits%n", order = 3)
+  Limits limits = new Limits();
 
-  @Option(names = "--max-failed-credentials", defaultValue = "10",
-      description = "Failed credentials one client IP (an IPv6 /64) may present per --failure-window before it gets "
-          + "429 with Retry-After; 0 turns throttling off (default: ${DEFAULT-VALUE}).")
-  int maxFailedCredentials;
+  static final class Network {
+    @Option(names = "--upstream", defaultValue = "http://127.0.0.1:9000",
+        description = "SonarQube's URL, with its context path if it has one, e.g. http://sonar:9000/sonarqube "
+            + "(default: ${DEFAULT-VALUE}).")
+    URI upstream;
 
-  @Option(names = "--failure-window", defaultValue = "PT1M",
-      description = "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
-  Duration failureWindow;
+    @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HOST:PORT to listen on (default: ${DEFAULT-VALUE}).")
+    String listen;
 
-  @Option(names = "--tls-cert", description = "PEM certificate chain; with --tls-key the gateway serves HTTPS.")
-  Path tlsCertificate;
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain; with --tls-key the gateway serves HTTPS.")
+    Path tlsCertificate;
 
-  @Option(names = "--tls-key", description = "PEM PKCS#8 private key (unencrypted).")
-  Path tlsKey;
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key (unencrypted).")
+    Path tlsKey;
 
-  @Option(names = "--connect-timeout", defaultValue = "PT5S", description = "Upstream connect timeout (ISO-8601, default: ${DEFAULT-VALUE}).")
-  Duration connectTimeout;
+    @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",
+        description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
+            + "names the client IP; repeatable or comma-separated. Default: none, the client is the connection's peer.")
+    List<String> trustedProxies = new ArrayList<>();
+  }
 
-  @Option(names = "--idle-timeout", defaultValue = "PT2M", description = "Longest silence on a connection (default: ${DEFAULT-VALUE}).")
-  Duration idleTimeout;
+  static final class Policy {
+    @Option(names = "--data", paramLabel = "FILE", description = "Policy data document (JSON) merged over the defaults, e.g. "
+        + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
+    Path data;
 
-  @Option(names = "--upstream-timeout", defaultValue = "PT15M",
-      description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
-  Duration upstreamTimeout;
+    @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube|static=FILE|none",
+        description = "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
+            + "/api/authentication/validate, cached 60 s when valid, 10 s when not), static=FILE (a file of SHA-256 "
+            + "token hashes, see the CLI's hash-token) or none (default: ${DEFAULT-VALUE}).")
+    String verify;
 
-  @Option(names = "--header-timeout", defaultValue = "PT10S",
-      description = "Longest time a client may take to send a request's headers; slower ones get 408 or are closed "
-          + "(default: ${DEFAULT-VALUE}).")
-  Duration headerTimeout;
+    @Option(names = "--max-failed-credentials", defaultValue = "10",
+        description = "Failed credentials one client IP (an IPv6 /64) may present per --failure-window before it gets "
+            + "429 with Retry-After; 0 turns throttling off (default: ${DEFAULT-VALUE}).")
+    int maxFailedCredentials;
 
-  @Option(names = "--min-body-rate", defaultValue = "1024", paramLabel = "BYTES_PER_SECOND",
-      description = "Slowest average a request body may stream at, checked once it has taken longer than "
-          + "--header-timeout; a slower client is closed so it cannot hold an upstream worker; 0 turns it off "
-          + "(default: ${DEFAULT-VALUE}).")
-  long minBodyRate;
+    @Option(names = "--failure-window", defaultValue = "PT1M",
+        description = "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
+    Duration failureWindow;
+  }
 
-  @Option(names = "--max-header-count", defaultValue = "100",
-      description = "Most header fields a request may have; more gets 431 (default: ${DEFAULT-VALUE}).")
-  int maxHeaderCount;
+  static final class Limits {
+    @Option(names = "--connect-timeout", defaultValue = "PT5S", description = "Upstream connect timeout (ISO-8601, default: ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
 
-  @Option(names = "--max-header-bytes", defaultValue = "32768",
-      description = "Most header bytes a request may have (names, values, 4 per field); more gets 431 "
-          + "(default: ${DEFAULT-VALUE}).")
-  int maxHeaderBytes;
+    @Option(names = "--idle-timeout", defaultValue = "PT2M", description = "Longest silence on a connection (default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
 
-  @Option(names = "--trusted-proxy", paramLabel = "CIDR",
-      description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
-          + "names the client IP; repeatable. Default: none, the client is the connection's peer.")
-  List<String> trustedProxies = new ArrayList<>();
+    @Option(names = "--upstream-timeout", defaultValue = "PT15M",
+        description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
+    Duration upstreamTimeout;
+
+    @Option(names = "--header-timeout", defaultValue = "PT10S",
+        description = "Longest time a client may take to send a request's headers; slower ones get 408 or are closed "
+            + "(default: ${DEFAULT-VALUE}).")
+    Duration headerTimeout;
+
+    @Option(names = "--min-body-rate", defaultValue = "1024", paramLabel = "BYTES_PER_SECOND",
+        description = "Slowest average a request body may stream at, checked once it has taken longer than "
+            + "--header-timeout; a slower client is closed so it cannot hold an upstream worker; 0 turns it off "
+            + "(default: ${DEFAULT-VALUE}).")
+    long minBodyRate;
+
+    @Option(names = "--max-header-count", defaultValue = "100",
+        description = "Most header fields a request may have; more gets 431 (default: ${DEFAULT-VALUE}).")
+    int maxHeaderCount;
+
+    @Option(names = "--max-header-bytes", defaultValue = "32768",
+        description = "Most header bytes a request may have (names, values, 4 per field); more gets 431 "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxHeaderBytes;
+  }
 
   private final String name;
   private final Starter starter;
@@ -101,20 +135,54 @@ public final class GatewayCommand implements Callable<Integer> {
   }
 
   /**
-   * Parses {@code args}, starts the gateway and waits until it stops.
+   * Parses {@code args} (with the environment and the {@code --config} file under them), starts the
+   * gateway and waits until it stops.
    *
    * @return the exit status: 0 after a normal stop, 2 when it cannot start
    */
   public static int run(String name, Starter starter, String... args) {
+    return run(name, starter, System.getenv(), args);
+  }
+
+  static int run(String name, Starter starter, Map<String, String> environment, String... args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "info"));
     CommandLine commandLine = new CommandLine(new GatewayCommand(name, starter));
     commandLine.setCommandName(name);
+    GatewaySettings settings;
+    try {
+      settings = GatewaySettings.load(commandLine.getCommandSpec(), args, environment);
+    } catch (IllegalArgumentException e) {
+      commandLine.getErr().println(name + ": cannot start: " + e.getMessage());
+      return 2;
+    }
+    commandLine.setDefaultValueProvider(settings);
+    commandLine.setParameterExceptionHandler((exception, arguments) -> {
+      commandLine.getErr().println(name + ": " + exception.getMessage() + settings.sourceOf(exception.getArgSpec()));
+      commandLine.getErr().println("Run " + name + " --help for the options.");
+      return 2;
+    });
     commandLine.setExecutionExceptionHandler((exception, parsed, parseResult) -> {
       commandLine.getErr().println(name + ": cannot start: " + exception.getMessage());
       return 2;
     });
     return commandLine.execute(args);
+  }
+
+  /** A command parsed from {@code args} over {@code environment} and the config file, without starting; for tests. */
+  static GatewayCommand parse(Map<String, String> environment, String... args) {
+    GatewayCommand command = new GatewayCommand("test", config -> {
+      throw new IllegalStateException("not started when only parsed");
+    });
+    CommandLine commandLine = new CommandLine(command);
+    GatewaySettings settings = GatewaySettings.load(commandLine.getCommandSpec(), args, environment);
+    commandLine.setDefaultValueProvider(settings);
+    try {
+      commandLine.parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage() + settings.sourceOf(e.getArgSpec()), e);
+    }
+    return command;
   }
 
   @Override
@@ -134,19 +202,19 @@ public final class GatewayCommand implements Callable<Integer> {
 
   /** The configuration the options describe. */
   GatewayConfig config() throws IOException {
-    return GatewayConfig.builder(upstream)
-        .listen(parseListen(listen))
-        .policyData(data == null ? null : Files.readString(data, StandardCharsets.UTF_8))
-        .credentialCheck(CredentialCheck.parse(verify))
-        .tls(tlsCertificate, tlsKey)
-        .connectTimeout(connectTimeout)
-        .idleTimeout(idleTimeout)
-        .upstreamTimeout(upstreamTimeout)
-        .trustedProxies(trustedProxies)
-        .throttle(maxFailedCredentials, failureWindow)
-        .headerTimeout(headerTimeout)
-        .minBodyRate(minBodyRate)
-        .maxHeaders(maxHeaderCount, maxHeaderBytes)
+    return GatewayConfig.builder(network.upstream)
+        .listen(parseListen(network.listen))
+        .policyData(policy.data == null ? null : Files.readString(policy.data, StandardCharsets.UTF_8))
+        .credentialCheck(CredentialCheck.parse(policy.verify))
+        .tls(network.tlsCertificate, network.tlsKey)
+        .connectTimeout(limits.connectTimeout)
+        .idleTimeout(limits.idleTimeout)
+        .upstreamTimeout(limits.upstreamTimeout)
+        .trustedProxies(network.trustedProxies)
+        .throttle(policy.maxFailedCredentials, policy.failureWindow)
+        .headerTimeout(limits.headerTimeout)
+        .minBodyRate(limits.minBodyRate)
+        .maxHeaders(limits.maxHeaderCount, limits.maxHeaderBytes)
         .build();
   }
 

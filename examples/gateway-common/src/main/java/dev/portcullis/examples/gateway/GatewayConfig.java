@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * Everything an example gateway needs to start. Build one with {@link #builder}.
  *
- * @param upstream SonarQube's origin, such as {@code http://127.0.0.1:9000}
+ * @param upstream SonarQube's origin, such as {@code http://127.0.0.1:9000}; a URL with a path, such as
+ *     {@code http://127.0.0.1:9000/sonarqube}, is split into this origin and {@code contextPath}
  * @param listen where the gateway listens
  * @param policyData the policy data document (JSON) merged over the defaults, or {@code null}
  * @param credentialCheck how credentials are verified before the policy runs
@@ -33,6 +34,9 @@ import java.util.Objects;
  *     a slower client is closed so it cannot hold an upstream worker; 0 turns the check off
  * @param maxHeaderCount the most header fields a request may have before it gets 431
  * @param maxHeaderBytes the most header bytes (names, values, 4 per field) before 431
+ * @param contextPath SonarQube's web context ({@code sonar.web.context}) from the upstream URL's path,
+ *     such as {@code /sonarqube}, or "" when SonarQube serves at the root; clients address the gateway
+ *     with the same path, and requests are forwarded with their path unchanged
  */
 public record GatewayConfig(
     URI upstream,
@@ -50,7 +54,8 @@ public record GatewayConfig(
     Duration headerTimeout,
     long minBodyRate,
     int maxHeaderCount,
-    int maxHeaderBytes) {
+    int maxHeaderBytes,
+    String contextPath) {
 
   public GatewayConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -64,10 +69,14 @@ public record GatewayConfig(
     if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme())) {
       throw new IllegalArgumentException("--upstream must be an http:// or https:// URL, not " + upstream);
     }
-    if (upstream.getHost() == null || (upstream.getRawPath() != null && !upstream.getRawPath().isEmpty()
-        && !upstream.getRawPath().equals("/")) || upstream.getRawQuery() != null) {
-      throw new IllegalArgumentException("--upstream must be an origin such as http://127.0.0.1:9000 without a path; "
-          + "for a SonarQube context path set context_path in the policy data instead");
+    if (upstream.getHost() == null || upstream.getRawQuery() != null || upstream.getRawFragment() != null
+        || upstream.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("--upstream must be a URL such as http://127.0.0.1:9000 or, for SonarQube "
+          + "under a context path, http://127.0.0.1:9000/sonarqube; no user, query or fragment");
+    }
+    if (contextPath == null || contextPath.isEmpty()) {
+      contextPath = contextPathOf(upstream);
+      upstream = originOf(upstream);
     }
     if ((tlsCertificate == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together");
@@ -88,6 +97,24 @@ public record GatewayConfig(
     if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
       throw new IllegalArgumentException("--max-header-count must be at least 1 and --max-header-bytes at least 256");
     }
+  }
+
+  /** The path of an upstream URL as a context path: "" for none or "/", else "/a/b" without a trailing slash. */
+  static String contextPathOf(URI upstream) {
+    String path = upstream.getRawPath() == null ? "" : upstream.getRawPath().replaceAll("/+$", "");
+    if (!path.isEmpty() && !path.matches("(/[A-Za-z0-9._~-]+)+")) {
+      throw new IllegalArgumentException("--upstream path must be a plain context path such as /sonarqube, not " + path);
+    }
+    return path;
+  }
+
+  private static URI originOf(URI upstream) {
+    return URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
+  }
+
+  /** SonarQube's root: the origin and its context path, such as {@code http://127.0.0.1:9000/sonarqube}. */
+  public URI sonarQubeRoot() {
+    return URI.create(upstream + contextPath);
   }
 
   /** Defaults for everything but the upstream: an ephemeral loopback port, SonarQube verification. */
@@ -196,7 +223,7 @@ public record GatewayConfig(
     public GatewayConfig build() {
       return new GatewayConfig(upstream, listen, policyData, credentialCheck, tlsCertificate, tlsKey, connectTimeout,
           idleTimeout, upstreamTimeout, trustedProxies, maxFailedCredentials, failureWindow, headerTimeout, minBodyRate,
-          maxHeaderCount, maxHeaderBytes);
+          maxHeaderCount, maxHeaderBytes, "");
     }
   }
 }

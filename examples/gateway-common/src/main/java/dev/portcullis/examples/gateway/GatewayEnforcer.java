@@ -12,6 +12,7 @@ import dev.portcullis.throttle.CredentialFailureThrottle;
 import dev.portcullis.verify.CachingCredentialVerifier;
 import dev.portcullis.verify.SonarQubeCredentialVerifier;
 import dev.portcullis.verify.StaticCredentialVerifier;
+import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +42,10 @@ public final class GatewayEnforcer implements AutoCloseable {
 
   /** Loads and warms up the policy; fails with a message naming the bad setting when the configuration is wrong. */
   public static GatewayEnforcer create(GatewayConfig config) {
+    String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
+    URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    CredentialVerifier verifier = verifier(config);
+    CredentialVerifier verifier = verifier(config, sonarQubeRoot);
     CredentialFailureThrottle throttle = config.maxFailedCredentials() == 0
         ? CredentialFailureThrottle.NONE
         : BucketCredentialFailureThrottle.builder()
@@ -50,7 +53,7 @@ public final class GatewayEnforcer implements AutoCloseable {
             .window(config.failureWindow())
             .build();
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine engine = SonarQubePolicy.engine(config.policyData()).decisionCache(DECISION_CACHE_BYTES).build();
+    OpaWasmPolicyEngine engine = SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
     PolicyEnforcer enforcer = PolicyEnforcer.builder(engine)
         .credentialVerifier(verifier)
         .credentialFailureThrottle(throttle)
@@ -58,16 +61,18 @@ public final class GatewayEnforcer implements AutoCloseable {
         .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
         .listener(GatewayEnforcer::logDenial)
         .build();
-    String description = "policy " + engine.describe() + ", credentials " + describe(config) + ", throttling " + throttle;
+    String description =
+        "policy " + engine.describe() + ", credentials " + describe(config, sonarQubeRoot) + ", throttling " + throttle;
     return new GatewayEnforcer(enforcer, engine, description);
   }
 
-  private static CredentialVerifier verifier(GatewayConfig config) {
+  /** Verifies against SonarQube under its context path, where its validate endpoint is. */
+  private static CredentialVerifier verifier(GatewayConfig config, URI sonarQubeRoot) {
     CredentialCheck check = config.credentialCheck();
     switch (check.mode()) {
       case SONARQUBE:
         return CachingCredentialVerifier.builder(
-            SonarQubeCredentialVerifier.builder().baseUri(config.upstream()).build()).build();
+            SonarQubeCredentialVerifier.builder().baseUri(sonarQubeRoot).build()).build();
       case STATIC:
         return StaticCredentialVerifier.fromFile(check.tokenFile());
       default:
@@ -75,10 +80,10 @@ public final class GatewayEnforcer implements AutoCloseable {
     }
   }
 
-  private static String describe(GatewayConfig config) {
+  private static String describe(GatewayConfig config, URI sonarQubeRoot) {
     switch (config.credentialCheck().mode()) {
       case SONARQUBE:
-        return "verified by " + config.upstream() + "/api/authentication/validate";
+        return "verified by " + sonarQubeRoot + "/api/authentication/validate";
       case STATIC:
         return "verified against the token hashes in " + config.credentialCheck().tokenFile();
       default:

@@ -6,10 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class GatewayCommandTest {
+
+  @TempDir Path dir;
 
   private static GatewayConfig parse(String... args) throws Exception {
     GatewayCommand command = new GatewayCommand("test-gateway", config -> {
@@ -63,11 +70,89 @@ class GatewayCommandTest {
     assertThatThrownBy(() -> parse("--verify", "ldap")).hasMessageContaining("--verify");
     assertThatThrownBy(() -> parse("--verify", "static=")).hasMessageContaining("--verify");
     assertThatThrownBy(() -> parse("--listen", "8080")).hasMessageContaining("--listen");
-    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/sonar")).hasMessageContaining("context_path");
+    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/a%2Fb")).hasMessageContaining("context path");
+    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/?x=1")).hasMessageContaining("--upstream");
     assertThatThrownBy(() -> parse("--upstream", "ftp://sonar")).hasMessageContaining("--upstream");
     assertThatThrownBy(() -> parse("--tls-cert", "c.pem")).hasMessageContaining("--tls-key");
     assertThatThrownBy(() -> parse("--max-failed-credentials", "-1")).hasMessageContaining("--max-failed-credentials");
     assertThatThrownBy(() -> parse("--failure-window", "PT0S")).hasMessageContaining("--failure-window");
+  }
+
+  @Test
+  void anUpstreamPathIsSonarQubesContextPath() throws Exception {
+    GatewayConfig config = parse("--upstream", "http://sonar:9000/sonarqube/");
+
+    assertThat(config.upstream()).hasToString("http://sonar:9000");
+    assertThat(config.contextPath()).isEqualTo("/sonarqube");
+    assertThat(config.sonarQubeRoot()).hasToString("http://sonar:9000/sonarqube");
+    assertThat(parse().contextPath()).isEmpty();
+  }
+
+  @Test
+  void everyOptionCanComeFromTheEnvironmentOrTheConfigFileAndFlagsWin() throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), String.join("\n",
+        "upstream: http://file:9000",
+        "listen: 127.0.0.1:9001",
+        "idle-timeout: PT7S",
+        "max-failed-credentials: 3",
+        "trusted-proxy: [10.0.0.0/8, 192.0.2.1]",
+        ""));
+    Map<String, String> environment = Map.of("PORTCULLIS_CONFIG", file.toString(), "PORTCULLIS_LISTEN", "127.0.0.1:9002",
+        "PORTCULLIS_MAX_FAILED_CREDENTIALS", "4");
+
+    GatewayConfig config = GatewayCommand.parse(environment, "--max-failed-credentials", "5").config();
+
+    assertThat(config.upstream()).hasToString("http://file:9000");
+    assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(config.trustedProxies()).containsExactly("10.0.0.0/8", "192.0.2.1");
+    assertThat(config.listen()).isEqualTo(InetSocketAddress.createUnresolved("127.0.0.1", 9002));
+    assertThat(config.maxFailedCredentials()).isEqualTo(5);
+    assertThat(GatewayCommand.parse(Map.of(), "--config", file.toString()).config().listen())
+        .isEqualTo(InetSocketAddress.createUnresolved("127.0.0.1", 9001));
+  }
+
+  @Test
+  void unknownKeysAndBadValuesNameTheirSource() throws Exception {
+    Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "upstream: http://a:9000\nidle-timout: PT1S\n");
+    Path badValue = Files.writeString(dir.resolve("bad.yaml"), "idle-timeout: soon\n");
+    Path nested = Files.writeString(dir.resolve("nested.yaml"), "listen: {host: a}\n");
+
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", unknown.toString()))
+        .hasMessageContaining(unknown.toString()).hasMessageContaining("unknown key 'idle-timout'")
+        .hasMessageContaining("idle-timeout");
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", badValue.toString()))
+        .hasMessageContaining("--idle-timeout").hasMessageContaining(badValue + " key 'idle-timeout'");
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of("PORTCULLIS_MIN_BODY_RATE", "fast")))
+        .hasMessageContaining("environment variable PORTCULLIS_MIN_BODY_RATE");
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", nested.toString()))
+        .hasMessageContaining("key 'listen' must be a single value");
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
+        .hasMessageContaining("cannot read --config");
+  }
+
+  @Test
+  void versionAndGroupedHelp() {
+    StringWriter out = new StringWriter();
+    CommandLine version = new CommandLine(new GatewayCommand("g", config -> null));
+    version.setOut(new PrintWriter(out));
+    version.execute("--version");
+    StringWriter help = new StringWriter();
+    CommandLine usage = new CommandLine(new GatewayCommand("g", config -> null));
+    usage.setOut(new PrintWriter(help));
+    usage.execute("--help");
+
+    assertThat(out.toString()).startsWith("Portcullis gateway 0.1.0").doesNotContain("${project.version}");
+    assertThat(help.toString()).contains("Upstream and listening", "Policy and credentials", "Timeouts and limits",
+        "PORTCULLIS_<OPTION>");
+  }
+
+  @Test
+  void aStartFailureFromTheConfigFileExitsWith2() throws Exception {
+    Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "colour: blue\n");
+
+    assertThat(GatewayCommand.run("test-gateway", config -> {
+      throw new AssertionError("must not start");
+    }, Map.of(), "--config", unknown.toString())).isEqualTo(2);
   }
 
   @Test

@@ -1,5 +1,11 @@
 package dev.portcullis.examples.gateway;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
+import com.sun.net.httpserver.HttpServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.Decision;
@@ -65,5 +71,48 @@ class GatewayEnforcerTest {
       }
       assertThat(gateway.describe()).contains("no throttling");
     }
+  }
+
+  @Test
+  void underAContextPathTheVerifierAsksSonarQubeThere() throws Exception {
+    HttpServer sonar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    AtomicInteger validations = new AtomicInteger();
+    sonar.createContext("/", exchange -> {
+      boolean validate = exchange.getRequestURI().getPath().equals("/sonarqube/api/authentication/validate");
+      if (validate) {
+        validations.incrementAndGet();
+      }
+      byte[] body = (validate ? "{\"valid\":true}" : "not here").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(validate ? 200 : 404, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    sonar.start();
+    String origin = "http://127.0.0.1:" + sonar.getAddress().getPort();
+    try (GatewayEnforcer fromUpstream = GatewayEnforcer.create(
+            GatewayConfig.builder(java.net.URI.create(origin + "/sonarqube")).build());
+        GatewayEnforcer fromData = GatewayEnforcer.create(GatewayConfig.builder(java.net.URI.create(origin))
+            .policyData("{\"portcullis\":{\"sonarqube\":{\"config\":{\"context_path\":\"/sonarqube/\"}}}}").build())) {
+      for (GatewayEnforcer gateway : List.of(fromUpstream, fromData)) {
+        Decision decision = gateway.enforcer().decide(RawRequest.of("GET", "/sonarqube" + TARGET, "203.0.113.7")
+            .withHeader("Authorization", "Bearer " + FakeSonarQube.GOOD_TOKEN), RawRequest.ACCESSOR);
+
+        assertThat(decision.allow()).as("%s", decision).isTrue();
+        assertThat(decision.forwardTarget()).isEqualTo("/sonarqube" + TARGET);
+        assertThat(gateway.describe()).contains(origin + "/sonarqube/api/authentication/validate");
+      }
+      assertThat(validations).hasValue(2);
+    } finally {
+      sonar.stop(0);
+    }
+  }
+
+  @Test
+  void anUpstreamPathAndAnotherContextPathInTheDataAreRefused() {
+    GatewayConfig config = GatewayConfig.builder(java.net.URI.create("http://127.0.0.1:9/sonarqube"))
+        .policyData("{\"portcullis\":{\"sonarqube\":{\"config\":{\"context_path\":\"/sonar\"}}}}").build();
+
+    assertThatThrownBy(() -> GatewayEnforcer.create(config)).hasMessageContaining("/sonarqube")
+        .hasMessageContaining("context_path is /sonar;");
   }
 }

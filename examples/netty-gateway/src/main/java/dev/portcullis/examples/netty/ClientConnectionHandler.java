@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The idle timeout of a client connection, aware of the exchanges on it, and its part in a graceful stop.
  *
- * <p>Placed right after {@code HttpServerCodec}, before the Portcullis handler, so it counts every
+ * <p>Placed after {@code HttpServerCodec}, before the Portcullis handler, so it counts every
  * request and every final response, the ones the Portcullis handler answers itself included. A
  * connection silent in both directions for the idle timeout is closed when no request is open on it or
  * when the client stopped sending the body it announced; while a complete request waits for its

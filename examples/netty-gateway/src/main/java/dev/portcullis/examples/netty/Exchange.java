@@ -375,9 +375,14 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
 
   /** A short answer of the gateway's own, for when the upstream could not give one. */
   static FullHttpResponse errorResponse(HttpRequest request, HttpResponseStatus status, String reason, boolean keepAlive) {
+    HttpVersion version = HttpVersion.HTTP_1_0.equals(request.protocolVersion()) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+    return errorResponse(version, status, reason, keepAlive);
+  }
+
+  /** A short answer of the gateway's own in {@code version}, also for a request it could not read whole. */
+  static FullHttpResponse errorResponse(HttpVersion version, HttpResponseStatus status, String reason, boolean keepAlive) {
     ByteBuf body = Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + " (" + reason + ")\n",
         StandardCharsets.US_ASCII);
-    HttpVersion version = HttpVersion.HTTP_1_0.equals(request.protocolVersion()) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
     FullHttpResponse response = new DefaultFullHttpResponse(version, status, body);
     response.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=us-ascii")

@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * A streaming reverse proxy for SonarQube on Netty 4.2: the Portcullis handler decides about every
  * request, and the proxy streams the allowed ones to SonarQube over pooled keep-alive connections.
  *
- * <p>A client connection's pipeline is {@code [SslHandler] → HttpServerCodec → ClientConnectionHandler
- * (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream connections run on the same event
- * loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
+ * <p>A client connection's pipeline is {@code [SslHandler] → (request bytes) → HttpServerCodec →
+ * RequestDeadlines (header timeout, body rate) → ClientConnectionHandler (idle timeout) → PortcullisHandler
+ * → ProxyHandler}; its upstream connections run on the same event loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
  * before the policy runs; {@link GatewayEnforcer} says how the gateways decide.
  */
 public final class NettyGateway implements RunningGateway {
@@ -85,11 +85,28 @@ public final class NettyGateway implements RunningGateway {
    */
   static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides)
       throws Exception {
+    return start(config, decider, closeDecisions, howItDecides, Sizes.DEFAULT);
+  }
+
+  /**
+   * The gateway's fixed sizes, which tests shrink to make connections share an event loop and wait for
+   * an upstream connection.
+   *
+   * @param ioThreads event loops for the connections; 0 for Netty's default (twice the processors)
+   * @param upstreamConnectionsPerLoop the most upstream connections each event loop opens
+   */
+  record Sizes(int ioThreads, int upstreamConnectionsPerLoop) {
+    static final Sizes DEFAULT = new Sizes(0, UpstreamPool.MAX_CONNECTIONS);
+  }
+
+  static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides,
+      Sizes sizes) throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
-    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout());
+    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout(),
+        sizes.upstreamConnectionsPerLoop());
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"),
         NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gateway-io"),
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(sizes.ioThreads(), new DefaultThreadFactory("gateway-io"),
         NioIoHandler.newFactory());
     ChannelGroup clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap = new ServerBootstrap()
@@ -104,7 +121,10 @@ public final class NettyGateway implements RunningGateway {
             if (tls != null) {
               channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
             }
+            RequestDeadlines deadlines = new RequestDeadlines(config.headerTimeout(), config.minBodyRate());
+            channel.pipeline().addLast("request-bytes", deadlines.requestBytes());
             channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
+            channel.pipeline().addLast("deadlines", deadlines);
             channel.pipeline().addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
             channel.pipeline().addLast("portcullis", decider.newHandler());
             channel.pipeline().addLast("proxy", new ProxyHandler(upstream, decider, config.upstreamTimeout(), tls != null));

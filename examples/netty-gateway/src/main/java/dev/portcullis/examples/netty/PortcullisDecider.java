@@ -12,8 +12,9 @@ import io.netty.handler.codec.http.HttpRequest;
  * leaves on the channel for the request it passes on.
  *
  * <p>A request is forwarded only when the decision on the channel allows exactly the target the request
- * now carries (the handler replaced it with the judged canonical target). The decision is taken off the
- * channel as it is used, so one decision never forwards two requests.
+ * now carries (the handler replaced it with the judged canonical target), for the client the decision
+ * resolved behind trusted proxies. The decision is taken off the channel as it is used, so one decision
+ * never forwards two requests.
  */
 final class PortcullisDecider implements Decider {
 
@@ -29,12 +30,12 @@ final class PortcullisDecider implements Decider {
   }
 
   @Override
-  public String judged(Channel channel, HttpRequest request) {
+  public Allowed judged(Channel channel, HttpRequest request) {
     Decision decision = channel.attr(PortcullisHandler.DECISION).getAndSet(null);
     if (decision == null || !decision.allow() || !decision.forwardTarget().startsWith("/")
         || !decision.forwardTarget().equals(request.uri())) {
       return null;
     }
-    return decision.forwardTarget();
+    return new Allowed(decision.forwardTarget(), decision.clientIp());
   }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.examples.netty;
 
+import dev.portcullis.netty.RequestAborted;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * followed by its content, the next only after the response to the previous one was written: the
  * Portcullis handler in front of it serializes pipelined requests. A request nothing said was allowed
  * is refused with 500 and the connection closed (fail closed); so is a request that overtakes the one
- * being relayed.
+ * being relayed. A request the Portcullis handler aborts ({@link RequestAborted}, a body over its limit) is
+ * abandoned at once: its upstream connection is closed, so the partial body is never taken for a whole one.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -77,8 +79,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    String target = decider.judged(ctx.channel(), request);
-    if (target == null || !target.startsWith("/") || HttpMethod.CONNECT.equals(request.method())) {
+    Decider.Allowed allowed = decider.judged(ctx.channel(), request);
+    if (allowed == null || !allowed.target().startsWith("/") || HttpMethod.CONNECT.equals(request.method())) {
       LOG.error("a request reached the proxy without a Portcullis decision; refusing to forward it (is the "
           + "Portcullis handler installed?)");
       ctx.writeAndFlush(Exchange.errorResponse(request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "not_judged", false))
@@ -91,8 +93,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    HttpRequest forwarded = ProxyHeaders.toUpstream(request, target, upstream.authority(),
-        peer.getAddress().getHostAddress(), scheme, local.getPort());
+    String client = allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
+    HttpRequest forwarded = ProxyHeaders.toUpstream(request, allowed.target(), upstream.authority(), client, scheme,
+        local.getPort());
     Exchange exchange = new Exchange(this, ctx, upstream, request, forwarded);
     current = exchange;
     exchange.start(upstreamTimeout);
@@ -102,6 +105,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (current == exchange) {
       current = null;
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext context, Object event) {
+    if (event instanceof RequestAborted && current != null) {
+      LOG.debug("request aborted by the Portcullis handler, closing its upstream connection reason={}",
+          ((RequestAborted) event).deny().primaryReason());
+      current.clientClosed();
+    }
+    context.fireUserEventTriggered(event);
   }
 
   @Override

@@ -22,9 +22,9 @@ import java.util.Set;
  * <p>Hop-by-hop headers (RFC 9110 section 7.6.1, and the names {@code Connection} lists) stay on their
  * hop; the message framing ({@code Content-Length}, {@code Transfer-Encoding}) is kept, whatever
  * {@code Connection} says, so that the codecs frame the body on the next hop exactly as it was framed
- * on this one. Forwarding headers sent by the client are replaced with the gateway's own, because the
- * gateway trusts no proxy in front of it for what it tells SonarQube. {@code Authorization} is kept:
- * SonarQube needs it.
+ * on this one. Forwarding headers sent by the client are replaced with the gateway's own: {@code
+ * X-Forwarded-For} names the one client the request was allowed for, which the enforcer resolved behind
+ * the proxies it trusts, never a hop the client wrote. {@code Authorization} is kept: SonarQube needs it.
  */
 final class ProxyHeaders {
 
@@ -46,7 +46,8 @@ final class ProxyHeaders {
    * @param client the request as the client sent it (after the Portcullis handler)
    * @param target the judged origin-form target
    * @param upstreamHost the {@code Host} the upstream expects (its authority)
-   * @param clientIp the connection's peer address
+   * @param clientIp the client the request was allowed for: resolved behind trusted proxies, else the
+   *     connection's peer
    * @param scheme {@code http} or {@code https}, as the client reached the gateway
    * @param gatewayPort the port the client connected to
    */

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -53,12 +52,14 @@ final class Upstream {
   private final SslContext tls;
   private final Duration connectTimeout;
   private final Duration idleTimeout;
+  private final int maxConnectionsPerLoop;
   private final ExecutorService resolver;
   private final ConcurrentMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private final AtomicBoolean answering = new AtomicBoolean(true);
 
-  Upstream(URI uri, Duration connectTimeout, Duration idleTimeout) {
+  Upstream(URI uri, Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerLoop) {
     this.uri = uri;
+    this.maxConnectionsPerLoop = maxConnectionsPerLoop;
     boolean https = "https".equals(uri.getScheme());
     String uriHost = uri.getHost();
     this.host = uriHost.startsWith("[") ? uriHost.substring(1, uriHost.length() - 1) : uriHost;
@@ -114,14 +115,14 @@ final class Upstream {
             if (tls != null) {
               channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(), host, port));
             }
-            channel.pipeline().addLast("http", new HttpClientCodec(NettyGateway.decoderConfig(), false, false));
+            channel.pipeline().addLast("http", new UpstreamCodec(NettyGateway.decoderConfig()));
             channel.pipeline().addLast("idle",
                 new IdleStateHandler(true, 0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
             channel.pipeline().addLast("exchange", new UpstreamConnection());
           }
         });
     Duration keepAlive = idleTimeout.compareTo(MAX_KEEP_ALIVE) < 0 ? idleTimeout : MAX_KEEP_ALIVE;
-    return new UpstreamPool(this, loop, bootstrap, keepAlive, connectTimeout);
+    return new UpstreamPool(this, loop, bootstrap, keepAlive, connectTimeout, maxConnectionsPerLoop);
   }
 
   /** The upstream's socket address, resolved off the event loop unless the host is an IP literal. */

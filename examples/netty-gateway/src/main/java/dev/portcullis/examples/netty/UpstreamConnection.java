@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * The gateway's end of one keep-alive connection to the upstream: the last handler of its pipeline,
  * which hands what the upstream sends to the exchange currently using the connection.
  *
- * <p>Used only on its channel's event loop. While the connection waits in its pool, anything the
- * upstream sends is out of step with the requests and closes the connection; so does silence longer
+ * <p>Used only on its channel's event loop. Anything the upstream sends while no response is due, from
+ * the end of one response to the next request ({@link UpstreamCodec#UNEXPECTED_BYTES}), is out of step
+ * with the requests and makes the connection unusable: it is closed, never reused. So is silence longer
  * than the pool's keep-alive time. Interim (1xx) responses are dropped: the gateway never asks for one.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
@@ -44,6 +45,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private Channel channel;
   private Listener listener;
   private boolean interim;
+  private boolean unusable;
   private ScheduledFuture<?> expiry;
 
   @Override
@@ -53,6 +55,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   Channel channel() {
     return channel;
+  }
+
+  /** Whether the connection may carry another exchange: open, and the upstream never spoke out of turn. */
+  boolean reusable() {
+    return !unusable && channel.isActive();
   }
 
   /** Gives the connection to an exchange. */
@@ -85,6 +92,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (listener == null) {
       ReferenceCountUtil.release(msg);
+      unusable = true;
       ctx.close();
       return;
     }
@@ -133,6 +141,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    unusable = true;
     fail(UpstreamFailure.broken(cause));
     ctx.close();
   }
@@ -140,7 +149,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof IdleStateEvent) {
+      unusable = true;
       fail(UpstreamFailure.silent());
+      ctx.close();
+    } else if (event == UpstreamCodec.UNEXPECTED_BYTES) {
+      unusable = true;
+      fail(UpstreamFailure.badResponse(new IllegalStateException("bytes after the end of the response")));
       ctx.close();
     } else {
       ReferenceCountUtil.release(event);

@@ -10,15 +10,17 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive HTTP/1.1 connections to the upstream for the client connections of one event loop; the
  * connections run on that loop too, so a byte crosses no thread on its way through the gateway.
  *
- * <p>Used only on its event loop. At most {@value #MAX_CONNECTIONS} connections are open and
- * {@value #MAX_IDLE} wait idle, most recently used first, each for at most the keep-alive time; an
- * exchange that finds every connection busy waits in line for up to the connect timeout, then gets 503.
+ * <p>Used only on its event loop. At most {@code maxConnections} connections are open (by default
+ * {@value #MAX_CONNECTIONS}) and {@value #MAX_IDLE} wait idle, most recently used first, each for at most the
+ * keep-alive time; an exchange that finds every connection busy waits in line for up to the connect timeout,
+ * then gets 503.
  */
 final class UpstreamPool {
 
@@ -38,13 +40,16 @@ final class UpstreamPool {
   private final Bootstrap bootstrap;
   private final Duration keepAlive;
   private final Duration waitLimit;
+  private final int maxConnections;
   private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
   private int open;
   private boolean closed;
 
-  UpstreamPool(Upstream upstream, EventLoop loop, Bootstrap bootstrap, Duration keepAlive, Duration waitLimit) {
+  UpstreamPool(Upstream upstream, EventLoop loop, Bootstrap bootstrap, Duration keepAlive, Duration waitLimit,
+      int maxConnections) {
     this.upstream = upstream;
+    this.maxConnections = maxConnections;
     this.loop = loop;
     this.bootstrap = bootstrap;
     this.keepAlive = keepAlive;
@@ -59,13 +64,13 @@ final class UpstreamPool {
     }
     if (!fresh) {
       for (UpstreamConnection connection; (connection = idle.pollFirst()) != null; ) {
-        if (connection.channel().isActive()) {
+        if (connection.reusable()) {
           waiter.acquired(connection, true);
           return;
         }
       }
     }
-    if (open < MAX_CONNECTIONS) {
+    if (open < maxConnections) {
       connect(waiter);
     } else if (waiting.size() < MAX_WAITING) {
       Waiting entry = new Waiting(waiter);
@@ -93,12 +98,29 @@ final class UpstreamPool {
   }
 
   /**
-   * Takes a connection back after an exchange: into the pool when {@code reusable} (the whole request
+   * Takes a connection back after an exchange: back into use when {@code reusable} (the whole request
    * went out, the whole response came in, nobody said close), otherwise it is closed.
+   *
+   * <p>A reusable connection is handed on only after the current read: the exchange usually ends inside
+   * the connection's read, and bytes after the response in that same read, which make the connection
+   * unusable ({@link UpstreamCodec}), are decoded only once this returns.
    */
   void release(UpstreamConnection connection, boolean reusable) {
     connection.detach();
-    if (reusable && !closed && connection.channel().isActive()) {
+    if (reusable && !closed && connection.reusable()) {
+      try {
+        loop.execute(() -> reuse(connection));
+        return;
+      } catch (RejectedExecutionException stopped) {
+        // the event loop is shutting down: nobody will reuse the connection
+      }
+    }
+    connection.channel().close();
+  }
+
+  /** Gives a released connection to the first waiter, or parks it, unless it became unusable meanwhile. */
+  private void reuse(UpstreamConnection connection) {
+    if (!closed && connection.reusable()) {
       Waiting next = waiting.pollFirst();
       if (next != null) {
         next.timer.cancel(false);
@@ -167,7 +189,7 @@ final class UpstreamPool {
   }
 
   private void serveWaiting() {
-    if (!closed && open < MAX_CONNECTIONS) {
+    if (!closed && open < maxConnections) {
       Waiting next = waiting.pollFirst();
       if (next != null) {
         next.timer.cancel(false);

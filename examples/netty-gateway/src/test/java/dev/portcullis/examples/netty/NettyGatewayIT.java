@@ -70,6 +70,26 @@ class NettyGatewayIT extends AbstractGatewayIT {
   }
 
   @Test
+  void xForwardedForNamesTheClientResolvedBehindTheTrustedProxyNotThePeer() throws Exception {
+    try (RawUpstream upstream = new RawUpstream((request, out) -> {
+          RawUpstream.respond(out, 200, "", "ok");
+          return true;
+        });
+        RunningGateway behindProxy = start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE)
+            .trustedProxies(List.of("127.0.0.1/32")).build());
+        RawClient client = new RawClient(behindProxy.uri())) {
+      // The peer (127.0.0.1) is the trusted proxy; it says the request came from 198.51.100.7, which was
+      // told so by a hop nobody trusts.
+      RawClient.Response response = client.send("GET /api/server/version HTTP/1.1\r\nHost: x\r\n"
+          + "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n\r\n").read(false);
+
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(upstream.requests).singleElement()
+          .satisfies(request -> assertThat(request.headers()).containsEntry("x-forwarded-for", "198.51.100.7"));
+    }
+  }
+
+  @Test
   void expectContinueIsAnsweredByTheGatewayAndNotForwarded() throws Exception {
     try (RawClient client = new RawClient(gateway.uri())) {
       client.send("POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD

@@ -1,6 +1,7 @@
 package dev.portcullis.examples.netty;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -40,6 +42,12 @@ final class RawUpstream implements AutoCloseable {
   final List<Request> requests = new CopyOnWriteArrayList<>();
   /** Counted down whenever writing to a client of this upstream failed, that is, the gateway closed it. */
   final CountDownLatch writeFailed = new CountDownLatch(1);
+  /** A permit for each connection the gateway closed, between requests or in the middle of a body. */
+  final Semaphore closedByGateway = new Semaphore(0);
+  /** A permit for each request head read, before its body. */
+  final Semaphore headsRead = new Semaphore(0);
+  /** Connections the gateway closed in the middle of a request body. */
+  final AtomicInteger bodiesCutShort = new AtomicInteger();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
   RawUpstream(Handler handler) throws IOException {
@@ -84,8 +92,16 @@ final class RawUpstream implements AutoCloseable {
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
       for (int index = 1; ; index++) {
-        Request request = read(in, number, index, readBodies);
+        Request request;
+        try {
+          request = read(in, number, index, readBodies, headsRead);
+        } catch (EOFException cutShort) {
+          bodiesCutShort.incrementAndGet();
+          closedByGateway.release();
+          return;
+        }
         if (request == null) {
+          closedByGateway.release();
           return;
         }
         requests.add(request);
@@ -99,7 +115,8 @@ final class RawUpstream implements AutoCloseable {
     }
   }
 
-  private static Request read(InputStream in, int connection, int index, boolean readBodies) throws IOException {
+  private static Request read(InputStream in, int connection, int index, boolean readBodies, Semaphore headsRead)
+      throws IOException {
     String requestLine = line(in);
     if (requestLine == null) {
       return null;
@@ -111,6 +128,7 @@ final class RawUpstream implements AutoCloseable {
       headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
+    headsRead.release();
     long body = 0;
     if (!readBodies) {
       body = -1;
@@ -120,21 +138,29 @@ final class RawUpstream implements AutoCloseable {
       while (body < length) {
         int read = in.read(buffer, 0, (int) Math.min(buffer.length, length - body));
         if (read < 0) {
-          throw new IOException("body cut short");
+          throw new EOFException("body cut short");
         }
         body += read;
       }
     } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-      for (long size; (size = Long.parseLong(line(in).split(";")[0].trim(), 16)) > 0; ) {
-        in.skipNBytes(size);
+      for (long size; (size = Long.parseLong(bodyLine(in).split(";")[0].trim(), 16)) > 0; ) {
+        in.skipNBytes(size); // EOFException when cut short
         body += size;
-        line(in);
+        bodyLine(in);
       }
-      while (!line(in).isEmpty()) {
+      while (!bodyLine(in).isEmpty()) {
         // trailers
       }
     }
     return new Request(connection, index, parts[0], parts[1], headers, body);
+  }
+
+  private static String bodyLine(InputStream in) throws IOException {
+    String line = line(in);
+    if (line == null) {
+      throw new EOFException("body cut short");
+    }
+    return line;
   }
 
   /** One CRLF-terminated line in ISO-8859-1, or null at the end of the stream. */
