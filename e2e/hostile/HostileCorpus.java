@@ -493,6 +493,19 @@ public final class HostileCorpus {
     return x.responses().size() == 1 && x.responses().get(0).status() == 503;
   }
 
+  static final Pattern SONARQUBE_MESSAGE = Pattern.compile("\"msg\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){0,160})");
+
+  /** SonarQube's error message in a forwarded answer ({"errors":[{"msg":...}]}), tabs and tokens removed. */
+  static String sonarQubeMessage(Exchange x) {
+    for (Response r : x.responses()) {
+      Matcher m = SONARQUBE_MESSAGE.matcher(new String(r.body(), StandardCharsets.UTF_8));
+      if (r.status() >= 400 && m.find()) {
+        return m.group(1).replaceAll("\\s+", " ").replaceAll("sq[apub]_[0-9a-f]{8,}", "<token>");
+      }
+    }
+    return "";
+  }
+
   static String reason(Response r) {
     Matcher m = REASONS.matcher(new String(r.body(), StandardCharsets.ISO_8859_1));
     return m.find() ? m.group(1) : "";
@@ -816,7 +829,7 @@ public final class HostileCorpus {
     List<String> fails = new ArrayList<>(logFails);
     List<String> unexpected = new ArrayList<>();
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("results-" + server + ".tsv"), StandardCharsets.UTF_8))) {
-      w.println("server\tgateway\tcase\tfamily\tsource\tstatus\treason\tclass\tupstream\tverdict\twhy");
+      w.println("server\tgateway\tcase\tfamily\tsource\tstatus\treason\tclass\tupstream\tverdict\twhy\tsonarqube_message");
       for (Result r : results) {
         Gateway gw = r.gw();
         Case c = r.c();
@@ -890,7 +903,8 @@ public final class HostileCorpus {
         w.println(String.join("\t", server, gw.label(), c.id(), c.family(), sourceAddress(gw, r.i()),
             first == null ? "none" : Integer.toString(first.status()), reason.isEmpty() ? "-" : reason, cls,
             ups.length() == 0 ? "-" : ups.toString(), why == null ? "ok" : "FAIL",
-            why == null ? (r.x().error() == null ? "-" : r.x().error()) : why));
+            why == null ? (r.x().error() == null ? "-" : r.x().error()) : why,
+            up.isEmpty() || sonarQubeMessage(r.x()).isEmpty() ? "-" : sonarQubeMessage(r.x())));
       }
     }
 
