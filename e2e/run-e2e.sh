@@ -22,6 +22,13 @@
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
 #      shown); a scan of project B with A's token must fail (refused by SonarQube behind the default
 #      gateway, by the gateway itself with allowed_project_keys);
+#   4b. hostile requests, per server, through every gateway: sentinels planted as admin (a setting only
+#      B has, a user, a token name); component=B only in a multipart body on GET and projectKey=B only
+#      in the body of a report upload must be refused, with no sentinel and no report queued into B;
+#      a right and a wrong admin password (and an unknown token on a denied endpoint) get the same
+#      answer with no /api/authentication/validate call; then the hostile corpus
+#      (e2e/hostile/corpus.tsv, sent by e2e/hostile/HostileCorpus.java over raw sockets), judged by
+#      what SonarQube served: no sentinel, no access-log line but scanner calls, nothing for B;
 #   5. credential proofs, per server and flavour (all on GET /api/plugins/installed, which needs a
 #      valid credential and which the default policy allows):
 #      a. a well-formed unknown token gets 401 credential_invalid from the gateway, and SonarQube's
@@ -306,10 +313,12 @@ fmt() { if [ -n "${P_REASON:-}" ]; then printf '%s %s' "$P_STATUS" "$P_REASON"; 
 # gateway refusal of a credential: 401 with the gateway's own reason (SonarQube's 401 has no "reasons")
 gw_refused_invalid() { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; }
 
+# random_hex N -> 2N random hex digits
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # make_token FILE: a well-formed sqp_ token (40 hex digits) that SonarQube never issued, mode 600
 make_token() {
   ( umask 077; mkdir -p "$(dirname "$1")"
-    printf 'sqp_%s' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$1" )
+    printf 'sqp_%s' "$(random_hex 20)" > "$1" )
 }
 now() { date +%s.%N; }
 secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -829,7 +838,6 @@ EMPTY_ZIP="$HOSTILE_DIR/empty.zip"   # a valid, empty zip: what the report part 
 
 # markers_of NAME -> the sentinel file of a server ("kind<TAB>marker" lines)
 markers_of() { printf '%s/markers-%s.tsv' "$HOSTILE_DIR" "$1"; }
-random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 # ce_tasks NAME KEY -> how many compute-engine tasks the project has, in any status (asked as admin)
 ce_tasks() {
