@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * {@code getQueryString()} and {@code getRequestURL()} give what the policy judged, also available as the
  * {@value #FORWARD_TARGET_ATTRIBUTE} request attribute for a proxy servlet). A denied request gets the
  * policy's status and a small JSON body; its body is never read and the chain never runs. A request that
- * is not HTTP fails with a {@link ServletException} instead of passing through.
+ * is not HTTP fails with a {@link ServletException} instead of passing through. When the decision limits
+ * the body ({@link Decision#maxBodyBytes()}), a request that declares more gets 413 at once and one whose
+ * body grows past the limit while it is read fails that read with a {@link BodyTooLargeException}.
  *
  * <p>Place it first in the chain, mapped to {@code /*}, so that nothing reads or answers a request before
  * it is judged. By default it blocks the container thread while an asynchronous credential verifier
@@ -42,6 +44,9 @@ public final class PortcullisFilter implements Filter {
 
   /** An allow waiting for its asynchronous dispatch; only this filter sets it. */
   private static final String PENDING_ALLOW_ATTRIBUTE = PortcullisFilter.class.getName() + ".pendingAllow";
+
+  /** The body-limiting wrapper of an allowed request, for its later dispatches; only this filter sets it. */
+  private static final String LIMITED_BODY_ATTRIBUTE = PortcullisFilter.class.getName() + ".limitedBody";
 
   private static final Logger LOG = LoggerFactory.getLogger(PortcullisFilter.class);
 
@@ -82,8 +87,14 @@ public final class PortcullisFilter implements Filter {
         return;
       }
       if (request.getAttribute(DECISION_ATTRIBUTE) != null) {
-        // A forward, include, error or later async dispatch of a request this filter already allowed.
-        chain.doFilter(request, response);
+        // A forward, include, error or later async dispatch of a request this filter already allowed. A
+        // dispatch may bring back the container's request without the wrapper that limits the body.
+        Object limited = request.getAttribute(LIMITED_BODY_ATTRIBUTE);
+        if (limited instanceof LimitedBodyRequest) {
+          forwardLimited(new LimitedBodyRequest(request, (LimitedBodyRequest) limited), response, chain);
+        } else {
+          chain.doFilter(request, response);
+        }
         return;
       }
     }
@@ -151,12 +162,73 @@ public final class PortcullisFilter implements Filter {
 
   private static void allow(Decision decision, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
+    if (decision.bodyLimitExceededBy(request.getContentLengthLong())) {
+      LOG.debug("request body declared over its limit status=413 max_body_bytes={}", decision.maxBodyBytes());
+      // Set by an asynchronous decision; a later dispatch must not take the request for an allowed one.
+      request.removeAttribute(DECISION_ATTRIBUTE);
+      request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
+      DenyResponse.write(Decision.bodyTooLarge(), response, true);
+      return;
+    }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
     request.setAttribute(FORWARD_TARGET_ATTRIBUTE, decision.forwardTarget());
     String raw = ServletRequestAccessor.INSTANCE.rawTarget(request);
-    chain.doFilter(
-        raw.equals(decision.forwardTarget()) ? request : new CanonicalRequest(request, decision.forwardTarget()),
-        response);
+    HttpServletRequest judged =
+        raw.equals(decision.forwardTarget()) ? request : new CanonicalRequest(request, decision.forwardTarget());
+    if (decision.maxBodyBytes() == Decision.NO_BODY_LIMIT) {
+      chain.doFilter(judged, response);
+      return;
+    }
+    LimitedBodyRequest limited = new LimitedBodyRequest(judged, decision.maxBodyBytes());
+    request.setAttribute(LIMITED_BODY_ATTRIBUTE, limited);
+    forwardLimited(limited, response, chain);
+  }
+
+  private static void forwardLimited(LimitedBodyRequest limited, HttpServletResponse response, FilterChain chain)
+      throws IOException, ServletException {
+    try {
+      chain.doFilter(limited, response);
+    } catch (IOException | ServletException | RuntimeException e) {
+      if (!answeredBodyTooLarge(limited, response)) {
+        throw e;
+      }
+      return;
+    }
+    answeredBodyTooLarge(limited, response);
+  }
+
+  /**
+   * Answers 413 when a servlet that read the body on this thread went past the limit, whether it let the
+   * failure escape or swallowed it. A servlet that went asynchronous, or met the failure on another
+   * thread, answers for itself ({@link #sendBodyTooLarge}).
+   */
+  private static boolean answeredBodyTooLarge(LimitedBodyRequest limited, HttpServletResponse response)
+      throws IOException {
+    if (!limited.bodyTooLargeOn(Thread.currentThread()) || limited.isAsyncStarted()) {
+      return false;
+    }
+    boolean answered = sendBodyTooLarge(response);
+    LOG.debug("request body over its limit status=413 answered={}", answered);
+    return answered;
+  }
+
+  /**
+   * Answers a request whose body went past its decision's limit ({@link BodyTooLargeException}): 413 with
+   * the deny body and headers of {@link Decision#bodyTooLarge()} and {@code Connection: close}, since the
+   * rest of the body is never read. For a reader that the filter cannot see fail, such as an asynchronous
+   * proxy; it must also abort the request it was forwarding the body in, so that the upstream never takes
+   * the part it got for a whole body.
+   *
+   * @return false, having written nothing, when the response is already committed: the caller must then
+   *     abort the connection, so that the client cannot take the response for a complete one either
+   */
+  public static boolean sendBodyTooLarge(HttpServletResponse response) throws IOException {
+    if (response.isCommitted()) {
+      return false;
+    }
+    response.reset();
+    DenyResponse.write(Decision.bodyTooLarge(), response, true);
+    return true;
   }
 
   /** Builds a {@link PortcullisFilter}. */

@@ -3,6 +3,7 @@ package dev.portcullis.servlet;
 import dev.portcullis.CredentialValidity;
 import dev.portcullis.CredentialVerification;
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.testkit.StubPolicyEngine;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +14,11 @@ final class SlowVerifier {
   private SlowVerifier() {}
 
   static PolicyEnforcer enforcer() {
-    return PolicyEnforcer.builder(new StubPolicyEngine())
+    return enforcer(new StubPolicyEngine());
+  }
+
+  static PolicyEnforcer enforcer(PolicyEngine engine) {
+    return PolicyEnforcer.builder(engine)
         .credentialVerifier(credential -> CompletableFuture.supplyAsync(
             () -> new CredentialVerification(CredentialValidity.VALID, "slow-test"),
             CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)))

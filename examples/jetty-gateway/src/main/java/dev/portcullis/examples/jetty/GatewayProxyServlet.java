@@ -1,15 +1,27 @@
 package dev.portcullis.examples.jetty;
 
+import dev.portcullis.Decision;
+import dev.portcullis.servlet.BodyTooLargeException;
+import dev.portcullis.servlet.PortcullisFilter;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streams allowed requests to the upstream and its responses back, both ways without buffering whole
@@ -18,34 +30,60 @@ import org.eclipse.jetty.http.HttpHeader;
  * <p>It forwards exactly the target the Portcullis filter judged (the request attribute the filter
  * sets) and refuses to forward anything the filter did not judge. Hop-by-hop headers are removed by
  * Jetty; the {@code Authorization} header is kept for SonarQube; forwarding headers sent by the
- * client are replaced with the gateway's own {@code X-Forwarded-*}, because the gateway trusts no
- * proxy in front of it. Upstream connect failures become 502, upstream timeouts 504 (Jetty's mapping).
+ * client are replaced with the gateway's own {@code X-Forwarded-*}, whose client is the one the decision
+ * was made for (resolved behind trusted proxies). Upstream connect failures become 502, upstream timeouts
+ * 504 (Jetty's mapping).
+ *
+ * <p>A request body that fails while it streams aborts the upstream request, so that SonarQube never
+ * takes part of a body for a whole one: a body past the decision's limit is answered 413 like a deny, one
+ * slower than the {@link MinimumBodyRate} or idle for the idle timeout 408, both with {@code Connection:
+ * close}; when the response has already begun, the client connection is aborted instead.
  */
 final class GatewayProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
+
+  private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
   private static final List<String> CLIENT_FORWARDING_HEADERS =
       List.of("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
           "x-forwarded-prefix", "x-real-ip");
 
+  /** Why the client's side of an exchange failed, for the answer once the upstream request is aborted. */
+  private static final String CLIENT_FAILURE_ATTRIBUTE = GatewayProxyServlet.class.getName() + ".clientFailure";
+
   private final String upstream;
   private final String forwardTargetAttribute;
   private final Duration connectTimeout;
+  private final transient MinimumBodyRate bodyRate;
 
-  GatewayProxyServlet(URI upstream, String forwardTargetAttribute, Duration connectTimeout) {
+  /** @param bodyRate the slowest a request body may arrive, or null for no minimum */
+  GatewayProxyServlet(URI upstream, String forwardTargetAttribute, Duration connectTimeout, MinimumBodyRate bodyRate) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.forwardTargetAttribute = forwardTargetAttribute;
     this.connectTimeout = connectTimeout;
+    this.bodyRate = bodyRate;
   }
 
   @Override
-  protected HttpClient createHttpClient() throws jakarta.servlet.ServletException {
+  protected HttpClient createHttpClient() throws ServletException {
     HttpClient client = super.createHttpClient();
     client.setConnectTimeout(connectTimeout.toMillis());
     // A scanner's credential must never follow a redirect to another origin; the scanner follows them itself.
     client.setFollowRedirects(false);
     return client;
+  }
+
+  @Override
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws ServletException, IOException {
+    if (bodyRate == null || !hasContent(request)) {
+      super.service(request, response);
+      return;
+    }
+    ServletContextRequest jettyRequest = ServletContextRequest.getServletContextRequest(request);
+    long headersEnded = jettyRequest == null ? System.nanoTime() : jettyRequest.getHeadersNanoTime();
+    super.service(bodyRate.apply(request, headersEnded), response);
   }
 
   @Override
@@ -74,13 +112,105 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     addViaHeader(clientRequest, proxyRequest);
     String host = clientRequest.getHeader("Host");
+    String client = client(clientRequest);
     proxyRequest.headers(headers -> {
-      headers.put("X-Forwarded-For", clientRequest.getRemoteAddr());
+      headers.put("X-Forwarded-For", client);
       headers.put("X-Forwarded-Proto", clientRequest.getScheme().toLowerCase(Locale.ROOT));
       headers.put("X-Forwarded-Port", Integer.toString(clientRequest.getLocalPort()));
       if (host != null) {
         headers.put(HttpHeader.X_FORWARDED_HOST, host);
       }
     });
+  }
+
+  /** The client the decision was made for; behind a trusted proxy, not the connection's peer. */
+  private static String client(HttpServletRequest clientRequest) {
+    Object decision = clientRequest.getAttribute(PortcullisFilter.DECISION_ATTRIBUTE);
+    if (decision instanceof Decision && !((Decision) decision).clientIp().isEmpty()) {
+      return ((Decision) decision).clientIp();
+    }
+    return clientRequest.getRemoteAddr();
+  }
+
+  @Override
+  protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+      AsyncRequestContent content) {
+    return new StreamReader(request, response, proxyRequest, content) {
+      @Override
+      public void onError(Throwable failure) {
+        // Before failing the upstream request: that may call onProxyResponseFailure on this thread.
+        request.setAttribute(CLIENT_FAILURE_ATTRIBUTE, failure);
+        super.onError(failure);
+      }
+    };
+  }
+
+  @Override
+  protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
+      HttpServletResponse proxyResponse, Throwable failure) {
+    clientRequest.setAttribute(CLIENT_FAILURE_ATTRIBUTE, failure);
+    super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+  }
+
+  /** Used by Jetty for a client body that failed before the upstream answered. */
+  @Override
+  protected int clientRequestStatus(Throwable failure) {
+    int status = clientFailureStatus(failure);
+    return status != 0 ? status : super.clientRequestStatus(failure);
+  }
+
+  @Override
+  protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
+      Response serverResponse, Throwable failure) {
+    Object clientFailure = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
+    int status = clientFailure instanceof Throwable ? clientFailureStatus((Throwable) clientFailure) : 0;
+    if (status == 0) {
+      super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+      return;
+    }
+    logRefusal(clientRequest, status);
+    if (status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE
+        && answeredBodyTooLarge(clientRequest, proxyResponse)) {
+      return;
+    }
+    // Sets Connection: close, or aborts the connection when the response has already begun.
+    sendProxyResponseError(clientRequest, proxyResponse, status);
+  }
+
+  /** 413 for a body past its limit, 408 for one too slow or idle too long, 0 for other failures. */
+  private static int clientFailureStatus(Throwable failure) {
+    if (BodyTooLargeException.causedBy(failure)) {
+      return HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE;
+    }
+    // Bounded: a cause chain can be cyclic.
+    Throwable cause = failure;
+    for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
+      if (cause instanceof MinimumBodyRate.TooSlowException || cause instanceof TimeoutException) {
+        return HttpServletResponse.SC_REQUEST_TIMEOUT;
+      }
+    }
+    return 0;
+  }
+
+  private static boolean answeredBodyTooLarge(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+    try {
+      if (!PortcullisFilter.sendBodyTooLarge(proxyResponse)) {
+        return false;
+      }
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+    if (clientRequest.isAsyncStarted()) {
+      clientRequest.getAsyncContext().complete();
+    }
+    return true;
+  }
+
+  private static void logRefusal(HttpServletRequest clientRequest, int status) {
+    Object target = clientRequest.getAttribute(PortcullisFilter.FORWARD_TARGET_ATTRIBUTE);
+    String path = target instanceof String ? ((String) target).split("\\?", 2)[0] : "-";
+    String reason = status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE ? "body_too_large" : "body_timeout";
+    DENIALS.info("denied status={} reasons=[{}] method={} path={} client={}", status, reason, clientRequest.getMethod(),
+        path, client(clientRequest));
   }
 }

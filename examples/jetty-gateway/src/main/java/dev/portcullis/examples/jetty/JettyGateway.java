@@ -1,5 +1,6 @@
 package dev.portcullis.examples.jetty;
 
+import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
@@ -11,6 +12,7 @@ import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -27,17 +29,27 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
  * before the policy runs, so a wrong token is refused by the gateway itself; {@link GatewayEnforcer} says
  * how the gateways decide.
+ *
+ * <p>Slow clients cannot hold a connection or a SonarQube worker: a request head must be complete within
+ * the header timeout ({@link HeaderDeadlineConnectionFactory}), and a request body must keep the minimum
+ * rate ({@link MinimumBodyRate}).
  */
 public final class JettyGateway implements RunningGateway {
 
+  /**
+   * Room for the request line on top of {@code --max-header-bytes}: Jetty counts it with the headers, and the
+   * enforcer refuses targets over 8 KiB with 414.
+   */
+  private static final int REQUEST_LINE_BYTES = 16 * 1024;
+
   private final Server server;
-  private final GatewayEnforcer decisions;
+  private final Runnable closeDecisions;
   private final URI uri;
   private final String description;
 
-  private JettyGateway(Server server, GatewayEnforcer decisions, URI uri, String description) {
+  private JettyGateway(Server server, Runnable closeDecisions, URI uri, String description) {
     this.server = server;
-    this.decisions = decisions;
+    this.closeDecisions = closeDecisions;
     this.uri = uri;
     this.description = description;
   }
@@ -45,22 +57,42 @@ public final class JettyGateway implements RunningGateway {
   /** Loads the policy, starts Jetty and returns once the gateway accepts connections. */
   public static JettyGateway start(GatewayConfig config) throws Exception {
     GatewayEnforcer decisions = GatewayEnforcer.create(config);
+    try {
+      return start(config, decisions.enforcer(), decisions::close, decisions.describe());
+    } catch (Exception | Error e) {
+      decisions.close();
+      throw e;
+    }
+  }
 
+  /**
+   * Starts Jetty behind {@code enforcer}; {@code closeDecisions} runs last when the gateway stops, and
+   * {@code howItDecides} ends the start-up line.
+   */
+  static JettyGateway start(GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
+      throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    // Jetty's 8 KiB default would refuse smaller heads than the enforcer does, with its own 431.
+    http.setRequestHeaderSize(config.maxHeaderBytes() + REQUEST_LINE_BYTES);
+    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the bare LF it
+    // tolerates: a front proxy that reads a bare LF differently would see other headers than the policy.
+    http.setHttpCompliance(
+        HttpCompliance.RFC9110.without("RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
+    HttpConnectionFactory http11 = new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
     ServerConnector connector;
     if (config.tls()) {
       SslContextFactory.Server ssl = new SslContextFactory.Server();
       ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
       ssl.setKeyStorePassword("");
       http.addCustomizer(new SecureRequestCustomizer(false));
-      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), http11);
     } else {
-      connector = new ServerConnector(server, new HttpConnectionFactory(http));
+      connector = new ServerConnector(server, http11);
     }
     connector.setHost(config.listen().getHostString());
     connector.setPort(config.listen().getPort());
@@ -69,11 +101,14 @@ public final class JettyGateway implements RunningGateway {
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
-    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(decisions.enforcer()).asynchronous(true).build());
+    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    ServletHolder proxy = new ServletHolder(
-        new GatewayProxyServlet(config.upstream(), PortcullisFilter.FORWARD_TARGET_ATTRIBUTE, config.connectTimeout()));
+    MinimumBodyRate bodyRate = config.minBodyRate() == 0
+        ? null
+        : new MinimumBodyRate(config.minBodyRate(), config.headerTimeout(), System::nanoTime);
+    ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(
+        config.upstream(), PortcullisFilter.FORWARD_TARGET_ATTRIBUTE, config.connectTimeout(), bodyRate));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
@@ -82,16 +117,11 @@ public final class JettyGateway implements RunningGateway {
     server.setHandler(context);
     server.setStopTimeout(5_000);
     server.setStopAtShutdown(false);
-    try {
-      server.start();
-    } catch (Exception e) {
-      decisions.close();
-      throw e;
-    }
+    server.start();
     URI uri = config.listenUri(connector.getLocalPort());
     String description = "Portcullis Jetty gateway listening on " + uri + ", forwarding to " + config.upstream()
-        + " (" + decisions.describe() + ")";
-    return new JettyGateway(server, decisions, uri, description);
+        + " (" + howItDecides + ")";
+    return new JettyGateway(server, closeDecisions, uri, description);
   }
 
   @Override
@@ -115,7 +145,7 @@ public final class JettyGateway implements RunningGateway {
     try {
       server.stop();
     } finally {
-      decisions.close();
+      closeDecisions.run();
     }
   }
 
