@@ -968,7 +968,7 @@ hostile_corpus() {
   ( umask 077; printf 'Wrong-%s-9x' "$(random_hex 9)" > "$WRONG_DIR/hostile-wrong-password-$n.txt" )
   report="$HOSTILE_DIR/report-$n.txt"
   before="$(ce_tasks "$n" "$KEY_B")"; from="$(access_lines "$n")"
-  log "$n: hostile corpus ($(grep -cv -e '^#' -e '^id	' "$CORPUS") cases) through ${#args[@]} gateways"
+  log "$n: hostile corpus ($(grep -cv -e '^#' -e '^id	' "$CORPUS") cases) through $(( ${#args[@]} / 2 )) gateways"
   "$GATEWAY_JAVA" "$ROOT/e2e/hostile/HostileCorpus.java" --corpus "$CORPUS" --server "$sql" \
     --upstream "127.0.0.1:$(sq_env "$n" WEB_PORT)" "${args[@]}" \
     --access-log "$(sq_access_log "$n")" --access-from "$from" --markers "$(markers_of "$n")" \

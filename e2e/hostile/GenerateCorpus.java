@@ -353,7 +353,7 @@ public final class GenerateCorpus {
     add("ce-submit", "POST", s, "Content-Type: multipart/mixed; boundary={BOUNDARY}", "global", report, "projectKey={B}", "B", s, "deny", "multipart/mixed");
     add("ce-submit", "POST", s, "Content-Type: MULTIPART/FORM-DATA; BOUNDARY={BOUNDARY}", "global", report, "projectKey={B}", "B", s, "deny", "upper-case content type");
     add("ce-submit", "POST", s + "?organization=x", "", "global", report, "projectKey={B}", "B", s, "deny", "another query parameter, B in the body");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "characteristic=branch%3Dpcx&projectKey={B}", "B", s, "any", "characteristic and B in the body");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "characteristic=branch=pcx&projectKey={B}", "B", s, "any", "a branch characteristic and B in the body");
     add("ce-submit", "POST", s + "?projectKey={A}%00", "", "tokenA", report, "", "A", s, "any", "A followed by NUL");
     add("ce-submit", "GET", s + "?projectKey={A}", "", "tokenA", "none", "", "A", s, "deny", "GET");
     add("ce-submit", "PUT", s + "?projectKey={A}", "", "tokenA", report, "", "A", s, "deny", "PUT");
