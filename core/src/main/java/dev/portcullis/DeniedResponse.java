@@ -20,7 +20,14 @@ public final class DeniedResponse {
 
   private DeniedResponse() {}
 
-  /** {@code {"status":403,"reasons":["user_directory"],"message":"..."}}. */
+  /** What a deny's scanner-visible message starts with, so a pipeline log says who refused. */
+  public static final String ERROR_PREFIX = "Portcullis gateway: ";
+
+  /**
+   * {@code {"status":403,"reasons":["user_directory"],"message":"...","errors":[{"msg":"Portcullis gateway: ... (user_directory)"}]}}.
+   * {@code errors} is SonarQube's own error shape, which scanners print where they print server errors
+   * at all, so the pipeline log shows the gateway's reason.
+   */
   public static String json(Decision decision) {
     StringBuilder json = new StringBuilder(96).append("{\"status\":").append(decision.status()).append(",\"reasons\":[");
     for (int i = 0; i < decision.reasons().size(); i++) {
@@ -31,7 +38,9 @@ public final class DeniedResponse {
     }
     json.append("],\"message\":");
     PolicyInputJson.string(decision.message(), json);
-    return json.append('}').toString();
+    json.append(",\"errors\":[{\"msg\":");
+    PolicyInputJson.string(ERROR_PREFIX + decision.message() + " (" + String.join(", ", decision.reasons()) + ")", json);
+    return json.append("}]}").toString();
   }
 
   /** One response header. */

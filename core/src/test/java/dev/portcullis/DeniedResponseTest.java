@@ -15,7 +15,8 @@ class DeniedResponseTest {
     Decision forbidden = Decision.deny(403, "user_directory", "No.");
 
     assertThat(DeniedResponse.headers(forbidden)).containsExactly(new Header("Cache-Control", "no-store"));
-    assertThat(DeniedResponse.json(forbidden)).isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\"}");
+    assertThat(DeniedResponse.json(forbidden)).isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\","
+        + "\"errors\":[{\"msg\":\"Portcullis gateway: No. (user_directory)\"}]}");
   }
 
   @Test

@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * see it. An allowed request is passed on with its URI replaced by the canonical target the policy judged
  * ({@link Decision#forwardTarget()}), followed by its content; a denied one is answered here with the
  * policy's status and a small JSON body, and its content is dropped. A request the decoder could not read
- * gets 400 (414, 431) and the connection is closed. Anything that is not HTTP is refused by closing the
- * connection: the handler does not support protocol upgrades.
+ * gets 400 (414, 431) and the connection is closed, and so does a request denied with 400, 431 or 501 (the
+ * core's refusals of malformed heads and untrusted framing), whose body may not end where the decoder
+ * thinks. Anything that is not HTTP is refused by closing the connection: the handler does not support
+ * protocol upgrades.
  *
  * <p>Place it right after {@code HttpServerCodec}, before anything that reads requests. It handles one
  * request at a time: while a decision is pending, or while the previous allowed request's response has
@@ -398,19 +400,33 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   private void deny(Decision decision) {
     HttpRequest request = judged;
+    boolean keepAlive = HttpUtil.isKeepAlive(request) && !closesConnection(decision);
     if (request instanceof LastHttpContent) {
-      answerDeny(decision, request, HttpUtil.isKeepAlive(request));
+      answerDeny(decision, request, keepAlive);
       return;
     }
     phase = Phase.DISCARDING;
-    if (!expectsBody(request) || judgedContentComplete) {
-      answerDeny(decision, request, HttpUtil.isKeepAlive(request));
+    if (!keepAlive || !expectsBody(request) || judgedContentComplete) {
+      answerDeny(decision, request, keepAlive);
     } else if (inRead) {
       // The rest of a small body may be in this very read: wait for its end before choosing to close.
       deferredDeny = decision;
     } else {
       answerDeny(decision, request, false);
     }
+  }
+
+  /**
+   * Whether a deny ends the connection whatever became of the request's body. 400, 431 and 501 are how the
+   * core answers malformed heads and framing it does not trust (both {@code Content-Length} and {@code
+   * Transfer-Encoding}, a transfer coding other than {@code chunked}, no or two {@code Host}s): the decoder
+   * may have found the end of such a request elsewhere than the client meant (it reads {@code
+   * Transfer-Encoding: gzip, chunked} as chunked), so nothing it decodes after it is trusted to be a request.
+   * A policy's own 400 closes too; telling the two apart is not worth the risk.
+   */
+  private static boolean closesConnection(Decision decision) {
+    int status = decision.status();
+    return status == 400 || status == 431 || status == 501;
   }
 
   /** Writes the deny; the phase becomes CLOSING, or stays DISCARDING until the request's last content. */

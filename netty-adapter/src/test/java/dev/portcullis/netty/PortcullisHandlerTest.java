@@ -146,7 +146,8 @@ class PortcullisHandlerTest {
     assertThat(deny.header("Content-Length")).isEqualTo(Integer.toString(deny.body().length));
     assertThat(deny.header("Connection")).isNull();
     assertThat(deny.bodyText())
-        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\"}")
+        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\","
+            + "\"errors\":[{\"msg\":\"Portcullis gateway: Denied by the stub policy. (stub_denied)\"}]}")
         .doesNotContain(TOKEN);
     assertThat(channel.isOpen()).isTrue();
 
@@ -230,6 +231,34 @@ class PortcullisHandlerTest {
   }
 
   @Test
+  void stackedCodingsEndingInChunkedGet501AndTheConnectionClosesBeforeWhatFollowsTheBody() {
+    // Netty frames this body as chunked; the core refuses the coding. Nothing after the head is trusted.
+    serve(decidingAtOnce).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        + "0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(501);
+      assertThat(deny.bodyText()).contains("\"transfer_encoding_not_supported\"");
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
+  void badRequestClosesTheConnectionEvenWithoutABody() {
+    serve(decidingAtOnce).send("GET /echo/x HTTP/1.1\r\n\r\nGET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses()).singleElement().satisfies(deny -> {
+      assertThat(deny.status()).isEqualTo(400);
+      assertThat(deny.bodyText()).contains("\"host_header_missing\"");
+      assertThat(deny.header("Connection")).isEqualTo("close");
+    });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @Test
   void deniedRequestWithABrokenChunkClosesTheConnection() {
     serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 
@@ -257,7 +286,8 @@ class PortcullisHandlerTest {
       assertThat(deny.header("Connection")).isEqualTo("close");
       assertThat(deny.header("Content-Type")).isEqualTo("application/json");
       assertThat(deny.bodyText()).isEqualTo("{\"status\":413,\"reasons\":[\"body_too_large\"],"
-          + "\"message\":\"The request body is larger than the gateway allows.\"}");
+          + "\"message\":\"The request body is larger than the gateway allows.\","
+          + "\"errors\":[{\"msg\":\"Portcullis gateway: The request body is larger than the gateway allows. (body_too_large)\"}]}");
     });
     assertThat(channel.isOpen()).isFalse();
   }
@@ -488,7 +518,8 @@ class PortcullisHandlerTest {
       assertThat(response.status()).isEqualTo(400);
       assertThat(response.header("Connection")).isEqualTo("close");
       assertThat(response.bodyText()).isEqualTo(
-          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\"}");
+          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\","
+              + "\"errors\":[{\"msg\":\"Portcullis gateway: The request is not valid HTTP/1.1. (malformed_request)\"}]}");
     });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();

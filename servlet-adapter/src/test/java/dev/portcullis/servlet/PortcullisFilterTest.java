@@ -36,7 +36,8 @@ class PortcullisFilterTest {
     Decision deny = Decision.deny(403, List.of("user_directory", "second"), "Say \"no\"\\\n");
 
     assertThat(DenyResponse.json(deny))
-        .isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\",\"second\"],\"message\":\"Say \\\"no\\\"\\\\\\u000a\"}");
+        .isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\",\"second\"],\"message\":\"Say \\\"no\\\"\\\\\\u000a\","
+            + "\"errors\":[{\"msg\":\"Portcullis gateway: Say \\\"no\\\"\\\\\\u000a (user_directory, second)\"}]}");
   }
 
   @Test

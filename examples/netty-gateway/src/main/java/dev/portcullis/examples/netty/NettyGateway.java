@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * A streaming reverse proxy for SonarQube on Netty 4.2: the Portcullis handler decides about every
  * request, and the proxy streams the allowed ones to SonarQube over pooled keep-alive connections.
  *
- * <p>A client connection's pipeline is {@code [SslHandler] → (request bytes) → HttpServerCodec →
- * RequestDeadlines (header timeout, body rate) → ClientConnectionHandler (idle timeout) → PortcullisHandler
- * → ProxyHandler}; its upstream connections run on the same event loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
+ * <p>A client connection's pipeline is {@code [SslHandler] → RequestHeads (obs-fold, bare CR) → (request
+ * bytes) → HttpServerCodec → (decoded heads) → RequestDeadlines (header timeout, body rate) →
+ * ClientConnectionHandler (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream connections run
+ * on the same event loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
  * before the policy runs; {@link GatewayEnforcer} says how the gateways decide.
  */
 public final class NettyGateway implements RunningGateway {
@@ -121,9 +122,12 @@ public final class NettyGateway implements RunningGateway {
             if (tls != null) {
               channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
             }
+            RequestHeads heads = new RequestHeads();
             RequestDeadlines deadlines = new RequestDeadlines(config.headerTimeout(), config.minBodyRate());
+            channel.pipeline().addLast("heads", heads);
             channel.pipeline().addLast("request-bytes", deadlines.requestBytes());
             channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
+            channel.pipeline().addLast("decoded-heads", heads.decoded());
             channel.pipeline().addLast("deadlines", deadlines);
             channel.pipeline().addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
             channel.pipeline().addLast("portcullis", decider.newHandler());
@@ -147,12 +151,19 @@ public final class NettyGateway implements RunningGateway {
     return new NettyGateway(acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
   }
 
-  /** The HTTP/1.1 parsing limits of both sides: 16 KiB request or status line, 32 KiB of headers. */
+  /**
+   * The HTTP/1.1 parsing of both sides: 16 KiB request or status line, 32 KiB of headers, lines ending in
+   * CRLF only, and RFC 9112 framing ({@code Transfer-Encoding} only in HTTP/1.1, never with {@code
+   * Content-Length}). The last two are Netty's defaults, but system properties can turn them off; set here,
+   * they cannot.
+   */
   static HttpDecoderConfig decoderConfig() {
     return new HttpDecoderConfig()
         .setMaxInitialLineLength(16 * 1024)
         .setMaxHeaderSize(32 * 1024)
-        .setMaxChunkSize(64 * 1024);
+        .setMaxChunkSize(64 * 1024)
+        .setStrictLineParsing(true)
+        .setUseRfc9112TransferEncoding(true);
   }
 
   private static SslContext serverTls(GatewayConfig config) {

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Headers too slow are answered 408 with {@code Connection: close} when every earlier request on the
  * connection has its response, and the connection is closed either way; a body too slow closes the
  * connection, which also ends its upstream exchange. A request starts at the first byte read after the
- * previous one ended; one that began in the same read as the previous one ended starts at the next read.
+ * previous one ended; one that began in the same read as the previous one ended starts at the next read
+ * (in the gateway, {@link RequestHeads} in front hands every head over in a read of its own).
  * While the gateway itself does not read the client (deciding, or the upstream cannot take more), nothing
  * is held against the client: a deadline that passes then starts over.
  *
