@@ -495,11 +495,14 @@ public final class HostileCorpus {
 
   static final Pattern SONARQUBE_MESSAGE = Pattern.compile("\"msg\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.){0,160})");
 
-  /** SonarQube's error message in a forwarded answer ({"errors":[{"msg":...}]}), tabs and tokens removed. */
+  /**
+   * SonarQube's error message in a forwarded answer ({"errors":[{"msg":...}]}), tabs and tokens removed.
+   * A gateway's deny has that shape too, with its "reasons": those answers are skipped.
+   */
   static String sonarQubeMessage(Exchange x) {
     for (Response r : x.responses()) {
       Matcher m = SONARQUBE_MESSAGE.matcher(new String(r.body(), StandardCharsets.UTF_8));
-      if (r.status() >= 400 && m.find()) {
+      if (r.status() >= 400 && reason(r).isEmpty() && m.find()) {
         return m.group(1).replaceAll("\\s+", " ").replaceAll("sq[apub]_[0-9a-f]{8,}", "<token>");
       }
     }
