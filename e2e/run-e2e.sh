@@ -967,7 +967,8 @@ hostile_corpus() {
   make_token "$WRONG_DIR/hostile-unknown-$n.txt"; note_tok "$n" hostile-unknown
   ( umask 077; printf 'Wrong-%s-9x' "$(random_hex 9)" > "$WRONG_DIR/hostile-wrong-password-$n.txt" )
   report="$HOSTILE_DIR/report-$n.txt"
-  before="$(ce_tasks "$n" "$KEY_B")"; from="$(access_lines "$n")"
+  # SonarQube logs a request just after answering it: let the count's own line land before the window
+  before="$(ce_tasks "$n" "$KEY_B")"; settle; from="$(access_lines "$n")"
   log "$n: hostile corpus ($(grep -cv -e '^#' -e '^id	' "$CORPUS") cases) through $(( ${#args[@]} / 2 )) gateways"
   "$GATEWAY_JAVA" "$ROOT/e2e/hostile/HostileCorpus.java" --corpus "$CORPUS" --server "$sql" \
     --upstream "127.0.0.1:$(sq_env "$n" WEB_PORT)" "${args[@]}" \
