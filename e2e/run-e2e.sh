@@ -22,6 +22,13 @@
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
 #      shown); a scan of project B with A's token must fail (refused by SonarQube behind the default
 #      gateway, by the gateway itself with allowed_project_keys);
+#   4b. hostile requests, per server, through every gateway: sentinels planted as admin (a setting only
+#      B has, a user, a token name); component=B only in a multipart body on GET and projectKey=B only
+#      in the body of a report upload must be refused, with no sentinel and no report queued into B;
+#      a right and a wrong admin password (and an unknown token on a denied endpoint) get the same
+#      answer with no /api/authentication/validate call; then the hostile corpus
+#      (e2e/hostile/corpus.tsv, sent by e2e/hostile/HostileCorpus.java over raw sockets), judged by
+#      what SonarQube served: no sentinel, no access-log line but scanner calls, nothing for B;
 #   5. credential proofs, per server and flavour (all on GET /api/plugins/installed, which needs a
 #      valid credential and which the default policy allows):
 #      a. a well-formed unknown token gets 401 credential_invalid from the gateway, and SonarQube's
@@ -70,6 +77,7 @@
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
 #                          the next run reuses them
 #   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
+#   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
 #   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
 #   GATEWAY_JAVA           java for the gateways (default: java on the PATH, JDK 17+)
@@ -117,6 +125,9 @@ CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
 UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
+# Seconds each gateway may take to print its listening line: it compiles and warms the policy first,
+# 5-50 s alone, but several minutes on 2 cores shared with other builds (seen: 466 s at load 34).
+GW_START_TIMEOUT="${E2E_GATEWAY_START_TIMEOUT:-600}"
 declare -A JAR=(
   [jetty]="${JETTY_GATEWAY_JAR:-${GATEWAY_JAR:-$ROOT/examples/jetty-gateway/target/jetty-gateway.jar}}"
   [netty]="${NETTY_GATEWAY_JAR:-$ROOT/examples/netty-gateway/target/netty-gateway.jar}"
@@ -264,37 +275,50 @@ trap 'exit 130' INT TERM
 # --- HTTP probes (credentials through curl's config on stdin, never on the command line) ----
 
 WRONG_TOKEN_FILE=""
-# probe BASE METHOD PATH CRED [TOKEN_FILE]; CRED: none | basic | bearer
+# probe BASE METHOD PATH CRED [SECRET_FILE [curl args...]]; CRED: none | basic | bearer (a token) |
+# admin (SECRET_FILE holds a password for the user admin, sent as Basic)
 # PROBE_FROM (env, optional): the loopback address to send from (curl --interface), i.e. the client
 # IP the gateway sees; default 127.0.0.1.
+# PROBE_MARKERS (env, optional): a file of sentinel lines "kind<TAB>marker" (plant_sentinels).
 # Sets P_STATUS, P_REASON (the gateway's "reasons" joined by ","), P_WWW (1 if WWW-Authenticate),
-# P_RETRY (the Retry-After header or empty), P_TIME (seconds).
-# The body is read for the reasons only and deleted (it may hold a minted token).
+# P_RETRY (the Retry-After header or empty), P_TIME (seconds), P_SENTINEL (the kinds of the
+# PROBE_MARKERS found in the body, comma-separated, or empty).
+# The body is read for the reasons and sentinels only and deleted (it may hold a minted token).
 probe() {
-  local base="$1" method="$2" path="$3" cred="$4" tf="${5:-}" cfg="" body hdr out src=()
+  local base="$1" method="$2" path="$3" cred="$4" tf="${5:-}" cfg="" body hdr out src=() kind marker
+  shift $(( $# < 5 ? $# : 5 ))
   case "$cred" in
     none) cfg="";;
     basic) cfg="user = \"$(cat "$tf"):\"";;
     bearer) cfg="header = \"Authorization: Bearer $(cat "$tf")\"";;
+    admin) cfg="user = \"admin:$(cat "$tf")\"";;
   esac
   [ -n "${PROBE_FROM:-}" ] && src=(--interface "$PROBE_FROM")
   body="$(mktemp "$E2E_WORK/probe.XXXXXX")"; hdr="$(mktemp "$E2E_WORK/probe.XXXXXX")"
   out="$(printf '%s\n' "$cfg" | curl -s -o "$body" -D "$hdr" -w '%{http_code} %{time_total}' -K - -X "$method" \
-      "${src[@]}" --max-time 120 "$base$path")"
+      "${src[@]}" --max-time 120 "$@" "$base$path")"
   P_STATUS="${out%% *}"; P_TIME="$(awk -v t="${out#* }" 'BEGIN { printf "%.3f", t }')"
   P_REASON="$(jq -r 'if type == "object" and (.reasons | type) == "array" then (.reasons | join(",")) else empty end' "$body" 2>/dev/null)"
   P_WWW=0; grep -qi '^www-authenticate:' "$hdr" && P_WWW=1
   P_RETRY="$(grep -i -m1 '^retry-after:' "$hdr" | sed 's/^[^:]*:[[:space:]]*//' | tr -d '\r')"
+  P_SENTINEL=""
+  if [ -n "${PROBE_MARKERS:-}" ]; then
+    while IFS=$'\t' read -r kind marker; do
+      [ -n "$marker" ] && grep -qF -- "$marker" "$body" && P_SENTINEL+="${P_SENTINEL:+,}$kind"
+    done < "$PROBE_MARKERS"
+  fi
   rm -f "$body" "$hdr"
 }
 fmt() { if [ -n "${P_REASON:-}" ]; then printf '%s %s' "$P_STATUS" "$P_REASON"; else printf '%s' "$P_STATUS"; fi; }
 # gateway refusal of a credential: 401 with the gateway's own reason (SonarQube's 401 has no "reasons")
 gw_refused_invalid() { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; }
 
+# random_hex N -> 2N random hex digits
+random_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 # make_token FILE: a well-formed sqp_ token (40 hex digits) that SonarQube never issued, mode 600
 make_token() {
   ( umask 077; mkdir -p "$(dirname "$1")"
-    printf 'sqp_%s' "$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$1" )
+    printf 'sqp_%s' "$(random_hex 20)" > "$1" )
 }
 now() { date +%s.%N; }
 secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
@@ -372,7 +396,7 @@ gw_launch() {
 gw_wait() {
   local label="$1" glog="$E2E_WORK/gateway-$1.log" pid="${GW_PID[$1]:-}" i line
   [ -n "$pid" ] || return 1
-  for i in $(seq 1 240); do
+  for i in $(seq 1 $((GW_START_TIMEOUT * 2))); do
     line="$(grep -m1 -E 'Portcullis (Jetty|Netty) gateway listening on' "$glog" 2>/dev/null)"
     if [ -n "$line" ]; then
       GW_KIND[$label]="$(sed -E 's/.*Portcullis (Jetty|Netty) gateway listening on.*/\1/' <<<"$line")"
@@ -389,7 +413,7 @@ gw_wait() {
     kill -0 "$pid" 2>/dev/null || { log "gateway $label exited:"; tail -20 "$glog" >&2; return 1; }
     sleep 0.5
   done
-  log "gateway $label did not print its listening line within 120 s"; tail -20 "$glog" >&2; return 1
+  log "gateway $label did not print its listening line within $GW_START_TIMEOUT s"; tail -20 "$glog" >&2; return 1
 }
 
 # --- scans ----------------------------------------------------------------------------------
@@ -703,6 +727,9 @@ next_auth_src() { AUTH_SRC=$((AUTH_SRC + 1)); AUTH_FROM="127.0.$((1 + AUTH_SRC /
 auth_probes() { # NAME SQLABEL
   local n="$1" sql="$2" url dstat f gw
   url="$(sq_url "$n")"
+  # "METHOD PATH[|reason]": a reason marks a denied endpoint. A credential is verified only when the
+  # decision depends on it, so there a wrong token gets the endpoint's refusal, unverified, like a
+  # valid one (403 reason, no WWW-Authenticate); elsewhere 401 credential_invalid.
   local protected=(
     "GET /api/plugins/installed"
     "GET /api/settings/values?component=$KEY_A"
@@ -711,15 +738,16 @@ auth_probes() { # NAME SQLABEL
     "GET /api/ce/task?id=AAAAAAAAAAAAAAAAAAAA"
     "POST /api/ce/submit?projectKey=$KEY_A"
     "GET /api/v2/analysis/version"
-    "GET /api/users/search"
-    "GET /api/system/info"
-    "GET /api/webservices/list"
-    "GET /"
+    "GET /api/users/search|user_directory"
+    "GET /api/system/info|system_administration"
+    "GET /api/webservices/list|api_enumeration"
+    "GET /|web_ui_not_allowed"
   )
   for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && note_tok "$n" wrong; done
   # one row per path and flavour: no credential / unknown sqp_ token as Bearer / the same as Basic
-  local p m path mode cred tf ok label dall gall want
+  local p m path mode cred tf ok label dall gall want wstatus denied expect
   for p in "${protected[@]}"; do
+    denied=""; [[ "$p" == *"|"* ]] && denied="${p#*|}"; p="${p%%|*}"
     m="${p%% *}"; path="${p#* }"; dall=""
     for mode in none wrong-bearer wrong-basic; do
       case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
@@ -731,13 +759,16 @@ auth_probes() { # NAME SQLABEL
       for mode in none wrong-bearer wrong-basic; do
         case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
         PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "$cred" "$tf"
-        want=credential_invalid; [ "$mode" = none ] && want=credential_missing
+        want=credential_invalid; wstatus=401
+        [ -n "$denied" ] && { want="$denied"; wstatus=403; }
+        [ "$mode" = none ] && { want=credential_missing; wstatus=401; }
         label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
         [ "$P_REASON" = "$want" ] || label+="(${P_REASON:-no reason})"
-        { [ "$P_STATUS" = 401 ] && [ "$P_WWW" = 1 ] && [ "$P_REASON" = "$want" ]; } || ok=1
+        { [ "$P_STATUS" = "$wstatus" ] && [ "$P_WWW" = $((wstatus == 401)) ] && [ "$P_REASON" = "$want" ]; } || ok=1
         gall+="${gall:+/}$label"
       done
-      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "401+W (missing/invalid x2)" "$gall" "$dall"
+      expect="401+W (missing/invalid x2)"; [ -n "$denied" ] && expect="401+W missing; 403 $denied x2"
+      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "$expect" "$gall" "$dall"
     done
   done
   # anonymous bootstrap calls: no credential passes (same status as SonarQube itself gives),
@@ -797,6 +828,190 @@ wrong_token_proof() { # NAME SQLABEL
       "gw 401 credential_invalid; log: 0x endpoint, 1x validate" "$P_STATUS$w ${P_REASON:-(no reason)}" \
       "access log: ${nend}x endpoint, ${nval}x validate${vst:+ ($vst)}"
   done
+}
+
+# --- step 4b: hostile requests (e2e/hostile/): sentinels, body parameters, passwords, the corpus ----
+
+HOSTILE_DIR="$E2E_WORK/hostile"
+CORPUS="$ROOT/e2e/hostile/corpus.tsv"
+EMPTY_ZIP="$HOSTILE_DIR/empty.zip"   # a valid, empty zip: what the report part carries
+
+# markers_of NAME -> the sentinel file of a server ("kind<TAB>marker" lines)
+markers_of() { printf '%s/markers-%s.tsv' "$HOSTILE_DIR" "$1"; }
+
+# ce_tasks NAME KEY -> how many compute-engine tasks the project has, in any status (asked as admin)
+ce_tasks() {
+  sq_api_admin "$1" GET "/api/ce/activity?component=$2&status=PENDING,IN_PROGRESS,SUCCESS,FAILED,CANCELED&ps=1" \
+    | jq -r '.paging.total // "?"'
+}
+
+# plant_sentinels NAME SQLABEL: as admin, directly, three unique markers that only a leak can bring to a
+# gateway's client: a setting only project B has (sonar.exclusions), a user (login and name) and a token
+# name. Checks that SonarQube itself serves each of them to the credentials the corpus uses (the global
+# token reads B's settings, A's project token lists users and the admin's token names), so a leak would
+# show.
+plant_sentinels() {
+  local n="$1" sql="$2" hex mb mu mt pwf url ok=0 act markers
+  markers="$(markers_of "$n")"; url="$(sq_url "$n")"
+  hex="$(random_hex 6)"; mb="pcx-sentinel-b-$hex"; mu="pcx-sentinel-user-$hex"; mt="pcx-sentinel-token-$hex"
+  sq_api_admin "$n" POST /api/settings/set --data-urlencode "key=sonar.exclusions" --data-urlencode "values=**/$mb/**" \
+    --data-urlencode "component=$KEY_B" >/dev/null || ok=1
+  # the sentinel user's password is never used again; it goes to curl through a file
+  pwf="$(mktemp "$(sq_secrets "$n")/pw.XXXXXX")"; chmod 600 "$pwf"; printf 'Pcx-%s-9x!' "$(random_hex 12)" > "$pwf"
+  sq_api_admin "$n" POST /api/users/create --data-urlencode "login=$mu" --data-urlencode "name=$mu" \
+    --data-urlencode "password@$pwf" >/dev/null || ok=1
+  rm -f "$pwf"
+  # a user token of the admin named after the marker; its value is never read
+  sq_api_admin "$n" POST /api/user_tokens/generate --data-urlencode "name=$mt" >/dev/null || ok=1
+  printf 'project-b-setting\t%s\nuser\t%s\ntoken-name\t%s\n' "$mb" "$mu" "$mt" > "$markers"
+  local sb sa su st
+  PROBE_MARKERS="$markers" probe "$url" GET "/api/settings/values?component=$KEY_B" basic "$(tok_global "$n")"; sb="${P_SENTINEL:-none}"
+  PROBE_MARKERS="$markers" probe "$url" GET "/api/settings/values?component=$KEY_A" basic "$(tok_global "$n")"; sa="${P_SENTINEL:-none}"
+  PROBE_MARKERS="$markers" probe "$url" GET "/api/users/search?q=pcx-sentinel" basic "$(tok_a "$n")"; su="${P_SENTINEL:-none}"
+  PROBE_MARKERS="$markers" probe "$url" GET /api/user_tokens/search basic "$(tok_a "$n")"; st="${P_SENTINEL:-none}"
+  [ "$ok" = 0 ] && [ "$sb" = project-b-setting ] && [ "$sa" = none ] && [ "$su" = user ] && [ "$st" = token-name ]
+  check $? "$sql" "sentinels planted as admin: a setting only B has, a user, a token name" \
+    "each served directly to the corpus's credentials" "planted" \
+    "global token: B's settings -> $sb, A's -> $sa; A's token: users/search -> $su, user_tokens/search -> $st"
+}
+
+# body_param_checks NAME SQLABEL: the two body-parameter bypasses, through every gateway. SonarQube reads
+# web-service parameters from multipart bodies (Tomcat parses them even on GET), so a project named only in
+# the body escaped the policy. The global analysis token is used: SonarQube lets it read and analyse B, so
+# only the gateway stands between it and B.
+body_param_checks() {
+  local n="$1" sql="$2" url f r gw label direct markers before after glob
+  markers="$(markers_of "$n")"; url="$(sq_url "$n")"; glob="$(tok_global "$n")"
+  PROBE_MARKERS="$markers" probe "$url" GET /api/settings/values basic "$glob" -F "component=$KEY_B"
+  direct="$P_STATUS${P_SENTINEL:+, sentinel: $P_SENTINEL}"
+  before="$(ce_tasks "$n" "$KEY_B")"
+  for f in "${ACTIVE[@]}"; do
+    for r in "" restricted; do
+      gw_ok "$f" "$n" "$r" || continue
+      gw="$(gw_url "$f" "$n" "$r")"; label="[$f${r:+ restricted}]"
+      PROBE_MARKERS="$markers" probe "$gw" GET /api/settings/values basic "$glob" -F "component=$KEY_B"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = body_not_allowed ] && [ -z "$P_SENTINEL" ]
+      check $? "$sql" "$label GET settings/values, component=B only as a multipart field (global token)" \
+        "403 body_not_allowed, no B sentinel" "$(fmt)${P_SENTINEL:+, sentinel: $P_SENTINEL}" "$direct"
+      PROBE_MARKERS="$markers" probe "$gw" POST /api/ce/submit basic "$glob" \
+        -F "projectKey=$KEY_B" -F "report=@$EMPTY_ZIP;type=application/zip"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_parameter_not_in_query ]
+      check $? "$sql" "$label POST ce/submit, projectKey=B only as a multipart field next to the report (global token)" \
+        "403 project_parameter_not_in_query" "$(fmt)" "-"
+    done
+  done
+  after="$(ce_tasks "$n" "$KEY_B")"
+  [ "$before" != "?" ] && [ "$before" = "$after" ]
+  check $? "$sql" "no report queued into B by those uploads (B's compute-engine activity, as admin)" \
+    "unchanged" "$before -> $after tasks" "-"
+}
+
+# password_checks NAME SQLABEL: the password oracle is closed. The policy refuses passwords, so the gateway
+# must not ask SonarQube whether one is right: a right and a wrong admin password get the same answer and
+# SonarQube's access log shows no /api/authentication/validate call for them; likewise an unknown token on
+# a denied endpoint gets the endpoint's refusal, unverified. Each pair comes from its own address
+# (127.0.3.N), and nothing else talks to this server meanwhile.
+HOSTILE_SRC=0
+password_checks() {
+  local n="$1" sql="$2" url pw wrong unknown path f r gw label from win nval right wrongp rs rr direct dr dw
+  url="$(sq_url "$n")"; pw="$(sq_secrets "$n")/admin.pw"
+  wrong="$WRONG_DIR/wrong-password-$n.txt"; unknown="$WRONG_DIR/unknown-denied-$n.txt"
+  ( umask 077; printf 'Wrong-%s-9x' "$(random_hex 9)" > "$wrong" ); make_token "$unknown"; note_tok "$n" unknown-denied
+  for path in "$VERIFY_PATH" /api/users/search; do
+    probe "$url" GET "$path" admin "$pw"; dr="$P_STATUS"; probe "$url" GET "$path" admin "$wrong"; dw="$P_STATUS"
+    direct="right $dr / wrong $dw"
+    for f in "${ACTIVE[@]}"; do
+      for r in "" restricted; do
+        gw_ok "$f" "$n" "$r" || continue
+        gw="$(gw_url "$f" "$n" "$r")"; label="[$f${r:+ restricted}]"; HOSTILE_SRC=$((HOSTILE_SRC + 1))
+        from="$(access_lines "$n")"
+        PROBE_FROM="127.0.3.$HOSTILE_SRC" probe "$gw" GET "$path" admin "$pw"; right="$(fmt)"; rs="$P_STATUS"; rr="$P_REASON"
+        PROBE_FROM="127.0.3.$HOSTILE_SRC" probe "$gw" GET "$path" admin "$wrong"; wrongp="$(fmt)"
+        settle; win="$(access_window "$n" "$from")"; nval="$(count_path "$win" "$VALIDATE_PATH")"
+        [ "$right" = "$wrongp" ] && [ "$rs" = 403 ] && [ "$rr" = credential_kind_not_allowed ] && [ "$nval" = 0 ]
+        check $? "$sql" "$label Basic admin:<right password> / admin:<wrong password>, GET $path" \
+          "same answer, 403 credential_kind_not_allowed; 0 validate calls" "$right / $wrongp" \
+          "$direct; access log: ${nval}x validate"
+      done
+    done
+  done
+  probe "$url" GET /api/users/search basic "$unknown"; direct="unknown token $P_STATUS"
+  for f in "${ACTIVE[@]}"; do
+    for r in "" restricted; do
+      gw_ok "$f" "$n" "$r" || continue
+      gw="$(gw_url "$f" "$n" "$r")"; label="[$f${r:+ restricted}]"; HOSTILE_SRC=$((HOSTILE_SRC + 1))
+      from="$(access_lines "$n")"
+      PROBE_FROM="127.0.3.$HOSTILE_SRC" probe "$gw" GET /api/users/search basic "$unknown"; wrongp="$(fmt)"
+      PROBE_FROM="127.0.3.$HOSTILE_SRC" probe "$gw" GET /api/users/search basic "$(tok_a "$n")"; right="$(fmt)"
+      settle; win="$(access_window "$n" "$from")"; nval="$(count_path "$win" "$VALIDATE_PATH")"
+      [ "$right" = "$wrongp" ] && [ "$wrongp" = "403 user_directory" ] && [ "$nval" = 0 ]
+      check $? "$sql" "$label unknown sqp_ token / A's token on a denied endpoint, GET /api/users/search" \
+        "same answer, 403 user_directory; 0 validate calls" "$wrongp / $right" "$direct; access log: ${nval}x validate"
+    done
+  done
+}
+
+# hostile_corpus NAME SQLABEL: every case of e2e/hostile/corpus.tsv over a raw socket through each of this
+# server's gateways (HostileCorpus.java), judged by what SonarQube served: no sentinel in any answer, every
+# access-log line of the window a scanner call of its case (or a gateway's own credential check), and no
+# report queued into B. One check per gateway, one for the access log, one for B's compute-engine activity.
+hostile_corpus() {
+  local n="$1" sql="$2" f base from rc before after report line label total refused denied fwd st closed other unexp fails
+  local args=() seen=0 sec lines attributed checks stray
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" && args+=(--gateway "$f=127.0.0.1:$(gw_port "$f" "$n")")
+    gw_ok "$f" "$n" restricted && args+=(--gateway "$f-restricted=127.0.0.1:$(gw_port "$f" "$n" restricted):restricted")
+  done
+  [ ${#args[@]} -gt 0 ] || return 0
+  sec="$(sq_secrets "$n")"; base=40; [ "$n" = sq26 ] && base=50
+  make_token "$WRONG_DIR/hostile-unknown-$n.txt"; note_tok "$n" hostile-unknown
+  ( umask 077; printf 'Wrong-%s-9x' "$(random_hex 9)" > "$WRONG_DIR/hostile-wrong-password-$n.txt" )
+  report="$HOSTILE_DIR/report-$n.txt"
+  # SonarQube logs a request just after answering it: let the count's own line land before the window
+  before="$(ce_tasks "$n" "$KEY_B")"; settle; from="$(access_lines "$n")"
+  log "$n: hostile corpus ($(grep -cv -e '^#' -e '^id	' "$CORPUS") cases) through $(( ${#args[@]} / 2 )) gateways"
+  "$GATEWAY_JAVA" "$ROOT/e2e/hostile/HostileCorpus.java" --corpus "$CORPUS" --server "$sql" \
+    --upstream "127.0.0.1:$(sq_env "$n" WEB_PORT)" "${args[@]}" \
+    --access-log "$(sq_access_log "$n")" --access-from "$from" --markers "$(markers_of "$n")" \
+    --key-a "$KEY_A" --key-b "$KEY_B" \
+    --cred "tokenA=token:$(tok_a "$n")" --cred "bearerA=bearer:$(tok_a "$n")" --cred "global=token:$(tok_global "$n")" \
+    --cred "admin=password:admin:$sec/admin.pw" --cred "adminwrong=password:admin:$WRONG_DIR/hostile-wrong-password-$n.txt" \
+    --cred "unknown=token:$WRONG_DIR/hostile-unknown-$n.txt" \
+    --source-base "$base" --out "$HOSTILE_DIR" > "$report" 2>&1
+  rc=$?
+  grep -v '^HOSTILE-' "$report" >&2
+  while IFS= read -r line; do
+    case "$line" in
+      HOSTILE-GATEWAY$'\t'*)
+        IFS=$'\t' read -r _ label total refused denied fwd st closed other unexp fails <<<"$line"
+        seen=1
+        # "other" (e.g. a 503 that outlasted the resends) judges nothing: tolerate a few, not many
+        [ "$fails" = 0 ] && [ "$other" -le $((total / 20)) ]
+        check $? "$sql" "[${label/-/ }] hostile corpus, $total raw requests: no denied endpoint, no other project, no sentinel reached" \
+          "0 FAILs, other <= 5%" "$fails FAILs; $refused refused, $denied denied, $fwd forwarded, $closed closed, $other other" \
+          "SonarQube answered the forwarded: $st"
+        EXTRA_LINES+=("$sql [${label/-/ }]: hostile corpus $total cases: $refused refused (400/414/431/501/505), $denied denied (401/403/413/429, policy 400), $fwd forwarded (SonarQube: $st; $unexp of them expected refused), $closed closed, $other other; $fails FAILs")
+        ;;
+      HOSTILE-LOG$'\t'*)
+        IFS=$'\t' read -r _ lines attributed checks stray <<<"$line"
+        [ "$stray" = 0 ]
+        check $? "$sql" "SonarQube's access log during the corpus: every line a case's scanner call or a gateway's credential check" \
+          "0 other lines" "$lines lines: $attributed from cases, $checks credential checks, $stray other" "-"
+        ;;
+    esac
+  done < <(grep '^HOSTILE-' "$report")
+  [ "$seen" = 1 ] || check FAIL "$sql" "hostile corpus ran" "a report" "exit $rc, see $report"
+  after="$(ce_tasks "$n" "$KEY_B")"
+  [ "$before" != "?" ] && [ "$before" = "$after" ]
+  check $? "$sql" "no report queued into B by the corpus (B's compute-engine activity, as admin)" "unchanged" \
+    "$before -> $after tasks" "-"
+}
+
+hostile_checks() { # NAME SQLABEL
+  plant_sentinels "$1" "$2"
+  body_param_checks "$1" "$2"
+  password_checks "$1" "$2"
+  hostile_corpus "$1" "$2"
 }
 
 # --- step 5b: a revoked token is refused once the cached positive answer expires -------------
@@ -1008,7 +1223,7 @@ leak_check() {
   # the unknown tokens too: a gateway must not log what it refused either
   while IFS= read -r f; do { cat "$f"; echo; } >> "$pat"; done < <(find "$WRONG_DIR" -type f -name '*.txt' 2>/dev/null)
   [ -s "$pat" ] || { rm -f "$pat"; return; }
-  local dirs=("$SCANS" "$E2E_WORK"/gateway-*.log)
+  local dirs=("$SCANS" "$HOSTILE_DIR" "$E2E_WORK"/gateway-*.log)
   for n in "${STARTED[@]:-}"; do [ -n "$n" ] && dirs+=("$(sq_home "$n")/logs"); done
   hits="$(grep -rlF -f "$pat" "${dirs[@]}" 2>/dev/null || true)"
   rm -f "$pat"
@@ -1037,6 +1252,8 @@ fi
 
 mkdir -p "$SCANS"; chmod 755 "$E2E_WORK"
 rm -f "$E2E_WORK"/gateway-*.log "$E2E_WORK"/revocation-*.tsv
+rm -rf "$HOSTILE_DIR"; mkdir -p "$HOSTILE_DIR"
+printf 'PK\005\006%018d' 0 | tr 0 '\000' > "$EMPTY_ZIP"   # end-of-central-directory record only
 rm -rf "$WRONG_DIR"; install -d -m 700 "$WRONG_DIR"
 sq_require_tools || exit 1
 command -v ss >/dev/null || { log "missing tool: ss (iproute2)"; exit 1; }
@@ -1061,6 +1278,17 @@ fi
 if compile_sample; then check PASS all "sample project compiled (JDK 17)" "ok" "ok"
 else check FAIL all "sample project compiled (JDK 17)" "ok" "failed: $E2E_WORK/compile.log"; fi
 make_wrong_token
+# the committed corpus is what its generator writes (runs while the servers start)
+corpus_now="$(mktemp "$HOSTILE_DIR/corpus.XXXXXX")"
+if "$GATEWAY_JAVA" "$ROOT/e2e/hostile/GenerateCorpus.java" "$corpus_now" > "$HOSTILE_DIR/generate.log" 2>&1 \
+    && cmp -s "$corpus_now" "$CORPUS"; then
+  check PASS all "hostile corpus e2e/hostile/corpus.tsv is what GenerateCorpus.java writes" "identical" \
+    "identical ($(sed -n 's/.*: \([0-9]*\) cases$/\1/p' "$HOSTILE_DIR/generate.log") cases)"
+else
+  check FAIL all "hostile corpus e2e/hostile/corpus.tsv is what GenerateCorpus.java writes" "identical" \
+    "differs or the generator failed (java e2e/hostile/GenerateCorpus.java e2e/hostile/corpus.tsv)"
+fi
+rm -f "$corpus_now"
 
 waited=0
 jars_missing() { local f; for f in "${FLAVOURS[@]}"; do [ -s "${JAR[$f]}" ] || return 0; done; return 1; }
@@ -1127,11 +1355,13 @@ phase_a() { # NAME SQLABEL
     SCANNER_TOKEN_PROP=sonar.login good_scan "$n" "$sql" cli5.0.1 cli "$CLI501"
     sensitive_probes "$n" "$sql"
     SCANNER_TOKEN_PROP=sonar.login scan_project_b "$n" "$sql" cli5.0.1 cli "$CLI501"
+    hostile_checks "$n" "$sql"
   else
     good_scan "$n" "$sql" cli8.1 cli "$CLI81"
     good_scan "$n" "$sql" maven5.8 maven "$MVN58"
     sensitive_probes "$n" "$sql"
     scan_project_b "$n" "$sql" cli8.1 cli "$CLI81"
+    hostile_checks "$n" "$sql"
   fi
   wrong_token_proof "$n" "$sql"
   revocation_start "$n" "$sql"

@@ -101,10 +101,14 @@ sq_ensure_sysctl() {
 
 # The access-log pattern used by the e2e recorder. Tab-separated:
 #   PCX <epoch-ms-ish date> <method> <uri+query> <status> <auth-scheme> <login> <bytes> <request id>
+#       <X-Forwarded-For> <X-Portcullis-Case>
 # The Authorization header is reduced to its scheme by %replace so that no token is ever logged.
+# The last two columns ("-" when absent) tell the requests a gateway forwarded (it adds X-Forwarded-For)
+# from its own credential checks, and attribute each request of the hostile corpus (e2e/hostile/) to its
+# case; readers of the first nine columns are not affected.
 # (Falls back to the default pattern when SQ_ACCESS_LOG_PATTERN is set to "default".)
 # shellcheck disable=SC2016  # the $1 is logback's regex group reference, not a shell expansion
-SQ_ACCESS_LOG_PATTERN_E2E='PCX	%t{yyyy-MM-dd HH:mm:ss.SSS}	%m	%U%q	%s	%replace(%i{Authorization}){'"'"'^(\S+)\s.*$'"'"', '"'"'$1'"'"'}	%reqAttribute{LOGIN}	%b	%reqAttribute{ID}'
+SQ_ACCESS_LOG_PATTERN_E2E='PCX	%t{yyyy-MM-dd HH:mm:ss.SSS}	%m	%U%q	%s	%replace(%i{Authorization}){'"'"'^(\S+)\s.*$'"'"', '"'"'$1'"'"'}	%reqAttribute{LOGIN}	%b	%reqAttribute{ID}	%i{X-Forwarded-For}	%i{X-Portcullis-Case}'
 
 # sq_install NAME VERSION WEB_PORT [SEARCH_PORT] [DB_PORT]
 sq_install() {
