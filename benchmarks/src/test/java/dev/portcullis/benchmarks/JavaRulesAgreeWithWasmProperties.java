@@ -121,7 +121,9 @@ class JavaRulesAgreeWithWasmProperties {
       Arbitrary<List<String>> headers =
           Arbitraries.of(List.of("accept", "authorization", "host"), List.of("accept", "host"));
       return Combinators.combine(method, query, headers, contentLengths())
-          .as((m, q, h, length) -> new PolicyInput.Request(m, path, segments(path), q, Map.of(), h, length));
+          .as((m, q, h, length) -> new PolicyInput.Request(m, path, segments(path), q,
+              // a scanner's POST is a report upload, a multipart body
+              m.equals("POST") ? Map.of("content-type", "multipart/form-data; boundary=x") : Map.of(), h, length));
     });
     Arbitrary<PolicyInput.CredentialSummary> tokens = Combinators.combine(
             Arbitraries.of(CredentialScheme.BASIC, CredentialScheme.BEARER),
