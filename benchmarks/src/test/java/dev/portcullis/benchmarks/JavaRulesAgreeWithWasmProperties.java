@@ -125,6 +125,12 @@ class JavaRulesAgreeWithWasmProperties {
               // a scanner's POST is a report upload, a multipart body
               m.equals("POST") ? Map.of("content-type", "multipart/form-data; boundary=x") : Map.of(), h, length));
     });
+    // Well-formed report uploads (project key in the query, a multipart body), so the size check is reached.
+    Arbitrary<PolicyInput.Request> uploads = contentLengths().map(length -> new PolicyInput.Request("POST",
+        "/api/ce/submit", segments("/api/ce/submit"), Map.of("projectKey", List.of("demo")),
+        Map.of("content-type", "multipart/form-data; boundary=x"), List.of("authorization", "content-type", "host"),
+        length));
+    Arbitrary<PolicyInput.Request> scannerRequests = Arbitraries.frequencyOf(Tuple.of(9, requests), Tuple.of(1, uploads));
     Arbitrary<PolicyInput.CredentialSummary> tokens = Combinators.combine(
             Arbitraries.of(CredentialScheme.BASIC, CredentialScheme.BEARER),
             Arbitraries.of(SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN,
@@ -133,7 +139,7 @@ class JavaRulesAgreeWithWasmProperties {
         .as((scheme, kind) -> new PolicyInput.CredentialSummary(true, scheme, kind, CredentialValidity.VALID, "asserted"));
     Arbitrary<PolicyInput.CredentialSummary> credentials = Arbitraries.frequencyOf(
         Tuple.of(3, tokens), Tuple.of(1, Arbitraries.just(PolicyInput.CredentialSummary.NONE)));
-    return Combinators.combine(requests, Arbitraries.just(new PolicyInput.Client("203.0.113.7")), credentials)
+    return Combinators.combine(scannerRequests, Arbitraries.just(new PolicyInput.Client("203.0.113.7")), credentials)
         .as(PolicyInput::new);
   }
 
