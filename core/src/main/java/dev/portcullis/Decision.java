@@ -155,6 +155,13 @@ public record Decision(
   }
 
   /**
+   * The deny for a request Portcullis itself could not decide about (a broken accessor, a bug): 500
+   * {@code internal_error}. Adapters answer it when a decision is missing; the enforcer when it fails.
+   */
+  public static final Decision INTERNAL_ERROR =
+      deny(500, "internal_error", "Portcullis could not decide about the request.");
+
+  /**
    * The deny an adapter answers when an allowed request's body grows past {@link #maxBodyBytes} while it
    * streams; the connection is closed after it, since the rest of the body is never read.
    */

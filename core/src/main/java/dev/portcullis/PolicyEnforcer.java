@@ -213,7 +213,8 @@ public final class PolicyEnforcer {
 
   private Decision internalError(Throwable unexpected) {
     // An accessor or Portcullis itself is broken: still a deny, never an escape.
-    return failure(500, "internal_error", "Portcullis could not decide about the request.", unexpected);
+    Decision deny = Decision.INTERNAL_ERROR;
+    return failure(deny.status(), deny.primaryReason(), deny.message(), unexpected);
   }
 
   private Decision verificationFailure(Throwable failure) {

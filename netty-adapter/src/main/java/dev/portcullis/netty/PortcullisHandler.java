@@ -65,9 +65,6 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(PortcullisHandler.class);
 
-  private static final Decision INTERNAL_ERROR =
-      Decision.deny(500, "internal_error", "Portcullis could not decide about the request.");
-
   /** Where the handler is in the exchange of the request at the head of the line. */
   private enum Phase {
     /** The next message should be a request head. */
@@ -347,16 +344,16 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
           .toCompletableFuture();
     } catch (RuntimeException e) {
       // decideAsync never throws; if it does, that is still a deny.
-      return CompletableFuture.completedFuture(INTERNAL_ERROR);
+      return CompletableFuture.completedFuture(Decision.INTERNAL_ERROR);
     }
   }
 
   private static Decision outcome(CompletableFuture<Decision> decision) {
     try {
       Decision decided = decision.join();
-      return decided != null ? decided : INTERNAL_ERROR;
+      return decided != null ? decided : Decision.INTERNAL_ERROR;
     } catch (CompletionException | CancellationException e) {
-      return INTERNAL_ERROR;
+      return Decision.INTERNAL_ERROR;
     }
   }
 
@@ -374,7 +371,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     } else if (decision.allow() && !decision.forwardTarget().isEmpty()) {
       allow(decision);
     } else {
-      deny(decision.allow() ? INTERNAL_ERROR : decision);
+      deny(decision.allow() ? Decision.INTERNAL_ERROR : decision);
     }
     return true;
   }

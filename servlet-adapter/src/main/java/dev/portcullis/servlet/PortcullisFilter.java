@@ -127,9 +127,7 @@ public final class PortcullisFilter implements Filter {
 
   private static void resume(Decision decided, AsyncContext async, HttpServletRequest request, HttpServletResponse response) {
     // decideAsync never completes exceptionally; a null still must not allow.
-    Decision decision = decided != null
-        ? decided
-        : Decision.deny(500, "internal_error", "Portcullis could not decide about the request.");
+    Decision decision = decided != null ? decided : Decision.INTERNAL_ERROR;
     if (decision.allow()) {
       // The chain can only continue on a container dispatch; doFilter picks the allow up there.
       request.setAttribute(PENDING_ALLOW_ATTRIBUTE, decision);
