@@ -14,19 +14,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A request target in its one canonical form: the decoded path, its segments, the decoded query, and
- * the re-encoded origin-form target that is forwarded upstream.
+ * A request target in its one canonical form: the decoded path, its segments, the decoded query,
+ * and the re-encoded origin-form target that is forwarded upstream.
  *
  * <p>{@link #parse} refuses every target whose meaning could differ between Portcullis and the
  * upstream server: percent-encoded {@code /}, {@code \}, {@code .}, {@code %} or {@code ;}, dot
  * segments, empty segments, {@code ;} path parameters, backslashes, fragments, control characters,
- * raw non-ASCII and invalid UTF-8. What is left decodes one way only, so the policy judges exactly what
- * the upstream will serve. Parsing is idempotent: parsing {@link #forwardTarget()} again gives an equal
- * target.
+ * raw non-ASCII and invalid UTF-8. What is left decodes one way only, so the policy judges exactly
+ * what the upstream will serve. Parsing is idempotent: parsing {@link #forwardTarget()} again gives
+ * an equal target.
  *
  * @param path the decoded path, starting with {@code /}; may end with {@code /}
- * @param pathSegments the decoded segments after the leading {@code /}; a trailing {@code /} gives a
- *     final empty segment
+ * @param pathSegments the decoded segments after the leading {@code /}; a trailing {@code /} gives
+ *     a final empty segment
  * @param query decoded parameter names to their decoded values, in order of appearance
  * @param forwardTarget the canonical re-encoded path and query to send upstream
  */
@@ -51,11 +51,11 @@ public record CanonicalTarget(
   }
 
   /**
-   * Parses a raw origin-form request target ({@code /path?query}) as received on the wire, before any
-   * decoding.
+   * Parses a raw origin-form request target ({@code /path?query}) as received on the wire, before
+   * any decoding.
    *
-   * @throws RequestRejectedException with status 400 (or 414 when longer than {@code maxLength}) and a
-   *     reason code when the target is malformed or ambiguous
+   * @throws RequestRejectedException with status 400 (or 414 when longer than {@code maxLength})
+   *     and a reason code when the target is malformed or ambiguous
    */
   public static CanonicalTarget parse(String rawTarget, int maxLength) {
     if (rawTarget == null || rawTarget.isEmpty()) {
@@ -63,7 +63,9 @@ public record CanonicalTarget(
     }
     if (rawTarget.length() > maxLength) {
       throw new RequestRejectedException(
-          414, "target_too_long", "The request target is longer than " + maxLength + " characters.");
+          414,
+          "target_too_long",
+          "The request target is longer than " + maxLength + " characters.");
     }
     if (rawTarget.charAt(0) != '/') {
       throw RequestRejectedException.badRequest(
@@ -116,7 +118,8 @@ public record CanonicalTarget(
       }
       if (!ALLOWED_RAW[c]) {
         throw RequestRejectedException.badRequest(
-            "invalid_character", "The request target contains a character that must be percent-encoded.");
+            "invalid_character",
+            "The request target contains a character that must be percent-encoded.");
       }
     }
   }
@@ -228,8 +231,7 @@ public record CanonicalTarget(
         throw RequestRejectedException.badRequest(
             "encoded_separator", "The request path encodes a '/' or '\\' separator.");
       case '.':
-        throw RequestRejectedException.badRequest(
-            "encoded_dot", "The request path encodes a '.'.");
+        throw RequestRejectedException.badRequest("encoded_dot", "The request path encodes a '.'.");
       case '%':
         throw RequestRejectedException.badRequest(
             "double_encoding", "The request path encodes a '%' (double encoding).");
@@ -315,7 +317,8 @@ public record CanonicalTarget(
 
   static {
     String unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
-    // RFC 3986 pchar without ';', plus the delimiters '/', '?', '%', '=' and '&' that give the target its structure.
+    // RFC 3986 pchar without ';', plus the delimiters '/', '?', '%', '=' and '&' that give the
+    // target its structure.
     for (char c : (unreserved + "!$&'()*+,=:@/?%").toCharArray()) {
       ALLOWED_RAW[c] = true;
     }

@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What the policy decided about one request: allow or deny, the HTTP status to answer a denied request
- * with, machine-readable reason codes and a short human message.
+ * What the policy decided about one request: allow or deny, the HTTP status to answer a denied
+ * request with, machine-readable reason codes and a short human message.
  *
- * <p>{@code forwardTarget} is the canonical request target (path and query) that the policy judged; an
- * adapter that allows the request forwards exactly this target upstream. It is empty on a deny.
+ * <p>{@code forwardTarget} is the canonical request target (path and query) that the policy judged;
+ * an adapter that allows the request forwards exactly this target upstream. It is empty on a deny.
  *
  * @param allow whether the request may proceed
  * @param status 200 when allowed; the 4xx/5xx status to answer with when denied
@@ -18,14 +18,14 @@ import java.util.Objects;
  * @param forwardTarget the judged canonical origin-form target, or "" when denied
  * @param retryAfter how long the client should wait before trying again ({@code Retry-After}), or
  *     {@link Duration#ZERO} when the decision says nothing about it; only a deny carries one
- * @param maxBodyBytes the most body bytes an adapter may forward for this allowed request, however they
- *     are framed (a chunked upload declares no length), or {@link #NO_BODY_LIMIT}; an adapter that counts
- *     more answers 413 and closes the connection
- * @param clientIp for an allow, the client it was made for, resolved behind trusted proxies, for the
- *     forwarding headers a proxy sends upstream; "" on a deny
- * @param realm the protection space a 401 names in its {@code WWW-Authenticate} challenges, such as the
- *     product behind the gateway; {@link #DEFAULT_REALM} unless the enforcer or the engine set one, and
- *     unused on any other status
+ * @param maxBodyBytes the most body bytes an adapter may forward for this allowed request, however
+ *     they are framed (a chunked upload declares no length), or {@link #NO_BODY_LIMIT}; an adapter
+ *     that counts more answers 413 and closes the connection
+ * @param clientIp for an allow, the client it was made for, resolved behind trusted proxies, for
+ *     the forwarding headers a proxy sends upstream; "" on a deny
+ * @param realm the protection space a 401 names in its {@code WWW-Authenticate} challenges, such as
+ *     the product behind the gateway; {@link #DEFAULT_REALM} unless the enforcer or the engine set
+ *     one, and unused on any other status
  */
 public record Decision(
     boolean allow,
@@ -63,26 +63,52 @@ public record Decision(
       throw new IllegalArgumentException("a deny forwards nothing");
     }
     if (retryAfter.isNegative() || (allow && !retryAfter.isZero())) {
-      throw new IllegalArgumentException("only a deny carries a Retry-After, and it is not negative");
+      throw new IllegalArgumentException(
+          "only a deny carries a Retry-After, and it is not negative");
     }
     if (!allow && !clientIp.isEmpty()) {
       throw new IllegalArgumentException("a deny is bound to no client");
     }
     if (maxBodyBytes < NO_BODY_LIMIT) {
-      throw new IllegalArgumentException("maxBodyBytes must be >= 0 or NO_BODY_LIMIT, not " + maxBodyBytes);
+      throw new IllegalArgumentException(
+          "maxBodyBytes must be >= 0 or NO_BODY_LIMIT, not " + maxBodyBytes);
     }
     checkRealm(realm);
   }
 
   /** A decision without a {@code Retry-After}, a body limit, a client or a realm of its own. */
-  public Decision(boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
-    this(allow, status, reasons, message, forwardTarget, Duration.ZERO, NO_BODY_LIMIT, "", DEFAULT_REALM);
+  public Decision(
+      boolean allow, int status, List<String> reasons, String message, String forwardTarget) {
+    this(
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        Duration.ZERO,
+        NO_BODY_LIMIT,
+        "",
+        DEFAULT_REALM);
   }
 
   /** A decision without a body limit, a client or a realm of its own. */
   public Decision(
-      boolean allow, int status, List<String> reasons, String message, String forwardTarget, Duration retryAfter) {
-    this(allow, status, reasons, message, forwardTarget, retryAfter, NO_BODY_LIMIT, "", DEFAULT_REALM);
+      boolean allow,
+      int status,
+      List<String> reasons,
+      String message,
+      String forwardTarget,
+      Duration retryAfter) {
+    this(
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        retryAfter,
+        NO_BODY_LIMIT,
+        "",
+        DEFAULT_REALM);
   }
 
   /**
@@ -93,9 +119,11 @@ public record Decision(
    */
   static String checkRealm(String realm) {
     Objects.requireNonNull(realm, "realm");
-    if (realm.isEmpty() || realm.length() > 64
+    if (realm.isEmpty()
+        || realm.length() > 64
         || !realm.chars().allMatch(c -> c >= 0x20 && c < 0x7f && c != '"' && c != '\\')) {
-      throw new IllegalArgumentException("a realm is 1 to 64 printable ASCII characters without '\"' or '\\'");
+      throw new IllegalArgumentException(
+          "a realm is 1 to 64 printable ASCII characters without '\"' or '\\'");
     }
     return realm;
   }
@@ -118,30 +146,57 @@ public record Decision(
   /** This decision bound to the target it judged; a deny stays unbound. */
   public Decision forTarget(String judgedTarget) {
     return allow
-        ? new Decision(true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp, realm)
+        ? new Decision(
+            true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp, realm)
         : this;
   }
 
   /** This allow bound to the client it was made for; a deny stays unbound. */
   public Decision forClient(String resolvedClientIp) {
     return allow
-        ? new Decision(true, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, resolvedClientIp, realm)
+        ? new Decision(
+            true,
+            status,
+            reasons,
+            message,
+            forwardTarget,
+            retryAfter,
+            maxBodyBytes,
+            resolvedClientIp,
+            realm)
         : this;
   }
 
-  /** This deny telling the client to wait {@code delay} before trying again (rounded up to whole seconds on the wire). */
+  /**
+   * This deny telling the client to wait {@code delay} before trying again (rounded up to whole
+   * seconds on the wire).
+   */
   public Decision withRetryAfter(Duration delay) {
-    return new Decision(allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp, realm);
+    return new Decision(
+        allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp, realm);
   }
 
-  /** This decision limiting the forwarded body to {@code limit} bytes ({@link #NO_BODY_LIMIT}: no limit). */
+  /**
+   * This decision limiting the forwarded body to {@code limit} bytes ({@link #NO_BODY_LIMIT}: no
+   * limit).
+   */
   public Decision withMaxBodyBytes(long limit) {
-    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp, realm);
+    return new Decision(
+        allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp, realm);
   }
 
   /** This decision naming {@code protectionSpace} in the challenges of a 401. */
   public Decision withRealm(String protectionSpace) {
-    return new Decision(allow, status, reasons, message, forwardTarget, retryAfter, maxBodyBytes, clientIp, protectionSpace);
+    return new Decision(
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        retryAfter,
+        maxBodyBytes,
+        clientIp,
+        protectionSpace);
   }
 
   /** Whether this allow limits the body, and {@code bytes} exceed that limit. */
@@ -156,14 +211,15 @@ public record Decision(
 
   /**
    * The deny for a request Portcullis itself could not decide about (a broken accessor, a bug): 500
-   * {@code internal_error}. Adapters answer it when a decision is missing; the enforcer when it fails.
+   * {@code internal_error}. Adapters answer it when a decision is missing; the enforcer when it
+   * fails.
    */
   public static final Decision INTERNAL_ERROR =
       deny(500, "internal_error", "Portcullis could not decide about the request.");
 
   /**
-   * The deny an adapter answers when an allowed request's body grows past {@link #maxBodyBytes} while it
-   * streams; the connection is closed after it, since the rest of the body is never read.
+   * The deny an adapter answers when an allowed request's body grows past {@link #maxBodyBytes}
+   * while it streams; the connection is closed after it, since the rest of the body is never read.
    */
   public static Decision bodyTooLarge() {
     return deny(413, "body_too_large", "The request body is larger than the gateway allows.");

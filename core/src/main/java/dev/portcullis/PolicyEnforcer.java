@@ -32,12 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decides about requests: reads a request once through its stack's {@link RequestAccessor}, rejects
- * malformed or ambiguous ones with a 400, builds the {@link PolicyInput}, verifies the credential, asks
- * the {@link PolicyEngine} and returns the {@link Decision}.
+ * malformed or ambiguous ones with a 400, builds the {@link PolicyInput}, verifies the credential,
+ * asks the {@link PolicyEngine} and returns the {@link Decision}.
  *
  * <p>Fails closed: {@link #decide} never throws for a bad request, a failing verifier or a failing
- * engine; each becomes a deny with its own reason code and, for failures of Portcullis or its engine, a
- * log line that says why. Only a decision whose {@code allow} is {@code true} lets a request through.
+ * engine; each becomes a deny with its own reason code and, for failures of Portcullis or its
+ * engine, a log line that says why. Only a decision whose {@code allow} is {@code true} lets a
+ * request through.
  *
  * <p>Thread-safe and immutable once built; share one instance.
  */
@@ -47,7 +48,14 @@ public final class PolicyEnforcer {
 
   /** The headers whose values the policy sees by default. Credentials are never among them. */
   public static final Set<String> DEFAULT_SELECTED_HEADERS =
-      Set.of("accept", "accept-encoding", "content-encoding", "content-type", "expect", "transfer-encoding", "user-agent");
+      Set.of(
+          "accept",
+          "accept-encoding",
+          "content-encoding",
+          "content-type",
+          "expect",
+          "transfer-encoding",
+          "user-agent");
 
   /** The most header fields a request may have unless {@link Builder#maxHeaders} says otherwise. */
   public static final int DEFAULT_MAX_HEADER_COUNT = 100;
@@ -56,7 +64,8 @@ public final class PolicyEnforcer {
   public static final int DEFAULT_MAX_HEADER_BYTES = 32 * 1024;
 
   /** Headers whose values never enter the policy input, whatever the configuration says. */
-  static final Set<String> SECRET_HEADERS = Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
+  static final Set<String> SECRET_HEADERS =
+      Set.of("authorization", "proxy-authorization", "cookie", "set-cookie");
 
   private final PolicyEngine engine;
   private final CredentialVerifier verifier;
@@ -82,7 +91,8 @@ public final class PolicyEnforcer {
     this.verificationTimeout = builder.verificationTimeout;
     this.clientAddressResolver = ClientAddressResolver.trusting(builder.trustedProxies);
     this.throttle = builder.throttle;
-    this.framing = new RequestFraming(builder.maxHeaderCount, builder.maxHeaderBytes, selectedHeaders);
+    this.framing =
+        new RequestFraming(builder.maxHeaderCount, builder.maxHeaderBytes, selectedHeaders);
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -90,9 +100,10 @@ public final class PolicyEnforcer {
   }
 
   /**
-   * The decision for one request, waiting for credential verification if the verifier is asynchronous.
-   * An allowed decision carries the canonical target to forward. Never throws for a bad request, a
-   * failing verifier or a failing engine. Do not call it on an event loop; use {@link #decideAsync}.
+   * The decision for one request, waiting for credential verification if the verifier is
+   * asynchronous. An allowed decision carries the canonical target to forward. Never throws for a
+   * bad request, a failing verifier or a failing engine. Do not call it on an event loop; use
+   * {@link #decideAsync}.
    *
    * @param request the stack's request
    * @param accessor reads {@code request}
@@ -103,16 +114,17 @@ public final class PolicyEnforcer {
 
   /**
    * The decision for one request, completed once the credential is verified. The request is read
-   * through {@code accessor} before this method returns, so the adapter may recycle it afterwards; the
-   * policy is evaluated on the thread that completes the verification (the calling thread when the
-   * verifier answers at once). The stage never completes exceptionally.
+   * through {@code accessor} before this method returns, so the adapter may recycle it afterwards;
+   * the policy is evaluated on the thread that completes the verification (the calling thread when
+   * the verifier answers at once). The stage never completes exceptionally.
    *
    * <p>A credential is verified only when the decision depends on it. Unless the verifier already
    * remembers it as valid, the policy is first asked whether the request would be allowed if the
-   * credential were valid ({@code "valid": "valid", "verifier": "assumed"}); a deny then is final, so a
-   * credential that could never pass (a kind the policy refuses, a denied endpoint) is neither verified
-   * nor throttled, and a right and a wrong password get the same answer. Policies must therefore allow
-   * nothing for an invalid or unverified credential that they would deny for a valid one.
+   * credential were valid ({@code "valid": "valid", "verifier": "assumed"}); a deny then is final,
+   * so a credential that could never pass (a kind the policy refuses, a denied endpoint) is neither
+   * verified nor throttled, and a right and a wrong password get the same answer. Policies must
+   * therefore allow nothing for an invalid or unverified credential that they would deny for a
+   * valid one.
    */
   public <R> CompletionStage<Decision> decideAsync(R request, RequestAccessor<R> accessor) {
     String method = "";
@@ -128,7 +140,8 @@ public final class PolicyEnforcer {
     try {
       Credential credential = inspected.credential();
       if (!credential.present()) {
-        return CompletableFuture.completedFuture(decideVerified(method, inspected, CredentialVerification.UNVERIFIED));
+        return CompletableFuture.completedFuture(
+            decideVerified(method, inspected, CredentialVerification.UNVERIFIED));
       }
       CredentialVerification remembered = remembered(credential);
       if (remembered != null && remembered.validity() == CredentialValidity.VALID) {
@@ -148,33 +161,42 @@ public final class PolicyEnforcer {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
     String judgedMethod = method;
-    return verify(inspected.credential()).handle((verification, failure) -> {
-      try {
-        if (failure != null || verification == null || verification.validity() != CredentialValidity.INVALID) {
-          throttle.release(inspected.client()); // not a failure: give the reservation back
-        }
-        if (failure != null || verification == null) {
-          return finish(judgedMethod, null, verificationFailure(failure));
-        }
-        return decideVerified(judgedMethod, inspected, verification);
-      } catch (RuntimeException | StackOverflowError unexpected) {
-        return finish(judgedMethod, null, internalError(unexpected));
-      }
-    });
+    return verify(inspected.credential())
+        .handle(
+            (verification, failure) -> {
+              try {
+                if (failure != null
+                    || verification == null
+                    || verification.validity() != CredentialValidity.INVALID) {
+                  throttle.release(inspected.client()); // not a failure: give the reservation back
+                }
+                if (failure != null || verification == null) {
+                  return finish(judgedMethod, null, verificationFailure(failure));
+                }
+                return decideVerified(judgedMethod, inspected, verification);
+              } catch (RuntimeException | StackOverflowError unexpected) {
+                return finish(judgedMethod, null, internalError(unexpected));
+              }
+            });
   }
 
-  /** The credential summary of the first question: would the request be allowed if the credential were valid? */
+  /**
+   * The credential summary of the first question: would the request be allowed if the credential
+   * were valid?
+   */
   private static final CredentialVerification ASSUMED_VALID =
       new CredentialVerification(CredentialValidity.VALID, "assumed");
 
-  private Decision decideVerified(String method, InspectedRequest inspected, CredentialVerification verification) {
+  private Decision decideVerified(
+      String method, InspectedRequest inspected, CredentialVerification verification) {
     PolicyInput input = inspected.toInput(verification);
     Decision decision = evaluate(input);
     if (decision.allow() && decision.bodyLimitExceededBy(input.request().contentLength())) {
       // The declared length is already over the allow's limit: refuse before any byte is forwarded.
       return finish(method, input, Decision.bodyTooLarge());
     }
-    decision = decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().text());
+    decision =
+        decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().text());
     return finish(method, input, decision);
   }
 
@@ -184,28 +206,36 @@ public final class PolicyEnforcer {
   }
 
   /**
-   * A 429 when the client has presented too many failed credentials, checked before verification so a
-   * brute-force attempt costs no verification call; null when the request may go on, with one failure
-   * reserved that {@link #decideAsync} gives back unless the credential is invalid. Only requests that
-   * are about to be verified get here: a credential the verifier remembers as valid is never throttled,
-   * so one attacker behind a shared address cannot lock out the pipelines there.
+   * A 429 when the client has presented too many failed credentials, checked before verification so
+   * a brute-force attempt costs no verification call; null when the request may go on, with one
+   * failure reserved that {@link #decideAsync} gives back unless the credential is invalid. Only
+   * requests that are about to be verified get here: a credential the verifier remembers as valid
+   * is never throttled, so one attacker behind a shared address cannot lock out the pipelines
+   * there.
    */
   private Decision throttled(InspectedRequest inspected) {
     Duration wait = throttle.reserve(inspected.client());
     if (wait.isZero() || wait.isNegative()) {
       return null;
     }
-    return Decision.deny(429, "too_many_failed_credentials",
-        "Too many failed credentials from this client; try again later.").withRetryAfter(wait);
+    return Decision.deny(
+            429,
+            "too_many_failed_credentials",
+            "Too many failed credentials from this client; try again later.")
+        .withRetryAfter(wait);
   }
 
   private Decision finish(String method, PolicyInput input, Decision decided) {
-    Decision decision = realm != null && decided.status() == 401 ? decided.withRealm(realm) : decided;
+    Decision decision =
+        realm != null && decided.status() == 401 ? decided.withRealm(realm) : decided;
     notifyListeners(method, input, decision);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
           "decision allow={} status={} reasons={} method={} path={}",
-          decision.allow(), decision.status(), decision.reasons(), method,
+          decision.allow(),
+          decision.status(),
+          decision.reasons(),
+          method,
           input == null ? "-" : input.request().path());
     }
     return decision;
@@ -218,11 +248,24 @@ public final class PolicyEnforcer {
   }
 
   private Decision verificationFailure(Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     if (cause instanceof TimeoutException) {
-      return failure(503, "credential_verification_timeout", "The credential could not be verified in time.", cause, false);
+      return failure(
+          503,
+          "credential_verification_timeout",
+          "The credential could not be verified in time.",
+          cause,
+          false);
     }
-    return failure(503, "credential_verification_failed", "The credential could not be verified.", cause, false);
+    return failure(
+        503,
+        "credential_verification_failed",
+        "The credential could not be verified.",
+        cause,
+        false);
   }
 
   /** Reads and checks everything about the request that does not need the engine. */
@@ -240,16 +283,28 @@ public final class PolicyEnforcer {
         headers.put(name, String.join(", ", accessor.headerValues(request, name)));
       }
     }
-    Credential credential = Credential.parse(accessor.headerValues(request, "authorization"), classifier);
-    IpAddress client = clientAddressResolver.resolve(accessor.remoteAddress(request),
-        presentValues(request, accessor, headerNames, "forwarded"),
-        presentValues(request, accessor, headerNames, "x-forwarded-for"));
-    PolicyInput.Request canonical = PolicyInput.Request.of(
-        method, target, headers, new ArrayList<>(headerNames), framed.contentLength(), framed.body());
+    Credential credential =
+        Credential.parse(accessor.headerValues(request, "authorization"), classifier);
+    IpAddress client =
+        clientAddressResolver.resolve(
+            accessor.remoteAddress(request),
+            presentValues(request, accessor, headerNames, "forwarded"),
+            presentValues(request, accessor, headerNames, "x-forwarded-for"));
+    PolicyInput.Request canonical =
+        PolicyInput.Request.of(
+            method,
+            target,
+            headers,
+            new ArrayList<>(headerNames),
+            framed.contentLength(),
+            framed.body());
     return new InspectedRequest(target, canonical, client, credential);
   }
 
-  /** A header's values, looked up only when the request has it: most requests carry no forwarding headers. */
+  /**
+   * A header's values, looked up only when the request has it: most requests carry no forwarding
+   * headers.
+   */
   private static <R> List<String> presentValues(
       R request, RequestAccessor<R> accessor, Set<String> headerNames, String name) {
     return headerNames.contains(name) ? accessor.headerValues(request, name) : List.of();
@@ -257,14 +312,19 @@ public final class PolicyEnforcer {
 
   private static void checkMethod(String method) {
     if (method == null || method.isEmpty() || method.length() > 32) {
-      throw RequestRejectedException.badRequest("invalid_method", "The request method is not a valid token.");
+      throw RequestRejectedException.badRequest(
+          "invalid_method", "The request method is not a valid token.");
     }
     for (int i = 0; i < method.length(); i++) {
       char c = method.charAt(i);
       boolean tokenChar =
-          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+          (c >= 'A' && c <= 'Z')
+              || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
       if (!tokenChar) {
-        throw RequestRejectedException.badRequest("invalid_method", "The request method is not a valid token.");
+        throw RequestRejectedException.badRequest(
+            "invalid_method", "The request method is not a valid token.");
       }
     }
   }
@@ -280,10 +340,13 @@ public final class PolicyEnforcer {
       return CompletableFuture.failedFuture(e);
     }
     if (stage == null) {
-      return CompletableFuture.failedFuture(new IllegalStateException("the credential verifier returned no result"));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("the credential verifier returned no result"));
     }
     CompletableFuture<CredentialVerification> future = stage.toCompletableFuture();
-    return future.isDone() ? future : future.copy().orTimeout(verificationTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    return future.isDone()
+        ? future
+        : future.copy().orTimeout(verificationTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private Decision evaluate(PolicyInput input) {
@@ -296,7 +359,8 @@ public final class PolicyEnforcer {
       return failure(500, "engine_error", "The policy could not be evaluated.", e);
     }
     if (decision == null) {
-      return failure(500, "engine_returned_nothing", "The policy engine returned no decision.", null);
+      return failure(
+          500, "engine_returned_nothing", "The policy engine returned no decision.", null);
     }
     return decision;
   }
@@ -307,13 +371,22 @@ public final class PolicyEnforcer {
 
   /**
    * A deny for a failure of Portcullis, its verifier or its engine, logged once at WARN per reason.
-   * {@code logCauseMessage} is false for verifier failures, whose messages might quote a credential.
+   * {@code logCauseMessage} is false for verifier failures, whose messages might quote a
+   * credential.
    */
-  private Decision failure(int status, String reason, String message, Throwable cause, boolean logCauseMessage) {
+  private Decision failure(
+      int status, String reason, String message, Throwable cause, boolean logCauseMessage) {
     String causeText =
-        cause == null ? "none" : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
-    failureLog.log(reason, "further failures with this reason",
-        "denying request: decision failed reason={} engine={} cause={}", reason, engine.describe(), causeText);
+        cause == null
+            ? "none"
+            : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
+    failureLog.log(
+        reason,
+        "further failures with this reason",
+        "denying request: decision failed reason={} engine={} cause={}",
+        reason,
+        engine.describe(),
+        causeText);
     return Decision.deny(status, reason, message);
   }
 
@@ -322,7 +395,10 @@ public final class PolicyEnforcer {
       try {
         listener.onDecision(method, input, decision);
       } catch (RuntimeException e) {
-        LOG.warn("decision listener failed listener={} cause={}", listener.getClass().getName(), e.toString());
+        LOG.warn(
+            "decision listener failed listener={} cause={}",
+            listener.getClass().getName(),
+            e.toString());
       }
     }
   }
@@ -333,11 +409,16 @@ public final class PolicyEnforcer {
   }
 
   private record InspectedRequest(
-      CanonicalTarget target, PolicyInput.Request request, IpAddress client, Credential credential) {
+      CanonicalTarget target,
+      PolicyInput.Request request,
+      IpAddress client,
+      Credential credential) {
 
     PolicyInput toInput(CredentialVerification verification) {
       return new PolicyInput(
-          request, new PolicyInput.Client(client.text()), PolicyInput.CredentialSummary.of(credential, verification));
+          request,
+          new PolicyInput.Client(client.text()),
+          PolicyInput.CredentialSummary.of(credential, verification));
     }
   }
 
@@ -368,8 +449,8 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * Names the kind of each token credential ({@code credential.kind}), such as a product's token prefix;
-     * by default every token is {@code other} ({@link CredentialClassifier#GENERIC}).
+     * Names the kind of each token credential ({@code credential.kind}), such as a product's token
+     * prefix; by default every token is {@code other} ({@link CredentialClassifier#GENERIC}).
      */
     public Builder credentialClassifier(CredentialClassifier classifier) {
       this.classifier = Objects.requireNonNull(classifier, "classifier");
@@ -377,9 +458,9 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * The protection space every 401 names in its {@code WWW-Authenticate} challenges, such as the product
-     * behind the gateway; by default the decision's own ({@value Decision#DEFAULT_REALM} unless the engine
-     * set one). Printable ASCII without {@code "} or {@code \}.
+     * The protection space every 401 names in its {@code WWW-Authenticate} challenges, such as the
+     * product behind the gateway; by default the decision's own ({@value Decision#DEFAULT_REALM}
+     * unless the engine set one). Printable ASCII without {@code "} or {@code \}.
      */
     public Builder realm(String realm) {
       this.realm = Decision.checkRealm(realm);
@@ -387,9 +468,9 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * Headers that carry secrets besides {@code Authorization}, {@code Proxy-Authorization}, {@code Cookie}
-     * and {@code Set-Cookie}, such as a product's own passcode header: like those, they can never be
-     * selected. Replaces the ones given before; names are matched case-insensitively.
+     * Headers that carry secrets besides {@code Authorization}, {@code Proxy-Authorization}, {@code
+     * Cookie} and {@code Set-Cookie}, such as a product's own passcode header: like those, they can
+     * never be selected. Replaces the ones given before; names are matched case-insensitively.
      */
     public Builder secretHeaders(Set<String> names) {
       secretHeaders.clear();
@@ -415,10 +496,11 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * The most header fields a request may have (repeated names count once per value) and their most
-     * bytes in total (names, values and 4 bytes per field, as on the wire); more gets 431 before the
-     * policy runs. Defaults: {@value #DEFAULT_MAX_HEADER_COUNT} fields, {@value #DEFAULT_MAX_HEADER_BYTES}
-     * bytes. An HTTP stack usually limits the header bytes already; the field count it usually does not.
+     * The most header fields a request may have (repeated names count once per value) and their
+     * most bytes in total (names, values and 4 bytes per field, as on the wire); more gets 431
+     * before the policy runs. Defaults: {@value #DEFAULT_MAX_HEADER_COUNT} fields, {@value
+     * #DEFAULT_MAX_HEADER_BYTES} bytes. An HTTP stack usually limits the header bytes already; the
+     * field count it usually does not.
      */
     public Builder maxHeaders(int count, int bytes) {
       this.maxHeaderCount = count;
@@ -433,9 +515,9 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * The reverse proxies whose {@code Forwarded} and {@code X-Forwarded-For} headers name the client IP
-     * (see {@link ClientAddressResolver} for the rules); by default nobody, and the client is the peer of
-     * the connection.
+     * The reverse proxies whose {@code Forwarded} and {@code X-Forwarded-For} headers name the
+     * client IP (see {@link ClientAddressResolver} for the rules); by default nobody, and the
+     * client is the peer of the connection.
      */
     public Builder trustedProxies(TrustedProxies trustedProxies) {
       this.trustedProxies = Objects.requireNonNull(trustedProxies, "trustedProxies");
@@ -443,8 +525,8 @@ public final class PolicyEnforcer {
     }
 
     /**
-     * Counts the credentials the verifier finds invalid per client IP and answers 429 with
-     * {@code Retry-After}, before any verification, once a client has too many; by default nobody is
+     * Counts the credentials the verifier finds invalid per client IP and answers 429 with {@code
+     * Retry-After}, before any verification, once a client has too many; by default nobody is
      * throttled. See {@link dev.portcullis.throttle.BucketCredentialFailureThrottle}.
      */
     public Builder credentialFailureThrottle(CredentialFailureThrottle throttle) {
@@ -462,7 +544,9 @@ public final class PolicyEnforcer {
       for (String name : selectedHeaders) {
         if (SECRET_HEADERS.contains(name) || secretHeaders.contains(name)) {
           throw new IllegalArgumentException(
-              "Header '" + name + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
+              "Header '"
+                  + name
+                  + "' carries secrets and can never be passed to a policy; remove it from selectedHeaders.");
         }
       }
       if (verificationTimeout.isNegative() || verificationTimeout.isZero()) {
@@ -470,10 +554,14 @@ public final class PolicyEnforcer {
       }
       if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
         throw new IllegalArgumentException(
-            "maxHeaders needs at least 1 field and 256 bytes, not " + maxHeaderCount + " and " + maxHeaderBytes);
+            "maxHeaders needs at least 1 field and 256 bytes, not "
+                + maxHeaderCount
+                + " and "
+                + maxHeaderBytes);
       }
       if (maxTargetLength < 16) {
-        throw new IllegalArgumentException("maxTargetLength must be at least 16, not " + maxTargetLength);
+        throw new IllegalArgumentException(
+            "maxTargetLength must be at least 16, not " + maxTargetLength);
       }
       return new PolicyEnforcer(this);
     }

@@ -1,8 +1,8 @@
 package dev.portcullis;
 
 /**
- * A policy engine could not produce a decision for one request. The {@link PolicyEnforcer} turns it into
- * a deny carrying {@link #reason()} and {@link #status()}; it never escapes to an adapter.
+ * A policy engine could not produce a decision for one request. The {@link PolicyEnforcer} turns it
+ * into a deny carrying {@link #reason()} and {@link #status()}; it never escapes to an adapter.
  */
 public class PolicyEvaluationException extends PortcullisException {
   private static final long serialVersionUID = 1L;

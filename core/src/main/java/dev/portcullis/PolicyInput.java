@@ -14,9 +14,9 @@ import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Everything a policy sees about one request: the canonical request, the client and a summary of the
- * credential. Secrets never enter it. {@link #toJson()} writes it as the documented JSON input document
- * ({@code input.request}, {@code input.client}, {@code input.credential}).
+ * Everything a policy sees about one request: the canonical request, the client and a summary of
+ * the credential. Secrets never enter it. {@link #toJson()} writes it as the documented JSON input
+ * document ({@code input.request}, {@code input.client}, {@code input.credential}).
  *
  * @param request the canonical request
  * @param client who sent it
@@ -44,7 +44,8 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
    *  "credential": {"present", "scheme", "kind", "valid", "verifier"}}
    * }</pre>
    *
-   * The golden file {@code policy-input-golden.json}, which the Rego tests load too, pins this shape.
+   * The golden file {@code policy-input-golden.json}, which the Rego tests load too, pins this
+   * shape.
    */
   public String toJson() {
     return PolicyInputJson.write(this);
@@ -88,9 +89,9 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
     }
 
     /**
-     * A request whose body is described by its declared length and selected {@code content-type} alone: a
-     * body follows when the length is positive. For callers that build inputs by hand; the enforcer also
-     * knows about chunked bodies.
+     * A request whose body is described by its declared length and selected {@code content-type}
+     * alone: a body follows when the length is positive. For callers that build inputs by hand; the
+     * enforcer also knows about chunked bodies.
      */
     public Request(
         String method,
@@ -100,7 +101,14 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
         Map<String, String> headers,
         List<String> headerNames,
         long contentLength) {
-      this(method, path, pathSegments, query, headers, headerNames, contentLength,
+      this(
+          method,
+          path,
+          pathSegments,
+          query,
+          headers,
+          headerNames,
+          contentLength,
           Body.of(contentLength > 0, false, headers.getOrDefault("content-type", "")));
     }
 
@@ -112,7 +120,13 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
         List<String> headerNames,
         long contentLength) {
       return new Request(
-          method, target.path(), target.pathSegments(), target.query(), headers, headerNames, contentLength);
+          method,
+          target.path(),
+          target.pathSegments(),
+          target.query(),
+          headers,
+          headerNames,
+          contentLength);
     }
 
     /** A request built from a canonical target with a described body. */
@@ -124,14 +138,21 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
         long contentLength,
         Body body) {
       return new Request(
-          method, target.path(), target.pathSegments(), target.query(), headers, headerNames, contentLength, body);
+          method,
+          target.path(),
+          target.pathSegments(),
+          target.query(),
+          headers,
+          headerNames,
+          contentLength,
+          body);
     }
   }
 
   /**
-   * The request body as the upstream will see it, without its content. An upstream may read parameters
-   * from a body (a servlet container parses {@code multipart/form-data} even on GET), so a policy that
-   * judges parameters must judge whether a body may come at all.
+   * The request body as the upstream will see it, without its content. An upstream may read
+   * parameters from a body (a servlet container parses {@code multipart/form-data} even on GET), so
+   * a policy that judges parameters must judge whether a body may come at all.
    *
    * @param present whether a body follows the headers: a positive {@code Content-Length} or any
    *     {@code Transfer-Encoding}
@@ -156,7 +177,9 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
       return new Body(present, chunked, mediaTypeOf(contentType));
     }
 
-    /** The media type of a {@code Content-Type} value: before any {@code ;}, trimmed, lower-cased. */
+    /**
+     * The media type of a {@code Content-Type} value: before any {@code ;}, trimmed, lower-cased.
+     */
     public static String mediaTypeOf(String contentType) {
       int semicolon = contentType.indexOf(';');
       String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
@@ -167,7 +190,8 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
   /**
    * The client.
    *
-   * @param ip the client's IP address in its canonical text (see {@link dev.portcullis.client.IpAddress#text()})
+   * @param ip the client's IP address in its canonical text (see {@link
+   *     dev.portcullis.client.IpAddress#text()})
    */
   public record Client(String ip) {
     public Client {
@@ -193,7 +217,8 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
 
     /** The summary of a request without a credential. */
     public static final CredentialSummary NONE =
-        new CredentialSummary(false, CredentialScheme.NONE, CredentialKind.NONE, CredentialValidity.UNKNOWN, "none");
+        new CredentialSummary(
+            false, CredentialScheme.NONE, CredentialKind.NONE, CredentialValidity.UNKNOWN, "none");
 
     public CredentialSummary {
       Objects.requireNonNull(scheme, "scheme");
@@ -208,7 +233,11 @@ public record PolicyInput(Request request, Client client, CredentialSummary cred
         return NONE;
       }
       return new CredentialSummary(
-          true, credential.scheme(), credential.kind(), verification.validity(), verification.verifier());
+          true,
+          credential.scheme(),
+          credential.kind(),
+          verification.validity(),
+          verification.verifier());
     }
   }
 }

@@ -9,49 +9,54 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A request as plain values, for callers without an HTTP stack of their own: the command line, tests,
- * and custom integrations. Read it with {@link #ACCESSOR}.
+ * A request as plain values, for callers without an HTTP stack of their own: the command line,
+ * tests, and custom integrations. Read it with {@link #ACCESSOR}.
  *
  * @param method the method as sent
  * @param target the raw origin-form target as sent, not decoded
  * @param headers header names as sent to their values, in order
  * @param remoteAddress the peer's IP address as text
  */
-public record RawRequest(String method, String target, Map<String, List<String>> headers, String remoteAddress) {
+public record RawRequest(
+    String method, String target, Map<String, List<String>> headers, String remoteAddress) {
 
   /** Reads a {@link RawRequest}; header names are matched case-insensitively. */
-  public static final RequestAccessor<RawRequest> ACCESSOR = new RequestAccessor<>() {
-    @Override
-    public String method(RawRequest request) {
-      return request.method();
-    }
-
-    @Override
-    public String rawTarget(RawRequest request) {
-      return request.target();
-    }
-
-    @Override
-    public Iterable<String> headerNames(RawRequest request) {
-      return request.headers().keySet();
-    }
-
-    @Override
-    public List<String> headerValues(RawRequest request, String name) {
-      List<String> values = new ArrayList<>(1);
-      request.headers().forEach((header, headerValues) -> {
-        if (header.equalsIgnoreCase(name)) {
-          values.addAll(headerValues);
+  public static final RequestAccessor<RawRequest> ACCESSOR =
+      new RequestAccessor<>() {
+        @Override
+        public String method(RawRequest request) {
+          return request.method();
         }
-      });
-      return values;
-    }
 
-    @Override
-    public String remoteAddress(RawRequest request) {
-      return request.remoteAddress();
-    }
-  };
+        @Override
+        public String rawTarget(RawRequest request) {
+          return request.target();
+        }
+
+        @Override
+        public Iterable<String> headerNames(RawRequest request) {
+          return request.headers().keySet();
+        }
+
+        @Override
+        public List<String> headerValues(RawRequest request, String name) {
+          List<String> values = new ArrayList<>(1);
+          request
+              .headers()
+              .forEach(
+                  (header, headerValues) -> {
+                    if (header.equalsIgnoreCase(name)) {
+                      values.addAll(headerValues);
+                    }
+                  });
+          return values;
+        }
+
+        @Override
+        public String remoteAddress(RawRequest request) {
+          return request.remoteAddress();
+        }
+      };
 
   public RawRequest {
     Objects.requireNonNull(method, "method");
@@ -79,6 +84,14 @@ public record RawRequest(String method, String target, Map<String, List<String>>
   @Override
   public String toString() {
     // Header values may hold credentials; only their names are shown.
-    return "RawRequest[" + method + " " + target + " headers=" + headers.keySet() + " from " + remoteAddress + "]";
+    return "RawRequest["
+        + method
+        + " "
+        + target
+        + " headers="
+        + headers.keySet()
+        + " from "
+        + remoteAddress
+        + "]";
   }
 }

@@ -1,9 +1,9 @@
 package dev.portcullis;
 
 /**
- * A request was refused before any policy saw it because it is malformed or ambiguous (an encoded slash,
- * a dot segment, bad UTF-8, two {@code Authorization} headers...). It carries the 4xx status and the
- * reason code of the deny it becomes. Its message never quotes the offending value.
+ * A request was refused before any policy saw it because it is malformed or ambiguous (an encoded
+ * slash, a dot segment, bad UTF-8, two {@code Authorization} headers...). It carries the 4xx status
+ * and the reason code of the deny it becomes. Its message never quotes the offending value.
  */
 public class RequestRejectedException extends PortcullisException {
   private static final long serialVersionUID = 1L;

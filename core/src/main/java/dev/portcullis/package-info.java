@@ -1,5 +1,5 @@
 /**
- * Portcullis core: turns an HTTP request into a {@link dev.portcullis.PolicyInput}, asks a
- * {@link dev.portcullis.spi.PolicyEngine} and returns a {@link dev.portcullis.Decision}, failing closed.
+ * Portcullis core: turns an HTTP request into a {@link dev.portcullis.PolicyInput}, asks a {@link
+ * dev.portcullis.spi.PolicyEngine} and returns a {@link dev.portcullis.Decision}, failing closed.
  */
 package dev.portcullis;

@@ -19,7 +19,10 @@ class CanonicalTargetProperties {
   private static final String TARGET_CHARS =
       "abcAZ09-._~!$&'()*+,=:@/?%;\\#\" <>{}|^`[]\u00e9\u0000\t";
 
-  /** Whatever is accepted, its canonical form parses to the same target: canonicalization is idempotent. */
+  /**
+   * Whatever is accepted, its canonical form parses to the same target: canonicalization is
+   * idempotent.
+   */
   @Property(tries = 2000)
   void canonicalizationIsIdempotent(@ForAll("targets") String raw) {
     CanonicalTarget first;
@@ -34,7 +37,10 @@ class CanonicalTargetProperties {
     assertThat(second.forwardTarget()).isEqualTo(first.forwardTarget());
   }
 
-  /** Nothing that parses leaves a dot segment, an empty inner segment or a separator inside a segment. */
+  /**
+   * Nothing that parses leaves a dot segment, an empty inner segment or a separator inside a
+   * segment.
+   */
   @Property(tries = 2000)
   void acceptedPathsAreUnambiguous(@ForAll("targets") String raw) {
     CanonicalTarget target;
@@ -56,8 +62,8 @@ class CanonicalTargetProperties {
   }
 
   /**
-   * Percent-encoding any character of an allowed path either gives the very same canonical target or
-   * is refused: no encoding variant reaches the policy as a different path.
+   * Percent-encoding any character of an allowed path either gives the very same canonical target
+   * or is refused: no encoding variant reaches the policy as a different path.
    */
   @Property(tries = 1000)
   void encodingVariantsCanonicalizeToTheSamePathOrAreRefused(
@@ -76,22 +82,30 @@ class CanonicalTargetProperties {
   /** An encoded '/' or '.' anywhere in the path is always refused. */
   @Property(tries = 500)
   void encodedSeparatorsAreAlwaysRefused(
-      @ForAll("scannerPaths") String path, @ForAll("separators") String encoded, @ForAll("seeds") long seed) {
+      @ForAll("scannerPaths") String path,
+      @ForAll("separators") String encoded,
+      @ForAll("seeds") long seed) {
     int at = 1 + new Random(seed).nextInt(path.length() - 1);
     String variant = path.substring(0, at) + encoded + path.substring(at);
 
-    assertThatThrownBy(() -> CanonicalTarget.parse(variant)).isInstanceOf(RequestRejectedException.class);
+    assertThatThrownBy(() -> CanonicalTarget.parse(variant))
+        .isInstanceOf(RequestRejectedException.class);
   }
 
   @Provide
   Arbitrary<String> targets() {
-    Arbitrary<String> anyChars = Arbitraries.strings().withChars(TARGET_CHARS).ofMaxLength(40).map(s -> "/" + s);
+    Arbitrary<String> anyChars =
+        Arbitraries.strings().withChars(TARGET_CHARS).ofMaxLength(40).map(s -> "/" + s);
     Arbitrary<String> escapes =
-        Arbitraries.of("%2F", "%2E", "%41", "%C3%A9", "%E2%9C%93", "%25", "%3B", "%FF", "%00", "%2", "+", "%20")
-            .list().ofMaxSize(6)
+        Arbitraries.of(
+                "%2F",
+                "%2E", "%41", "%C3%A9", "%E2%9C%93", "%25", "%3B", "%FF", "%00", "%2", "+", "%20")
+            .list()
+            .ofMaxSize(6)
             .map(list -> "/a" + String.join("b", list));
     Arbitrary<String> structured =
-        Combinators.combine(scannerPaths(), Arbitraries.strings().withChars("ab=&+%2C5F").ofMaxLength(12))
+        Combinators.combine(
+                scannerPaths(), Arbitraries.strings().withChars("ab=&+%2C5F").ofMaxLength(12))
             .as((path, query) -> path + "?" + query);
     return Arbitraries.oneOf(anyChars, escapes, structured);
   }
@@ -110,7 +124,8 @@ class CanonicalTargetProperties {
 
   @Provide
   Arbitrary<String> separators() {
-    return Arbitraries.of("%2F", "%2f", "%2E", "%2e", "%5C", "%5c", "%252F", "%3B", "/./", "/../", "//");
+    return Arbitraries.of(
+        "%2F", "%2f", "%2E", "%2e", "%5C", "%5c", "%252F", "%3B", "/./", "/../", "//");
   }
 
   @Provide

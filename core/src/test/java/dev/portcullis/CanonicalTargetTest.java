@@ -5,15 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class CanonicalTargetTest {
 
   @Test
   void parsesPathSegmentsAndQuery() {
-    CanonicalTarget target = CanonicalTarget.parse("/api/ce/submit?projectKey=demo&characteristic=branch%3Dmain&characteristic=a+b");
+    CanonicalTarget target =
+        CanonicalTarget.parse(
+            "/api/ce/submit?projectKey=demo&characteristic=branch%3Dmain&characteristic=a+b");
 
     assertThat(target.path()).isEqualTo("/api/ce/submit");
     assertThat(target.pathSegments()).containsExactly("api", "ce", "submit");
@@ -22,7 +24,8 @@ class CanonicalTargetTest {
             Map.entry("projectKey", List.of("demo")),
             Map.entry("characteristic", List.of("branch=main", "a b")));
     assertThat(target.forwardTarget())
-        .isEqualTo("/api/ce/submit?projectKey=demo&characteristic=branch%3Dmain&characteristic=a%20b");
+        .isEqualTo(
+            "/api/ce/submit?projectKey=demo&characteristic=branch%3Dmain&characteristic=a%20b");
   }
 
   @Test
@@ -47,7 +50,9 @@ class CanonicalTargetTest {
 
     assertThat(target.query())
         .containsExactly(
-            Map.entry("b", List.of("2", "1")), Map.entry("a", List.of("")), Map.entry("c", List.of("")));
+            Map.entry("b", List.of("2", "1")),
+            Map.entry("a", List.of("")),
+            Map.entry("c", List.of("")));
     assertThat(target.forwardTarget()).isEqualTo("/x?b=2&b=1&a=&c=");
   }
 
@@ -104,10 +109,12 @@ class CanonicalTargetTest {
       })
   void rejectsAmbiguousTargets(String target, String reason) {
     assertThatThrownBy(() -> CanonicalTarget.parse(target))
-        .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(reason);
-          assertThat(e.status()).isEqualTo(400);
-        });
+        .isInstanceOfSatisfying(
+            RequestRejectedException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(reason);
+              assertThat(e.status()).isEqualTo(400);
+            });
   }
 
   @Test
@@ -124,10 +131,12 @@ class CanonicalTargetTest {
     String target = "/" + "a".repeat(100);
 
     assertThatThrownBy(() -> CanonicalTarget.parse(target, 50))
-        .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
-          assertThat(e.status()).isEqualTo(414);
-          assertThat(e.reason()).isEqualTo("target_too_long");
-        });
+        .isInstanceOfSatisfying(
+            RequestRejectedException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(414);
+              assertThat(e.reason()).isEqualTo("target_too_long");
+            });
   }
 
   @Test
@@ -138,6 +147,7 @@ class CanonicalTargetTest {
 
   private static void assertReason(String target, String reason) {
     assertThatThrownBy(() -> CanonicalTarget.parse(target))
-        .isInstanceOfSatisfying(RequestRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(
+            RequestRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
   }
 }

@@ -14,15 +14,21 @@ class DeniedResponseTest {
   void aForbiddenRequestGetsNoStoreOnly() {
     Decision forbidden = Decision.deny(403, "user_directory", "No.");
 
-    assertThat(DeniedResponse.headers(forbidden)).containsExactly(new Header("Cache-Control", "no-store"));
-    assertThat(DeniedResponse.json(forbidden)).isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\","
-        + "\"errors\":[{\"msg\":\"Portcullis gateway: No. (user_directory)\"}]}");
+    assertThat(DeniedResponse.headers(forbidden))
+        .containsExactly(new Header("Cache-Control", "no-store"));
+    assertThat(DeniedResponse.json(forbidden))
+        .isEqualTo(
+            "{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\","
+                + "\"errors\":[{\"msg\":\"Portcullis gateway: No. (user_directory)\"}]}");
   }
 
   @Test
   void anUnauthorizedRequestGetsBothChallenges() {
-    assertThat(DeniedResponse.headers(Decision.deny(401, "credential_missing", "A credential is needed.")))
-        .extracting(Header::name).containsExactly("Cache-Control", "WWW-Authenticate", "WWW-Authenticate");
+    assertThat(
+            DeniedResponse.headers(
+                Decision.deny(401, "credential_missing", "A credential is needed.")))
+        .extracting(Header::name)
+        .containsExactly("Cache-Control", "WWW-Authenticate", "WWW-Authenticate");
   }
 
   @Test
@@ -30,12 +36,17 @@ class DeniedResponseTest {
     Decision unauthorized = Decision.deny(401, "credential_missing", "A credential is needed.");
 
     assertThat(DeniedResponse.challenges(unauthorized))
-        .containsExactly("Basic realm=\"Portcullis\", charset=\"UTF-8\"", "Bearer realm=\"Portcullis\"");
+        .containsExactly(
+            "Basic realm=\"Portcullis\", charset=\"UTF-8\"", "Bearer realm=\"Portcullis\"");
     assertThat(DeniedResponse.challenges(unauthorized.withRealm("SonarQube")))
-        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
-    assertThat(DeniedResponse.challenges(Decision.deny(403, "x", "y").withRealm("SonarQube"))).isEmpty();
-    assertThatThrownBy(() -> unauthorized.withRealm("")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> unauthorized.withRealm("a\\b")).isInstanceOf(IllegalArgumentException.class);
+        .containsExactly(
+            "Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+    assertThat(DeniedResponse.challenges(Decision.deny(403, "x", "y").withRealm("SonarQube")))
+        .isEmpty();
+    assertThatThrownBy(() -> unauthorized.withRealm(""))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> unauthorized.withRealm("a\\b"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -54,7 +65,8 @@ class DeniedResponseTest {
   void onlyADenyCarriesARetryAfter() {
     Decision allow = Decision.allow(List.of("ok"), "Ok.");
 
-    assertThatThrownBy(() -> allow.withRetryAfter(Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> allow.withRetryAfter(Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Decision.deny(429, "x", "y").withRetryAfter(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
   }

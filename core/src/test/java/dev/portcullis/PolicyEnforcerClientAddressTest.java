@@ -13,10 +13,14 @@ class PolicyEnforcerClientAddressTest {
   private final List<PolicyInput> seen = new ArrayList<>();
 
   private PolicyEnforcer enforcer(TrustedProxies proxies) {
-    return PolicyEnforcer.builder(PolicyEnforcerTest.engine(input -> {
-      seen.add(input);
-      return Decision.allow(List.of("ok"), "Ok.");
-    })).trustedProxies(proxies).build();
+    return PolicyEnforcer.builder(
+            PolicyEnforcerTest.engine(
+                input -> {
+                  seen.add(input);
+                  return Decision.allow(List.of("ok"), "Ok.");
+                }))
+        .trustedProxies(proxies)
+        .build();
   }
 
   private static RawRequest fromProxy(String peer) {
@@ -27,10 +31,14 @@ class PolicyEnforcerClientAddressTest {
 
   @Test
   void byDefaultTheClientIsThePeerWhateverTheHeadersSay() {
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(PolicyEnforcerTest.engine(input -> {
-      seen.add(input);
-      return Decision.allow(List.of("ok"), "Ok.");
-    })).build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(
+                PolicyEnforcerTest.engine(
+                    input -> {
+                      seen.add(input);
+                      return Decision.allow(List.of("ok"), "Ok.");
+                    }))
+            .build();
 
     assertThat(enforcer.decide(fromProxy("10.0.0.1"), RawRequest.ACCESSOR).allow()).isTrue();
     assertThat(seen).singleElement().extracting(input -> input.client().ip()).isEqualTo("10.0.0.1");
@@ -38,29 +46,42 @@ class PolicyEnforcerClientAddressTest {
 
   @Test
   void behindATrustedProxyTheClientComesFromTheHeaders() {
-    assertThat(enforcer(TrustedProxies.of("10.0.0.0/8")).decide(fromProxy("::ffff:10.0.0.1"), RawRequest.ACCESSOR).allow())
+    assertThat(
+            enforcer(TrustedProxies.of("10.0.0.0/8"))
+                .decide(fromProxy("::ffff:10.0.0.1"), RawRequest.ACCESSOR)
+                .allow())
         .isTrue();
-    assertThat(seen).singleElement().extracting(input -> input.client().ip()).isEqualTo("203.0.113.7");
+    assertThat(seen)
+        .singleElement()
+        .extracting(input -> input.client().ip())
+        .isEqualTo("203.0.113.7");
   }
 
   @Test
   void anUntrustedPeerCannotSpoofTheClient() {
     enforcer(TrustedProxies.of("10.0.0.0/8")).decide(fromProxy("192.0.2.1"), RawRequest.ACCESSOR);
 
-    assertThat(seen).singleElement().extracting(input -> input.client().ip()).isEqualTo("192.0.2.1");
+    assertThat(seen)
+        .singleElement()
+        .extracting(input -> input.client().ip())
+        .isEqualTo("192.0.2.1");
   }
 
   @Test
   void malformedOrConflictingHeadersFromATrustedProxyAre400WithoutAskingThePolicy() {
     PolicyEnforcer enforcer = enforcer(TrustedProxies.of("10.0.0.0/8"));
 
-    Decision malformed = enforcer.decide(
-        RawRequest.of("GET", "/api/server/version", "10.0.0.1").withHeader("Forwarded", "for=\"203.0.113.7"),
-        RawRequest.ACCESSOR);
-    Decision conflicting = enforcer.decide(
-        RawRequest.of("GET", "/api/server/version", "10.0.0.1")
-            .withHeader("Forwarded", "for=203.0.113.7").withHeader("X-Forwarded-For", "198.51.100.66"),
-        RawRequest.ACCESSOR);
+    Decision malformed =
+        enforcer.decide(
+            RawRequest.of("GET", "/api/server/version", "10.0.0.1")
+                .withHeader("Forwarded", "for=\"203.0.113.7"),
+            RawRequest.ACCESSOR);
+    Decision conflicting =
+        enforcer.decide(
+            RawRequest.of("GET", "/api/server/version", "10.0.0.1")
+                .withHeader("Forwarded", "for=203.0.113.7")
+                .withHeader("X-Forwarded-For", "198.51.100.66"),
+            RawRequest.ACCESSOR);
 
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.reasons()).containsExactly("forwarded_header_invalid");

@@ -11,12 +11,21 @@ import net.jqwik.api.Provide;
 
 class PolicyEnforcerProperties {
 
-  /** Whatever an engine throws, the enforcer answers with a deny and never lets the throwable escape. */
+  /**
+   * Whatever an engine throws, the enforcer answers with a deny and never lets the throwable
+   * escape.
+   */
   @Property(tries = 200)
-  void anyEngineFailureIsADeny(@ForAll("failures") RuntimeException failure, @ForAll("targets") String target) {
-    PolicyEnforcer enforcer = PolicyEnforcerTest.enforcer(input -> { throw failure; });
+  void anyEngineFailureIsADeny(
+      @ForAll("failures") RuntimeException failure, @ForAll("targets") String target) {
+    PolicyEnforcer enforcer =
+        PolicyEnforcerTest.enforcer(
+            input -> {
+              throw failure;
+            });
 
-    Decision decision = enforcer.decide(RawRequest.of("GET", target, "203.0.113.7"), RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer.decide(RawRequest.of("GET", target, "203.0.113.7"), RawRequest.ACCESSOR);
 
     assertThat(decision.allow()).isFalse();
     assertThat(decision.status()).isBetween(400, 599);
@@ -26,15 +35,20 @@ class PolicyEnforcerProperties {
   /** A request is allowed only when the engine allowed it. */
   @Property(tries = 500)
   void onlyAnEngineAllowAllows(@ForAll boolean engineAllows, @ForAll("targets") String target) {
-    PolicyEnforcer enforcer = PolicyEnforcerTest.enforcer(input -> engineAllows
-        ? Decision.allow(List.of("ok"), "Ok.")
-        : Decision.deny(403, "no", "No."));
+    PolicyEnforcer enforcer =
+        PolicyEnforcerTest.enforcer(
+            input ->
+                engineAllows
+                    ? Decision.allow(List.of("ok"), "Ok.")
+                    : Decision.deny(403, "no", "No."));
 
-    Decision decision = enforcer.decide(RawRequest.of("GET", target, "203.0.113.7"), RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer.decide(RawRequest.of("GET", target, "203.0.113.7"), RawRequest.ACCESSOR);
 
     if (decision.allow()) {
       assertThat(engineAllows).isTrue();
-      assertThat(CanonicalTarget.parse(decision.forwardTarget()).forwardTarget()).isEqualTo(decision.forwardTarget());
+      assertThat(CanonicalTarget.parse(decision.forwardTarget()).forwardTarget())
+          .isEqualTo(decision.forwardTarget());
     }
   }
 

@@ -18,11 +18,14 @@ import org.junit.jupiter.api.Test;
 
 class PolicyEnforcerTest {
 
-  private static final RawRequest ALLOWED = RawRequest.of("GET", "/api/server/version?x=%41", "203.0.113.7");
+  private static final RawRequest ALLOWED =
+      RawRequest.of("GET", "/api/server/version?x=%41", "203.0.113.7");
 
   @Test
   void allowCarriesTheCanonicalTargetToForward() {
-    Decision decision = enforcer(input -> Decision.allow(List.of("ok"), "Ok.")).decide(ALLOWED, RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer(input -> Decision.allow(List.of("ok"), "Ok."))
+            .decide(ALLOWED, RawRequest.ACCESSOR);
 
     assertThat(decision.allow()).isTrue();
     assertThat(decision.forwardTarget()).isEqualTo("/api/server/version?x=A");
@@ -30,7 +33,8 @@ class PolicyEnforcerTest {
 
   @Test
   void policyDenyIsPassedOn() {
-    Decision decision = enforcer(input -> Decision.deny(403, "nope", "No.")).decide(ALLOWED, RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer(input -> Decision.deny(403, "nope", "No.")).decide(ALLOWED, RawRequest.ACCESSOR);
 
     assertThat(decision).isEqualTo(Decision.deny(403, "nope", "No."));
   }
@@ -38,12 +42,16 @@ class PolicyEnforcerTest {
   @Test
   void ambiguousTargetIs400WithoutAskingTheEngine() {
     List<PolicyInput> seen = new ArrayList<>();
-    PolicyEnforcer enforcer = enforcer(input -> {
-      seen.add(input);
-      return Decision.allow(List.of("ok"), "Ok.");
-    });
+    PolicyEnforcer enforcer =
+        enforcer(
+            input -> {
+              seen.add(input);
+              return Decision.allow(List.of("ok"), "Ok.");
+            });
 
-    Decision decision = enforcer.decide(RawRequest.of("GET", "/api/..%2Fusers/search", "203.0.113.7"), RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer.decide(
+            RawRequest.of("GET", "/api/..%2Fusers/search", "203.0.113.7"), RawRequest.ACCESSOR);
 
     assertThat(decision.allow()).isFalse();
     assertThat(decision.status()).isEqualTo(400);
@@ -53,16 +61,32 @@ class PolicyEnforcerTest {
 
   @Test
   void engineExceptionsBecomeDenies() {
-    assertThat(enforcer(input -> { throw new IllegalStateException("boom"); }).decide(ALLOWED, RawRequest.ACCESSOR))
-        .satisfies(d -> {
-          assertThat(d.allow()).isFalse();
-          assertThat(d.status()).isEqualTo(500);
-          assertThat(d.reasons()).containsExactly("engine_error");
-        });
-    assertThat(enforcer(input -> { throw new PolicyEvaluationException(503, "engine_timeout", "slow"); })
-            .decide(ALLOWED, RawRequest.ACCESSOR))
+    assertThat(
+            enforcer(
+                    input -> {
+                      throw new IllegalStateException("boom");
+                    })
+                .decide(ALLOWED, RawRequest.ACCESSOR))
+        .satisfies(
+            d -> {
+              assertThat(d.allow()).isFalse();
+              assertThat(d.status()).isEqualTo(500);
+              assertThat(d.reasons()).containsExactly("engine_error");
+            });
+    assertThat(
+            enforcer(
+                    input -> {
+                      throw new PolicyEvaluationException(503, "engine_timeout", "slow");
+                    })
+                .decide(ALLOWED, RawRequest.ACCESSOR))
         .isEqualTo(Decision.deny(503, "engine_timeout", "The policy could not be evaluated."));
-    assertThat(enforcer(input -> { throw new StackOverflowError(); }).decide(ALLOWED, RawRequest.ACCESSOR).allow())
+    assertThat(
+            enforcer(
+                    input -> {
+                      throw new StackOverflowError();
+                    })
+                .decide(ALLOWED, RawRequest.ACCESSOR)
+                .allow())
         .isFalse();
     assertThat(enforcer(input -> null).decide(ALLOWED, RawRequest.ACCESSOR).reasons())
         .containsExactly("engine_returned_nothing");
@@ -71,14 +95,21 @@ class PolicyEnforcerTest {
   @Test
   void failingVerifierIs503AndNeverReachesThePolicy() {
     List<PolicyInput> seen = new ArrayList<>();
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> {
-          seen.add(input);
-          return Decision.allow(List.of("ok"), "Ok.");
-        }))
-        .credentialVerifier(credential -> { throw new IllegalStateException("sonarqube unreachable"); })
-        .build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(
+                engine(
+                    input -> {
+                      seen.add(input);
+                      return Decision.allow(List.of("ok"), "Ok.");
+                    }))
+            .credentialVerifier(
+                credential -> {
+                  throw new IllegalStateException("sonarqube unreachable");
+                })
+            .build();
 
-    Decision decision = enforcer.decide(ALLOWED.withHeader("Authorization", "Bearer sqp_1"), RawRequest.ACCESSOR);
+    Decision decision =
+        enforcer.decide(ALLOWED.withHeader("Authorization", "Bearer sqp_1"), RawRequest.ACCESSOR);
 
     assertThat(decision.status()).isEqualTo(503);
     assertThat(decision.reasons()).containsExactly("credential_verification_failed");
@@ -88,38 +119,56 @@ class PolicyEnforcerTest {
 
   @Test
   void asynchronousVerificationIsAwaitedAndItsFailuresAreDenies() throws Exception {
-    PolicyEngine allowValid = engine(input -> input.credential().validity() == CredentialValidity.VALID
-        ? Decision.allow(List.of("ok"), "Ok.")
-        : Decision.deny(401, "credential_invalid", "No."));
+    PolicyEngine allowValid =
+        engine(
+            input ->
+                input.credential().validity() == CredentialValidity.VALID
+                    ? Decision.allow(List.of("ok"), "Ok.")
+                    : Decision.deny(401, "credential_invalid", "No."));
     RawRequest withToken = ALLOWED.withHeader("Authorization", "Bearer sqp_1");
 
-    PolicyEnforcer later = PolicyEnforcer.builder(allowValid)
-        .credentialVerifier(credential -> CompletableFuture.supplyAsync(
-            () -> new CredentialVerification(CredentialValidity.VALID, "test"),
-            CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS)))
-        .build();
+    PolicyEnforcer later =
+        PolicyEnforcer.builder(allowValid)
+            .credentialVerifier(
+                credential ->
+                    CompletableFuture.supplyAsync(
+                        () -> new CredentialVerification(CredentialValidity.VALID, "test"),
+                        CompletableFuture.delayedExecutor(50, TimeUnit.MILLISECONDS)))
+            .build();
     CompletionStage<Decision> pending = later.decideAsync(withToken, RawRequest.ACCESSOR);
     assertThat(pending.toCompletableFuture().isDone()).isFalse();
     assertThat(pending.toCompletableFuture().get(5, TimeUnit.SECONDS).allow()).isTrue();
 
-    PolicyEnforcer never = PolicyEnforcer.builder(allowValid)
-        .credentialVerifier(credential -> new CompletableFuture<>())
-        .verificationTimeout(Duration.ofMillis(50))
-        .build();
+    PolicyEnforcer never =
+        PolicyEnforcer.builder(allowValid)
+            .credentialVerifier(credential -> new CompletableFuture<>())
+            .verificationTimeout(Duration.ofMillis(50))
+            .build();
     assertThat(never.decide(withToken, RawRequest.ACCESSOR))
-        .isEqualTo(Decision.deny(503, "credential_verification_timeout", "The credential could not be verified in time."));
+        .isEqualTo(
+            Decision.deny(
+                503,
+                "credential_verification_timeout",
+                "The credential could not be verified in time."));
 
-    PolicyEnforcer failing = PolicyEnforcer.builder(allowValid)
-        .credentialVerifier(credential -> CompletableFuture.failedFuture(new IllegalStateException("down")))
-        .build();
-    assertThat(failing.decide(withToken, RawRequest.ACCESSOR).reasons()).containsExactly("credential_verification_failed");
+    PolicyEnforcer failing =
+        PolicyEnforcer.builder(allowValid)
+            .credentialVerifier(
+                credential -> CompletableFuture.failedFuture(new IllegalStateException("down")))
+            .build();
+    assertThat(failing.decide(withToken, RawRequest.ACCESSOR).reasons())
+        .containsExactly("credential_verification_failed");
   }
 
   @Test
   void verifierIsNotAskedWithoutACredential() {
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> Decision.allow(List.of("ok"), "Ok.")))
-        .credentialVerifier(credential -> { throw new AssertionError("must not be called"); })
-        .build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(engine(input -> Decision.allow(List.of("ok"), "Ok.")))
+            .credentialVerifier(
+                credential -> {
+                  throw new AssertionError("must not be called");
+                })
+            .build();
 
     assertThat(enforcer.decide(ALLOWED, RawRequest.ACCESSOR).allow()).isTrue();
   }
@@ -129,35 +178,62 @@ class PolicyEnforcerTest {
     PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
     RawRequest broken = new RawRequest("GET", "/x", java.util.Map.of(), "not-an-ip");
 
-    assertThat(enforcer.decide(broken, RawRequest.ACCESSOR).reasons()).containsExactly("client_address_invalid");
+    assertThat(enforcer.decide(broken, RawRequest.ACCESSOR).reasons())
+        .containsExactly("client_address_invalid");
   }
 
   @Test
   void bodyFramingIsChecked() {
     PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
 
-    assertThat(enforcer.decide(ALLOWED.withHeader("Content-Length", "5").withHeader("Transfer-Encoding", "chunked"),
-            RawRequest.ACCESSOR).reasons())
+    assertThat(
+            enforcer
+                .decide(
+                    ALLOWED
+                        .withHeader("Content-Length", "5")
+                        .withHeader("Transfer-Encoding", "chunked"),
+                    RawRequest.ACCESSOR)
+                .reasons())
         .containsExactly("conflicting_body_length");
-    assertThat(enforcer.decide(ALLOWED.withHeader("Content-Length", "5").withHeader("content-length", "6"),
-            RawRequest.ACCESSOR).reasons())
+    assertThat(
+            enforcer
+                .decide(
+                    ALLOWED.withHeader("Content-Length", "5").withHeader("content-length", "6"),
+                    RawRequest.ACCESSOR)
+                .reasons())
         .containsExactly("invalid_content_length");
-    assertThat(enforcer.decide(ALLOWED.withHeader("Content-Length", "-1"), RawRequest.ACCESSOR).reasons())
+    assertThat(
+            enforcer
+                .decide(ALLOWED.withHeader("Content-Length", "-1"), RawRequest.ACCESSOR)
+                .reasons())
         .containsExactly("invalid_content_length");
-    assertThat(enforcer.decide(ALLOWED.withHeader("Content-Length", "5, 5"), RawRequest.ACCESSOR).allow()).isTrue();
+    assertThat(
+            enforcer
+                .decide(ALLOWED.withHeader("Content-Length", "5, 5"), RawRequest.ACCESSOR)
+                .allow())
+        .isTrue();
   }
 
   @Test
   void aConnectionHeaderNamingAJudgedHeaderIs400() {
     PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
 
-    for (String options : List.of("Authorization", "keep-alive, authorization", "Content-Length", "host", "user-agent")) {
-      Decision decision = enforcer.decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR);
+    for (String options :
+        List.of(
+            "Authorization", "keep-alive, authorization", "Content-Length", "host", "user-agent")) {
+      Decision decision =
+          enforcer.decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR);
       assertThat(decision.status()).as(options).isEqualTo(400);
       assertThat(decision.reasons()).as(options).containsExactly("connection_header_invalid");
     }
-    for (String options : List.of("keep-alive", "close", "Keep-Alive", "Upgrade, HTTP2-Settings", "te")) {
-      assertThat(enforcer.decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR).allow()).as(options).isTrue();
+    for (String options :
+        List.of("keep-alive", "close", "Keep-Alive", "Upgrade, HTTP2-Settings", "te")) {
+      assertThat(
+              enforcer
+                  .decide(ALLOWED.withHeader("Connection", options), RawRequest.ACCESSOR)
+                  .allow())
+          .as(options)
+          .isTrue();
     }
   }
 
@@ -165,20 +241,28 @@ class PolicyEnforcerTest {
   void invalidMethodIs400() {
     PolicyEnforcer enforcer = enforcer(input -> Decision.allow(List.of("ok"), "Ok."));
 
-    assertThat(enforcer.decide(RawRequest.of("GE T", "/x", "203.0.113.7"), RawRequest.ACCESSOR).reasons())
+    assertThat(
+            enforcer
+                .decide(RawRequest.of("GE T", "/x", "203.0.113.7"), RawRequest.ACCESSOR)
+                .reasons())
         .containsExactly("invalid_method");
   }
 
   @Test
   void listenersSeeEveryDecisionAndCannotChangeIt() {
     List<Decision> heard = new ArrayList<>();
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> Decision.allow(List.of("ok"), "Ok.")))
-        .listener((method, input, decision) -> { throw new IllegalStateException("listener broke"); })
-        .listener((method, input, decision) -> heard.add(decision))
-        .build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(engine(input -> Decision.allow(List.of("ok"), "Ok.")))
+            .listener(
+                (method, input, decision) -> {
+                  throw new IllegalStateException("listener broke");
+                })
+            .listener((method, input, decision) -> heard.add(decision))
+            .build();
 
     Decision allowed = enforcer.decide(ALLOWED, RawRequest.ACCESSOR);
-    Decision rejected = enforcer.decide(RawRequest.of("GET", "/a/../b", "203.0.113.7"), RawRequest.ACCESSOR);
+    Decision rejected =
+        enforcer.decide(RawRequest.of("GET", "/a/../b", "203.0.113.7"), RawRequest.ACCESSOR);
 
     assertThat(allowed.allow()).isTrue();
     assertThat(heard).containsExactly(allowed, rejected);
@@ -186,35 +270,53 @@ class PolicyEnforcerTest {
 
   @Test
   void secretHeadersCanNeverBeSelected() {
-    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null)).selectedHeaders(Set.of("Authorization")).build())
+    assertThatThrownBy(
+            () ->
+                PolicyEnforcer.builder(engine(input -> null))
+                    .selectedHeaders(Set.of("Authorization"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("authorization");
   }
 
   @Test
   void aProfileCanAddSecretHeaders() {
-    assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null))
-            .secretHeaders(Set.of("X-Product-Passcode")).selectedHeaders(Set.of("x-product-passcode")).build())
+    assertThatThrownBy(
+            () ->
+                PolicyEnforcer.builder(engine(input -> null))
+                    .secretHeaders(Set.of("X-Product-Passcode"))
+                    .selectedHeaders(Set.of("x-product-passcode"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x-product-passcode");
-    assertThat(PolicyEnforcer.builder(engine(input -> null)).selectedHeaders(Set.of("x-product-passcode")).build())
+    assertThat(
+            PolicyEnforcer.builder(engine(input -> null))
+                .selectedHeaders(Set.of("x-product-passcode"))
+                .build())
         .isNotNull();
   }
 
   @Test
   void theConfiguredRealmGoesToEvery401AndNowhereElse() {
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(engine(input -> Decision.deny(401, "credential_missing", "Who?")))
-        .realm("Nexus Repository")
-        .build();
-    PolicyEnforcer forbidding = PolicyEnforcer.builder(engine(input -> Decision.deny(403, "nope", "No.")))
-        .realm("Nexus Repository")
-        .build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(engine(input -> Decision.deny(401, "credential_missing", "Who?")))
+            .realm("Nexus Repository")
+            .build();
+    PolicyEnforcer forbidding =
+        PolicyEnforcer.builder(engine(input -> Decision.deny(403, "nope", "No.")))
+            .realm("Nexus Repository")
+            .build();
 
     assertThat(enforcer.decide(ALLOWED, RawRequest.ACCESSOR).realm()).isEqualTo("Nexus Repository");
     assertThat(DeniedResponse.challenges(enforcer.decide(ALLOWED, RawRequest.ACCESSOR)))
-        .containsExactly("Basic realm=\"Nexus Repository\", charset=\"UTF-8\"", "Bearer realm=\"Nexus Repository\"");
-    assertThat(forbidding.decide(ALLOWED, RawRequest.ACCESSOR)).isEqualTo(Decision.deny(403, "nope", "No."));
-    assertThat(enforcer(input -> Decision.deny(401, "credential_missing", "Who?")).decide(ALLOWED, RawRequest.ACCESSOR))
+        .containsExactly(
+            "Basic realm=\"Nexus Repository\", charset=\"UTF-8\"",
+            "Bearer realm=\"Nexus Repository\"");
+    assertThat(forbidding.decide(ALLOWED, RawRequest.ACCESSOR))
+        .isEqualTo(Decision.deny(403, "nope", "No."));
+    assertThat(
+            enforcer(input -> Decision.deny(401, "credential_missing", "Who?"))
+                .decide(ALLOWED, RawRequest.ACCESSOR))
         .isEqualTo(Decision.deny(401, "credential_missing", "Who?"));
     assertThatThrownBy(() -> PolicyEnforcer.builder(engine(input -> null)).realm("a\"b"))
         .isInstanceOf(IllegalArgumentException.class);

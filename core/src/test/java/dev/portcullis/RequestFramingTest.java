@@ -8,14 +8,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Framing and header checks refuse a request before the policy sees it; the body facts reach the input. */
+/**
+ * Framing and header checks refuse a request before the policy sees it; the body facts reach the
+ * input.
+ */
 class RequestFramingTest {
 
   private final List<PolicyInput> seen = new ArrayList<>();
-  private final PolicyEnforcer enforcer = PolicyEnforcer.builder(new CapturingEngine(seen)).maxHeaders(10, 1024).build();
+  private final PolicyEnforcer enforcer =
+      PolicyEnforcer.builder(new CapturingEngine(seen)).maxHeaders(10, 1024).build();
 
   private static RawRequest get() {
-    return RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Host", "sonar.example");
+    return RawRequest.of("GET", "/api/server/version", "203.0.113.7")
+        .withHeader("Host", "sonar.example");
   }
 
   private Decision decide(RawRequest request) {
@@ -63,13 +68,15 @@ class RequestFramingTest {
     }
 
     assertThat(defaults.decide(hundred, RawRequest.ACCESSOR).allow()).isTrue();
-    assertThat(defaults.decide(hundred.withHeader("X-101", "v"), RawRequest.ACCESSOR).status()).isEqualTo(431);
+    assertThat(defaults.decide(hundred.withHeader("X-101", "v"), RawRequest.ACCESSOR).status())
+        .isEqualTo(431);
   }
 
   @Test
   void hostMustBeOneValueAndPresentOnHttp11() {
     RawRequest twoHosts = get().withHeader("Host", "evil.example");
-    RawRequest listInOne = RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Host", "a, b");
+    RawRequest listInOne =
+        RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Host", "a, b");
     RawRequest noHost = RawRequest.of("GET", "/api/server/version", "203.0.113.7");
 
     assertThat(decide(twoHosts).reasons()).containsExactly("host_header_invalid");
@@ -81,7 +88,8 @@ class RequestFramingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gzip", "gzip, chunked", "chunked, chunked", "identity", "chunked;x=1", ""})
+  @ValueSource(
+      strings = {"gzip", "gzip, chunked", "chunked, chunked", "identity", "chunked;x=1", ""})
   void onlyPlainChunkedTransferCodingIsAccepted(String coding) {
     Decision decision = decide(get().withHeader("Transfer-Encoding", coding));
 
@@ -91,13 +99,22 @@ class RequestFramingTest {
 
   @Test
   void twoTransferEncodingHeadersAreRefused() {
-    assertThat(decide(get().withHeader("Transfer-Encoding", "chunked").withHeader("Transfer-Encoding", "chunked"))
-        .status()).isEqualTo(501);
+    assertThat(
+            decide(
+                    get()
+                        .withHeader("Transfer-Encoding", "chunked")
+                        .withHeader("Transfer-Encoding", "chunked"))
+                .status())
+        .isEqualTo(501);
   }
 
   @Test
   void twoContentTypesAreRefused() {
-    Decision decision = decide(get().withHeader("Content-Type", "text/plain").withHeader("Content-Type", "multipart/form-data"));
+    Decision decision =
+        decide(
+            get()
+                .withHeader("Content-Type", "text/plain")
+                .withHeader("Content-Type", "multipart/form-data"));
 
     assertThat(decision.status()).isEqualTo(400);
     assertThat(decision.reasons()).containsExactly("content_type_ambiguous");
@@ -111,35 +128,47 @@ class RequestFramingTest {
 
   @Test
   void bodyFactsReachTheInput() {
-    decide(get().withHeader("Content-Type", " Multipart/Form-Data ; boundary=x").withHeader("Transfer-Encoding", "Chunked"));
-    decide(get().withHeader("Content-Length", "12").withHeader("Content-Type", "application/x-www-form-urlencoded"));
+    decide(
+        get()
+            .withHeader("Content-Type", " Multipart/Form-Data ; boundary=x")
+            .withHeader("Transfer-Encoding", "Chunked"));
+    decide(
+        get()
+            .withHeader("Content-Length", "12")
+            .withHeader("Content-Type", "application/x-www-form-urlencoded"));
     decide(get().withHeader("Content-Length", "0").withHeader("Content-Type", "text/plain"));
     decide(get());
 
-    assertThat(seen).extracting(input -> input.request().body()).containsExactly(
-        new PolicyInput.Body(true, true, "multipart/form-data"),
-        new PolicyInput.Body(true, false, "application/x-www-form-urlencoded"),
-        new PolicyInput.Body(false, false, "text/plain"),
-        PolicyInput.Body.NONE);
+    assertThat(seen)
+        .extracting(input -> input.request().body())
+        .containsExactly(
+            new PolicyInput.Body(true, true, "multipart/form-data"),
+            new PolicyInput.Body(true, false, "application/x-www-form-urlencoded"),
+            new PolicyInput.Body(false, false, "text/plain"),
+            PolicyInput.Body.NONE);
   }
 
   @Test
   void aDeclaredLengthOverTheAllowsBodyLimitIs413BeforeAnythingIsForwarded() {
-    PolicyEnforcer limited = PolicyEnforcer.builder(new dev.portcullis.spi.PolicyEngine() {
-      @Override
-      public Decision evaluate(PolicyInput input) {
-        return Decision.allow(List.of("ok"), "Ok.").withMaxBodyBytes(100);
-      }
+    PolicyEnforcer limited =
+        PolicyEnforcer.builder(
+                new dev.portcullis.spi.PolicyEngine() {
+                  @Override
+                  public Decision evaluate(PolicyInput input) {
+                    return Decision.allow(List.of("ok"), "Ok.").withMaxBodyBytes(100);
+                  }
 
-      @Override
-      public String describe() {
-        return "limiting";
-      }
-    }).build();
+                  @Override
+                  public String describe() {
+                    return "limiting";
+                  }
+                })
+            .build();
 
     Decision over = limited.decide(get().withHeader("Content-Length", "101"), RawRequest.ACCESSOR);
     Decision at = limited.decide(get().withHeader("Content-Length", "100"), RawRequest.ACCESSOR);
-    Decision chunked = limited.decide(get().withHeader("Transfer-Encoding", "chunked"), RawRequest.ACCESSOR);
+    Decision chunked =
+        limited.decide(get().withHeader("Transfer-Encoding", "chunked"), RawRequest.ACCESSOR);
 
     assertThat(over).isEqualTo(Decision.bodyTooLarge());
     assertThat(at.allow()).isTrue();
@@ -148,7 +177,8 @@ class RequestFramingTest {
   }
 
   /** {@link RawRequest#ACCESSOR} with a protocol version. */
-  private record ProtocolAccessor(String version) implements dev.portcullis.spi.RequestAccessor<RawRequest> {
+  private record ProtocolAccessor(String version)
+      implements dev.portcullis.spi.RequestAccessor<RawRequest> {
     @Override
     public String method(RawRequest request) {
       return RawRequest.ACCESSOR.method(request);

@@ -2,8 +2,8 @@ package dev.portcullis.benchmarks;
 
 import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.Decision;
-import dev.portcullis.internal.DecisionDocument;
 import dev.portcullis.PolicyInput;
+import dev.portcullis.internal.DecisionDocument;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.policies.SonarQubePolicy;
 import java.nio.file.Path;
@@ -21,32 +21,35 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * Where the time of one wasm decision goes, one stage at a time, on a bare {@link OpaPolicy} in compiled
- * mode (no pool, no watchdog bookkeeping).
+ * Where the time of one wasm decision goes, one stage at a time, on a bare {@link OpaPolicy} in
+ * compiled mode (no pool, no watchdog bookkeeping).
  *
  * <ul>
  *   <li>{@link #serialize}: {@code PolicyInput.toJson()};
- *   <li>{@link #loadInput}: {@code OpaPolicy.input(json)}, copying the input into wasm memory and parsing it
- *       there ({@code opa_malloc} + {@code opa_json_parse});
- *   <li>{@link #rawEvaluate}: {@code OpaPolicy.evaluate(json)}, which is {@code loadInput} plus the policy
- *       evaluation and {@code opa_json_dump} of the result;
- *   <li>{@link #parseResult}: reading the result set into a {@code Decision} with the engine's own reader
- *       (core's internal {@code DecisionDocument}; the benchmarks are part of this build, not a user).
+ *   <li>{@link #loadInput}: {@code OpaPolicy.input(json)}, copying the input into wasm memory and
+ *       parsing it there ({@code opa_malloc} + {@code opa_json_parse});
+ *   <li>{@link #rawEvaluate}: {@code OpaPolicy.evaluate(json)}, which is {@code loadInput} plus the
+ *       policy evaluation and {@code opa_json_dump} of the result;
+ *   <li>{@link #parseResult}: reading the result set into a {@code Decision} with the engine's own
+ *       reader (core's internal {@code DecisionDocument}; the benchmarks are part of this build,
+ *       not a user).
  * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class BreakdownBenchmark {
 
   @Param({"allowed", "denied"})
   public String request;
 
   /**
-   * The policy: empty for the bundled default policy, or the path of an {@code opa build -t wasm} bundle
-   * (policy and data) with the same entrypoint, to measure a restructured copy of the Rego.
+   * The policy: empty for the bundled default policy, or the path of an {@code opa build -t wasm}
+   * bundle (policy and data) with the same entrypoint, to measure a restructured copy of the Rego.
    */
   @Param({""})
   public String bundle;
@@ -73,7 +76,8 @@ public class BreakdownBenchmark {
     resultSet = policy.evaluate(inputJson);
     Decision decision = DecisionDocument.parse(resultSet);
     if (decision.allow() != (ScannerRequests.byName(request) == ScannerRequests.ALLOWED)) {
-      throw new IllegalStateException("the policy decided " + decision + " for the " + request + " request");
+      throw new IllegalStateException(
+          "the policy decided " + decision + " for the " + request + " request");
     }
   }
 

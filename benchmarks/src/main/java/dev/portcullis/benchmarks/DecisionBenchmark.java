@@ -22,15 +22,17 @@ import org.openjdk.jmh.annotations.Threads;
 /**
  * One full decision of the default SonarQube policy, per engine and request.
  *
- * <p>{@link #evaluate} is {@code PolicyEngine.evaluate(PolicyInput)}: input serialization, evaluation and
- * result parsing. {@link #decide} is the whole {@code PolicyEnforcer.decide} path a gateway runs, with
- * canonicalization, header selection, credential parsing and verification added.
+ * <p>{@link #evaluate} is {@code PolicyEngine.evaluate(PolicyInput)}: input serialization,
+ * evaluation and result parsing. {@link #decide} is the whole {@code PolicyEnforcer.decide} path a
+ * gateway runs, with canonicalization, header selection, credential parsing and verification added.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode({Mode.SampleTime, Mode.Throughput})
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class DecisionBenchmark {
 
   @Param({Engines.WASM_COMPILED, Engines.WASM_INTERPRETER, Engines.JAVA})
@@ -39,7 +41,10 @@ public class DecisionBenchmark {
   @Param({"allowed", "denied"})
   public String request;
 
-  /** Pooled wasm instances; at least the number of benchmark threads (run with -t 2 and -p instances=2). */
+  /**
+   * Pooled wasm instances; at least the number of benchmark threads (run with -t 2 and -p
+   * instances=2).
+   */
   @Param({"2"})
   public int instances;
 
@@ -57,7 +62,8 @@ public class DecisionBenchmark {
     raw = scannerRequest.raw();
     Decision decision = enforcer.decide(raw, RawRequest.ACCESSOR);
     if (decision.allow() != (scannerRequest == ScannerRequests.ALLOWED)) {
-      throw new IllegalStateException(engine + " decided " + decision + " for the " + request + " request");
+      throw new IllegalStateException(
+          engine + " decided " + decision + " for the " + request + " request");
     }
   }
 

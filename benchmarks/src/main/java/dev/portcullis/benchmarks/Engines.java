@@ -12,7 +12,10 @@ final class Engines {
 
   private Engines() {}
 
-  /** A ready engine; the wasm ones keep {@code instances} pooled instances, one per benchmark thread. */
+  /**
+   * A ready engine; the wasm ones keep {@code instances} pooled instances, one per benchmark
+   * thread.
+   */
   static PolicyEngine create(String name, int instances) {
     switch (name) {
       case WASM_COMPILED:
@@ -22,7 +25,8 @@ final class Engines {
       case JAVA:
         return new JavaSonarQubeRules();
       default:
-        throw new IllegalArgumentException("unknown engine '" + name + "'; use wasm-compiled, wasm-interpreter or java");
+        throw new IllegalArgumentException(
+            "unknown engine '" + name + "'; use wasm-compiled, wasm-interpreter or java");
     }
   }
 }

@@ -20,15 +20,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The default SonarQube policy ({@code policies/src/main/rego/portcullis/sonarqube/*.rego}) written by hand
- * in Java: the floor that the wasm engine is measured against.
+ * The default SonarQube policy ({@code policies/src/main/rego/portcullis/sonarqube/*.rego}) written
+ * by hand in Java: the floor that the wasm engine is measured against.
  *
- * <p>It follows the Rego rule by rule, with the same configuration fallbacks, but checks the denials in
- * the order of their catalog priority and stops at the first that fires, which gives the same decision
- * because no two denials of equal priority can fire together (the priority-80 family reasons need an
- * unlisted path, {@code branch_analysis_disabled} a listed one). {@code JavaRulesAgreeWithWasmProperties}
- * holds it to the compiled policy. Project-key patterns support the glob wildcards {@code *} and
- * {@code ?} only; other glob syntax is refused at construction rather than matched differently.
+ * <p>It follows the Rego rule by rule, with the same configuration fallbacks, but checks the
+ * denials in the order of their catalog priority and stops at the first that fires, which gives the
+ * same decision because no two denials of equal priority can fire together (the priority-80 family
+ * reasons need an unlisted path, {@code branch_analysis_disabled} a listed one). {@code
+ * JavaRulesAgreeWithWasmProperties} holds it to the compiled policy. Project-key patterns support
+ * the glob wildcards {@code *} and {@code ?} only; other glob syntax is refused at construction
+ * rather than matched differently.
  *
  * <p>Thread-safe: immutable after construction.
  */
@@ -36,28 +37,41 @@ public final class JavaSonarQubeRules implements PolicyEngine {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-
-  private static final List<String> DEFAULT_SIDE_DOOR_HEADERS = List.of(
-      "x-sonar-passcode", "cookie", "x-forwarded-login", "x-forwarded-name", "x-forwarded-email",
-      "x-forwarded-groups", "x-hub-signature", "x-hub-signature-256");
+  private static final List<String> DEFAULT_SIDE_DOOR_HEADERS =
+      List.of(
+          "x-sonar-passcode",
+          "cookie",
+          "x-forwarded-login",
+          "x-forwarded-name",
+          "x-forwarded-email",
+          "x-forwarded-groups",
+          "x-hub-signature",
+          "x-hub-signature-256");
 
   private static final Map<String, Endpoint> ENDPOINTS = endpoints();
   private static final Map<String, String> API_FAMILIES = apiFamilies();
-  private static final Map<String, String> API_V2_FAMILIES = Map.of(
-      "users-management", "user_directory",
-      "authorizations", "permission_management",
-      "dop-translation", "integration_settings",
-      "system", "system_administration");
+  private static final Map<String, String> API_V2_FAMILIES =
+      Map.of(
+          "users-management", "user_directory",
+          "authorizations", "permission_management",
+          "dop-translation", "integration_settings",
+          "system", "system_administration");
   private static final Map<String, Decision> DENIALS = denialCatalog();
   private static final Set<String> METHOD_OVERRIDE_HEADERS =
       Set.of("x-http-method-override", "x-http-method", "x-method-override");
-  private static final Set<String> FORM_MEDIA_TYPES = Set.of("multipart/form-data", "application/x-www-form-urlencoded");
-  private static final java.util.regex.Pattern ENGINE_JAR = java.util.regex.Pattern.compile(
-      "sonar-scanner-engine-(shaded-[0-9]+(\\.[0-9]+){1,4}-all|[a-z]{3,16}-[0-9]+(\\.[0-9]+){1,4})\\.jar");
+  private static final Set<String> FORM_MEDIA_TYPES =
+      Set.of("multipart/form-data", "application/x-www-form-urlencoded");
+  private static final java.util.regex.Pattern ENGINE_JAR =
+      java.util.regex.Pattern.compile(
+          "sonar-scanner-engine-(shaded-[0-9]+(\\.[0-9]+){1,4}-all|[a-z]{3,16}-[0-9]+(\\.[0-9]+){1,4})\\.jar");
+
   /** parameters.rego's formats, by parameter name (each name has one kind in the policy). */
   private static final Map<String, ParameterFormat> PARAMETER_FORMATS = parameterFormats();
-  private static final Decision ALLOW_SCANNER = Decision.allow(List.of("scanner_endpoint"), "Allowed.");
-  private static final Decision ALLOW_ANONYMOUS = Decision.allow(List.of("anonymous_bootstrap"), "Allowed.");
+
+  private static final Decision ALLOW_SCANNER =
+      Decision.allow(List.of("scanner_endpoint"), "Allowed.");
+  private static final Decision ALLOW_ANONYMOUS =
+      Decision.allow(List.of("anonymous_bootstrap"), "Allowed.");
 
   private final boolean strictMode;
   private final boolean acceptUnverifiedCredentials;
@@ -71,6 +85,7 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   private final boolean allowBranchAnalysis;
   private final Set<String> staticAnalyzerPlugins;
   private final Set<String> sideDoorHeaders;
+
   /** "" or "/a[/b...]"; null when undefined (a non-string value), which puts every path outside. */
   private final String contextPath;
 
@@ -80,10 +95,11 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   }
 
   /**
-   * The rules with the configuration at {@code data.portcullis.sonarqube.config} of a data document.
+   * The rules with the configuration at {@code data.portcullis.sonarqube.config} of a data
+   * document.
    *
-   * @throws IllegalArgumentException when the document is not JSON or uses glob syntax this floor does not
-   *     implement
+   * @throws IllegalArgumentException when the document is not JSON or uses glob syntax this floor
+   *     does not implement
    */
   public JavaSonarQubeRules(String dataJson) {
     JsonNode data;
@@ -100,7 +116,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     // strict_mode is on unless exactly false; a missing key reads as false.
     strictMode = strict != null && !(strict.isBoolean() && !strict.booleanValue());
     acceptUnverifiedCredentials = isTrue(config.get("accept_unverified_credentials"));
-    allowedCredentialKinds = strings(config.get("allowed_credential_kinds"), List.of("sqp", "sqa", "squ"));
+    allowedCredentialKinds =
+        strings(config.get("allowed_credential_kinds"), List.of("sqp", "sqa", "squ"));
     JsonNode cidrs = config.get("allowed_client_cidrs");
     anyClient = cidrs == null || (cidrs.isArray() && cidrs.isEmpty());
     allowedClientCidrs = new ArrayList<>();
@@ -125,11 +142,14 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     JsonNode max = config.get("max_report_bytes");
     maxReportBytes = max == null ? 1073741824 : max.isNumber() ? max.doubleValue() : 0;
     JsonNode reject = config.get("reject_unknown_query_parameters");
-    rejectUnknownQueryParameters = reject == null || !(reject.isBoolean() && !reject.booleanValue());
+    rejectUnknownQueryParameters =
+        reject == null || !(reject.isBoolean() && !reject.booleanValue());
     JsonNode branches = config.get("allow_branch_analysis");
     allowBranchAnalysis = branches == null || isTrue(branches);
-    staticAnalyzerPlugins = strings(config.get("static_analyzer_plugins"),
-        List.of("csharp", "vbnet", "securitycsharpfrontend", "securityvbnetfrontend"));
+    staticAnalyzerPlugins =
+        strings(
+            config.get("static_analyzer_plugins"),
+            List.of("csharp", "vbnet", "securitycsharpfrontend", "securityvbnetfrontend"));
     JsonNode sideDoors = config.get("side_door_headers");
     Set<String> headers = new HashSet<>();
     if (sideDoors != null && sideDoors.isArray()) {
@@ -166,7 +186,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     }
     // 20: side-door headers.
     for (int i = 0; i < headerNames.size(); i++) {
-      if (sideDoorHeaders.contains(headerNames.get(i)) || METHOD_OVERRIDE_HEADERS.contains(headerNames.get(i))) {
+      if (sideDoorHeaders.contains(headerNames.get(i))
+          || METHOD_OVERRIDE_HEADERS.contains(headerNames.get(i))) {
         return DENIALS.get("side_door_header");
       }
     }
@@ -215,7 +236,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     if (!endpoint.method.equals(request.method())) {
       return DENIALS.get("method_not_allowed");
     }
-    // 95: a body only where the endpoint takes one (report uploads, as multipart), no form type elsewhere.
+    // 95: a body only where the endpoint takes one (report uploads, as multipart), no form type
+    // elsewhere.
     PolicyInput.Body body = request.body();
     boolean takesMultipart = "/api/ce/submit".equals(route);
     boolean declaredType = takesMultipart && "multipart/form-data".equals(body.mediaType());
@@ -240,7 +262,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
       }
       if (!projectNotAllowed) {
         for (String key : parameter.getValue()) {
-          if (!projectKeyAllowed(key) && !dotnetAuthenticationProbe(route, parameter.getKey(), key)) {
+          if (!projectKeyAllowed(key)
+              && !dotnetAuthenticationProbe(route, parameter.getKey(), key)) {
             projectNotAllowed = true;
           }
         }
@@ -278,7 +301,10 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     return maxReportBytes < 0 ? 0 : (long) Math.floor(maxReportBytes);
   }
 
-  /** A value format: an anchored pattern and a length limit counted in code points, like count() in Rego. */
+  /**
+   * A value format: an anchored pattern and a length limit counted in code points, like count() in
+   * Rego.
+   */
   private record ParameterFormat(java.util.regex.Pattern pattern, int max) {
     boolean matches(String value) {
       return value.codePointCount(0, value.length()) <= max && pattern.matcher(value).matches();
@@ -306,7 +332,14 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     f.put("p", number);
     f.put("defaults", bool);
     f.put("activation", bool);
-    for (String name : List.of("acceptCompressions", "organization", "f", "qprofile", "metricKeys", "additionalFields")) {
+    for (String name :
+        List.of(
+            "acceptCompressions",
+            "organization",
+            "f",
+            "qprofile",
+            "metricKeys",
+            "additionalFields")) {
       f.put(name, keys);
     }
     f.put("os", platform);
@@ -398,7 +431,9 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     if ("api".equals(first) && second != null && API_FAMILIES.containsKey(second)) {
       return API_FAMILIES.get(second);
     }
-    if ("api".equals(first) && "v2".equals(second) && segments.length > 3
+    if ("api".equals(first)
+        && "v2".equals(second)
+        && segments.length > 3
         && API_V2_FAMILIES.containsKey(segments[3])) {
       return API_V2_FAMILIES.get(segments[3]);
     }
@@ -421,7 +456,9 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   }
 
   private static boolean dotnetAuthenticationProbe(String route, String name, String key) {
-    return name.equals("component") && key.equals("unknown") && "/api/settings/values".equals(route);
+    return name.equals("component")
+        && key.equals("unknown")
+        && "/api/settings/values".equals(route);
   }
 
   /** A glob without delimiters: {@code *} matches any run of characters, {@code ?} any one. */
@@ -448,8 +485,10 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   private static String checkGlob(String pattern) {
     for (char c : new char[] {'[', ']', '{', '}', '\\', '!'}) {
       if (pattern.indexOf(c) >= 0) {
-        throw new IllegalArgumentException("project key pattern '" + pattern
-            + "' uses glob syntax the Java floor does not implement (only * and ?)");
+        throw new IllegalArgumentException(
+            "project key pattern '"
+                + pattern
+                + "' uses glob syntax the Java floor does not implement (only * and ?)");
       }
     }
     return pattern;
@@ -527,35 +566,95 @@ public final class JavaSonarQubeRules implements PolicyEngine {
     e.put("/api/settings/values", Endpoint.get(Map.of("component", "project")));
     e.put("/api/settings/values.protobuf", Endpoint.get(Map.of("component", "project")));
     e.put("/api/plugins/installed", Endpoint.get(Map.of()));
-    e.put("/api/plugins/download", Endpoint.get(Map.of("plugin", "other", "acceptCompressions", "other")));
-    Endpoint qualityProfiles = Endpoint.get(Map.of(
-        "project", "project", "projectKey", "project", "defaults", "other", "organization", "other"));
+    e.put(
+        "/api/plugins/download",
+        Endpoint.get(Map.of("plugin", "other", "acceptCompressions", "other")));
+    Endpoint qualityProfiles =
+        Endpoint.get(
+            Map.of(
+                "project",
+                "project",
+                "projectKey",
+                "project",
+                "defaults",
+                "other",
+                "organization",
+                "other"));
     e.put("/api/qualityprofiles/search", qualityProfiles);
     e.put("/api/qualityprofiles/search.protobuf", qualityProfiles);
-    Endpoint rulesSearch = Endpoint.get(Map.of(
-        "f", "other", "activation", "other", "qprofile", "other", "ps", "other", "p", "other"));
+    Endpoint rulesSearch =
+        Endpoint.get(
+            Map.of(
+                "f",
+                "other",
+                "activation",
+                "other",
+                "qprofile",
+                "other",
+                "ps",
+                "other",
+                "p",
+                "other"));
     e.put("/api/rules/search", rulesSearch);
     e.put("/api/rules/search.protobuf", rulesSearch);
-    e.put("/api/rules/list.protobuf", Endpoint.get(Map.of("qprofile", "other", "ps", "other", "p", "other")));
+    e.put(
+        "/api/rules/list.protobuf",
+        Endpoint.get(Map.of("qprofile", "other", "ps", "other", "p", "other")));
     e.put("/api/languages/list", Endpoint.get(Map.of()));
     e.put("/api/features/list", Endpoint.get(Map.of()));
     e.put("/api/metrics/search", Endpoint.get(Map.of("ps", "other", "p", "other", "f", "other")));
-    e.put("/api/new_code_periods/show.protobuf", Endpoint.get(Map.of("project", "project", "branch", "other")));
-    e.put("/batch/project.protobuf",
+    e.put(
+        "/api/new_code_periods/show.protobuf",
+        Endpoint.get(Map.of("project", "project", "branch", "other")));
+    e.put(
+        "/batch/project.protobuf",
         Endpoint.get(Map.of("key", "project", "branch", "other", "pullRequest", "other")));
     e.put("/api/project_branches/list", Endpoint.branchGet(Map.of("project", "project")));
     e.put("/api/project_pull_requests/list", Endpoint.branchGet(Map.of("project", "project")));
     e.put("/api/analysis_cache/get", Endpoint.get(Map.of("project", "project", "branch", "other")));
     e.put("/api/editions/is_valid_license", Endpoint.get(Map.of()));
-    e.put("/api/ce/submit", new Endpoint("POST", Map.of(
-        "projectKey", "project", "projectName", "other", "characteristic", "other", "organization", "other"),
-        false, false));
+    e.put(
+        "/api/ce/submit",
+        new Endpoint(
+            "POST",
+            Map.of(
+                "projectKey",
+                "project",
+                "projectName",
+                "other",
+                "characteristic",
+                "other",
+                "organization",
+                "other"),
+            false,
+            false));
     e.put("/api/ce/task", Endpoint.get(Map.of("id", "other", "additionalFields", "other")));
-    e.put("/api/qualitygates/project_status", Endpoint.get(Map.of(
-        "analysisId", "other", "projectKey", "project", "branch", "other", "pullRequest", "other")));
-    e.put("/api/measures/component", Endpoint.get(Map.of(
-        "component", "project", "metricKeys", "other", "branch", "other", "pullRequest", "other",
-        "additionalFields", "other")));
+    e.put(
+        "/api/qualitygates/project_status",
+        Endpoint.get(
+            Map.of(
+                "analysisId",
+                "other",
+                "projectKey",
+                "project",
+                "branch",
+                "other",
+                "pullRequest",
+                "other")));
+    e.put(
+        "/api/measures/component",
+        Endpoint.get(
+            Map.of(
+                "component",
+                "project",
+                "metricKeys",
+                "other",
+                "branch",
+                "other",
+                "pullRequest",
+                "other",
+                "additionalFields",
+                "other")));
     return Map.copyOf(e);
   }
 
@@ -621,46 +720,104 @@ public final class JavaSonarQubeRules implements PolicyEngine {
   private static Map<String, Decision> denialCatalog() {
     Map<String, Decision> d = new HashMap<>();
     deny(d, "client_ip_not_allowed", 403, "Requests from this client address are not allowed.");
-    deny(d, "side_door_header", 403,
+    deny(
+        d,
+        "side_door_header",
+        403,
         "The request carries a header that could bypass token authentication or override the method.");
     deny(d, "outside_context_path", 403, "The path is outside the SonarQube context path.");
     deny(d, "credential_invalid", 401, "The credential was rejected.");
     deny(d, "credential_unverified", 401, "The credential could not be verified.");
-    deny(d, "batch_file_not_allowed", 403, "Only the scanner engine jar can be downloaded from /batch/file.");
-    deny(d, "static_resource_not_allowed", 403,
+    deny(
+        d,
+        "batch_file_not_allowed",
+        403,
+        "Only the scanner engine jar can be downloaded from /batch/file.");
+    deny(
+        d,
+        "static_resource_not_allowed",
+        403,
         "Only analyzer archives of allowed plugins can be downloaded from /static.");
     deny(d, "credential_missing", 401, "A SonarQube token is required.");
-    deny(d, "credential_kind_not_allowed", 403, "This kind of credential is not allowed through the gateway.");
-    deny(d, "branch_analysis_disabled", 403, "Branch and pull request analysis is disabled at the gateway.");
+    deny(
+        d,
+        "credential_kind_not_allowed",
+        403,
+        "This kind of credential is not allowed through the gateway.");
+    deny(
+        d,
+        "branch_analysis_disabled",
+        403,
+        "Branch and pull request analysis is disabled at the gateway.");
     deny(d, "endpoint_not_allowed", 403, "This endpoint is not needed by scanners.");
-    deny(d, "web_ui_not_allowed", 403, "The web interface is not available through the scanner gateway.");
+    deny(
+        d,
+        "web_ui_not_allowed",
+        403,
+        "The web interface is not available through the scanner gateway.");
     deny(d, "user_directory", 403, "User directory endpoints are not available to scanners.");
     deny(d, "token_management", 403, "Token management is not available to scanners.");
     deny(d, "permission_management", 403, "Permission management is not available to scanners.");
     deny(d, "system_administration", 403, "System administration is not available to scanners.");
-    deny(d, "settings_administration", 403, "Only reading setting values is available to scanners.");
-    deny(d, "integration_settings", 403, "Webhooks and DevOps integrations are not available to scanners.");
+    deny(
+        d, "settings_administration", 403, "Only reading setting values is available to scanners.");
+    deny(
+        d,
+        "integration_settings",
+        403,
+        "Webhooks and DevOps integrations are not available to scanners.");
     deny(d, "api_enumeration", 403, "The web service catalogue is not available to scanners.");
-    deny(d, "project_listing", 403, "Project administration and listing are not available to scanners.");
+    deny(
+        d,
+        "project_listing",
+        403,
+        "Project administration and listing are not available to scanners.");
     deny(d, "code_and_findings", 403, "Source code and findings are not available to scanners.");
-    deny(d, "authentication_endpoints", 403, "Authentication endpoints are not available to scanners.");
-    deny(d, "compute_engine_administration", 403,
+    deny(
+        d,
+        "authentication_endpoints",
+        403,
+        "Authentication endpoints are not available to scanners.");
+    deny(
+        d,
+        "compute_engine_administration",
+        403,
         "Only submitting reports and reading their tasks is available to scanners.");
-    deny(d, "plugin_administration", 403, "Only listing and downloading plugins is available to scanners.");
-    deny(d, "quality_configuration", 403,
+    deny(
+        d,
+        "plugin_administration",
+        403,
+        "Only listing and downloading plugins is available to scanners.");
+    deny(
+        d,
+        "quality_configuration",
+        403,
         "Only the quality profile, rule and gate reads that scanners need are available.");
     deny(d, "method_not_allowed", 403, "This method is not allowed on this endpoint.");
-    deny(d, "query_parameter_not_allowed", 403, "A query parameter is not allowed on this endpoint.");
+    deny(
+        d,
+        "query_parameter_not_allowed",
+        403,
+        "A query parameter is not allowed on this endpoint.");
     deny(d, "duplicate_project_parameter", 403, "A project parameter is given more than once.");
-    deny(d, "body_not_allowed", 403, "This endpoint takes no request body, or not of this content type.");
+    deny(
+        d,
+        "body_not_allowed",
+        403,
+        "This endpoint takes no request body, or not of this content type.");
     deny(d, "parameter_value_invalid", 400, "A parameter value does not have the expected format.");
-    deny(d, "project_parameter_not_in_query", 403, "The project key must be given in the query string.");
+    deny(
+        d,
+        "project_parameter_not_in_query",
+        403,
+        "The project key must be given in the query string.");
     deny(d, "project_not_allowed", 403, "This project is not allowed through the gateway.");
     deny(d, "report_too_large", 413, "The analysis report is larger than the gateway allows.");
     return Map.copyOf(d);
   }
 
-  private static void deny(Map<String, Decision> catalog, String reason, int status, String message) {
+  private static void deny(
+      Map<String, Decision> catalog, String reason, int status, String message) {
     catalog.put(reason, Decision.deny(status, reason, message));
   }
 
@@ -696,7 +853,8 @@ public final class JavaSonarQubeRules implements PolicyEngine {
 
     /** The bytes of an IP literal, never resolving a name; null when it is not one. */
     static byte[] literal(String text) {
-      if (text.isEmpty() || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+      if (text.isEmpty()
+          || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
         return null;
       }
       try {

@@ -16,31 +16,41 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The two requests every benchmark measures: a real scanner call that the default policy allows, and a
- * call to a denied family with an otherwise good credential.
+ * The two requests every benchmark measures: a real scanner call that the default policy allows,
+ * and a call to a denied family with an otherwise good credential.
  *
  * <p>The policy inputs are taken from the enforcer itself (through a listener), so the engine-level
- * benchmarks, the {@code opa bench} input files and the enforcer-level benchmarks all see the same input.
+ * benchmarks, the {@code opa bench} input files and the enforcer-level benchmarks all see the same
+ * input.
  */
 public enum ScannerRequests {
 
-  /** {@code GET /api/settings/values.protobuf?component=demo}, Basic {@code sqp_…:}, verified valid. */
-  ALLOWED(new RawRequest("GET", "/api/settings/values.protobuf?component=demo", Map.of(), "203.0.113.7")
-      .withHeader("Host", "sonar.example.com")
-      .withHeader("User-Agent", "ScannerCLI/8.1.0.6389")
-      .withHeader("Accept", "application/x-protobuf")
-      .withHeader("Authorization", "Basic " + Base64.getEncoder()
-          .encodeToString((Tokens.PROJECT_ANALYSIS + ":").getBytes(StandardCharsets.UTF_8)))),
+  /**
+   * {@code GET /api/settings/values.protobuf?component=demo}, Basic {@code sqp_…:}, verified valid.
+   */
+  ALLOWED(
+      new RawRequest("GET", "/api/settings/values.protobuf?component=demo", Map.of(), "203.0.113.7")
+          .withHeader("Host", "sonar.example.com")
+          .withHeader("User-Agent", "ScannerCLI/8.1.0.6389")
+          .withHeader("Accept", "application/x-protobuf")
+          .withHeader(
+              "Authorization",
+              "Basic "
+                  + Base64.getEncoder()
+                      .encodeToString(
+                          (Tokens.PROJECT_ANALYSIS + ":").getBytes(StandardCharsets.UTF_8)))),
 
   /** {@code GET /api/users/search?q=a}, Bearer {@code sqp_…}, verified valid. */
-  DENIED(new RawRequest("GET", "/api/users/search?q=a", Map.of(), "203.0.113.7")
-      .withHeader("Host", "sonar.example.com")
-      .withHeader("User-Agent", "ScannerCLI/8.1.0.6389")
-      .withHeader("Authorization", "Bearer " + Tokens.PROJECT_ANALYSIS));
+  DENIED(
+      new RawRequest("GET", "/api/users/search?q=a", Map.of(), "203.0.113.7")
+          .withHeader("Host", "sonar.example.com")
+          .withHeader("User-Agent", "ScannerCLI/8.1.0.6389")
+          .withHeader("Authorization", "Bearer " + Tokens.PROJECT_ANALYSIS));
 
   /** Treats every credential as verified valid, as a real verifier would for a good token. */
   public static final CredentialVerifier ASSERT_VALID =
-      CredentialVerifier.of(credential -> new CredentialVerification(CredentialValidity.VALID, "benchmark"));
+      CredentialVerifier.of(
+          credential -> new CredentialVerification(CredentialValidity.VALID, "benchmark"));
 
   private final RawRequest raw;
 
@@ -66,21 +76,26 @@ public enum ScannerRequests {
   /** The policy input the enforcer builds for this request. */
   public PolicyInput input() {
     AtomicReference<PolicyInput> seen = new AtomicReference<>();
-    PolicyEngine capture = new PolicyEngine() {
-      @Override
-      public Decision evaluate(PolicyInput input) {
-        seen.set(input);
-        return Decision.deny(403, "captured", "Captured.");
-      }
+    PolicyEngine capture =
+        new PolicyEngine() {
+          @Override
+          public Decision evaluate(PolicyInput input) {
+            seen.set(input);
+            return Decision.deny(403, "captured", "Captured.");
+          }
 
-      @Override
-      public String describe() {
-        return "capture";
-      }
-    };
-    SonarQubePolicy.enforcer(capture).credentialVerifier(ASSERT_VALID).build().decide(raw, RawRequest.ACCESSOR);
+          @Override
+          public String describe() {
+            return "capture";
+          }
+        };
+    SonarQubePolicy.enforcer(capture)
+        .credentialVerifier(ASSERT_VALID)
+        .build()
+        .decide(raw, RawRequest.ACCESSOR);
     if (seen.get() == null) {
-      throw new IllegalStateException("the enforcer rejected the benchmark request " + raw + " before evaluation");
+      throw new IllegalStateException(
+          "the enforcer rejected the benchmark request " + raw + " before evaluation");
     }
     return seen.get();
   }

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Writes the benchmark requests' policy inputs as {@code <dir>/allowed.json} and {@code <dir>/denied.json},
- * byte for byte what the Java engines evaluate, for {@code opa bench --input}.
+ * Writes the benchmark requests' policy inputs as {@code <dir>/allowed.json} and {@code
+ * <dir>/denied.json}, byte for byte what the Java engines evaluate, for {@code opa bench --input}.
  */
 public final class WriteInputs {
 

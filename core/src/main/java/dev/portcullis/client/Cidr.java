@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * One IPv4 or IPv6 address range in CIDR notation, such as {@code 13.107.6.0/24} or {@code 2620:1ec:4::/48}.
- * A bare address is a range of one ({@code /32} or {@code /128}). An IPv4-mapped IPv6 range
- * ({@code ::ffff:10.0.0.0/104}) is the IPv4 range it maps ({@code 10.0.0.0/8}), so IPv4 clients match it
- * however their stack spells them.
+ * One IPv4 or IPv6 address range in CIDR notation, such as {@code 13.107.6.0/24} or {@code
+ * 2620:1ec:4::/48}. A bare address is a range of one ({@code /32} or {@code /128}). An IPv4-mapped
+ * IPv6 range ({@code ::ffff:10.0.0.0/104}) is the IPv4 range it maps ({@code 10.0.0.0/8}), so IPv4
+ * clients match it however their stack spells them.
  *
  * <p>Immutable and thread-safe. Ordered IPv4 first, then by address, then by prefix length.
  */
@@ -24,8 +24,8 @@ public final class Cidr implements Comparable<Cidr> {
   /**
    * Parses {@code text}, never resolving a host name.
    *
-   * @throws IllegalArgumentException naming the problem when {@code text} is not an IP literal with an
-   *     optional prefix length, or has bits set after the prefix ({@code 10.0.0.1/8})
+   * @throws IllegalArgumentException naming the problem when {@code text} is not an IP literal with
+   *     an optional prefix length, or has bits set after the prefix ({@code 10.0.0.1/8})
    */
   public static Cidr parse(String text) {
     Objects.requireNonNull(text, "text");
@@ -33,7 +33,8 @@ public final class Cidr implements Comparable<Cidr> {
     String literal = slash < 0 ? text : text.substring(0, slash);
     IpAddress parsed = IpAddress.parseOrNull(literal);
     if (parsed == null) {
-      throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' is not an IPv4 or IPv6 address or CIDR range");
+      throw new IllegalArgumentException(
+          "'" + IpAddress.abbreviate(text) + "' is not an IPv4 or IPv6 address or CIDR range");
     }
     byte[] address = parsed.rawBytes();
     boolean mapped = parsed.isIpv4() && literal.indexOf(':') >= 0;
@@ -41,9 +42,12 @@ public final class Cidr implements Comparable<Cidr> {
     int prefix = bits;
     if (slash >= 0) {
       String digits = text.substring(slash + 1);
-      if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+      if (digits.isEmpty()
+          || digits.length() > 3
+          || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
           || (digits.length() > 1 && digits.charAt(0) == '0')) {
-        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' has an invalid prefix length");
+        throw new IllegalArgumentException(
+            "'" + IpAddress.abbreviate(text) + "' has an invalid prefix length");
       }
       prefix = Integer.parseInt(digits);
       if (prefix > bits) {
@@ -53,21 +57,30 @@ public final class Cidr implements Comparable<Cidr> {
     }
     if (mapped) {
       if (prefix < 96) {
-        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text)
-            + "' is an IPv4-mapped IPv6 range; its prefix length must be at least 96 (write the IPv4 range instead)");
+        throw new IllegalArgumentException(
+            "'"
+                + IpAddress.abbreviate(text)
+                + "' is an IPv4-mapped IPv6 range; its prefix length must be at least 96 (write the IPv4 range instead)");
       }
       prefix -= 96;
     }
     for (int bit = prefix; bit < address.length * 8; bit++) {
       if ((address[bit / 8] & (0x80 >>> (bit % 8))) != 0) {
-        throw new IllegalArgumentException("'" + IpAddress.abbreviate(text) + "' has address bits set after the prefix; did you mean '"
-            + new Cidr(mask(address, prefix), prefix) + "'?");
+        throw new IllegalArgumentException(
+            "'"
+                + IpAddress.abbreviate(text)
+                + "' has address bits set after the prefix; did you mean '"
+                + new Cidr(mask(address, prefix), prefix)
+                + "'?");
       }
     }
     return new Cidr(address, prefix);
   }
 
-  /** Whether {@code ip} is in this range; an IPv4 address is never in an IPv6 range, nor the other way round. */
+  /**
+   * Whether {@code ip} is in this range; an IPv4 address is never in an IPv6 range, nor the other
+   * way round.
+   */
   public boolean contains(IpAddress ip) {
     byte[] address = ip.rawBytes();
     if (address.length != network.length) {
@@ -88,8 +101,8 @@ public final class Cidr implements Comparable<Cidr> {
   }
 
   /**
-   * Whether the IP literal {@code address} is in this range; {@code false} for anything that is not an
-   * IP literal.
+   * Whether the IP literal {@code address} is in this range; {@code false} for anything that is not
+   * an IP literal.
    */
   public boolean contains(String address) {
     IpAddress parsed = IpAddress.parseOrNull(address);
@@ -126,7 +139,8 @@ public final class Cidr implements Comparable<Cidr> {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Cidr && prefixLength == ((Cidr) other).prefixLength
+    return other instanceof Cidr
+        && prefixLength == ((Cidr) other).prefixLength
         && Arrays.equals(network, ((Cidr) other).network);
   }
 

@@ -11,9 +11,9 @@ final class ForwardedHops {
   static final String INVALID = "forwarded_header_invalid";
 
   /**
-   * One hop: the address it names, or {@code null} for a hop that names no usable address
-   * ({@code unknown}, an obfuscated {@code _identifier}, a missing {@code for=}, or anything that is not
-   * an IP literal).
+   * One hop: the address it names, or {@code null} for a hop that names no usable address ({@code
+   * unknown}, an obfuscated {@code _identifier}, a missing {@code for=}, or anything that is not an
+   * IP literal).
    */
   record Hop(IpAddress address) {
     static final Hop GARBAGE = new Hop(null);
@@ -39,7 +39,10 @@ final class ForwardedHops {
     return hops;
   }
 
-  /** The hops of all {@code X-Forwarded-For} header lines, in order; empty list elements are skipped. */
+  /**
+   * The hops of all {@code X-Forwarded-For} header lines, in order; empty list elements are
+   * skipped.
+   */
   static List<Hop> xForwardedFor(List<String> lines) {
     checkLength(lines, "X-Forwarded-For");
     List<Hop> hops = new ArrayList<>();
@@ -47,9 +50,13 @@ final class ForwardedHops {
       for (String element : line.split(",", -1)) {
         String node = element.strip();
         if (!node.isEmpty()) {
-          addHop(hops, node.indexOf('[') < 0 && node.indexOf(':') != node.lastIndexOf(':')
-              ? Hop.of(IpAddress.parseOrNull(node)) // a bare IPv6 address, normal in X-Forwarded-For
-              : node(node), "X-Forwarded-For");
+          addHop(
+              hops,
+              node.indexOf('[') < 0 && node.indexOf(':') != node.lastIndexOf(':')
+                  ? Hop.of(
+                      IpAddress.parseOrNull(node)) // a bare IPv6 address, normal in X-Forwarded-For
+                  : node(node),
+              "X-Forwarded-For");
         }
       }
     }
@@ -62,20 +69,26 @@ final class ForwardedHops {
       length += line.length() + 2;
     }
     if (length > ClientAddressResolver.MAX_HEADER_LENGTH) {
-      throw rejected("The " + header + " header is longer than " + ClientAddressResolver.MAX_HEADER_LENGTH + " characters.");
+      throw rejected(
+          "The "
+              + header
+              + " header is longer than "
+              + ClientAddressResolver.MAX_HEADER_LENGTH
+              + " characters.");
     }
   }
 
   private static void addHop(List<Hop> hops, Hop hop, String header) {
     if (hops.size() == ClientAddressResolver.MAX_HOPS) {
-      throw rejected("The " + header + " header lists more than " + ClientAddressResolver.MAX_HOPS + " hops.");
+      throw rejected(
+          "The " + header + " header lists more than " + ClientAddressResolver.MAX_HOPS + " hops.");
     }
     hops.add(hop);
   }
 
   /**
-   * An RFC 7239 node: {@code 192.0.2.1}, {@code 192.0.2.1:8080}, {@code [2001:db8::1]},
-   * {@code [2001:db8::1]:8080}; ports may be obfuscated ({@code _p}). Anything else is garbage.
+   * An RFC 7239 node: {@code 192.0.2.1}, {@code 192.0.2.1:8080}, {@code [2001:db8::1]}, {@code
+   * [2001:db8::1]:8080}; ports may be obfuscated ({@code _p}). Anything else is garbage.
    */
   static Hop node(String node) {
     String host;
@@ -112,12 +125,19 @@ final class ForwardedHops {
     if (port.startsWith("_")) {
       return port.length() > 1 && port.chars().allMatch(c -> isObfuscatedChar((char) c));
     }
-    return !port.isEmpty() && port.length() <= 5 && port.chars().allMatch(c -> c >= '0' && c <= '9')
+    return !port.isEmpty()
+        && port.length() <= 5
+        && port.chars().allMatch(c -> c >= '0' && c <= '9')
         && Integer.parseInt(port) <= 65535;
   }
 
   private static boolean isObfuscatedChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '.'
+        || c == '_'
+        || c == '-';
   }
 
   private static RequestRejectedException rejected(String message) {
@@ -181,9 +201,10 @@ final class ForwardedHops {
         }
         break;
       }
-      Hop hop = forNode == null || forNode.equalsIgnoreCase("unknown") || forNode.startsWith("_")
-          ? Hop.GARBAGE
-          : node(forNode);
+      Hop hop =
+          forNode == null || forNode.equalsIgnoreCase("unknown") || forNode.startsWith("_")
+              ? Hop.GARBAGE
+              : node(forNode);
       addHop(hops, hop, "Forwarded");
     }
 
@@ -227,11 +248,13 @@ final class ForwardedHops {
     }
 
     /**
-     * RFC 9110 tchar. Unquoted {@code for=192.0.2.1:80} is not strictly a token, but common; the colon
-     * is accepted because the node is parsed strictly afterwards.
+     * RFC 9110 tchar. Unquoted {@code for=192.0.2.1:80} is not strictly a token, but common; the
+     * colon is accepted because the node is parsed strictly afterwards.
      */
     private static boolean isTokenChar(char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+      return (c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
           || "!#$%&'*+-.^_`|~:".indexOf(c) >= 0;
     }
   }

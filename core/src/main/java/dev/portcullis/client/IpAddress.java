@@ -6,14 +6,14 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An IPv4 or IPv6 address: its 4 or 16 bytes and its one canonical text, the dotted quad for IPv4 and
- * RFC 5952 text for IPv6 (lower case, the first longest run of two or more zero groups written {@code ::}).
- * An IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}) is the IPv4 address it maps, so a client counts
- * as one address however its stack spells it.
+ * An IPv4 or IPv6 address: its 4 or 16 bytes and its one canonical text, the dotted quad for IPv4
+ * and RFC 5952 text for IPv6 (lower case, the first longest run of two or more zero groups written
+ * {@code ::}). An IPv4-mapped IPv6 address ({@code ::ffff:192.0.2.1}) is the IPv4 address it maps,
+ * so a client counts as one address however its stack spells it.
  *
- * <p>{@link #parse} is strict and never asks DNS: a dotted quad of decimal octets without leading zeros
- * (some parsers read {@code 010} as octal), or an IPv6 literal of hex groups that may end in such a dotted
- * quad; no brackets, zone, port, or anything else.
+ * <p>{@link #parse} is strict and never asks DNS: a dotted quad of decimal octets without leading
+ * zeros (some parsers read {@code 010} as octal), or an IPv6 literal of hex groups that may end in
+ * such a dotted quad; no brackets, zone, port, or anything else.
  *
  * <p>Immutable and thread-safe; equal when the bytes are.
  */
@@ -38,7 +38,8 @@ public final class IpAddress {
   public static IpAddress parse(String literal) {
     IpAddress address = parseOrNull(literal);
     if (address == null) {
-      throw new IllegalArgumentException("'" + abbreviate(String.valueOf(literal)) + "' is not an IPv4 or IPv6 address");
+      throw new IllegalArgumentException(
+          "'" + abbreviate(String.valueOf(literal)) + "' is not an IPv4 or IPv6 address");
     }
     return address;
   }
@@ -94,7 +95,12 @@ public final class IpAddress {
     }
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean allowed = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+      boolean allowed =
+          (c >= '0' && c <= '9')
+              || (c >= 'a' && c <= 'f')
+              || (c >= 'A' && c <= 'F')
+              || c == ':'
+              || c == '.';
       if (!allowed) {
         return null;
       }
@@ -104,13 +110,16 @@ public final class IpAddress {
     }
     byte[] bytes;
     try {
-      // Only hex digits, colons and a checked dotted quad are left, and the brackets make the JDK read
-      // the text as an IPv6 literal only: an invalid one is an UnknownHostException, never a DNS query.
+      // Only hex digits, colons and a checked dotted quad are left, and the brackets make the JDK
+      // read
+      // the text as an IPv6 literal only: an invalid one is an UnknownHostException, never a DNS
+      // query.
       bytes = InetAddress.getByName("[" + text + "]").getAddress();
     } catch (UnknownHostException | IllegalArgumentException e) {
       return null;
     }
-    // The JDK already gives 4 bytes for an IPv4-mapped literal; this also covers any JDK that does not.
+    // The JDK already gives 4 bytes for an IPv4-mapped literal; this also covers any JDK that does
+    // not.
     return ipv4Mapped(bytes) ? Arrays.copyOfRange(bytes, 12, 16) : bytes;
   }
 
@@ -127,7 +136,13 @@ public final class IpAddress {
   }
 
   private static String ipv4Text(byte[] bytes) {
-    return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+    return (bytes[0] & 0xff)
+        + "."
+        + (bytes[1] & 0xff)
+        + "."
+        + (bytes[2] & 0xff)
+        + "."
+        + (bytes[3] & 0xff);
   }
 
   /** RFC 5952 section 4: the first longest run of two or more zero groups becomes "::". */

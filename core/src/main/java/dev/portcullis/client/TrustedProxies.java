@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The reverse proxies whose {@code Forwarded} and {@code X-Forwarded-For} headers are believed, as a
- * list of {@link Cidr} ranges. {@link #none()} (the default everywhere) believes nobody.
+ * The reverse proxies whose {@code Forwarded} and {@code X-Forwarded-For} headers are believed, as
+ * a list of {@link Cidr} ranges. {@link #none()} (the default everywhere) believes nobody.
  *
  * <p>Immutable and thread-safe.
  */

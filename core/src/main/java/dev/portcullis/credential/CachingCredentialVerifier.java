@@ -18,18 +18,19 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * A credential verifier that remembers another verifier's answers for a while, keyed by a salted SHA-256
- * digest of the credential, never the credential itself.
+ * A credential verifier that remembers another verifier's answers for a while, keyed by a salted
+ * SHA-256 digest of the credential, never the credential itself.
  *
- * <p>A {@link CredentialValidity#VALID} answer is kept for the positive time-to-live, counted from when it
- * arrived however often it is used; any other answer for the negative one. The positive time-to-live is
- * how long a revoked token keeps passing Portcullis (the product behind it still refuses it), so keep it short.
- * A failed verification is never kept: the next request asks again. Concurrent verifications of the same
- * credential share one in-flight call, so fifty requests with a new token cost one call. A token sent as
- * Bearer and the same token sent as Basic are one entry.
+ * <p>A {@link CredentialValidity#VALID} answer is kept for the positive time-to-live, counted from
+ * when it arrived however often it is used; any other answer for the negative one. The positive
+ * time-to-live is how long a revoked token keeps passing Portcullis (the product behind it still
+ * refuses it), so keep it short. A failed verification is never kept: the next request asks again.
+ * Concurrent verifications of the same credential share one in-flight call, so fifty requests with
+ * a new token cost one call. A token sent as Bearer and the same token sent as Basic are one entry.
  *
- * <p>Thread-safe and never blocks; the returned stage completes where the wrapped verifier's does, or at
- * once for a remembered answer. Each caller gets its own stage, so cancelling one never affects others.
+ * <p>Thread-safe and never blocks; the returned stage completes where the wrapped verifier's does,
+ * or at once for a remembered answer. Each caller gets its own stage, so cancelling one never
+ * affects others.
  */
 public final class CachingCredentialVerifier implements CredentialVerifier {
 
@@ -48,18 +49,25 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     this.salt = new byte[16];
     new SecureRandom().nextBytes(salt);
     ClockNanos nanos = ClockNanos.of(builder.clock);
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
-        .maximumSize(maximumSize)
-        .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read);
+    Caffeine<Object, Object> caffeine =
+        Caffeine.newBuilder()
+            .maximumSize(maximumSize)
+            .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read);
     if (builder.executor != null) {
       caffeine.executor(builder.executor);
     }
-    this.cache = caffeine
-        .expireAfter(Expiry.<CredentialDigest, Attempt>writing((key, attempt) -> attempt.timeToLive(positiveTtl, negativeTtl)))
-        .buildAsync();
+    this.cache =
+        caffeine
+            .expireAfter(
+                Expiry.<CredentialDigest, Attempt>writing(
+                    (key, attempt) -> attempt.timeToLive(positiveTtl, negativeTtl)))
+            .buildAsync();
   }
 
-  /** A builder for a cache in front of {@code delegate}, such as a verifier that asks the product behind the gateway. */
+  /**
+   * A builder for a cache in front of {@code delegate}, such as a verifier that asks the product
+   * behind the gateway.
+   */
   public static Builder builder(CredentialVerifier delegate) {
     return new Builder(delegate);
   }
@@ -72,29 +80,40 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     }
     CredentialDigest key = CredentialDigest.of(credential, salt);
     boolean[] asked = {false};
-    CompletableFuture<Attempt> attempt = cache.get(key, (k, executor) -> {
-      asked[0] = true;
-      return ask(credential);
-    });
-    if (!asked[0] && attempt.isDone() && !attempt.isCompletedExceptionally() && attempt.join().failure() != null) {
-      // A failure that arrived before the cache expired it; failures are never served from the cache.
+    CompletableFuture<Attempt> attempt =
+        cache.get(
+            key,
+            (k, executor) -> {
+              asked[0] = true;
+              return ask(credential);
+            });
+    if (!asked[0]
+        && attempt.isDone()
+        && !attempt.isCompletedExceptionally()
+        && attempt.join().failure() != null) {
+      // A failure that arrived before the cache expired it; failures are never served from the
+      // cache.
       cache.asMap().remove(key, attempt);
       attempt = cache.get(key, (k, executor) -> ask(credential));
     }
     CompletableFuture<CredentialVerification> result = new CompletableFuture<>();
-    attempt.whenComplete((done, unexpected) -> {
-      if (unexpected != null) {
-        result.completeExceptionally(unexpected);
-      } else if (done.failure() != null) {
-        result.completeExceptionally(done.failure());
-      } else {
-        result.complete(done.verification());
-      }
-    });
+    attempt.whenComplete(
+        (done, unexpected) -> {
+          if (unexpected != null) {
+            result.completeExceptionally(unexpected);
+          } else if (done.failure() != null) {
+            result.completeExceptionally(done.failure());
+          } else {
+            result.complete(done.verification());
+          }
+        });
     return result;
   }
 
-  /** The remembered answer for the credential, if one has arrived and not expired; never asks the wrapped verifier. */
+  /**
+   * The remembered answer for the credential, if one has arrived and not expired; never asks the
+   * wrapped verifier.
+   */
   @Override
   public Optional<CredentialVerification> remembered(Credential credential) {
     if (!credential.present()) {
@@ -108,8 +127,8 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
   }
 
   /**
-   * Asks the wrapped verifier. The attempt never fails, so the cache never sees a failed future (it would
-   * log each one); a failed attempt has no time to live instead.
+   * Asks the wrapped verifier. The attempt never fails, so the cache never sees a failed future (it
+   * would log each one); a failed attempt has no time to live instead.
    */
   private CompletableFuture<Attempt> ask(Credential credential) {
     CompletionStage<CredentialVerification> stage;
@@ -122,15 +141,23 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
       return CompletableFuture.completedFuture(
           Attempt.failed(new IllegalStateException("the credential verifier returned no result")));
     }
-    return stage.toCompletableFuture().handle((verification, failure) -> {
-      if (failure != null) {
-        return Attempt.failed(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure);
-      }
-      if (verification == null) {
-        return Attempt.failed(new IllegalStateException("the credential verifier completed without a verification"));
-      }
-      return new Attempt(verification, null);
-    });
+    return stage
+        .toCompletableFuture()
+        .handle(
+            (verification, failure) -> {
+              if (failure != null) {
+                return Attempt.failed(
+                    failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure);
+              }
+              if (verification == null) {
+                return Attempt.failed(
+                    new IllegalStateException(
+                        "the credential verifier completed without a verification"));
+              }
+              return new Attempt(verification, null);
+            });
   }
 
   /** The keys of the remembered and in-flight verifications; for tests. */
@@ -140,8 +167,15 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
 
   @Override
   public String toString() {
-    return "CachingCredentialVerifier[delegate=" + delegate + ", positiveTtl=" + positiveTtl
-        + ", negativeTtl=" + negativeTtl + ", maximumSize=" + maximumSize + "]";
+    return "CachingCredentialVerifier[delegate="
+        + delegate
+        + ", positiveTtl="
+        + positiveTtl
+        + ", negativeTtl="
+        + negativeTtl
+        + ", maximumSize="
+        + maximumSize
+        + "]";
   }
 
   /** The wrapped verifier's answer or failure. */
@@ -172,8 +206,9 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * How long a valid answer is remembered, from when it arrived; default 60 s. A revoked token keeps
-     * passing Portcullis for at most this long. Zero remembers nothing but still shares in-flight calls.
+     * How long a valid answer is remembered, from when it arrived; default 60 s. A revoked token
+     * keeps passing Portcullis for at most this long. Zero remembers nothing but still shares
+     * in-flight calls.
      */
     public Builder positiveTtl(Duration positiveTtl) {
       this.positiveTtl = Objects.requireNonNull(positiveTtl, "positiveTtl");
@@ -181,8 +216,9 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * How long an invalid (or unknown) answer is remembered; default 10 s, so a repeated wrong token costs
-     * one call per 10 s, and a token created a moment after it was first tried works soon after.
+     * How long an invalid (or unknown) answer is remembered; default 10 s, so a repeated wrong
+     * token costs one call per 10 s, and a token created a moment after it was first tried works
+     * soon after.
      */
     public Builder negativeTtl(Duration negativeTtl) {
       this.negativeTtl = Objects.requireNonNull(negativeTtl, "negativeTtl");
@@ -196,15 +232,17 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * The time source for expiry, for tests; by default the system's monotonic nanosecond time, which a
-     * wall-clock change cannot move.
+     * The time source for expiry, for tests; by default the system's monotonic nanosecond time,
+     * which a wall-clock change cannot move.
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
-    /** Where the cache does its maintenance; default the common pool. Tests use the calling thread. */
+    /**
+     * Where the cache does its maintenance; default the common pool. Tests use the calling thread.
+     */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
@@ -213,7 +251,10 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     public CachingCredentialVerifier build() {
       if (positiveTtl.isNegative() || negativeTtl.isNegative()) {
         throw new IllegalArgumentException(
-            "positiveTtl and negativeTtl must not be negative, not " + positiveTtl + " and " + negativeTtl);
+            "positiveTtl and negativeTtl must not be negative, not "
+                + positiveTtl
+                + " and "
+                + negativeTtl);
       }
       if (maximumSize < 1) {
         throw new IllegalArgumentException("maximumSize must be at least 1, not " + maximumSize);

@@ -11,18 +11,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The credential a request carries in its {@code Authorization} header: {@code Bearer <token>}, HTTP Basic
- * with the token as user name and an empty password (how many command-line clients send a token), HTTP
- * Basic with a user name and a password, or another scheme kept uninterpreted.
+ * The credential a request carries in its {@code Authorization} header: {@code Bearer <token>},
+ * HTTP Basic with the token as user name and an empty password (how many command-line clients send
+ * a token), HTTP Basic with a user name and a password, or another scheme kept uninterpreted.
  *
- * <p>This is a class, not a record, on purpose: its secret must never appear in {@code toString()}, and
- * it offers no {@code equals} that would compare secrets in variable time. Hand the secret only to a
- * credential verifier.
+ * <p>This is a class, not a record, on purpose: its secret must never appear in {@code toString()},
+ * and it offers no {@code equals} that would compare secrets in variable time. Hand the secret only
+ * to a credential verifier.
  */
 public final class Credential {
 
   /** The absence of a credential. */
-  public static final Credential NONE = new Credential(CredentialScheme.NONE, CredentialKind.NONE, "", "");
+  public static final Credential NONE =
+      new Credential(CredentialScheme.NONE, CredentialKind.NONE, "", "");
 
   private final CredentialScheme scheme;
   private final CredentialKind kind;
@@ -37,25 +38,27 @@ public final class Credential {
   }
 
   /**
-   * Parses the values of the request's {@code Authorization} headers, naming every token
-   * {@link CredentialKind#OTHER_TOKEN} ({@link CredentialClassifier#GENERIC}).
+   * Parses the values of the request's {@code Authorization} headers, naming every token {@link
+   * CredentialKind#OTHER_TOKEN} ({@link CredentialClassifier#GENERIC}).
    *
-   * @throws RequestRejectedException (400) when there is more than one header or a Basic credential is
-   *     not valid base64 of {@code user:password} in UTF-8
+   * @throws RequestRejectedException (400) when there is more than one header or a Basic credential
+   *     is not valid base64 of {@code user:password} in UTF-8
    */
   public static Credential parse(List<String> authorizationValues) {
     return parse(authorizationValues, CredentialClassifier.GENERIC);
   }
 
   /**
-   * Parses the values of the request's {@code Authorization} headers; {@code classifier} names the kind of
-   * a token.
+   * Parses the values of the request's {@code Authorization} headers; {@code classifier} names the
+   * kind of a token.
    *
-   * @throws RequestRejectedException (400) when there is more than one header or a Basic credential is
-   *     not valid base64 of {@code user:password} in UTF-8
-   * @throws IllegalStateException when the classifier names no kind, {@code none} or {@code password}
+   * @throws RequestRejectedException (400) when there is more than one header or a Basic credential
+   *     is not valid base64 of {@code user:password} in UTF-8
+   * @throws IllegalStateException when the classifier names no kind, {@code none} or {@code
+   *     password}
    */
-  public static Credential parse(List<String> authorizationValues, CredentialClassifier classifier) {
+  public static Credential parse(
+      List<String> authorizationValues, CredentialClassifier classifier) {
     Objects.requireNonNull(authorizationValues, "authorizationValues");
     Objects.requireNonNull(classifier, "classifier");
     if (authorizationValues.isEmpty()) {
@@ -63,7 +66,9 @@ public final class Credential {
     }
     if (authorizationValues.size() > 1) {
       throw new RequestRejectedException(
-          400, "multiple_authorization_headers", "The request has more than one Authorization header.");
+          400,
+          "multiple_authorization_headers",
+          "The request has more than one Authorization header.");
     }
     String header = authorizationValues.get(0).strip();
     int space = header.indexOf(' ');
@@ -88,11 +93,16 @@ public final class Credential {
     return token(CredentialScheme.BEARER, token, classifier);
   }
 
-  private static Credential token(CredentialScheme scheme, String token, CredentialClassifier classifier) {
+  private static Credential token(
+      CredentialScheme scheme, String token, CredentialClassifier classifier) {
     CredentialKind kind = classifier.classify(scheme, token);
     if (kind == null || kind.equals(CredentialKind.NONE) || kind.equals(CredentialKind.PASSWORD)) {
-      throw new IllegalStateException("the credential classifier " + classifier.getClass().getName()
-          + " named a token '" + (kind == null ? "null" : kind.wireName()) + "'; a token is never that");
+      throw new IllegalStateException(
+          "the credential classifier "
+              + classifier.getClass().getName()
+              + " named a token '"
+              + (kind == null ? "null" : kind.wireName())
+              + "'; a token is never that");
     }
     return new Credential(scheme, kind, "", token);
   }
@@ -156,6 +166,10 @@ public final class Credential {
 
   @Override
   public String toString() {
-    return "Credential[scheme=" + scheme.wireName() + ", kind=" + kind.wireName() + ", secret=<redacted>]";
+    return "Credential[scheme="
+        + scheme.wireName()
+        + ", kind="
+        + kind.wireName()
+        + ", secret=<redacted>]";
   }
 }

@@ -6,13 +6,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * A cache key that stands for a credential without holding it: SHA-256 over a per-cache random salt and
- * a domain-separated encoding of what identifies the credential to the verifier behind the cache.
+ * A cache key that stands for a credential without holding it: SHA-256 over a per-cache random salt
+ * and a domain-separated encoding of what identifies the credential to the verifier behind the
+ * cache.
  *
- * <p>A token is identified by its value alone, so {@code Bearer t} and {@code Basic base64(t:)} share a
- * key; a password credential by its user and password; a credential in another scheme by its raw value,
- * apart from tokens. Fields are length-prefixed, so no two different credentials encode alike. The salt
- * keeps a heap dump's keys from being matched against precomputed hashes of guessable passwords.
+ * <p>A token is identified by its value alone, so {@code Bearer t} and {@code Basic base64(t:)}
+ * share a key; a password credential by its user and password; a credential in another scheme by
+ * its raw value, apart from tokens. Fields are length-prefixed, so no two different credentials
+ * encode alike. The salt keeps a heap dump's keys from being matched against precomputed hashes of
+ * guessable passwords.
  */
 final class CredentialDigest {
 
@@ -25,7 +27,8 @@ final class CredentialDigest {
   static CredentialDigest of(Credential credential, byte[] salt) {
     ByteArrayOutputStream encoded = new ByteArrayOutputStream(128);
     encoded.writeBytes(salt);
-    if (credential.scheme() != CredentialScheme.BEARER && credential.scheme() != CredentialScheme.BASIC) {
+    if (credential.scheme() != CredentialScheme.BEARER
+        && credential.scheme() != CredentialScheme.BASIC) {
       label(encoded, "other");
       field(encoded, credential.scheme().wireName());
       field(encoded, credential.secret());
@@ -38,7 +41,8 @@ final class CredentialDigest {
       field(encoded, credential.secret());
     }
     try {
-      return new CredentialDigest(MessageDigest.getInstance("SHA-256").digest(encoded.toByteArray()));
+      return new CredentialDigest(
+          MessageDigest.getInstance("SHA-256").digest(encoded.toByteArray()));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
@@ -66,12 +70,16 @@ final class CredentialDigest {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof CredentialDigest && MessageDigest.isEqual(digest, ((CredentialDigest) other).digest);
+    return other instanceof CredentialDigest
+        && MessageDigest.isEqual(digest, ((CredentialDigest) other).digest);
   }
 
   @Override
   public int hashCode() {
-    return (digest[0] & 0xff) << 24 | (digest[1] & 0xff) << 16 | (digest[2] & 0xff) << 8 | (digest[3] & 0xff);
+    return (digest[0] & 0xff) << 24
+        | (digest[1] & 0xff) << 16
+        | (digest[2] & 0xff) << 8
+        | (digest[3] & 0xff);
   }
 
   /** The first bytes of the digest in hex, enough to tell entries apart in a debugger. */
@@ -79,7 +87,8 @@ final class CredentialDigest {
   public String toString() {
     StringBuilder hex = new StringBuilder("CredentialDigest[");
     for (int i = 0; i < 6; i++) {
-      hex.append(Character.forDigit((digest[i] >> 4) & 0xf, 16)).append(Character.forDigit(digest[i] & 0xf, 16));
+      hex.append(Character.forDigit((digest[i] >> 4) & 0xf, 16))
+          .append(Character.forDigit(digest[i] & 0xf, 16));
     }
     return hex.append("...]").toString();
   }

@@ -6,7 +6,8 @@ import java.util.Objects;
  * The outcome of verifying a credential.
  *
  * @param validity valid, invalid or unknown
- * @param verifier a short name of who verified it, used in the policy input ({@code credential.verifier})
+ * @param verifier a short name of who verified it, used in the policy input ({@code
+ *     credential.verifier})
  */
 public record CredentialVerification(CredentialValidity validity, String verifier) {
 

@@ -29,29 +29,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A credential verifier that accepts exactly the tokens whose SHA-256 digests are listed in a file, so a
- * gateway can admit a known set of pipeline tokens without asking the product behind it.
+ * A credential verifier that accepts exactly the tokens whose SHA-256 digests are listed in a file,
+ * so a gateway can admit a known set of pipeline tokens without asking the product behind it.
  *
- * <p>The file holds one entry per line: the lower-case hex SHA-256 of a token's UTF-8 bytes, optionally
- * prefixed {@code sha256:} (what {@link #fileEntry} and {@code portcullis hash-token} print) and optionally
- * followed by whitespace and a {@code #} comment. Blank lines and lines starting with {@code #} are
- * ignored. Only a token credential ({@code Bearer <token>} or Basic {@code <token>:} with an empty password)
- * can be {@link CredentialValidity#VALID}; a user name and password, or any other scheme, is {@link
- * CredentialValidity#INVALID}. The digest of the presented token is compared with every entry in
- * constant time, without stopping at a match.
+ * <p>The file holds one entry per line: the lower-case hex SHA-256 of a token's UTF-8 bytes,
+ * optionally prefixed {@code sha256:} (what {@link #fileEntry} and {@code portcullis hash-token}
+ * print) and optionally followed by whitespace and a {@code #} comment. Blank lines and lines
+ * starting with {@code #} are ignored. Only a token credential ({@code Bearer <token>} or Basic
+ * {@code <token>:} with an empty password) can be {@link CredentialValidity#VALID}; a user name and
+ * password, or any other scheme, is {@link CredentialValidity#INVALID}. The digest of the presented
+ * token is compared with every entry in constant time, without stopping at a match.
  *
- * <p>Reloading: at most once per {@linkplain Builder#checkInterval check interval} (default 5 s), the
- * verifying thread reads the file's size, modification time and file key (one {@code stat}, no read) and
- * reloads it when any of them changed; replace the file atomically (write a copy, then rename it over the
- * old one), as Kubernetes does for a mounted secret. A file that cannot be read or parsed at {@link
- * #fromFile} fails fast with a {@link PolicyLoadException} naming the file and line. Later, a changed file
- * that fails to parse (half-written, a typo) keeps the last good set, so one bad edit does not lock every
- * pipeline out, and is logged once at WARN per changed version; a deleted file is a deliberate
- * revocation and makes every credential {@code INVALID} until the file is back. The token itself is never
- * logged, kept or put in an exception.
+ * <p>Reloading: at most once per {@linkplain Builder#checkInterval check interval} (default 5 s),
+ * the verifying thread reads the file's size, modification time and file key (one {@code stat}, no
+ * read) and reloads it when any of them changed; replace the file atomically (write a copy, then
+ * rename it over the old one), as Kubernetes does for a mounted secret. A file that cannot be read
+ * or parsed at {@link #fromFile} fails fast with a {@link PolicyLoadException} naming the file and
+ * line. Later, a changed file that fails to parse (half-written, a typo) keeps the last good set,
+ * so one bad edit does not lock every pipeline out, and is logged once at WARN per changed version;
+ * a deleted file is a deliberate revocation and makes every credential {@code INVALID} until the
+ * file is back. The token itself is never logged, kept or put in an exception.
  *
- * <p>Thread-safe; completes synchronously and never blocks beyond that periodic {@code stat} and, after a
- * change, one read of the file.
+ * <p>Thread-safe; completes synchronously and never blocks beyond that periodic {@code stat} and,
+ * after a change, one read of the file.
  */
 public final class StaticCredentialVerifier implements CredentialVerifier {
 
@@ -62,18 +62,29 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
   private static final String PREFIX = "sha256:";
   private static final String STAT_FAILED = "stat_failed";
   private static final int HEX_DIGITS = 64;
-  private static final CredentialVerification VALID = new CredentialVerification(CredentialValidity.VALID, NAME);
-  private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, NAME);
+  private static final CredentialVerification VALID =
+      new CredentialVerification(CredentialValidity.VALID, NAME);
+  private static final CredentialVerification INVALID =
+      new CredentialVerification(CredentialValidity.INVALID, NAME);
 
   private final Path file;
   private final Clock clock;
   private final long checkIntervalMillis;
   private final AtomicLong nextCheckMillis;
+
   /** The digests in use; replaced whole, never mutated. */
   private volatile Entries entries;
-  /** The version of the file last looked at, loaded or not, so a broken version is parsed and logged once. */
+
+  /**
+   * The version of the file last looked at, loaded or not, so a broken version is parsed and logged
+   * once.
+   */
   private volatile Stamp lastSeen;
-  /** Warns once about a file that cannot be looked at for a reason other than its absence, until it can. */
+
+  /**
+   * Warns once about a file that cannot be looked at for a reason other than its absence, until it
+   * can.
+   */
   private final WarnOnce statLog = new WarnOnce(LOG);
 
   private StaticCredentialVerifier(Builder builder) {
@@ -103,8 +114,8 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
   }
 
   /**
-   * The line this verifier accepts for {@code token}: {@code sha256:} and the lower-case hex SHA-256 of its
-   * UTF-8 bytes.
+   * The line this verifier accepts for {@code token}: {@code sha256:} and the lower-case hex
+   * SHA-256 of its UTF-8 bytes.
    */
   public static String fileEntry(String token) {
     Objects.requireNonNull(token, "token");
@@ -121,20 +132,26 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     if (!isToken(credential)) {
       return CompletableFuture.completedFuture(INVALID);
     }
-    return CompletableFuture.completedFuture(entries.contains(sha256(credential.secret())) ? VALID : INVALID);
+    return CompletableFuture.completedFuture(
+        entries.contains(sha256(credential.secret())) ? VALID : INVALID);
   }
 
   private static boolean isToken(Credential credential) {
-    return (credential.scheme() == CredentialScheme.BEARER || credential.scheme() == CredentialScheme.BASIC)
+    return (credential.scheme() == CredentialScheme.BEARER
+            || credential.scheme() == CredentialScheme.BASIC)
         && !credential.kind().equals(CredentialKind.PASSWORD)
         && !credential.secret().isEmpty();
   }
 
-  /** One thread per interval wins the compare-and-set and looks at the file; the others go on at once. */
+  /**
+   * One thread per interval wins the compare-and-set and looks at the file; the others go on at
+   * once.
+   */
   private void checkForChange() {
     long now = clock.millis();
     long due = nextCheckMillis.get();
-    // A clock set back by more than one interval counts as due, so a clock change cannot stop reloads.
+    // A clock set back by more than one interval counts as due, so a clock change cannot stop
+    // reloads.
     boolean notYet = now < due && due - now <= checkIntervalMillis;
     if (notYet || !nextCheckMillis.compareAndSet(due, now + checkIntervalMillis)) {
       return;
@@ -147,13 +164,22 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
       if (lastSeen != Stamp.MISSING) {
         lastSeen = Stamp.MISSING;
         entries = Entries.NONE;
-        LOG.warn("static credentials file missing verifier={} file={}; every credential is invalid until it is back",
-            NAME, file);
+        LOG.warn(
+            "static credentials file missing verifier={} file={}; every credential is invalid until it is back",
+            NAME,
+            file);
       }
       return;
     } catch (IOException e) {
-      statLog.log(STAT_FAILED, "repeats", "static credentials not reloaded verifier={} file={} error={};"
-          + " keeping the previous {} hashes", NAME, file, e.getClass().getSimpleName(), entries.size());
+      statLog.log(
+          STAT_FAILED,
+          "repeats",
+          "static credentials not reloaded verifier={} file={} error={};"
+              + " keeping the previous {} hashes",
+          NAME,
+          file,
+          e.getClass().getSimpleName(),
+          entries.size());
       return;
     }
     if (stamp.equals(lastSeen)) {
@@ -165,16 +191,23 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
       entries = loaded;
       logLoaded(loaded);
     } catch (PolicyLoadException e) {
-      LOG.warn("static credentials not reloaded verifier={} reason=\"{}\"; keeping the previous {} hashes",
-          NAME, e.getMessage(), entries.size());
+      LOG.warn(
+          "static credentials not reloaded verifier={} reason=\"{}\"; keeping the previous {} hashes",
+          NAME,
+          e.getMessage(),
+          entries.size());
     }
   }
 
   private void logLoaded(Entries loaded) {
     if (loaded.size() == 0) {
-      LOG.warn("static credentials loaded verifier={} file={} hashes=0; every credential is invalid", NAME, file);
+      LOG.warn(
+          "static credentials loaded verifier={} file={} hashes=0; every credential is invalid",
+          NAME,
+          file);
     } else {
-      LOG.info("static credentials loaded verifier={} file={} hashes={}", NAME, file, loaded.size());
+      LOG.info(
+          "static credentials loaded verifier={} file={} hashes={}", NAME, file, loaded.size());
     }
   }
 
@@ -183,16 +216,23 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new PolicyLoadException("Cannot read the static credentials file " + file + ": "
-          + e.getClass().getSimpleName() + ".", e);
+      throw new PolicyLoadException(
+          "Cannot read the static credentials file "
+              + file
+              + ": "
+              + e.getClass().getSimpleName()
+              + ".",
+          e);
     }
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(bytes))
+              .toString();
     } catch (CharacterCodingException e) {
       throw new PolicyLoadException("The static credentials file " + file + " is not UTF-8 text.");
     }
@@ -240,13 +280,23 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
   }
 
   private static PolicyLoadException badLine(Path file, int number, String why) {
-    return new PolicyLoadException("Line " + number + " of the static credentials file " + file
-        + " is not a token hash: " + why + ". Each line must be 'sha256:' and 64 lower-case hex digits"
-        + " (the prefix is optional), a '#' comment or blank; 'portcullis hash-token' prints one.");
+    return new PolicyLoadException(
+        "Line "
+            + number
+            + " of the static credentials file "
+            + file
+            + " is not a token hash: "
+            + why
+            + ". Each line must be 'sha256:' and 64 lower-case hex digits"
+            + " (the prefix is optional), a '#' comment or blank; 'portcullis hash-token' prints one.");
   }
 
   private String cannotRead(IOException e) {
-    return "Cannot read the static credentials file " + file + ": " + e.getClass().getSimpleName() + ".";
+    return "Cannot read the static credentials file "
+        + file
+        + ": "
+        + e.getClass().getSimpleName()
+        + ".";
   }
 
   private static byte[] sha256(String token) {
@@ -264,8 +314,13 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
 
   @Override
   public String toString() {
-    return "StaticCredentialVerifier[file=" + file + ", hashes=" + entries.size()
-        + ", checkInterval=" + Duration.ofMillis(checkIntervalMillis) + "]";
+    return "StaticCredentialVerifier[file="
+        + file
+        + ", hashes="
+        + entries.size()
+        + ", checkInterval="
+        + Duration.ofMillis(checkIntervalMillis)
+        + "]";
   }
 
   /** An immutable list of 32-byte digests. */
@@ -283,8 +338,8 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * Compares against every entry, without stopping at a match, so the time taken depends only on the
-     * number of entries, never on which one matched or how much of it did.
+     * Compares against every entry, without stopping at a match, so the time taken depends only on
+     * the number of entries, never on which one matched or how much of it did.
      */
     boolean contains(byte[] digest) {
       boolean found = false;
@@ -301,12 +356,16 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
 
     static Stamp of(Path file) throws IOException {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return new Stamp(attributes.size(), attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
+      return new Stamp(
+          attributes.size(),
+          attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
           attributes.fileKey());
     }
   }
 
-  /** Builds a {@link StaticCredentialVerifier}; validated, and the file loaded, in {@link #build()}. */
+  /**
+   * Builds a {@link StaticCredentialVerifier}; validated, and the file loaded, in {@link #build()}.
+   */
   public static final class Builder {
     private final Path file;
     private Clock clock = Clock.systemUTC();
@@ -317,8 +376,8 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * How often, at most, the file is checked for a change; default 5 s. A removed hash keeps working for
-     * at most this long. Zero checks on every verification.
+     * How often, at most, the file is checked for a change; default 5 s. A removed hash keeps
+     * working for at most this long. Zero checks on every verification.
      */
     public Builder checkInterval(Duration checkInterval) {
       this.checkInterval = Objects.requireNonNull(checkInterval, "checkInterval");
@@ -334,11 +393,13 @@ public final class StaticCredentialVerifier implements CredentialVerifier {
     /**
      * Loads the file.
      *
-     * @throws PolicyLoadException when the file cannot be read or a line is not a hash, naming the line
+     * @throws PolicyLoadException when the file cannot be read or a line is not a hash, naming the
+     *     line
      */
     public StaticCredentialVerifier build() {
       if (checkInterval.isNegative()) {
-        throw new IllegalArgumentException("checkInterval must not be negative, not " + checkInterval);
+        throw new IllegalArgumentException(
+            "checkInterval must not be negative, not " + checkInterval);
       }
       return new StaticCredentialVerifier(this);
     }

@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * Reads a {@link Clock} as nanoseconds, for the libraries that count in nanoseconds (Bucket4j, Caffeine);
- * with no clock given, the system's monotonic {@link System#nanoTime()}, which a wall-clock change cannot
- * move.
+ * Reads a {@link Clock} as nanoseconds, for the libraries that count in nanoseconds (Bucket4j,
+ * Caffeine); with no clock given, the system's monotonic {@link System#nanoTime()}, which a
+ * wall-clock change cannot move.
  *
  * <p>Not for public use. Thread-safe when the clock is.
  */

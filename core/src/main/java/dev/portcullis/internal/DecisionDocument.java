@@ -11,13 +11,14 @@ import java.util.List;
 
 /**
  * Reads the result set an OPA wasm evaluation returns ({@code [{"result": {...}}]}) into a {@link
- * Decision}, strictly: only a single result whose {@code allow} is exactly {@code true} (and whose other
- * fields, if present, are well-formed) allows. An allow may carry {@code max_body_bytes}, a
- * non-negative integer that limits the body an adapter forwards. Everything else is a deny with its own reason code:
- * {@code policy_result_undefined} for an empty result set, {@code policy_result_malformed} otherwise.
+ * Decision}, strictly: only a single result whose {@code allow} is exactly {@code true} (and whose
+ * other fields, if present, are well-formed) allows. An allow may carry {@code max_body_bytes}, a
+ * non-negative integer that limits the body an adapter forwards. Everything else is a deny with its
+ * own reason code: {@code policy_result_undefined} for an empty result set, {@code
+ * policy_result_malformed} otherwise.
  *
- * <p>Not for public use: the OPA engine's part. Thread-safe: stateless apart from the shared, thread-safe
- * {@link JsonFactory}.
+ * <p>Not for public use: the OPA engine's part. Thread-safe: stateless apart from the shared,
+ * thread-safe {@link JsonFactory}.
  */
 public final class DecisionDocument {
 
@@ -74,7 +75,9 @@ public final class DecisionDocument {
           allow = value == JsonToken.VALUE_TRUE;
           break;
         case "status":
-          expect(value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() == JsonParser.NumberType.INT);
+          expect(
+              value == JsonToken.VALUE_NUMBER_INT
+                  && parser.getNumberType() == JsonParser.NumberType.INT);
           status = parser.getIntValue();
           break;
         case "reasons":
@@ -85,7 +88,9 @@ public final class DecisionDocument {
           message = parser.getText();
           break;
         case "max_body_bytes":
-          expect(value == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER);
+          expect(
+              value == JsonToken.VALUE_NUMBER_INT
+                  && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER);
           maxBodyBytes = parser.getLongValue();
           expect(maxBodyBytes >= 0);
           break;
@@ -97,8 +102,9 @@ public final class DecisionDocument {
     if (allow) {
       expect(status == null || status == 200);
       return Decision.allow(
-          reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
-          message == null ? "Allowed." : message).withMaxBodyBytes(maxBodyBytes);
+              reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
+              message == null ? "Allowed." : message)
+          .withMaxBodyBytes(maxBodyBytes);
     }
     expect(status != null && status >= 400 && status <= 599);
     return Decision.deny(

@@ -11,7 +11,10 @@ public final class JsonStrings {
 
   private JsonStrings() {}
 
-  /** Appends {@code value} as a JSON string; escapes quotes, backslashes, control characters and lone surrogates. */
+  /**
+   * Appends {@code value} as a JSON string; escapes quotes, backslashes, control characters and
+   * lone surrogates.
+   */
   public static void append(String value, StringBuilder out) {
     out.append('"');
     for (int i = 0; i < value.length(); i++) {

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a {@link PolicyInput} as the policy input JSON document. This is the one place that defines the
- * document's shape; the golden file {@code policy-input-golden.json}, which the Rego tests load too,
- * pins it:
+ * Writes a {@link PolicyInput} as the policy input JSON document. This is the one place that
+ * defines the document's shape; the golden file {@code policy-input-golden.json}, which the Rego
+ * tests load too, pins it:
  *
  * <pre>{@code
  * {"request": {"method", "path", "path_segments", "query": {name: [values]}, "headers": {name: value},
@@ -17,8 +17,8 @@ import java.util.Map;
  *  "credential": {"present", "scheme", "kind", "valid", "verifier"}}
  * }</pre>
  *
- * <p>Hand-written rather than data-bound because it runs on every request and the shape is small and
- * fixed. {@link PolicyInput#toJson()} is the public way to it.
+ * <p>Hand-written rather than data-bound because it runs on every request and the shape is small
+ * and fixed. {@link PolicyInput#toJson()} is the public way to it.
  *
  * <p>Not for public use. Thread-safe: stateless.
  */

@@ -8,18 +8,29 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The checks on a request's headers that need no policy: how many there are, how the body is framed, the
- * {@code Host} and {@code Content-Type} headers, and what {@code Connection} may name. Each refusal is a
- * {@link RequestRejectedException} with its own reason code; a request that passes is described by its
- * declared length and its {@link PolicyInput.Body}.
+ * The checks on a request's headers that need no policy: how many there are, how the body is
+ * framed, the {@code Host} and {@code Content-Type} headers, and what {@code Connection} may name.
+ * Each refusal is a {@link RequestRejectedException} with its own reason code; a request that
+ * passes is described by its declared length and its {@link PolicyInput.Body}.
  *
  * <p>Not for public use: the enforcer's part. Thread-safe: immutable.
  */
 public final class RequestFraming {
 
-  /** Headers a proxy must forward as judged; {@code Connection} naming one would make it drop them. */
-  private static final Set<String> JUDGED_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
-      "content-length", "content-type", "transfer-encoding", "host", "forwarded", "x-forwarded-for");
+  /**
+   * Headers a proxy must forward as judged; {@code Connection} naming one would make it drop them.
+   */
+  private static final Set<String> JUDGED_HEADERS =
+      Set.of(
+          "authorization",
+          "proxy-authorization",
+          "cookie",
+          "content-length",
+          "content-type",
+          "transfer-encoding",
+          "host",
+          "forwarded",
+          "x-forwarded-for");
 
   /** Per header field in the byte count: ": " and CRLF, as on the wire. */
   private static final int FIELD_OVERHEAD = 4;
@@ -48,17 +59,25 @@ public final class RequestFraming {
     checkHost(request, accessor, headerNames);
     long contentLength = contentLength(request, accessor, headerNames);
     boolean chunked = transferEncoding(request, accessor, headerNames);
-    String contentType = single(request, accessor, headerNames, "content-type", "content_type_ambiguous",
-        "The request has more than one Content-Type.");
+    String contentType =
+        single(
+            request,
+            accessor,
+            headerNames,
+            "content-type",
+            "content_type_ambiguous",
+            "The request has more than one Content-Type.");
     boolean present = chunked || contentLength > 0;
     return new Framing(contentLength, PolicyInput.Body.of(present, chunked, contentType));
   }
 
   /**
-   * Caps the number of header fields and their total size before anything else reads them: every header
-   * name reaches the policy, and a request with thousands of them would cost milliseconds per decision.
+   * Caps the number of header fields and their total size before anything else reads them: every
+   * header name reaches the policy, and a request with thousands of them would cost milliseconds
+   * per decision.
    */
-  private <R> void checkHeaderSize(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  private <R> void checkHeaderSize(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (headerNames.size() > maxHeaderCount) {
       throw tooLarge();
     }
@@ -77,15 +96,18 @@ public final class RequestFraming {
 
   private static RequestRejectedException tooLarge() {
     return new RequestRejectedException(
-        431, "request_headers_too_large", "The request has too many header fields or they are too large.");
+        431,
+        "request_headers_too_large",
+        "The request has too many header fields or they are too large.");
   }
 
   /**
-   * Refuses a {@code Connection} header that names a header the decision depends on: a proxy removes the
-   * headers {@code Connection} lists (RFC 9110 section 7.6.1), so the upstream would get a request other
-   * than the one judged, such as one without the credential that was verified.
+   * Refuses a {@code Connection} header that names a header the decision depends on: a proxy
+   * removes the headers {@code Connection} lists (RFC 9110 section 7.6.1), so the upstream would
+   * get a request other than the one judged, such as one without the credential that was verified.
    */
-  private <R> void checkConnectionHeader(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  private <R> void checkConnectionHeader(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("connection")) {
       return;
     }
@@ -94,17 +116,19 @@ public final class RequestFraming {
         String name = option.strip().toLowerCase(Locale.ROOT);
         if (JUDGED_HEADERS.contains(name) || selectedHeaders.contains(name)) {
           throw badRequest(
-              "connection_header_invalid", "The Connection header names a header the decision depends on.");
+              "connection_header_invalid",
+              "The Connection header names a header the decision depends on.");
         }
       }
     }
   }
 
   /**
-   * One {@code Host} header with one value (RFC 9112 section 3.2): two of them let a front end and a back
-   * end disagree about the virtual host, and HTTP/1.1 requires one.
+   * One {@code Host} header with one value (RFC 9112 section 3.2): two of them let a front end and
+   * a back end disagree about the virtual host, and HTTP/1.1 requires one.
    */
-  private static <R> void checkHost(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  private static <R> void checkHost(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("host")) {
       if ("HTTP/1.1".equalsIgnoreCase(accessor.protocol(request))) {
         throw badRequest("host_header_missing", "An HTTP/1.1 request needs a Host header.");
@@ -117,7 +141,8 @@ public final class RequestFraming {
     }
   }
 
-  private static <R> long contentLength(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  private static <R> long contentLength(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("content-length")) {
       return PolicyInput.NO_CONTENT_LENGTH;
     }
@@ -156,11 +181,13 @@ public final class RequestFraming {
   }
 
   /**
-   * Whether the body is chunked. {@code chunked} is the only transfer coding accepted: any other one
-   * (alone, stacked, or listed twice) is a body whose end a front end and a back end may find in different
-   * places, and RFC 9112 section 6.1 answers a coding the server does not understand with 501.
+   * Whether the body is chunked. {@code chunked} is the only transfer coding accepted: any other
+   * one (alone, stacked, or listed twice) is a body whose end a front end and a back end may find
+   * in different places, and RFC 9112 section 6.1 answers a coding the server does not understand
+   * with 501.
    */
-  private static <R> boolean transferEncoding(R request, RequestAccessor<R> accessor, Set<String> headerNames) {
+  private static <R> boolean transferEncoding(
+      R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("transfer-encoding")) {
       return false;
     }
@@ -174,7 +201,12 @@ public final class RequestFraming {
 
   /** The one value of a header that may appear at most once; "" when absent. */
   private static <R> String single(
-      R request, RequestAccessor<R> accessor, Set<String> headerNames, String name, String reason, String message) {
+      R request,
+      RequestAccessor<R> accessor,
+      Set<String> headerNames,
+      String name,
+      String reason,
+      String message) {
     if (!headerNames.contains(name)) {
       return "";
     }

@@ -6,8 +6,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /**
- * Logs a repeating failure at WARN the first time per key (a reason code, a kind of failure) and at DEBUG
- * after, so that one broken dependency cannot flood the log while its first sign is never missed.
+ * Logs a repeating failure at WARN the first time per key (a reason code, a kind of failure) and at
+ * DEBUG after, so that one broken dependency cannot flood the log while its first sign is never
+ * missed.
  *
  * <p>Not for public use: shared by the core and the policies module of the same release, never by
  * adapters. Thread-safe.
@@ -22,9 +23,9 @@ public final class WarnOnce {
   }
 
   /**
-   * Logs {@code format} with {@code arguments}: at WARN, followed by {@code " (<repeats> are logged at
-   * DEBUG)"}, the first time {@code key} comes (or the first time since it was {@linkplain #forget
-   * forgotten}); at DEBUG otherwise.
+   * Logs {@code format} with {@code arguments}: at WARN, followed by {@code " (<repeats> are logged
+   * at DEBUG)"}, the first time {@code key} comes (or the first time since it was {@linkplain
+   * #forget forgotten}); at DEBUG otherwise.
    *
    * @param repeats what the later lines are, such as {@code "further failures with this reason"}
    */

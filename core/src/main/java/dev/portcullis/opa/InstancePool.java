@@ -14,27 +14,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's bounded pool of ready policy instances, since an {@code OpaPolicy} is not thread-safe. An
- * evaluation borrows an instance, waiting at most the borrow timeout ({@code engine_busy}, 503), and a
- * watchdog interrupts one that runs past the evaluation timeout ({@code engine_timeout}, 503). An instance
- * that failed or was interrupted is discarded and rebuilt in the background, never reused.
+ * The engine's bounded pool of ready policy instances, since an {@code OpaPolicy} is not
+ * thread-safe. An evaluation borrows an instance, waiting at most the borrow timeout ({@code
+ * engine_busy}, 503), and a watchdog interrupts one that runs past the evaluation timeout ({@code
+ * engine_timeout}, 503). An instance that failed or was interrupted is discarded and rebuilt in the
+ * background, never reused.
  *
  * <p>Thread-safe.
  */
 final class InstancePool implements AutoCloseable {
 
-  // The engine's logger: its log lines keep the name they had before the pool was a class of its own.
+  // The engine's logger: its log lines keep the name they had before the pool was a class of its
+  // own.
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
 
   private final Supplier<OpaPolicy> factory;
   private final String description;
   private final AtomicReferenceArray<PooledPolicy> slots;
+
   /**
-   * Idle instances, used last-in first-out: each instance runs its own JVM bytecode, which the JIT warms
-   * separately, so reusing the most recently used (hot) instances is several times faster than rotating
-   * through all of them; the others wait for bursts.
+   * Idle instances, used last-in first-out: each instance runs its own JVM bytecode, which the JIT
+   * warms separately, so reusing the most recently used (hot) instances is several times faster
+   * than rotating through all of them; the others wait for bursts.
    */
   private final LinkedBlockingDeque<PooledPolicy> idle;
+
   private final long borrowTimeoutNanos;
   private final long evaluationTimeoutNanos;
   private final Thread watchdog;
@@ -42,12 +46,17 @@ final class InstancePool implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * A pool of {@code instances}, all ready; {@code factory} makes a ready one to replace a failed one.
+   * A pool of {@code instances}, all ready; {@code factory} makes a ready one to replace a failed
+   * one.
    *
    * @param description the engine's description, for log lines
    */
-  InstancePool(List<OpaPolicy> instances, Supplier<OpaPolicy> factory, Duration borrowTimeout,
-      Duration evaluationTimeout, String description) {
+  InstancePool(
+      List<OpaPolicy> instances,
+      Supplier<OpaPolicy> factory,
+      Duration borrowTimeout,
+      Duration evaluationTimeout,
+      String description) {
     this.factory = factory;
     this.description = description;
     this.slots = new AtomicReferenceArray<>(instances.size());
@@ -59,7 +68,8 @@ final class InstancePool implements AutoCloseable {
     }
     this.borrowTimeoutNanos = borrowTimeout.toNanos();
     this.evaluationTimeoutNanos = evaluationTimeout.toNanos();
-    this.rebuilder = Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "portcullis-opa-rebuilder"));
+    this.rebuilder =
+        Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "portcullis-opa-rebuilder"));
     long periodMillis = Math.max(1, Math.min(50, evaluationTimeout.toMillis() / 4));
     this.watchdog = daemon(() -> watch(periodMillis), "portcullis-opa-watchdog");
     this.watchdog.start();
@@ -87,9 +97,13 @@ final class InstancePool implements AutoCloseable {
       } else {
         replace(instance);
         if (!inTime) {
-          failure = new PolicyEvaluationException(
-              503, "engine_timeout",
-              "policy evaluation exceeded " + Duration.ofNanos(evaluationTimeoutNanos).toMillis() + " ms");
+          failure =
+              new PolicyEvaluationException(
+                  503,
+                  "engine_timeout",
+                  "policy evaluation exceeded "
+                      + Duration.ofNanos(evaluationTimeoutNanos).toMillis()
+                      + " ms");
         }
       }
     }
@@ -114,12 +128,16 @@ final class InstancePool implements AutoCloseable {
       instance = idle.pollFirst(borrowTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new PolicyEvaluationException(503, "engine_interrupted", "interrupted while waiting for a policy instance");
+      throw new PolicyEvaluationException(
+          503, "engine_interrupted", "interrupted while waiting for a policy instance");
     }
     if (instance == null) {
       throw new PolicyEvaluationException(
-          503, "engine_busy",
-          "no policy instance became free within " + Duration.ofNanos(borrowTimeoutNanos).toMillis() + " ms");
+          503,
+          "engine_busy",
+          "no policy instance became free within "
+              + Duration.ofNanos(borrowTimeoutNanos).toMillis()
+              + " ms");
     }
     return instance;
   }
@@ -134,23 +152,26 @@ final class InstancePool implements AutoCloseable {
     if (closed) {
       return;
     }
-    rebuilder.execute(() -> {
-      try {
-        PooledPolicy fresh = new PooledPolicy(factory.get());
-        for (int i = 0; i < slots.length(); i++) {
-          if (slots.compareAndSet(i, failed, fresh)) {
-            idle.offerLast(fresh);
-            return;
+    rebuilder.execute(
+        () -> {
+          try {
+            PooledPolicy fresh = new PooledPolicy(factory.get());
+            for (int i = 0; i < slots.length(); i++) {
+              if (slots.compareAndSet(i, failed, fresh)) {
+                idle.offerLast(fresh);
+                return;
+              }
+            }
+          } catch (RuntimeException e) {
+            if (closed) {
+              return;
+            }
+            LOG.error(
+                "could not rebuild a policy instance; the pool shrinks by one engine={} cause={}",
+                description,
+                e.toString());
           }
-        }
-      } catch (RuntimeException e) {
-        if (closed) {
-          return;
-        }
-        LOG.error("could not rebuild a policy instance; the pool shrinks by one engine={} cause={}",
-            description, e.toString());
-      }
-    });
+        });
   }
 
   private void watch(long periodMillis) {

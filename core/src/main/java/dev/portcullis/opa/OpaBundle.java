@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The two members of an {@code opa build -t wasm} bundle ({@code bundle.tar.gz}) that an engine needs:
- * the compiled policy and the data document.
+ * The two members of an {@code opa build -t wasm} bundle ({@code bundle.tar.gz}) that an engine
+ * needs: the compiled policy and the data document.
  *
  * @param policy the compiled {@code /policy.wasm}
  * @param data the bundle's {@code /data.json}, or {@code {}} when it has none
@@ -49,10 +49,14 @@ public record OpaBundle(PolicySource policy, String data) {
         }
       }
     } catch (IOException | NumberFormatException e) {
-      throw new PolicyLoadException("Bundle '" + bundle + "' is not a readable gzipped tar (" + e + ").", e);
+      throw new PolicyLoadException(
+          "Bundle '" + bundle + "' is not a readable gzipped tar (" + e + ").", e);
     }
     if (wasm == null) {
-      throw new PolicyLoadException("Bundle '" + bundle + "' has no /policy.wasm; build it with 'opa build -t wasm -e <entrypoint> <dir>'.");
+      throw new PolicyLoadException(
+          "Bundle '"
+              + bundle
+              + "' has no /policy.wasm; build it with 'opa build -t wasm -e <entrypoint> <dir>'.");
     }
     return new OpaBundle(PolicySource.bytes(bundle.toString(), wasm), data);
   }

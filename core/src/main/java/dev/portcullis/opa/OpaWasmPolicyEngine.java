@@ -28,16 +28,17 @@ import org.slf4j.LoggerFactory;
  * Evaluates an OPA policy compiled to WebAssembly ({@code opa build -t wasm}) in-process with
  * opa-java-wasm on the Chicory runtime.
  *
- * <p>An {@code OpaPolicy} instance is not thread-safe, so the engine keeps a bounded pool of instances,
- * each with the data document loaded once and kept resident, all built and warmed up in {@link
- * Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting at most the
- * borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs past the evaluation
- * timeout ({@code engine_timeout}, 503). An instance that failed or was interrupted is discarded and
- * rebuilt in the background, never reused. Undefined or malformed results are denies with their own
- * reason codes ({@code policy_result_undefined}, {@code policy_result_malformed}).
+ * <p>An {@code OpaPolicy} instance is not thread-safe, so the engine keeps a bounded pool of
+ * instances, each with the data document loaded once and kept resident, all built and warmed up in
+ * {@link Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting
+ * at most the borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs
+ * past the evaluation timeout ({@code engine_timeout}, 503). An instance that failed or was
+ * interrupted is discarded and rebuilt in the background, never reused. Undefined or malformed
+ * results are denies with their own reason codes ({@code policy_result_undefined}, {@code
+ * policy_result_malformed}).
  *
- * <p>Thread-safe. Size the pool to at least the number of threads that evaluate at once (for Netty, its
- * event-loop threads) so that an evaluation never waits for an instance.
+ * <p>Thread-safe. Size the pool to at least the number of threads that evaluate at once (for Netty,
+ * its event-loop threads) so that an evaluation never waits for an instance.
  */
 public final class OpaWasmPolicyEngine implements PolicyEngine {
 
@@ -46,17 +47,21 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   private final String description;
   private final InstancePool pool;
   private final WarnOnce resultLog = new WarnOnce(LOG);
+
   /** Decisions by input document, when enabled; null otherwise. */
   private final Cache<String, Decision> decisions;
 
   private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
     this.description = description;
     this.pool = pool;
-    this.decisions = builder.decisionCacheBytes == 0 ? null : Caffeine.newBuilder()
-        .maximumWeight(builder.decisionCacheBytes)
-        .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
-        .recordStats()
-        .build();
+    this.decisions =
+        builder.decisionCacheBytes == 0
+            ? null
+            : Caffeine.newBuilder()
+                .maximumWeight(builder.decisionCacheBytes)
+                .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
+                .recordStats()
+                .build();
   }
 
   public static Builder builder() {
@@ -96,8 +101,13 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   }
 
   private void warnAboutResult(String reason) {
-    resultLog.log(reason, "further refusals", "policy result refused reason={} engine={}: the policy must always "
-        + "define a decision object with a boolean 'allow'", reason, description);
+    resultLog.log(
+        reason,
+        "further refusals",
+        "policy result refused reason={} engine={}: the policy must always "
+            + "define a decision object with a boolean 'allow'",
+        reason,
+        description);
   }
 
   @Override
@@ -138,14 +148,17 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   }
 
   private static OpaPolicy newPolicy(Builder settings, byte[] wasm) {
-    OpaPolicy.Builder builder = OpaPolicy.builder().withPolicy(wasm).withMaxMemory(settings.maxMemoryPages);
+    OpaPolicy.Builder builder =
+        OpaPolicy.builder().withPolicy(wasm).withMaxMemory(settings.maxMemoryPages);
     if (!settings.compiled) {
       builder.disableCompiler();
     }
     return builder.build();
   }
 
-  /** Builds an {@link OpaWasmPolicyEngine}; everything is validated and loaded in {@link #build()}. */
+  /**
+   * Builds an {@link OpaWasmPolicyEngine}; everything is validated and loaded in {@link #build()}.
+   */
   public static final class Builder {
     private PolicySource source;
     private String entrypoint;
@@ -186,15 +199,16 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * Keeps decisions by their exact input document, up to about {@code maxBytes} of memory, so a request
-     * identical to an earlier one (same method, target, selected headers, header names, client IP and
-     * credential summary) skips the wasm evaluation. Off by default (0).
+     * Keeps decisions by their exact input document, up to about {@code maxBytes} of memory, so a
+     * request identical to an earlier one (same method, target, selected headers, header names,
+     * client IP and credential summary) skips the wasm evaluation. Off by default (0).
      *
-     * <p>Only for a <em>pure</em> policy, whose decision depends on nothing but the input and the data
-     * loaded at start: no time, randomness or HTTP built-ins. The bundled SonarQube policy is pure (its
-     * build refuses built-ins the wasm target does not implement itself, which include all of those). The
-     * input holds no secret (the credential appears only as its kind and verified validity), so neither
-     * does the cache; a revoked token changes the validity and so the key.
+     * <p>Only for a <em>pure</em> policy, whose decision depends on nothing but the input and the
+     * data loaded at start: no time, randomness or HTTP built-ins. The bundled SonarQube policy is
+     * pure (its build refuses built-ins the wasm target does not implement itself, which include
+     * all of those). The input holds no secret (the credential appears only as its kind and
+     * verified validity), so neither does the cache; a revoked token changes the validity and so
+     * the key.
      */
     public Builder decisionCache(long maxBytes) {
       if (maxBytes < 0) {
@@ -211,9 +225,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * How long one evaluation may run, in wall-clock time, before it is interrupted and denied with 503.
-     * Default 1 s: far above a normal evaluation (microseconds) so that a busy machine never trips it, but
-     * short enough to stop a runaway policy.
+     * How long one evaluation may run, in wall-clock time, before it is interrupted and denied with
+     * 503. Default 1 s: far above a normal evaluation (microseconds) so that a busy machine never
+     * trips it, but short enough to stop a runaway policy.
      */
     public Builder evaluationTimeout(Duration timeout) {
       this.evaluationTimeout = Objects.requireNonNull(timeout, "timeout");
@@ -221,8 +235,8 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * Whether Chicory compiles the policy to JVM bytecode at load time (default, about 100 times faster)
-     * or interprets it.
+     * Whether Chicory compiles the policy to JVM bytecode at load time (default, about 100 times
+     * faster) or interprets it.
      */
     public Builder compiled(boolean compiled) {
       this.compiled = compiled;
@@ -236,8 +250,8 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * How many evaluations of {@code input} each instance runs before the engine is ready, so that the
-     * first requests do not pay for the JIT. Default 200 of a generic GET request.
+     * How many evaluations of {@code input} each instance runs before the engine is ready, so that
+     * the first requests do not pay for the JIT. Default 200 of a generic GET request.
      */
     public Builder warmUp(int evaluations, PolicyInput input) {
       this.warmUpInput = PolicyInputJson.write(Objects.requireNonNull(input, "input"));
@@ -260,10 +274,15 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
         throw new PolicyLoadException("No policy given: call policy(PolicySource) before build().");
       }
       if (entrypoint == null) {
-        throw new PolicyLoadException("No entrypoint given for policy '" + source.name() + "': call entrypoint(...).");
+        throw new PolicyLoadException(
+            "No entrypoint given for policy '" + source.name() + "': call entrypoint(...).");
       }
-      if (instances < 1 || maxMemoryPages < 2 || warmUpEvaluations < 0
-          || borrowTimeout.isNegative() || evaluationTimeout.isNegative() || evaluationTimeout.isZero()) {
+      if (instances < 1
+          || maxMemoryPages < 2
+          || warmUpEvaluations < 0
+          || borrowTimeout.isNegative()
+          || evaluationTimeout.isNegative()
+          || evaluationTimeout.isZero()) {
         throw new IllegalArgumentException(
             "instances must be >= 1, maxMemoryPages >= 2, warm-up evaluations >= 0, timeouts positive");
       }
@@ -274,15 +293,29 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
         first = newPolicy(this, wasm);
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
-            "Policy '" + source.name() + "' is not a loadable OPA wasm module (" + e + "); "
-                + "build it with 'opa build -t wasm -e " + entrypoint + " <dir>'.", e);
+            "Policy '"
+                + source.name()
+                + "' is not a loadable OPA wasm module ("
+                + e
+                + "); "
+                + "build it with 'opa build -t wasm -e "
+                + entrypoint
+                + " <dir>'.",
+            e);
       }
       Map<String, Integer> entrypoints = first.entrypoints();
       Integer index = entrypoints.get(entrypoint);
       if (index == null) {
         throw new PolicyLoadException(
-            "Entrypoint '" + entrypoint + "' not found in policy '" + source.name() + "'; available: "
-                + entrypoints.keySet() + ". Build the policy with 'opa build -t wasm -e " + entrypoint + " ...'.");
+            "Entrypoint '"
+                + entrypoint
+                + "' not found in policy '"
+                + source.name()
+                + "'; available: "
+                + entrypoints.keySet()
+                + ". Build the policy with 'opa build -t wasm -e "
+                + entrypoint
+                + " ...'.");
       }
       PolicyFactory factory = new PolicyFactory(this, wasm, index);
       long started = System.nanoTime();
@@ -293,17 +326,36 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
         }
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
-            "Policy '" + source.name() + "' failed while loading its data or evaluating the warm-up input ("
-                + e + "); check the data document and that the policy only uses built-ins the wasm target supports.", e);
+            "Policy '"
+                + source.name()
+                + "' failed while loading its data or evaluating the warm-up input ("
+                + e
+                + "); check the data document and that the policy only uses built-ins the wasm target supports.",
+            e);
       }
       checkWarmUpDecision(ready.get(0));
-      String description = "opa-wasm policy=" + source.name() + " entrypoint=" + entrypoint
-          + (compiled ? "" : " mode=interpreter")
-          + (decisionCacheBytes == 0 ? "" : " decision-cache=" + decisionCacheBytes / 1024 + "KiB");
-      OpaWasmPolicyEngine engine = new OpaWasmPolicyEngine(
-          this, description, new InstancePool(ready, factory::create, borrowTimeout, evaluationTimeout, description));
-      LOG.info("policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
-          source.name(), source.sha256(), entrypoint, instances, compiled ? "compiled" : "interpreter",
+      String description =
+          "opa-wasm policy="
+              + source.name()
+              + " entrypoint="
+              + entrypoint
+              + (compiled ? "" : " mode=interpreter")
+              + (decisionCacheBytes == 0
+                  ? ""
+                  : " decision-cache=" + decisionCacheBytes / 1024 + "KiB");
+      OpaWasmPolicyEngine engine =
+          new OpaWasmPolicyEngine(
+              this,
+              description,
+              new InstancePool(
+                  ready, factory::create, borrowTimeout, evaluationTimeout, description));
+      LOG.info(
+          "policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
+          source.name(),
+          source.sha256(),
+          entrypoint,
+          instances,
+          compiled ? "compiled" : "interpreter",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       return engine;
     }
@@ -311,31 +363,43 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     private void checkDataIsObject() {
       try (JsonParser parser = new JsonFactory().createParser(data)) {
         if (parser.nextToken() != JsonToken.START_OBJECT) {
-          throw new PolicyLoadException("The data document for policy '" + source.name() + "' must be a JSON object.");
+          throw new PolicyLoadException(
+              "The data document for policy '" + source.name() + "' must be a JSON object.");
         }
         parser.skipChildren();
         if (parser.nextToken() != null) {
-          throw new PolicyLoadException("The data document for policy '" + source.name() + "' has trailing content.");
+          throw new PolicyLoadException(
+              "The data document for policy '" + source.name() + "' has trailing content.");
         }
       } catch (IOException e) {
         throw new PolicyLoadException(
-            "The data document for policy '" + source.name() + "' is not valid JSON: " + e.getMessage(), e);
+            "The data document for policy '"
+                + source.name()
+                + "' is not valid JSON: "
+                + e.getMessage(),
+            e);
       }
     }
 
     private void checkWarmUpDecision(OpaPolicy policy) {
       Decision decision = DecisionDocument.parse(policy.evaluate(warmUpInput));
-      if (!decision.allow() && decision.status() == 500
+      if (!decision.allow()
+          && decision.status() == 500
           && decision.primaryReason().startsWith("policy_result_")) {
-        LOG.warn("policy returned no well-formed decision for the warm-up input reason={} policy={} entrypoint={}: "
-            + "every request it does that for will be denied", decision.primaryReason(), source.name(), entrypoint);
+        LOG.warn(
+            "policy returned no well-formed decision for the warm-up input reason={} policy={} entrypoint={}: "
+                + "every request it does that for will be denied",
+            decision.primaryReason(),
+            source.name(),
+            entrypoint);
       }
     }
 
     private static PolicyInput defaultWarmUpInput() {
       CanonicalTarget target = CanonicalTarget.parse("/api/server/version");
       return new PolicyInput(
-          PolicyInput.Request.of("GET", target, Map.of(), List.of("host"), PolicyInput.NO_CONTENT_LENGTH),
+          PolicyInput.Request.of(
+              "GET", target, Map.of(), List.of("host"), PolicyInput.NO_CONTENT_LENGTH),
           new PolicyInput.Client("127.0.0.1"),
           PolicyInput.CredentialSummary.NONE);
     }

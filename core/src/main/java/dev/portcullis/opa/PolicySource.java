@@ -21,7 +21,10 @@ public final class PolicySource {
     this.wasm = Objects.requireNonNull(wasm, "wasm").clone();
   }
 
-  /** A policy compiled into a class-path resource, such as {@code dev/portcullis/policies/sonarqube/policy.wasm}. */
+  /**
+   * A policy compiled into a class-path resource, such as {@code
+   * dev/portcullis/policies/sonarqube/policy.wasm}.
+   */
   public static PolicySource classpath(String resource) {
     return classpath(PolicySource.class.getClassLoader(), resource);
   }
@@ -31,23 +34,33 @@ public final class PolicySource {
     try (InputStream in = loader.getResourceAsStream(resource)) {
       if (in == null) {
         throw new PolicyLoadException(
-            "Policy resource '" + resource + "' is not on the class path; add the jar that ships it "
+            "Policy resource '"
+                + resource
+                + "' is not on the class path; add the jar that ships it "
                 + "(for the bundled policies: dev.portcullis:portcullis-policies).");
       }
       return new PolicySource("classpath:" + resource, in.readAllBytes());
     } catch (IOException e) {
-      throw new PolicyLoadException("Policy resource '" + resource + "' could not be read: " + e.getMessage(), e);
+      throw new PolicyLoadException(
+          "Policy resource '" + resource + "' could not be read: " + e.getMessage(), e);
     }
   }
 
-  /** A policy in a file, such as the {@code policy.wasm} extracted from {@code opa build -t wasm}. */
+  /**
+   * A policy in a file, such as the {@code policy.wasm} extracted from {@code opa build -t wasm}.
+   */
   public static PolicySource file(Path path) {
     try {
       return new PolicySource(path.toString(), Files.readAllBytes(path));
     } catch (IOException e) {
       throw new PolicyLoadException(
-          "Policy file '" + path + "' could not be read (" + e.getClass().getSimpleName() + "); "
-              + "build one with 'opa build -t wasm -e <entrypoint> <dir>' and extract /policy.wasm.", e);
+          "Policy file '"
+              + path
+              + "' could not be read ("
+              + e.getClass().getSimpleName()
+              + "); "
+              + "build one with 'opa build -t wasm -e <entrypoint> <dir>' and extract /policy.wasm.",
+          e);
     }
   }
 

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One policy instance in the engine's pool, with the bookkeeping the watchdog needs to interrupt an
- * evaluation that runs too long without ever leaving a stray interrupt on a thread that has moved on.
+ * evaluation that runs too long without ever leaving a stray interrupt on a thread that has moved
+ * on.
  */
 final class PooledPolicy {
 
@@ -52,7 +53,9 @@ final class PooledPolicy {
 
   /** Called by the watchdog: interrupts the evaluation if it is past its deadline. */
   void interruptIfOverdue(long nowNanos) {
-    if (state.get() == RUNNING && nowNanos - deadlineNanos > 0 && state.compareAndSet(RUNNING, INTERRUPTING)) {
+    if (state.get() == RUNNING
+        && nowNanos - deadlineNanos > 0
+        && state.compareAndSet(RUNNING, INTERRUPTING)) {
       runner.interrupt();
       state.set(INTERRUPTED);
     }

@@ -17,9 +17,9 @@ public interface RequestAccessor<R> {
   String method(R request);
 
   /**
-   * The request target exactly as received on the request line, before any decoding: path and query,
-   * such as {@code /api/ce/submit?projectKey=demo}. A servlet accessor uses the raw request URI and
-   * {@code getQueryString()}, never the container-decoded path.
+   * The request target exactly as received on the request line, before any decoding: path and
+   * query, such as {@code /api/ce/submit?projectKey=demo}. A servlet accessor uses the raw request
+   * URI and {@code getQueryString()}, never the container-decoded path.
    */
   String rawTarget(R request);
 
@@ -33,8 +33,8 @@ public interface RequestAccessor<R> {
   String remoteAddress(R request);
 
   /**
-   * The protocol version from the request line, such as {@code HTTP/1.1}; "" when the stack does not say.
-   * The enforcer requires a {@code Host} header on HTTP/1.1 (RFC 9112 section 3.2).
+   * The protocol version from the request line, such as {@code HTTP/1.1}; "" when the stack does
+   * not say. The enforcer requires a {@code Host} header on HTTP/1.1 (RFC 9112 section 3.2).
    */
   default String protocol(R request) {
     return "";

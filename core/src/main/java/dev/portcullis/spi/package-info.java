@@ -8,10 +8,12 @@
  *   <li>{@link dev.portcullis.spi.CredentialClassifier}: how a product's tokens are told apart
  *       ({@code credential.kind});
  *   <li>{@link dev.portcullis.spi.CredentialVerifier}: who decides whether a credential is genuine;
- *   <li>and, living next to what they extend, {@link dev.portcullis.throttle.CredentialFailureThrottle} (who counts
- *       failed credentials per client) and {@link dev.portcullis.DecisionListener} (who hears every decision).
+ *   <li>and, living next to what they extend, {@link
+ *       dev.portcullis.throttle.CredentialFailureThrottle} (who counts failed credentials per
+ *       client) and {@link dev.portcullis.DecisionListener} (who hears every decision).
  * </ul>
  *
- * A product profile, such as the SonarQube one in {@code portcullis-policies}, is a set of these plus a policy.
+ * A product profile, such as the SonarQube one in {@code portcullis-policies}, is a set of these
+ * plus a policy.
  */
 package dev.portcullis.spi;

@@ -3,36 +3,39 @@ package dev.portcullis.throttle;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.portcullis.client.IpAddress;
+import dev.portcullis.internal.ClockNanos;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
-import dev.portcullis.client.IpAddress;
-import dev.portcullis.internal.ClockNanos;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Allows each client {@code maxFailures} failed credentials per {@code window}, counted with a Bucket4j
- * token bucket per client: the bucket holds {@code maxFailures} tokens, each verification in flight and
- * each failure holds one, and the bucket is refilled in full once per window ("interval" refill, so a
- * blocked client waits for the rest of its window, the cool-down, which {@code Retry-After} states).
- * A success gives its token back and resets nothing. Because tokens are taken before verification, a
- * client with more than {@code maxFailures} verifications in flight at once is refused the excess; a
- * credential whose result is cached is verified at once, so only new credentials count against that.
+ * Allows each client {@code maxFailures} failed credentials per {@code window}, counted with a
+ * Bucket4j token bucket per client: the bucket holds {@code maxFailures} tokens, each verification
+ * in flight and each failure holds one, and the bucket is refilled in full once per window
+ * ("interval" refill, so a blocked client waits for the rest of its window, the cool-down, which
+ * {@code Retry-After} states). A success gives its token back and resets nothing. Because tokens
+ * are taken before verification, a client with more than {@code maxFailures} verifications in
+ * flight at once is refused the excess; a credential whose result is cached is verified at once, so
+ * only new credentials count against that.
  *
- * <p>A client is an IPv4 address, or the /64 prefix of an IPv6 address, because one IPv6 host usually
- * owns a whole /64 and could otherwise try 2^64 addresses. Buckets live in a bounded Caffeine cache
- * and expire two windows after their last use, so memory stays bounded whatever an attacker sends.
+ * <p>A client is an IPv4 address, or the /64 prefix of an IPv6 address, because one IPv6 host
+ * usually owns a whole /64 and could otherwise try 2^64 addresses. Buckets live in a bounded
+ * Caffeine cache and expire two windows after their last use, so memory stays bounded whatever an
+ * attacker sends.
  *
- * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker gets
- * {@code maxFailures} per instance; to share the counts, implement {@link CredentialFailureThrottle}
- * over a Bucket4j {@code ProxyManager} on a shared store (Bucket4j ships ones for Redis, Hazelcast,
- * Infinispan, Ignite, JCache and JDBC) using the same bucket configuration and {@link #clientKey}.
+ * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker
+ * gets {@code maxFailures} per instance; to share the counts, implement {@link
+ * CredentialFailureThrottle} over a Bucket4j {@code ProxyManager} on a shared store (Bucket4j ships
+ * ones for Redis, Hazelcast, Infinispan, Ignite, JCache and JDBC) using the same bucket
+ * configuration and {@link #clientKey}.
  *
- * <p>Hosted CI agents (Azure DevOps, for one) reach the gateway through shared outbound addresses, so a
- * client key may stand for many pipelines: keep {@code maxFailures} well above what a misconfigured
- * pipeline produces and the window short.
+ * <p>Hosted CI agents (Azure DevOps, for one) reach the gateway through shared outbound addresses,
+ * so a client key may stand for many pipelines: keep {@code maxFailures} well above what a
+ * misconfigured pipeline produces and the window short.
  */
 public final class BucketCredentialFailureThrottle implements CredentialFailureThrottle {
 
@@ -51,22 +54,26 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     this.maxFailures = builder.maxFailures;
     this.window = builder.window;
     ClockNanos nanos = ClockNanos.of(builder.clock);
-    this.time = nanos.monotonic() ? TimeMeter.SYSTEM_NANOTIME : new TimeMeter() {
-      @Override
-      public long currentTimeNanos() {
-        return nanos.read();
-      }
+    this.time =
+        nanos.monotonic()
+            ? TimeMeter.SYSTEM_NANOTIME
+            : new TimeMeter() {
+              @Override
+              public long currentTimeNanos() {
+                return nanos.read();
+              }
 
-      @Override
-      public boolean isWallClockBased() {
-        return true;
-      }
-    };
-    this.buckets = Caffeine.newBuilder()
-        .maximumSize(builder.maxClients)
-        .expireAfterAccess(window.multipliedBy(2))
-        .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read)
-        .build();
+              @Override
+              public boolean isWallClockBased() {
+                return true;
+              }
+            };
+    this.buckets =
+        Caffeine.newBuilder()
+            .maximumSize(builder.maxClients)
+            .expireAfterAccess(window.multipliedBy(2))
+            .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read)
+            .build();
   }
 
   /** {@value #DEFAULT_MAX_FAILURES} failures per minute, for up to 100 000 clients at once. */
@@ -80,7 +87,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
 
   @Override
   public Duration reserve(IpAddress client) {
-    ConsumptionProbe probe = buckets.get(clientKey(client), key -> newBucket()).tryConsumeAndReturnRemaining(1);
+    ConsumptionProbe probe =
+        buckets.get(clientKey(client), key -> newBucket()).tryConsumeAndReturnRemaining(1);
     if (probe.isConsumed()) {
       return Duration.ZERO;
     }
@@ -104,8 +112,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
   }
 
   /**
-   * The key a client's failures are counted under: the address itself for IPv4 (and IPv4-mapped IPv6),
-   * the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}.
+   * The key a client's failures are counted under: the address itself for IPv4 (and IPv4-mapped
+   * IPv6), the /64 prefix for other IPv6 addresses, such as {@code 2001:db8:1:2::/64}.
    */
   public static String clientKey(IpAddress client) {
     if (client.isIpv4()) {
@@ -114,14 +122,16 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     byte[] bytes = client.bytes();
     StringBuilder prefix = new StringBuilder(24);
     for (int i = 0; i < 8; i += 2) {
-      prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+      prefix
+          .append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff)))
+          .append(':');
     }
     return prefix.append(":/64").toString();
   }
 
   /**
-   * {@link #clientKey(IpAddress)} of an IP literal's text, for a throttle keyed by text (one over a shared
-   * store, say). Text that is not an IP literal is its own key; no name is ever resolved.
+   * {@link #clientKey(IpAddress)} of an IP literal's text, for a throttle keyed by text (one over a
+   * shared store, say). Text that is not an IP literal is its own key; no name is ever resolved.
    */
   public static String clientKey(String clientIp) {
     try {
@@ -171,8 +181,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     }
 
     /**
-     * The time source, for tests; by default the system's monotonic nanosecond time, which a wall-clock
-     * change cannot move.
+     * The time source, for tests; by default the system's monotonic nanosecond time, which a
+     * wall-clock change cannot move.
      */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");

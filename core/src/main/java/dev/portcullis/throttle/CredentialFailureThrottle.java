@@ -5,35 +5,38 @@ import java.time.Duration;
 
 /**
  * Counts failed credentials per client and says when a client must wait. Before it verifies a
- * credential the enforcer {@linkplain #reserve reserves} one failure for the client, so a blocked client
- * causes no verification call and a burst of parallel guesses cannot outrun the count; when the
- * credential turns out valid, or cannot be verified, it {@linkplain #release gives the reservation back}.
- * A credential found invalid keeps it: that is the failure.
+ * credential the enforcer {@linkplain #reserve reserves} one failure for the client, so a blocked
+ * client causes no verification call and a burst of parallel guesses cannot outrun the count; when
+ * the credential turns out valid, or cannot be verified, it {@linkplain #release gives the
+ * reservation back}. A credential found invalid keeps it: that is the failure.
  *
- * <p>Implementations must be thread-safe. {@link BucketCredentialFailureThrottle} keeps its counts in
- * this process; several gateway instances behind one address need a shared store (see its Javadoc).
+ * <p>Implementations must be thread-safe. {@link BucketCredentialFailureThrottle} keeps its counts
+ * in this process; several gateway instances behind one address need a shared store (see its
+ * Javadoc).
  */
 public interface CredentialFailureThrottle {
 
   /** Throttles nobody. */
-  CredentialFailureThrottle NONE = new CredentialFailureThrottle() {
-    @Override
-    public Duration reserve(IpAddress client) {
-      return Duration.ZERO;
-    }
+  CredentialFailureThrottle NONE =
+      new CredentialFailureThrottle() {
+        @Override
+        public Duration reserve(IpAddress client) {
+          return Duration.ZERO;
+        }
 
-    @Override
-    public void release(IpAddress client) {}
+        @Override
+        public void release(IpAddress client) {}
 
-    @Override
-    public String toString() {
-      return "no throttling";
-    }
-  };
+        @Override
+        public String toString() {
+          return "no throttling";
+        }
+      };
 
   /**
-   * Reserves one failure for the client before its credential is verified: {@link Duration#ZERO} when
-   * reserved (the request may go on), otherwise how long the client must wait, and nothing is reserved.
+   * Reserves one failure for the client before its credential is verified: {@link Duration#ZERO}
+   * when reserved (the request may go on), otherwise how long the client must wait, and nothing is
+   * reserved.
    *
    * @param client the resolved client
    */

@@ -62,28 +62,63 @@ class CidrTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "/8", "10.0.0.0/", "10.0.0.0/33", "2001:db8::/129", "10.0.0.0/-1", "10.0.0.0/08", "10.0.0/8",
-      "10.0.0.0.0/8", "256.0.0.0/8", "010.0.0.0/8", "1e.0.0.0", "localhost", "example.com/24", "10.0.0.0 /8",
-      " 10.0.0.0/8", "[2001:db8::]/32", "2001:db8::%eth0/64", "2001:db8:::/32", "1:2:3:4:5:6:7:8:9/128",
-      "10.0.0.1/8", "2001:db8::1/32", "::ffff:10.0.0.0/64", "10.0.0.0/8/8", "١٠.0.0.0/8", "0x0a.0.0.0/8"})
+  @ValueSource(
+      strings = {
+        "",
+        "/8",
+        "10.0.0.0/",
+        "10.0.0.0/33",
+        "2001:db8::/129",
+        "10.0.0.0/-1",
+        "10.0.0.0/08",
+        "10.0.0/8",
+        "10.0.0.0.0/8",
+        "256.0.0.0/8",
+        "010.0.0.0/8",
+        "1e.0.0.0",
+        "localhost",
+        "example.com/24",
+        "10.0.0.0 /8",
+        " 10.0.0.0/8",
+        "[2001:db8::]/32",
+        "2001:db8::%eth0/64",
+        "2001:db8:::/32",
+        "1:2:3:4:5:6:7:8:9/128",
+        "10.0.0.1/8",
+        "2001:db8::1/32",
+        "::ffff:10.0.0.0/64",
+        "10.0.0.0/8/8",
+        "١٠.0.0.0/8",
+        "0x0a.0.0.0/8"
+      })
   void badRangesAreRejectedWithTheirProblem(String text) {
-    assertThatThrownBy(() -> Cidr.parse(text)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'");
+    assertThatThrownBy(() -> Cidr.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'");
   }
 
   @Test
   void hostBitsAfterThePrefixSuggestTheNetwork() {
-    assertThatThrownBy(() -> Cidr.parse("10.1.2.3/8")).hasMessageContaining("did you mean '10.0.0.0/8'");
+    assertThatThrownBy(() -> Cidr.parse("10.1.2.3/8"))
+        .hasMessageContaining("did you mean '10.0.0.0/8'");
   }
 
   @Test
   void orderIsIpv4FirstThenNumeric() {
     TreeSet<Cidr> sorted = new TreeSet<>();
-    for (String text : List.of("2001:db8::/32", "9.0.0.0/8", "10.0.0.0/16", "10.0.0.0/8", "100.0.0.0/8", "9.0.0.0/8")) {
+    for (String text :
+        List.of(
+            "2001:db8::/32",
+            "9.0.0.0/8",
+            "10.0.0.0/16",
+            "10.0.0.0/8",
+            "100.0.0.0/8",
+            "9.0.0.0/8")) {
       sorted.add(Cidr.parse(text));
     }
 
-    assertThat(sorted).map(Cidr::toString)
+    assertThat(sorted)
+        .map(Cidr::toString)
         .containsExactly("9.0.0.0/8", "10.0.0.0/8", "10.0.0.0/16", "100.0.0.0/8", "2001:db8::/32");
   }
 

@@ -9,7 +9,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The one IP address type: the strict literal parser, the canonical text, and the peer address a stack reports. */
+/**
+ * The one IP address type: the strict literal parser, the canonical text, and the peer address a
+ * stack reports.
+ */
 class IpAddressTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -23,14 +26,30 @@ class IpAddressTest {
   })
   void literalsParseToTheirCanonicalText(String literal, String canonical) {
     assertThat(IpAddress.parse(literal).text()).isEqualTo(canonical);
-    assertThat(IpAddress.parse(canonical)).isEqualTo(IpAddress.parse(literal)).hasToString(canonical);
+    assertThat(IpAddress.parse(canonical))
+        .isEqualTo(IpAddress.parse(literal))
+        .hasToString(canonical);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"010.0.0.1", "1.2.3.04", "0x7f.0.0.1", "2130706433", "[2001:db8::7]", "fe80::1%eth0",
-      "192.0.2.1:80", "::ffff:010.0.0.1", "localhost", "١٢٣.0.0.1", "1:2:3:4:5:6:7:8:9"})
+  @ValueSource(
+      strings = {
+        "010.0.0.1",
+        "1.2.3.04",
+        "0x7f.0.0.1",
+        "2130706433",
+        "[2001:db8::7]",
+        "fe80::1%eth0",
+        "192.0.2.1:80",
+        "::ffff:010.0.0.1",
+        "localhost",
+        "١٢٣.0.0.1",
+        "1:2:3:4:5:6:7:8:9"
+      })
   void theLiteralParserIsStrict(String text) {
-    assertThatThrownBy(() -> IpAddress.parse(text)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'");
+    assertThatThrownBy(() -> IpAddress.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'");
   }
 
   @Test
@@ -42,7 +61,8 @@ class IpAddressTest {
     assertThat(address).isEqualTo(IpAddress.parse("192.0.2.1"));
     address.bytes()[0] = 1;
     assertThat(address.text()).isEqualTo("192.0.2.1");
-    assertThatThrownBy(() -> IpAddress.of(new byte[5])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> IpAddress.of(new byte[5]))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -62,9 +82,22 @@ class IpAddressTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "localhost", "example.com", "cafe", "1.2.3", "1.2.3.4.5", "999.1.1.1", "1.2.3.4 ", "::g"})
+  @ValueSource(
+      strings = {
+        "",
+        "localhost",
+        "example.com",
+        "cafe",
+        "1.2.3",
+        "1.2.3.4.5",
+        "999.1.1.1",
+        "1.2.3.4 ",
+        "::g"
+      })
   void refusesAnythingButAnIpLiteralWithoutResolvingIt(String address) {
     assertThatThrownBy(() -> ClientAddressResolver.peer(address))
-        .isInstanceOfSatisfying(RequestRejectedException.class, e -> assertThat(e.reason()).isEqualTo("client_address_invalid"));
+        .isInstanceOfSatisfying(
+            RequestRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo("client_address_invalid"));
   }
 }

@@ -26,17 +26,20 @@ import org.junit.jupiter.api.Test;
 
 class CachingCredentialVerifierTest {
 
-  private static final CredentialVerification VALID = new CredentialVerification(CredentialValidity.VALID, "test");
-  private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, "test");
+  private static final CredentialVerification VALID =
+      new CredentialVerification(CredentialValidity.VALID, "test");
+  private static final CredentialVerification INVALID =
+      new CredentialVerification(CredentialValidity.INVALID, "test");
 
   private final ManualClock clock = new ManualClock();
   private FakeUpstream sonar;
 
   @BeforeEach
   void start() {
-    sonar = new FakeUpstream("sonarqube")
-        .reply(VALID_TOKEN + ":", Reply.VALID)
-        .reply(INVALID_TOKEN + ":", Reply.INVALID);
+    sonar =
+        new FakeUpstream("sonarqube")
+            .reply(VALID_TOKEN + ":", Reply.VALID)
+            .reply(INVALID_TOKEN + ":", Reply.INVALID);
   }
 
   @Test
@@ -44,8 +47,10 @@ class CachingCredentialVerifierTest {
     CachingCredentialVerifier verifier = cached(sonarQube()).build();
 
     assertThat(await(verifier, bearer(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
-    assertThat(await(verifier, basicToken(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
-    assertThat(await(verifier, bearer(VALID_TOKEN))).isEqualTo(new CredentialVerification(CredentialValidity.VALID, "sonarqube"));
+    assertThat(await(verifier, basicToken(VALID_TOKEN)).validity())
+        .isEqualTo(CredentialValidity.VALID);
+    assertThat(await(verifier, bearer(VALID_TOKEN)))
+        .isEqualTo(new CredentialVerification(CredentialValidity.VALID, "sonarqube"));
 
     assertThat(sonar.calls(VALID_TOKEN + ":")).isEqualTo(1);
     assertThat(verifier.keys()).hasSize(1);
@@ -53,8 +58,10 @@ class CachingCredentialVerifierTest {
 
   @Test
   void validAnswerExpiresAfterThePositiveTtlHoweverOftenItIsUsed() throws Exception {
-    CountingVerifier upstream = new CountingVerifier(credential -> CompletableFuture.completedFuture(VALID));
-    CachingCredentialVerifier verifier = cached(upstream).positiveTtl(Duration.ofSeconds(60)).build();
+    CountingVerifier upstream =
+        new CountingVerifier(credential -> CompletableFuture.completedFuture(VALID));
+    CachingCredentialVerifier verifier =
+        cached(upstream).positiveTtl(Duration.ofSeconds(60)).build();
 
     await(verifier, bearer(VALID_TOKEN));
     for (int second = 0; second < 59; second++) {
@@ -72,8 +79,10 @@ class CachingCredentialVerifierTest {
 
   @Test
   void invalidAnswerExpiresAfterTheNegativeTtl() throws Exception {
-    CountingVerifier upstream = new CountingVerifier(credential -> CompletableFuture.completedFuture(INVALID));
-    CachingCredentialVerifier verifier = cached(upstream).negativeTtl(Duration.ofSeconds(10)).build();
+    CountingVerifier upstream =
+        new CountingVerifier(credential -> CompletableFuture.completedFuture(INVALID));
+    CachingCredentialVerifier verifier =
+        cached(upstream).negativeTtl(Duration.ofSeconds(10)).build();
 
     await(verifier, bearer(INVALID_TOKEN));
     advance(Duration.ofSeconds(10).minusNanos(1));
@@ -88,18 +97,28 @@ class CachingCredentialVerifierTest {
   @Test
   void aVerifierThatThrowsOrAnswersNothingFailsAndIsAskedAgain() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    CachingCredentialVerifier verifier = cached(credential -> {
-      switch (calls.incrementAndGet()) {
-        case 1: throw new IllegalStateException("down");
-        case 2: return null;
-        case 3: return CompletableFuture.completedFuture(null);
-        default: return CompletableFuture.completedFuture(VALID);
-      }
-    }).build();
+    CachingCredentialVerifier verifier =
+        cached(
+                credential -> {
+                  switch (calls.incrementAndGet()) {
+                    case 1:
+                      throw new IllegalStateException("down");
+                    case 2:
+                      return null;
+                    case 3:
+                      return CompletableFuture.completedFuture(null);
+                    default:
+                      return CompletableFuture.completedFuture(VALID);
+                  }
+                })
+            .build();
 
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasRootCauseInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN)))
+        .hasCauseInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN)))
+        .hasCauseInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN)))
+        .hasRootCauseInstanceOf(IllegalStateException.class);
     assertThat(await(verifier, bearer(VALID_TOKEN))).isEqualTo(VALID);
     assertThat(await(verifier, bearer(VALID_TOKEN))).isEqualTo(VALID);
     assertThat(calls.get()).isEqualTo(4);
@@ -111,8 +130,10 @@ class CachingCredentialVerifierTest {
     CountingVerifier counting = new CountingVerifier(credential -> upstream);
     CachingCredentialVerifier verifier = cached(counting).build();
 
-    CompletableFuture<CredentialVerification> first = verifier.verify(bearer(VALID_TOKEN)).toCompletableFuture();
-    CompletableFuture<CredentialVerification> second = verifier.verify(bearer(VALID_TOKEN)).toCompletableFuture();
+    CompletableFuture<CredentialVerification> first =
+        verifier.verify(bearer(VALID_TOKEN)).toCompletableFuture();
+    CompletableFuture<CredentialVerification> second =
+        verifier.verify(bearer(VALID_TOKEN)).toCompletableFuture();
     first.cancel(true);
     upstream.complete(VALID);
 
@@ -123,7 +144,8 @@ class CachingCredentialVerifierTest {
 
   @Test
   void differentCredentialsAreDifferentEntries() throws Exception {
-    CountingVerifier upstream = new CountingVerifier(credential -> CompletableFuture.completedFuture(VALID));
+    CountingVerifier upstream =
+        new CountingVerifier(credential -> CompletableFuture.completedFuture(VALID));
     CachingCredentialVerifier verifier = cached(upstream).build();
 
     await(verifier, bearer(VALID_TOKEN));
@@ -149,7 +171,10 @@ class CachingCredentialVerifierTest {
     for (CredentialDigest key : verifier.keys()) {
       assertThat(key.bytes()).hasSize(32);
       for (String secret : List.of(VALID_TOKEN, INVALID_TOKEN, password, "scanner")) {
-        assertThat(Collections.indexOfSubList(boxed(key.bytes()), boxed(secret.substring(0, 4).getBytes(StandardCharsets.UTF_8))))
+        assertThat(
+                Collections.indexOfSubList(
+                    boxed(key.bytes()),
+                    boxed(secret.substring(0, 4).getBytes(StandardCharsets.UTF_8))))
             .isEqualTo(-1);
         assertThat(key.toString()).doesNotContain(secret);
       }
@@ -159,11 +184,20 @@ class CachingCredentialVerifierTest {
 
   @Test
   void builderRefusesNonsense() {
-    assertThatThrownBy(() -> CachingCredentialVerifier.builder(CredentialVerifier.NONE).positiveTtl(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                CachingCredentialVerifier.builder(CredentialVerifier.NONE)
+                    .positiveTtl(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> CachingCredentialVerifier.builder(CredentialVerifier.NONE).negativeTtl(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                CachingCredentialVerifier.builder(CredentialVerifier.NONE)
+                    .negativeTtl(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> CachingCredentialVerifier.builder(CredentialVerifier.NONE).maximumSize(0).build())
+    assertThatThrownBy(
+            () -> CachingCredentialVerifier.builder(CredentialVerifier.NONE).maximumSize(0).build())
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -179,10 +213,10 @@ class CachingCredentialVerifierTest {
     clock.advance(duration);
   }
 
-  private static CredentialVerification await(CredentialVerifier verifier, Credential credential) throws Exception {
+  private static CredentialVerification await(CredentialVerifier verifier, Credential credential)
+      throws Exception {
     return verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
-
 
   private static List<Byte> boxed(byte[] bytes) {
     List<Byte> list = new ArrayList<>(bytes.length);

@@ -25,14 +25,17 @@ class CredentialDigestProperties {
   }
 
   @Property(tries = 200)
-  void differentTokensAreDifferentKeys(@ForAll("tokens") String one, @ForAll("tokens") String other) {
+  void differentTokensAreDifferentKeys(
+      @ForAll("tokens") String one, @ForAll("tokens") String other) {
     Assume.that(!one.equals(other));
     assertThat(digest(bearer(one))).isNotEqualTo(digest(bearer(other)));
   }
 
   @Property(tries = 200)
   void passwordsAreSeparatedFromTokensAndFromEachOther(
-      @ForAll("users") String user, @ForAll("passwords") String password, @ForAll("users") String otherUser) {
+      @ForAll("users") String user,
+      @ForAll("passwords") String password,
+      @ForAll("users") String otherUser) {
     CredentialDigest key = digest(basic(user, password));
     assertThat(key).isNotEqualTo(digest(bearer(user)));
     if (password.indexOf(':') < 0) {
@@ -50,12 +53,15 @@ class CredentialDigestProperties {
 
   @Property(tries = 200)
   void otherSchemesAreSeparatedFromTokens(@ForAll("tokens") String token) {
-    assertThat(digest(Credential.parse(List.of("Token " + token)))).isNotEqualTo(digest(bearer(token)));
+    assertThat(digest(Credential.parse(List.of("Token " + token))))
+        .isNotEqualTo(digest(bearer(token)));
   }
 
   @Property(tries = 200)
   void theSaltChangesEveryKey(@ForAll("tokens") String token) {
-    assertThat(CredentialDigest.of(bearer(token), "fedcba9876543210".getBytes(StandardCharsets.US_ASCII)))
+    assertThat(
+            CredentialDigest.of(
+                bearer(token), "fedcba9876543210".getBytes(StandardCharsets.US_ASCII)))
         .isNotEqualTo(digest(bearer(token)));
   }
 
@@ -68,18 +74,32 @@ class CredentialDigestProperties {
 
   @Provide
   Arbitrary<String> tokens() {
-    Arbitrary<String> body = Arbitraries.strings().withCharRange('a', 'z').withCharRange('0', '9').withChars('_', '-').ofMinLength(1).ofMaxLength(48);
+    Arbitrary<String> body =
+        Arbitraries.strings()
+            .withCharRange('a', 'z')
+            .withCharRange('0', '9')
+            .withChars('_', '-')
+            .ofMinLength(1)
+            .ofMaxLength(48);
     return Arbitraries.oneOf(body, body.map(b -> "sqp_" + b), body.map(b -> "squ_" + b));
   }
 
   @Provide
   Arbitrary<String> users() {
-    return Arbitraries.strings().withCharRange('a', 'z').withChars('.', 'é').ofMinLength(1).ofMaxLength(12);
+    return Arbitraries.strings()
+        .withCharRange('a', 'z')
+        .withChars('.', 'é')
+        .ofMinLength(1)
+        .ofMaxLength(12);
   }
 
   @Provide
   Arbitrary<String> passwords() {
-    return Arbitraries.strings().withCharRange('!', '~').withChars(' ', 'ü').ofMinLength(1).ofMaxLength(24);
+    return Arbitraries.strings()
+        .withCharRange('!', '~')
+        .withChars(' ', 'ü')
+        .ofMinLength(1)
+        .ofMaxLength(24);
   }
 
   private static CredentialDigest digest(Credential credential) {

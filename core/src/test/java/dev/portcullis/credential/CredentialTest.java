@@ -15,8 +15,11 @@ class CredentialTest {
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
 
   /** Names a token by what comes before its first '_', as a product profile might. */
-  private static final CredentialClassifier PREFIX = (scheme, secret) ->
-      secret.indexOf('_') > 0 ? new CredentialKind(secret.substring(0, secret.indexOf('_'))) : CredentialKind.OTHER_TOKEN;
+  private static final CredentialClassifier PREFIX =
+      (scheme, secret) ->
+          secret.indexOf('_') > 0
+              ? new CredentialKind(secret.substring(0, secret.indexOf('_')))
+              : CredentialKind.OTHER_TOKEN;
 
   @Test
   void noHeaderIsNoCredential() {
@@ -29,23 +32,31 @@ class CredentialTest {
 
   @Test
   void tokensAreOtherUnlessAClassifierNamesThem() {
-    assertThat(Credential.parse(List.of("Bearer " + TOKEN)).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
-    assertThat(Credential.parse(List.of(basic(TOKEN + ":"))).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer nx_1"), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
-    assertThat(Credential.parse(List.of(basic("nx_1:")), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
-    assertThat(Credential.parse(List.of(basic("nx_1:password")), PREFIX).kind()).isEqualTo(CredentialKind.PASSWORD);
-    assertThat(Credential.parse(List.of("Negotiate nx_1"), PREFIX).kind()).isEqualTo(new CredentialKind("nx"));
+    assertThat(Credential.parse(List.of("Bearer " + TOKEN)).kind())
+        .isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of(basic(TOKEN + ":"))).kind())
+        .isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of("Bearer nx_1"), PREFIX).kind())
+        .isEqualTo(new CredentialKind("nx"));
+    assertThat(Credential.parse(List.of(basic("nx_1:")), PREFIX).kind())
+        .isEqualTo(new CredentialKind("nx"));
+    assertThat(Credential.parse(List.of(basic("nx_1:password")), PREFIX).kind())
+        .isEqualTo(CredentialKind.PASSWORD);
+    assertThat(Credential.parse(List.of("Negotiate nx_1"), PREFIX).kind())
+        .isEqualTo(new CredentialKind("nx"));
   }
 
   @Test
   void aClassifierCannotNameATokenAPasswordOrNothing() {
-    for (CredentialKind wrong : new CredentialKind[] {CredentialKind.PASSWORD, CredentialKind.NONE, null}) {
+    for (CredentialKind wrong :
+        new CredentialKind[] {CredentialKind.PASSWORD, CredentialKind.NONE, null}) {
       CredentialClassifier classifier = (scheme, secret) -> wrong;
       assertThatThrownBy(() -> Credential.parse(List.of("Bearer " + TOKEN), classifier))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageNotContaining(TOKEN);
     }
-    assertThatThrownBy(() -> new CredentialKind("Sqp")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new CredentialKind("Sqp"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new CredentialKind("")).isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -73,7 +84,9 @@ class CredentialTest {
     assertRejected(List.of("Basic !!!"), "malformed_authorization");
     assertRejected(List.of(basic("no-colon")), "malformed_authorization");
     assertRejected(List.of(basic(":password")), "malformed_authorization");
-    assertRejected(List.of("Basic " + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xff, ':'})), "malformed_authorization");
+    assertRejected(
+        List.of("Basic " + Base64.getEncoder().encodeToString(new byte[] {(byte) 0xff, ':'})),
+        "malformed_authorization");
     assertRejected(List.of(""), "malformed_authorization");
     assertRejected(List.of("Bearer a", "Bearer b"), "multiple_authorization_headers");
   }
@@ -89,13 +102,16 @@ class CredentialTest {
 
   private static void assertRejected(List<String> headers, String reason) {
     assertThatThrownBy(() -> Credential.parse(headers))
-        .isInstanceOfSatisfying(RequestRejectedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(reason);
-          assertThat(e.status()).isEqualTo(400);
-        });
+        .isInstanceOfSatisfying(
+            RequestRejectedException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo(reason);
+              assertThat(e.status()).isEqualTo(400);
+            });
   }
 
   private static String basic(String userAndPassword) {
-    return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -8,10 +8,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A verifier in this process that answers like a product's validation endpoint: it knows credentials by
- * their Basic form ({@code token:} or {@code user:password}), counts the calls per credential and finds
- * every credential it does not know invalid. The HTTP verifier of a product profile is tested against a real
- * server in that profile's module.
+ * A verifier in this process that answers like a product's validation endpoint: it knows
+ * credentials by their Basic form ({@code token:} or {@code user:password}), counts the calls per
+ * credential and finds every credential it does not know invalid. The HTTP verifier of a product
+ * profile is tested against a real server in that profile's module.
  */
 final class FakeUpstream implements CredentialVerifier {
 
@@ -42,11 +42,13 @@ final class FakeUpstream implements CredentialVerifier {
 
   @Override
   public CompletionStage<CredentialVerification> verify(Credential credential) {
-    String basic = credential.kind().equals(CredentialKind.PASSWORD)
-        ? credential.user() + ":" + credential.secret()
-        : credential.secret() + ":";
+    String basic =
+        credential.kind().equals(CredentialKind.PASSWORD)
+            ? credential.user() + ":" + credential.secret()
+            : credential.secret() + ":";
     calls.computeIfAbsent(basic, k -> new AtomicInteger()).incrementAndGet();
-    CredentialValidity validity = replies.get(basic) == Reply.VALID ? CredentialValidity.VALID : CredentialValidity.INVALID;
+    CredentialValidity validity =
+        replies.get(basic) == Reply.VALID ? CredentialValidity.VALID : CredentialValidity.INVALID;
     return CompletableFuture.completedFuture(new CredentialVerification(validity, name));
   }
 }

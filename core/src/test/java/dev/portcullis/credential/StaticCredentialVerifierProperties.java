@@ -41,8 +41,17 @@ class StaticCredentialVerifierProperties {
 
   @Property(tries = 200)
   void exactlyTheListedTokensAreValidAsBearerAndBasic(
-      @ForAll @Size(max = 5) Set<@AlphaChars @NumericChars @CharRange(from = '_', to = '_') @StringLength(min = 1, max = 50) String> listed,
-      @ForAll @AlphaChars @NumericChars @CharRange(from = '_', to = '_') @StringLength(min = 1, max = 50) String presented)
+      @ForAll @Size(max = 5)
+          Set<
+                  @AlphaChars @NumericChars @CharRange(from = '_', to = '_')
+                  @StringLength(min = 1, max = 50) String>
+              listed,
+      @ForAll
+          @AlphaChars
+          @NumericChars
+          @CharRange(from = '_', to = '_')
+          @StringLength(min = 1, max = 50)
+          String presented)
       throws IOException {
     List<String> lines = new ArrayList<>();
     for (String token : listed) {
@@ -50,16 +59,24 @@ class StaticCredentialVerifierProperties {
     }
     Path file = Files.write(dir.resolve("tokens-" + System.nanoTime()), lines);
     StaticCredentialVerifier verifier = StaticCredentialVerifier.fromFile(file);
-    CredentialValidity expected = listed.contains(presented) ? CredentialValidity.VALID : CredentialValidity.INVALID;
+    CredentialValidity expected =
+        listed.contains(presented) ? CredentialValidity.VALID : CredentialValidity.INVALID;
 
     assertThat(validity(verifier, "Bearer " + presented)).isEqualTo(expected);
     assertThat(validity(verifier, "Basic " + base64(presented + ":"))).isEqualTo(expected);
-    assertThat(validity(verifier, "Basic " + base64("user:" + presented))).isEqualTo(CredentialValidity.INVALID);
+    assertThat(validity(verifier, "Basic " + base64("user:" + presented)))
+        .isEqualTo(CredentialValidity.INVALID);
   }
 
   @Property(tries = 200)
   void aLineThatIsNotAHashIsNeverQuotedInTheError(
-      @ForAll @AlphaChars @NumericChars @CharRange(from = '_', to = '_') @StringLength(min = 12, max = 100) String line) throws IOException {
+      @ForAll
+          @AlphaChars
+          @NumericChars
+          @CharRange(from = '_', to = '_')
+          @StringLength(min = 12, max = 100)
+          String line)
+      throws IOException {
     if (line.matches("[0-9a-f]{64}")) {
       return;
     }
@@ -71,8 +88,13 @@ class StaticCredentialVerifierProperties {
         .hasMessageNotContaining(line);
   }
 
-  private static CredentialValidity validity(StaticCredentialVerifier verifier, String authorization) {
-    return verifier.verify(Credential.parse(List.of(authorization))).toCompletableFuture().getNow(null).validity();
+  private static CredentialValidity validity(
+      StaticCredentialVerifier verifier, String authorization) {
+    return verifier
+        .verify(Credential.parse(List.of(authorization)))
+        .toCompletableFuture()
+        .getNow(null)
+        .validity();
   }
 
   private static String base64(String text) {

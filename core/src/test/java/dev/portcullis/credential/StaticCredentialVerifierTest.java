@@ -37,22 +37,29 @@ class StaticCredentialVerifierTest {
 
   @Test
   void fileEntryIsPrefixedLowerCaseHexSha256() throws Exception {
-    byte[] expected = MessageDigest.getInstance("SHA-256").digest(TOKEN.getBytes(StandardCharsets.UTF_8));
+    byte[] expected =
+        MessageDigest.getInstance("SHA-256").digest(TOKEN.getBytes(StandardCharsets.UTF_8));
 
-    assertThat(StaticCredentialVerifier.fileEntry(TOKEN)).isEqualTo("sha256:" + HexFormat.of().formatHex(expected));
+    assertThat(StaticCredentialVerifier.fileEntry(TOKEN))
+        .isEqualTo("sha256:" + HexFormat.of().formatHex(expected));
   }
 
   @Test
   void acceptsListedTokensAsBearerAndAsBasicWithAnEmptyPassword() throws IOException {
-    StaticCredentialVerifier verifier = verifier(write(
-        "# pipeline tokens",
-        "",
-        StaticCredentialVerifier.fileEntry(TOKEN) + "   # team a",
-        "  " + StaticCredentialVerifier.fileEntry(THIRD).substring("sha256:".length()) + "  ",
-        StaticCredentialVerifier.fileEntry(TOKEN)));
+    StaticCredentialVerifier verifier =
+        verifier(
+            write(
+                "# pipeline tokens",
+                "",
+                StaticCredentialVerifier.fileEntry(TOKEN) + "   # team a",
+                "  "
+                    + StaticCredentialVerifier.fileEntry(THIRD).substring("sha256:".length())
+                    + "  ",
+                StaticCredentialVerifier.fileEntry(TOKEN)));
 
     assertThat(verifier.size()).isEqualTo(2);
-    assertThat(verify(verifier, bearer(TOKEN))).isEqualTo(new CredentialVerification(CredentialValidity.VALID, "static"));
+    assertThat(verify(verifier, bearer(TOKEN)))
+        .isEqualTo(new CredentialVerification(CredentialValidity.VALID, "static"));
     assertThat(validity(verifier, basic(TOKEN + ":"))).isEqualTo(CredentialValidity.VALID);
     assertThat(validity(verifier, bearer(THIRD))).isEqualTo(CredentialValidity.VALID);
     assertThat(validity(verifier, bearer(OTHER))).isEqualTo(CredentialValidity.INVALID);
@@ -64,7 +71,8 @@ class StaticCredentialVerifierTest {
     StaticCredentialVerifier verifier = verifier(write(StaticCredentialVerifier.fileEntry(TOKEN)));
 
     assertThat(validity(verifier, basic("admin:" + TOKEN))).isEqualTo(CredentialValidity.INVALID);
-    assertThat(validity(verifier, Credential.parse(List.of("Token " + TOKEN)))).isEqualTo(CredentialValidity.INVALID);
+    assertThat(validity(verifier, Credential.parse(List.of("Token " + TOKEN))))
+        .isEqualTo(CredentialValidity.INVALID);
     assertThat(verify(verifier, Credential.NONE)).isEqualTo(CredentialVerification.UNVERIFIED);
   }
 
@@ -72,13 +80,14 @@ class StaticCredentialVerifierTest {
   void badLinesFailTheLoadNamingFileAndLineButNotTheLine() throws IOException {
     String good = StaticCredentialVerifier.fileEntry(TOKEN);
     String upper = good.toUpperCase().replace("SHA256:", "sha256:");
-    List<List<String>> files = List.of(
-        List.of("# ok", good, upper),
-        List.of("", "", good.substring(0, good.length() - 1)),
-        List.of(good + "00"),
-        List.of("# a raw token pasted by mistake", "", TOKEN),
-        List.of("#", good + "#no space"),
-        List.of("sha512:" + good.substring(7)));
+    List<List<String>> files =
+        List.of(
+            List.of("# ok", good, upper),
+            List.of("", "", good.substring(0, good.length() - 1)),
+            List.of(good + "00"),
+            List.of("# a raw token pasted by mistake", "", TOKEN),
+            List.of("#", good + "#no space"),
+            List.of("sha512:" + good.substring(7)));
     List<Integer> lineNumbers = List.of(3, 3, 1, 3, 2, 1);
 
     for (int i = 0; i < files.size(); i++) {
@@ -104,7 +113,8 @@ class StaticCredentialVerifierTest {
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining(missing.toString());
 
-    Path binary = Files.write(dir.resolve("binary.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, '\n'});
+    Path binary =
+        Files.write(dir.resolve("binary.txt"), new byte[] {(byte) 0xff, (byte) 0xfe, '\n'});
     assertThatThrownBy(() -> StaticCredentialVerifier.fromFile(binary))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("not UTF-8");
@@ -115,7 +125,8 @@ class StaticCredentialVerifierTest {
     Path file = write(StaticCredentialVerifier.fileEntry(TOKEN));
     StaticCredentialVerifier verifier = verifier(file);
 
-    replace(file, StaticCredentialVerifier.fileEntry(OTHER), StaticCredentialVerifier.fileEntry(THIRD));
+    replace(
+        file, StaticCredentialVerifier.fileEntry(OTHER), StaticCredentialVerifier.fileEntry(THIRD));
     clock.advance(Duration.ofMillis(4_999));
     assertThat(validity(verifier, bearer(TOKEN))).isEqualTo(CredentialValidity.VALID);
     assertThat(validity(verifier, bearer(OTHER))).isEqualTo(CredentialValidity.INVALID);
@@ -141,15 +152,19 @@ class StaticCredentialVerifierTest {
     Path file = write(StaticCredentialVerifier.fileEntry(TOKEN));
     StaticCredentialVerifier verifier = verifier(file);
 
-    String log = capturingStderr(() -> {
-      replace(file, StaticCredentialVerifier.fileEntry(OTHER), "sha256:0123");
-      for (int i = 0; i < 3; i++) {
-        clock.advance(Duration.ofSeconds(5));
-        assertThat(validity(verifier, bearer(TOKEN))).isEqualTo(CredentialValidity.VALID);
-        assertThat(validity(verifier, bearer(OTHER))).isEqualTo(CredentialValidity.INVALID);
-      }
-    });
-    assertThat(log).containsOnlyOnce("static credentials not reloaded").contains("Line 2 of", "keeping the previous 1 hashes");
+    String log =
+        capturingStderr(
+            () -> {
+              replace(file, StaticCredentialVerifier.fileEntry(OTHER), "sha256:0123");
+              for (int i = 0; i < 3; i++) {
+                clock.advance(Duration.ofSeconds(5));
+                assertThat(validity(verifier, bearer(TOKEN))).isEqualTo(CredentialValidity.VALID);
+                assertThat(validity(verifier, bearer(OTHER))).isEqualTo(CredentialValidity.INVALID);
+              }
+            });
+    assertThat(log)
+        .containsOnlyOnce("static credentials not reloaded")
+        .contains("Line 2 of", "keeping the previous 1 hashes");
 
     replace(file, StaticCredentialVerifier.fileEntry(OTHER));
     clock.advance(Duration.ofSeconds(5));
@@ -174,26 +189,38 @@ class StaticCredentialVerifierTest {
   @Test
   void neitherToStringNorLogsNorExceptionsContainTheToken() throws IOException {
     Path file = write(StaticCredentialVerifier.fileEntry(TOKEN));
-    String encoded = Base64.getEncoder().encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+    String encoded =
+        Base64.getEncoder().encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8));
     String[] text = new String[1];
 
-    String log = capturingStderr(() -> {
-      StaticCredentialVerifier verifier = verifier(file);
-      verify(verifier, bearer(TOKEN));
-      verify(verifier, basic(TOKEN + ":"));
-      replace(file, TOKEN);
-      clock.advance(Duration.ofSeconds(5));
-      verify(verifier, bearer(TOKEN));
-      text[0] = verifier.toString();
-    });
+    String log =
+        capturingStderr(
+            () -> {
+              StaticCredentialVerifier verifier = verifier(file);
+              verify(verifier, bearer(TOKEN));
+              verify(verifier, basic(TOKEN + ":"));
+              replace(file, TOKEN);
+              clock.advance(Duration.ofSeconds(5));
+              verify(verifier, bearer(TOKEN));
+              text[0] = verifier.toString();
+            });
 
-    assertThat(text[0]).startsWith("StaticCredentialVerifier[file=" + file).contains("hashes=1", "PT5S");
-    assertThat(log + text[0]).contains("static credentials loaded").doesNotContain(TOKEN).doesNotContain(encoded);
+    assertThat(text[0])
+        .startsWith("StaticCredentialVerifier[file=" + file)
+        .contains("hashes=1", "PT5S");
+    assertThat(log + text[0])
+        .contains("static credentials loaded")
+        .doesNotContain(TOKEN)
+        .doesNotContain(encoded);
   }
 
   @Test
   void rejectsANegativeCheckInterval() {
-    assertThatThrownBy(() -> StaticCredentialVerifier.builder(dir.resolve("x")).checkInterval(Duration.ofSeconds(-1)).build())
+    assertThatThrownBy(
+            () ->
+                StaticCredentialVerifier.builder(dir.resolve("x"))
+                    .checkInterval(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -211,11 +238,13 @@ class StaticCredentialVerifierTest {
     Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static CredentialVerification verify(StaticCredentialVerifier verifier, Credential credential) {
+  private static CredentialVerification verify(
+      StaticCredentialVerifier verifier, Credential credential) {
     return verifier.verify(credential).toCompletableFuture().getNow(null);
   }
 
-  private static CredentialValidity validity(StaticCredentialVerifier verifier, Credential credential) {
+  private static CredentialValidity validity(
+      StaticCredentialVerifier verifier, Credential credential) {
     return verify(verifier, credential).validity();
   }
 
@@ -224,8 +253,11 @@ class StaticCredentialVerifierTest {
   }
 
   private static Credential basic(String userAndPassword) {
-    return Credential.parse(List.of(
-        "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8))));
+    return Credential.parse(
+        List.of(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8))));
   }
 
   private static String capturingStderr(IoAction action) throws IOException {

@@ -21,7 +21,10 @@ final class TestCredentials {
   }
 
   static Credential basic(String user, String password) {
-    return Credential.parse(List.of(
-        "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8))));
+    return Credential.parse(
+        List.of(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8))));
   }
 }

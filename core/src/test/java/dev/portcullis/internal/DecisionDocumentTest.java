@@ -9,33 +9,36 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class DecisionDocumentTest {
 
   @Test
   void wellFormedAllow() {
-    Decision decision = DecisionDocument.parse(
-        "[{\"result\":{\"allow\":true,\"status\":200,\"reasons\":[\"scanner_endpoint\"],\"message\":\"Ok.\"}}]");
+    Decision decision =
+        DecisionDocument.parse(
+            "[{\"result\":{\"allow\":true,\"status\":200,\"reasons\":[\"scanner_endpoint\"],\"message\":\"Ok.\"}}]");
 
     assertThat(decision).isEqualTo(Decision.allow(List.of("scanner_endpoint"), "Ok."));
   }
 
   @Test
   void wellFormedDeny() {
-    Decision decision = DecisionDocument.parse(
-        "[{\"result\":{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\",\"extra\":{\"a\":[1]}}}]");
+    Decision decision =
+        DecisionDocument.parse(
+            "[{\"result\":{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\",\"extra\":{\"a\":[1]}}}]");
 
     assertThat(decision).isEqualTo(Decision.deny(403, "user_directory", "No."));
   }
 
   @Test
   void allowCarriesItsBodyLimit() {
-    Decision decision = DecisionDocument.parse(
-        "[{\"result\":{\"allow\":true,\"status\":200,\"reasons\":[\"scanner_endpoint\"],\"message\":\"Ok.\","
-            + "\"max_body_bytes\":1073741824}}]");
+    Decision decision =
+        DecisionDocument.parse(
+            "[{\"result\":{\"allow\":true,\"status\":200,\"reasons\":[\"scanner_endpoint\"],\"message\":\"Ok.\","
+                + "\"max_body_bytes\":1073741824}}]");
 
     assertThat(decision.maxBodyBytes()).isEqualTo(1073741824L);
     assertThat(decision.bodyLimitExceededBy(1073741825L)).isTrue();
@@ -45,8 +48,8 @@ class DecisionDocumentTest {
   @ParameterizedTest
   @ValueSource(strings = {"-1", "1.5", "\"10\"", "null", "99999999999999999999999"})
   void malformedBodyLimitIsADeny(String limit) {
-    Decision decision = DecisionDocument.parse(
-        "[{\"result\":{\"allow\":true,\"max_body_bytes\":" + limit + "}}]");
+    Decision decision =
+        DecisionDocument.parse("[{\"result\":{\"allow\":true,\"max_body_bytes\":" + limit + "}}]");
 
     assertThat(decision.allow()).isFalse();
     assertThat(decision.reasons()).containsExactly("policy_result_malformed");
@@ -58,29 +61,30 @@ class DecisionDocumentTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-    "",
-    "{}",
-    "[{}]",
-    "[{\"result\":true}]",
-    "[{\"result\":{}}]",
-    "[{\"result\":{\"allow\":\"true\"}}]",
-    "[{\"result\":{\"allow\":1}}]",
-    "[{\"result\":{\"allow\":true,\"status\":403}}]",
-    "[{\"result\":{\"allow\":true,\"status\":200.0}}]",
-    "[{\"result\":{\"allow\":true,\"reasons\":\"x\"}}]",
-    "[{\"result\":{\"allow\":true,\"reasons\":[1]}}]",
-    "[{\"result\":{\"allow\":true,\"reasons\":[\"\"]}}]",
-    "[{\"result\":{\"allow\":true,\"message\":7}}]",
-    "[{\"result\":{\"allow\":false,\"status\":200}}]",
-    "[{\"result\":{\"allow\":false}}]",
-    "[{\"result\":{\"allow\":false,\"status\":\"403\"}}]",
-    "[{\"result\":{\"allow\":true}},{\"result\":{\"allow\":true}}]",
-    "[{\"result\":{\"allow\":true}}] trailing",
-    "[{\"result\":{\"allow\":true}}",
-    "[{\"result\":{\"allow\":false,\"allow\":true}}]",
-    "[{\"result\":{\"allow\":true},\"result\":{\"allow\":true}}]",
-  })
+  @ValueSource(
+      strings = {
+        "",
+        "{}",
+        "[{}]",
+        "[{\"result\":true}]",
+        "[{\"result\":{}}]",
+        "[{\"result\":{\"allow\":\"true\"}}]",
+        "[{\"result\":{\"allow\":1}}]",
+        "[{\"result\":{\"allow\":true,\"status\":403}}]",
+        "[{\"result\":{\"allow\":true,\"status\":200.0}}]",
+        "[{\"result\":{\"allow\":true,\"reasons\":\"x\"}}]",
+        "[{\"result\":{\"allow\":true,\"reasons\":[1]}}]",
+        "[{\"result\":{\"allow\":true,\"reasons\":[\"\"]}}]",
+        "[{\"result\":{\"allow\":true,\"message\":7}}]",
+        "[{\"result\":{\"allow\":false,\"status\":200}}]",
+        "[{\"result\":{\"allow\":false}}]",
+        "[{\"result\":{\"allow\":false,\"status\":\"403\"}}]",
+        "[{\"result\":{\"allow\":true}},{\"result\":{\"allow\":true}}]",
+        "[{\"result\":{\"allow\":true}}] trailing",
+        "[{\"result\":{\"allow\":true}}",
+        "[{\"result\":{\"allow\":false,\"allow\":true}}]",
+        "[{\"result\":{\"allow\":true},\"result\":{\"allow\":true}}]",
+      })
   void malformedResultsAreDenies(String resultSet) {
     Decision decision = DecisionDocument.parse(resultSet);
 
@@ -102,17 +106,39 @@ class DecisionDocumentTest {
 
   @Provide
   Arbitrary<String> documents() {
-    Arbitrary<String> values = Arbitraries.of(
-        "true", "false", "\"true\"", "1", "0", "null", "200", "403", "[]", "{}", "[\"r\"]", "\"m\"", "200.0");
+    Arbitrary<String> values =
+        Arbitraries.of(
+            "true",
+            "false",
+            "\"true\"",
+            "1",
+            "0",
+            "null",
+            "200",
+            "403",
+            "[]",
+            "{}",
+            "[\"r\"]",
+            "\"m\"",
+            "200.0");
     Arbitrary<String> keys = Arbitraries.of("allow", "status", "reasons", "message", "Allow", "x");
-    Arbitrary<String> members = net.jqwik.api.Combinators.combine(keys, values).as((k, v) -> "\"" + k + "\":" + v);
-    Arbitrary<String> objects = members.list().ofMaxSize(5).map(list -> "{" + String.join(",", list) + "}");
-    return objects.list().ofMaxSize(2).map(list -> {
-      StringBuilder out = new StringBuilder("[");
-      for (int i = 0; i < list.size(); i++) {
-        out.append(i == 0 ? "" : ",").append("{\"result\":").append(list.get(i)).append('}');
-      }
-      return out.append(']').toString();
-    });
+    Arbitrary<String> members =
+        net.jqwik.api.Combinators.combine(keys, values).as((k, v) -> "\"" + k + "\":" + v);
+    Arbitrary<String> objects =
+        members.list().ofMaxSize(5).map(list -> "{" + String.join(",", list) + "}");
+    return objects
+        .list()
+        .ofMaxSize(2)
+        .map(
+            list -> {
+              StringBuilder out = new StringBuilder("[");
+              for (int i = 0; i < list.size(); i++) {
+                out.append(i == 0 ? "" : ",")
+                    .append("{\"result\":")
+                    .append(list.get(i))
+                    .append('}');
+              }
+              return out.append(']').toString();
+            });
   }
 }

@@ -20,7 +20,10 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Runs a small policy compiled by the real, pinned OPA CLI (see src/test/opa) in the real wasm engine. */
+/**
+ * Runs a small policy compiled by the real, pinned OPA CLI (see src/test/opa) in the real wasm
+ * engine.
+ */
 class OpaWasmPolicyEngineIT {
 
   private static final PolicySource POLICY = PolicySource.classpath("enginetest/policy.wasm");
@@ -35,13 +38,16 @@ class OpaWasmPolicyEngineIT {
   void allowsAndDeniesAsThePolicySays() {
     OpaWasmPolicyEngine engine = engine("enginetest/decision");
 
-    assertThat(engine.evaluate(input("/allowed"))).isEqualTo(Decision.allow(List.of("allowed"), "Allowed."));
-    assertThat(engine.evaluate(input("/other"))).isEqualTo(Decision.deny(403, "not_allowed", "Denied."));
+    assertThat(engine.evaluate(input("/allowed")))
+        .isEqualTo(Decision.allow(List.of("allowed"), "Allowed."));
+    assertThat(engine.evaluate(input("/other")))
+        .isEqualTo(Decision.deny(403, "not_allowed", "Denied."));
   }
 
   @Test
   void interpreterModeGivesTheSameDecisions() {
-    OpaWasmPolicyEngine engine = build(builder("enginetest/decision").compiled(false).warmUp(2, input("/")));
+    OpaWasmPolicyEngine engine =
+        build(builder("enginetest/decision").compiled(false).warmUp(2, input("/")));
 
     assertThat(engine.evaluate(input("/allowed")).allow()).isTrue();
     assertThat(engine.evaluate(input("/other")).allow()).isFalse();
@@ -50,15 +56,22 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void inputAndDataReachThePolicyIntact() throws Exception {
-    OpaWasmPolicyEngine engine = build(builder("enginetest/echo").data("{\"config\":{\"strict\":true,\"name\":\"café ✓\"}}"));
+    OpaWasmPolicyEngine engine =
+        build(
+            builder("enginetest/echo").data("{\"config\":{\"strict\":true,\"name\":\"café ✓\"}}"));
     PolicyInput input = input("/static/caf%C3%A9?name=%E2%9C%93%F0%9F%98%80&name=%22");
 
-    // The echo policy is not a decision, so the engine denies it as malformed; its raw output is checked
+    // The echo policy is not a decision, so the engine denies it as malformed; its raw output is
+    // checked
     // through a second, undecorated evaluation below.
     assertThat(engine.evaluate(input).reasons()).containsExactly("policy_result_malformed");
-    String raw = com.styra.opa.wasm.OpaPolicy.builder().withPolicy(POLICY.wasm()).build()
-        .entrypoint("enginetest/echo").data("{\"config\":{\"name\":\"café ✓\"}}")
-        .evaluate(input.toJson());
+    String raw =
+        com.styra.opa.wasm.OpaPolicy.builder()
+            .withPolicy(POLICY.wasm())
+            .build()
+            .entrypoint("enginetest/echo")
+            .data("{\"config\":{\"name\":\"café ✓\"}}")
+            .evaluate(input.toJson());
     JsonNode echoed = new ObjectMapper().readTree(raw).get(0).get("result");
     assertThat(echoed.at("/input/request/query/name/0").asText()).isEqualTo("✓😀");
     assertThat(echoed.at("/input/request/query/name/1").asText()).isEqualTo("\"");
@@ -68,8 +81,10 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void malformedUndefinedAndConfusedResultsAreDenies() {
-    assertThat(engine("enginetest/malformed").evaluate(input("/")).reasons()).containsExactly("policy_result_malformed");
-    assertThat(engine("enginetest/partial").evaluate(input("/other")).reasons()).containsExactly("policy_result_undefined");
+    assertThat(engine("enginetest/malformed").evaluate(input("/")).reasons())
+        .containsExactly("policy_result_malformed");
+    assertThat(engine("enginetest/partial").evaluate(input("/other")).reasons())
+        .containsExactly("policy_result_undefined");
     assertThat(engine("enginetest/partial").evaluate(input("/defined")).allow()).isTrue();
     assertThat(engine("enginetest/deny_with_ok_status").evaluate(input("/")).reasons())
         .containsExactly("policy_result_malformed");
@@ -79,17 +94,20 @@ class OpaWasmPolicyEngineIT {
   void missingEntrypointFailsAtBuildListingTheAvailableOnes() {
     assertThatThrownBy(() -> builder("enginetest/nope").build())
         .isInstanceOf(PolicyLoadException.class)
-        .hasMessageContaining("Entrypoint 'enginetest/nope' not found in policy 'classpath:enginetest/policy.wasm'")
+        .hasMessageContaining(
+            "Entrypoint 'enginetest/nope' not found in policy 'classpath:enginetest/policy.wasm'")
         .hasMessageContaining("enginetest/decision")
         .hasMessageContaining("enginetest/slow");
   }
 
   @Test
   void badPolicyAndBadDataFailAtBuild() {
-    assertThatThrownBy(() -> OpaWasmPolicyEngine.builder()
-            .policy(PolicySource.bytes("garbage.wasm", new byte[] {1, 2, 3}))
-            .entrypoint("x")
-            .build())
+    assertThatThrownBy(
+            () ->
+                OpaWasmPolicyEngine.builder()
+                    .policy(PolicySource.bytes("garbage.wasm", new byte[] {1, 2, 3}))
+                    .entrypoint("x")
+                    .build())
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("garbage.wasm");
     assertThatThrownBy(() -> builder("enginetest/decision").data("{\"a\":").build())
@@ -105,16 +123,24 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void aRunawayEvaluationIsInterruptedAndTheEngineRecovers() throws Exception {
-    OpaWasmPolicyEngine engine = build(builder("enginetest/slow").instances(1)
-        .evaluationTimeout(Duration.ofMillis(50)).borrowTimeout(Duration.ofSeconds(30)));
+    OpaWasmPolicyEngine engine =
+        build(
+            builder("enginetest/slow")
+                .instances(1)
+                .evaluationTimeout(Duration.ofMillis(50))
+                .borrowTimeout(Duration.ofSeconds(30)));
     PolicyInput slow = inputWithValues(3000);
 
     assertThatThrownBy(() -> engine.evaluate(slow))
-        .isInstanceOfSatisfying(PolicyEvaluationException.class, e -> {
-          assertThat(e.status()).isEqualTo(503);
-          assertThat(e.reason()).isEqualTo("engine_timeout");
-        });
-    assertThat(Thread.currentThread().isInterrupted()).as("no interrupt leaks to the caller").isFalse();
+        .isInstanceOfSatisfying(
+            PolicyEvaluationException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(503);
+              assertThat(e.reason()).isEqualTo("engine_timeout");
+            });
+    assertThat(Thread.currentThread().isInterrupted())
+        .as("no interrupt leaks to the caller")
+        .isFalse();
     // The interrupted instance was replaced in the background; the next evaluation works.
     Decision next = engine.evaluate(inputWithValues(3));
     assertThat(next.allow()).as("%s", next).isTrue();
@@ -123,7 +149,8 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void concurrentEvaluationsGetTheirOwnAnswers() throws Exception {
-    OpaWasmPolicyEngine engine = build(builder("enginetest/decision").instances(3).borrowTimeout(Duration.ofSeconds(30)));
+    OpaWasmPolicyEngine engine =
+        build(builder("enginetest/decision").instances(3).borrowTimeout(Duration.ofSeconds(30)));
     ExecutorService threads = Executors.newFixedThreadPool(8);
     try {
       List<Future<Boolean>> results = new ArrayList<>();
@@ -146,7 +173,9 @@ class OpaWasmPolicyEngineIT {
     engine.close();
 
     assertThatThrownBy(() -> engine.evaluate(input("/allowed")))
-        .isInstanceOfSatisfying(PolicyEvaluationException.class, e -> assertThat(e.reason()).isEqualTo("engine_closed"));
+        .isInstanceOfSatisfying(
+            PolicyEvaluationException.class,
+            e -> assertThat(e.reason()).isEqualTo("engine_closed"));
   }
 
   private OpaWasmPolicyEngine engine(String entrypoint) {
@@ -176,7 +205,9 @@ class OpaWasmPolicyEngineIT {
     cached.close();
 
     assertThatThrownBy(() -> cached.evaluate(input("/allowed")))
-        .isInstanceOfSatisfying(PolicyEvaluationException.class, e -> assertThat(e.reason()).isEqualTo("engine_closed"));
+        .isInstanceOfSatisfying(
+            PolicyEvaluationException.class,
+            e -> assertThat(e.reason()).isEqualTo("engine_closed"));
   }
 
   private OpaWasmPolicyEngine build(OpaWasmPolicyEngine.Builder builder) {
@@ -186,12 +217,21 @@ class OpaWasmPolicyEngineIT {
   }
 
   private static OpaWasmPolicyEngine.Builder builder(String entrypoint) {
-    return OpaWasmPolicyEngine.builder().policy(POLICY).entrypoint(entrypoint).instances(2).warmUp(5, input("/"));
+    return OpaWasmPolicyEngine.builder()
+        .policy(POLICY)
+        .entrypoint(entrypoint)
+        .instances(2)
+        .warmUp(5, input("/"));
   }
 
   static PolicyInput input(String target) {
     return new PolicyInput(
-        PolicyInput.Request.of("GET", CanonicalTarget.parse(target), Map.of(), List.of(), PolicyInput.NO_CONTENT_LENGTH),
+        PolicyInput.Request.of(
+            "GET",
+            CanonicalTarget.parse(target),
+            Map.of(),
+            List.of(),
+            PolicyInput.NO_CONTENT_LENGTH),
         new PolicyInput.Client("203.0.113.7"),
         PolicyInput.CredentialSummary.NONE);
   }
@@ -202,7 +242,11 @@ class OpaWasmPolicyEngineIT {
       target.append(i == 0 ? "" : "&").append("n=").append(i);
     }
     return new PolicyInput(
-        PolicyInput.Request.of("GET", CanonicalTarget.parse(target.toString(), 1 << 20), Map.of(), List.of(),
+        PolicyInput.Request.of(
+            "GET",
+            CanonicalTarget.parse(target.toString(), 1 << 20),
+            Map.of(),
+            List.of(),
             PolicyInput.NO_CONTENT_LENGTH),
         new PolicyInput.Client("203.0.113.7"),
         PolicyInput.CredentialSummary.NONE);

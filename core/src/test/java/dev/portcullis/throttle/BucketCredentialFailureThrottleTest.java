@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
 class BucketCredentialFailureThrottleTest {
 
   private final ManualClock clock = new ManualClock();
-  private final BucketCredentialFailureThrottle throttle = BucketCredentialFailureThrottle.builder()
-      .maxFailures(3).window(Duration.ofSeconds(60)).clock(clock).build();
+  private final BucketCredentialFailureThrottle throttle =
+      BucketCredentialFailureThrottle.builder()
+          .maxFailures(3)
+          .window(Duration.ofSeconds(60))
+          .clock(clock)
+          .build();
 
   private static IpAddress ip(String literal) {
     return IpAddress.parse(literal);
@@ -100,26 +104,35 @@ class BucketCredentialFailureThrottleTest {
   @Test
   void clientKeysAreAddressesOrIpv6Prefixes() {
     assertThat(BucketCredentialFailureThrottle.clientKey("203.0.113.7")).isEqualTo("203.0.113.7");
-    assertThat(BucketCredentialFailureThrottle.clientKey("2001:db8:1:2:3:4:5:6")).isEqualTo("2001:db8:1:2::/64");
-    assertThat(BucketCredentialFailureThrottle.clientKey("::ffff:203.0.113.7")).isEqualTo("203.0.113.7");
-    assertThat(BucketCredentialFailureThrottle.clientKey("not:an:address:at:all")).isEqualTo("not:an:address:at:all");
+    assertThat(BucketCredentialFailureThrottle.clientKey("2001:db8:1:2:3:4:5:6"))
+        .isEqualTo("2001:db8:1:2::/64");
+    assertThat(BucketCredentialFailureThrottle.clientKey("::ffff:203.0.113.7"))
+        .isEqualTo("203.0.113.7");
+    assertThat(BucketCredentialFailureThrottle.clientKey("not:an:address:at:all"))
+        .isEqualTo("not:an:address:at:all");
   }
 
   @Test
   void concurrentFailuresAreAllCounted() throws Exception {
-    BucketCredentialFailureThrottle many = BucketCredentialFailureThrottle.builder()
-        .maxFailures(1000).window(Duration.ofHours(1)).clock(clock).build();
+    BucketCredentialFailureThrottle many =
+        BucketCredentialFailureThrottle.builder()
+            .maxFailures(1000)
+            .window(Duration.ofHours(1))
+            .clock(clock)
+            .build();
     ExecutorService pool = Executors.newFixedThreadPool(8);
     CountDownLatch start = new CountDownLatch(1);
     List<java.util.concurrent.Future<?>> tasks = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
-      tasks.add(pool.submit(() -> {
-        start.await();
-        for (int i = 0; i < 125; i++) {
-          assertThat(many.reserve(ip("192.0.2.1"))).isZero();
-        }
-        return null;
-      }));
+      tasks.add(
+          pool.submit(
+              () -> {
+                start.await();
+                for (int i = 0; i < 125; i++) {
+                  assertThat(many.reserve(ip("192.0.2.1"))).isZero();
+                }
+                return null;
+              }));
     }
     start.countDown();
     for (var task : tasks) {

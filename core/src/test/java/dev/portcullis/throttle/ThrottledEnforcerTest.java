@@ -18,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The enforcer answers 429 once a client has presented too many failed credentials, before verifying. */
+/**
+ * The enforcer answers 429 once a client has presented too many failed credentials, before
+ * verifying.
+ */
 class ThrottledEnforcerTest {
 
   private static final String GOOD = "sqp_1111111111111111111111111111111111111111";
@@ -26,19 +29,31 @@ class ThrottledEnforcerTest {
 
   private final ManualClock clock = new ManualClock();
   private final AtomicInteger verifications = new AtomicInteger();
-  private final PolicyEnforcer enforcer = PolicyEnforcer.builder(allowValidCredentials())
-      .credentialVerifier(CredentialVerifier.of(credential -> {
-        verifications.incrementAndGet();
-        CredentialValidity validity = credential.secret().equals(GOOD) ? CredentialValidity.VALID : CredentialValidity.INVALID;
-        return new CredentialVerification(validity, "test");
-      }))
-      .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-          .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock).build())
-      .build();
+  private final PolicyEnforcer enforcer =
+      PolicyEnforcer.builder(allowValidCredentials())
+          .credentialVerifier(
+              CredentialVerifier.of(
+                  credential -> {
+                    verifications.incrementAndGet();
+                    CredentialValidity validity =
+                        credential.secret().equals(GOOD)
+                            ? CredentialValidity.VALID
+                            : CredentialValidity.INVALID;
+                    return new CredentialVerification(validity, "test");
+                  }))
+          .credentialFailureThrottle(
+              BucketCredentialFailureThrottle.builder()
+                  .maxFailures(5)
+                  .window(Duration.ofSeconds(30))
+                  .clock(clock)
+                  .build())
+          .build();
 
   private Decision send(String token, String clientIp) {
-    return enforcer.decide(RawRequest.of("GET", "/api/server/version", clientIp)
-        .withHeader("Authorization", "Bearer " + token), RawRequest.ACCESSOR);
+    return enforcer.decide(
+        RawRequest.of("GET", "/api/server/version", clientIp)
+            .withHeader("Authorization", "Bearer " + token),
+        RawRequest.ACCESSOR);
   }
 
   @Test
@@ -53,7 +68,8 @@ class ThrottledEnforcerTest {
         throttled++;
         assertThat(decision.reasons()).containsExactly("too_many_failed_credentials");
         assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(DeniedResponse.headers(decision)).contains(new DeniedResponse.Header("Retry-After", "30"));
+        assertThat(DeniedResponse.headers(decision))
+            .contains(new DeniedResponse.Header("Retry-After", "30"));
       }
     }
 
@@ -99,16 +115,24 @@ class ThrottledEnforcerTest {
   @Test
   void parallelGuessesInFlightCountBeforeTheyAreVerified() {
     List<CompletableFuture<CredentialVerification>> pending = new java.util.ArrayList<>();
-    PolicyEnforcer slow = PolicyEnforcer.builder(allowValidCredentials())
-        .credentialVerifier(credential -> {
-          CompletableFuture<CredentialVerification> result = new CompletableFuture<>();
-          pending.add(result);
-          return result;
-        })
-        .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-            .maxFailures(5).window(Duration.ofSeconds(30)).clock(clock).build())
-        .build();
-    RawRequest guess = RawRequest.of("GET", "/api/server/version", "203.0.113.7").withHeader("Authorization", "Bearer " + WRONG);
+    PolicyEnforcer slow =
+        PolicyEnforcer.builder(allowValidCredentials())
+            .credentialVerifier(
+                credential -> {
+                  CompletableFuture<CredentialVerification> result = new CompletableFuture<>();
+                  pending.add(result);
+                  return result;
+                })
+            .credentialFailureThrottle(
+                BucketCredentialFailureThrottle.builder()
+                    .maxFailures(5)
+                    .window(Duration.ofSeconds(30))
+                    .clock(clock)
+                    .build())
+            .build();
+    RawRequest guess =
+        RawRequest.of("GET", "/api/server/version", "203.0.113.7")
+            .withHeader("Authorization", "Bearer " + WRONG);
 
     List<CompletableFuture<Decision>> inFlight = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -119,9 +143,11 @@ class ThrottledEnforcerTest {
     assertThat(sixth.status()).isEqualTo(429);
     assertThat(pending).hasSize(5);
     // Valid results give their reservations back; the client may go on.
-    pending.forEach(result -> result.complete(new CredentialVerification(CredentialValidity.VALID, "test")));
+    pending.forEach(
+        result -> result.complete(new CredentialVerification(CredentialValidity.VALID, "test")));
     assertThat(inFlight).allSatisfy(decision -> assertThat(decision.join().allow()).isTrue());
-    assertThat(slow.decideAsync(guess, RawRequest.ACCESSOR).toCompletableFuture().isDone()).isFalse();
+    assertThat(slow.decideAsync(guess, RawRequest.ACCESSOR).toCompletableFuture().isDone())
+        .isFalse();
   }
 
   @Test
@@ -130,7 +156,9 @@ class ThrottledEnforcerTest {
       send(WRONG, "203.0.113.7");
     }
 
-    Decision anonymous = enforcer.decide(RawRequest.of("GET", "/api/server/version", "203.0.113.7"), RawRequest.ACCESSOR);
+    Decision anonymous =
+        enforcer.decide(
+            RawRequest.of("GET", "/api/server/version", "203.0.113.7"), RawRequest.ACCESSOR);
     assertThat(anonymous.status()).isEqualTo(401);
     assertThat(anonymous.reasons()).containsExactly("credential_missing");
   }

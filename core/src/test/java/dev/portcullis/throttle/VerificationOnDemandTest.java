@@ -35,18 +35,24 @@ class VerificationOnDemandTest {
   private final ManualClock clock = new ManualClock();
 
   /** Verifies GOOD and the password "right"; counts every call, as SonarQube's access log would. */
-  private final CredentialVerifier counting = credential -> {
-    verifications.incrementAndGet();
-    boolean valid = credential.secret().equals(GOOD) || credential.secret().equals("right");
-    return CompletableFuture.completedFuture(
-        new CredentialVerification(valid ? CredentialValidity.VALID : CredentialValidity.INVALID, "test"));
-  };
+  private final CredentialVerifier counting =
+      credential -> {
+        verifications.incrementAndGet();
+        boolean valid = credential.secret().equals(GOOD) || credential.secret().equals("right");
+        return CompletableFuture.completedFuture(
+            new CredentialVerification(
+                valid ? CredentialValidity.VALID : CredentialValidity.INVALID, "test"));
+      };
 
   private PolicyEnforcer enforcer(CredentialVerifier verifier, int maxFailures) {
     return PolicyEnforcer.builder(scannerPolicy())
         .credentialVerifier(verifier)
-        .credentialFailureThrottle(BucketCredentialFailureThrottle.builder()
-            .maxFailures(maxFailures).window(Duration.ofMinutes(1)).clock(clock).build())
+        .credentialFailureThrottle(
+            BucketCredentialFailureThrottle.builder()
+                .maxFailures(maxFailures)
+                .window(Duration.ofMinutes(1))
+                .clock(clock)
+                .build())
         .build();
   }
 
@@ -55,15 +61,21 @@ class VerificationOnDemandTest {
   }
 
   private static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void rightAndWrongPasswordsGetTheSameAnswerWithoutVerification() {
     PolicyEnforcer enforcer = enforcer(counting, 10);
 
-    Decision right = enforcer.decide(request("/api/plugins/installed", basic("admin", "right")), RawRequest.ACCESSOR);
-    Decision wrong = enforcer.decide(request("/api/plugins/installed", basic("admin", "wrong")), RawRequest.ACCESSOR);
+    Decision right =
+        enforcer.decide(
+            request("/api/plugins/installed", basic("admin", "right")), RawRequest.ACCESSOR);
+    Decision wrong =
+        enforcer.decide(
+            request("/api/plugins/installed", basic("admin", "wrong")), RawRequest.ACCESSOR);
 
     assertThat(right).isEqualTo(wrong);
     assertThat(right.reasons()).containsExactly("credential_kind_not_allowed");
@@ -74,8 +86,10 @@ class VerificationOnDemandTest {
   void aTokenOnADeniedEndpointIsNeverVerified() {
     PolicyEnforcer enforcer = enforcer(counting, 10);
 
-    Decision good = enforcer.decide(request("/api/users/search", "Bearer " + GOOD), RawRequest.ACCESSOR);
-    Decision wrong = enforcer.decide(request("/api/users/search", "Bearer " + WRONG), RawRequest.ACCESSOR);
+    Decision good =
+        enforcer.decide(request("/api/users/search", "Bearer " + GOOD), RawRequest.ACCESSOR);
+    Decision wrong =
+        enforcer.decide(request("/api/users/search", "Bearer " + WRONG), RawRequest.ACCESSOR);
 
     assertThat(good).isEqualTo(wrong);
     assertThat(good.reasons()).containsExactly("user_directory");
@@ -86,8 +100,10 @@ class VerificationOnDemandTest {
   void aTokenOnAnAllowedEndpointIsVerified() {
     PolicyEnforcer enforcer = enforcer(counting, 10);
 
-    Decision good = enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR);
-    Decision wrong = enforcer.decide(request("/api/plugins/installed", "Bearer " + WRONG), RawRequest.ACCESSOR);
+    Decision good =
+        enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR);
+    Decision wrong =
+        enforcer.decide(request("/api/plugins/installed", "Bearer " + WRONG), RawRequest.ACCESSOR);
 
     assertThat(good.allow()).isTrue();
     assertThat(good.clientIp()).isEqualTo("203.0.113.7");
@@ -102,21 +118,35 @@ class VerificationOnDemandTest {
       enforcer.decide(request("/api/users/search", "Bearer " + WRONG), RawRequest.ACCESSOR);
     }
 
-    assertThat(enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR).allow()).isTrue();
+    assertThat(
+            enforcer
+                .decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR)
+                .allow())
+        .isTrue();
   }
 
   @Test
   void aRememberedValidTokenIsNeitherThrottledNorAskedAgain() {
     PolicyEnforcer enforcer = enforcer(CachingCredentialVerifier.builder(counting).build(), 3);
-    assertThat(enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR).allow()).isTrue();
+    assertThat(
+            enforcer
+                .decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR)
+                .allow())
+        .isTrue();
     for (int i = 0; i < 3; i++) {
-      enforcer.decide(request("/api/plugins/installed", "Bearer " + WRONG + i), RawRequest.ACCESSOR);
+      enforcer.decide(
+          request("/api/plugins/installed", "Bearer " + WRONG + i), RawRequest.ACCESSOR);
     }
-    assertThat(enforcer.decide(request("/api/plugins/installed", "Bearer " + WRONG), RawRequest.ACCESSOR).status())
-        .as("the client is throttled for new credentials").isEqualTo(429);
+    assertThat(
+            enforcer
+                .decide(request("/api/plugins/installed", "Bearer " + WRONG), RawRequest.ACCESSOR)
+                .status())
+        .as("the client is throttled for new credentials")
+        .isEqualTo(429);
     evaluations.set(0);
 
-    Decision known = enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR);
+    Decision known =
+        enforcer.decide(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR);
 
     assertThat(known.allow()).as("a pipeline's known-good token behind the same address").isTrue();
     assertThat(evaluations).as("one evaluation, with the remembered verification").hasValue(1);

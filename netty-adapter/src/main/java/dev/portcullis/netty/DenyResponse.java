@@ -16,9 +16,9 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The response to a denied request, and the deny for a request the decoder could not read: the policy's
- * status, the headers of {@link DeniedResponse#headers}, and {@link DeniedResponse#json}, never a request
- * value or an exception's text.
+ * The response to a denied request, and the deny for a request the decoder could not read: the
+ * policy's status, the headers of {@link DeniedResponse#headers}, and {@link DeniedResponse#json},
+ * never a request value or an exception's text.
  */
 final class DenyResponse {
 
@@ -27,14 +27,17 @@ final class DenyResponse {
   /**
    * The full response to a denied request.
    *
-   * @param requestVersion the version of the denied request: an HTTP/1.0 client needs {@code Connection:
-   *     keep-alive} spelled out to keep its connection
+   * @param requestVersion the version of the denied request: an HTTP/1.0 client needs {@code
+   *     Connection: keep-alive} spelled out to keep its connection
    * @param keepAlive whether the connection stays open for the next request
    */
   static FullHttpResponse of(Decision decision, HttpVersion requestVersion, boolean keepAlive) {
     byte[] body = DeniedResponse.json(decision).getBytes(StandardCharsets.UTF_8);
-    FullHttpResponse response = new DefaultFullHttpResponse(
-        HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(decision.status()), Unpooled.wrappedBuffer(body));
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(decision.status()),
+            Unpooled.wrappedBuffer(body));
     HttpHeaders headers = response.headers();
     headers.set(HttpHeaderNames.CONTENT_TYPE, DeniedResponse.CONTENT_TYPE);
     headers.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
@@ -50,8 +53,9 @@ final class DenyResponse {
   }
 
   /**
-   * The deny for a request whose head {@code HttpServerCodec} failed to decode: 414 for a request line over
-   * its limit (the target makes up nearly all of it), 431 for headers over theirs, 400 otherwise.
+   * The deny for a request whose head {@code HttpServerCodec} failed to decode: 414 for a request
+   * line over its limit (the target makes up nearly all of it), 431 for headers over theirs, 400
+   * otherwise.
    */
   static Decision forDecoderFailure(Throwable cause) {
     if (cause instanceof TooLongHttpLineException) {

@@ -6,9 +6,9 @@ import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
- * Reads an {@link InboundRequest} for the core: the request target exactly as it stood on the request line
- * ({@code HttpRequest.uri()}, never decoded), the headers as the decoder stored them, and the IP address of
- * the connection's peer.
+ * Reads an {@link InboundRequest} for the core: the request target exactly as it stood on the
+ * request line ({@code HttpRequest.uri()}, never decoded), the headers as the decoder stored them,
+ * and the IP address of the connection's peer.
  *
  * <p>Stateless and thread-safe; use {@link #INSTANCE}.
  */
@@ -44,8 +44,9 @@ final class NettyRequestAccessor implements RequestAccessor<InboundRequest> {
   }
 
   /**
-   * The peer's IP address; empty for a peer that is not an IP socket (a Unix domain socket, a local or
-   * embedded channel), which the core refuses ({@code client_address_invalid}) rather than guess a client.
+   * The peer's IP address; empty for a peer that is not an IP socket (a Unix domain socket, a local
+   * or embedded channel), which the core refuses ({@code client_address_invalid}) rather than guess
+   * a client.
    */
   @Override
   public String remoteAddress(InboundRequest request) {

@@ -30,38 +30,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Netty handler that asks a {@link PolicyEnforcer} about every HTTP request before the handlers behind it
- * see it. An allowed request is passed on with its URI replaced by the canonical target the policy judged
- * ({@link Decision#forwardTarget()}), followed by its content; a denied one is answered here with the
- * policy's status and a small JSON body, and its content is dropped. A request the decoder could not read
- * gets 400 (414, 431) and the connection is closed, and so does a request denied with 400, 431 or 501 (the
- * core's refusals of malformed heads and untrusted framing), whose body may not end where the decoder
- * thinks. Anything that is not HTTP is refused by closing the connection: the handler does not support
- * protocol upgrades.
+ * A Netty handler that asks a {@link PolicyEnforcer} about every HTTP request before the handlers
+ * behind it see it. An allowed request is passed on with its URI replaced by the canonical target
+ * the policy judged ({@link Decision#forwardTarget()}), followed by its content; a denied one is
+ * answered here with the policy's status and a small JSON body, and its content is dropped. A
+ * request the decoder could not read gets 400 (414, 431) and the connection is closed, and so does
+ * a request denied with 400, 431 or 501 (the core's refusals of malformed heads and untrusted
+ * framing), whose body may not end where the decoder thinks. Anything that is not HTTP is refused
+ * by closing the connection: the handler does not support protocol upgrades.
  *
- * <p>Place it right after {@code HttpServerCodec}, before anything that reads requests. It handles one
- * request at a time: while a decision is pending, or while the previous allowed request's response has
- * not been written, it holds what it has read and stops reading, so pipelined responses leave in request
- * order and no body is buffered beyond what one read decoded. Handlers behind it must answer with {@code
- * HttpObject}s ({@code HttpResponse}, {@code HttpContent}, ending with {@code LastHttpContent}, or a {@code
- * FullHttpResponse}): the end of the response written through this handler is what lets the next request
- * in. Denies are written from this handler's position, so handlers behind it never see them.
+ * <p>Place it right after {@code HttpServerCodec}, before anything that reads requests. It handles
+ * one request at a time: while a decision is pending, or while the previous allowed request's
+ * response has not been written, it holds what it has read and stops reading, so pipelined
+ * responses leave in request order and no body is buffered beyond what one read decoded. Handlers
+ * behind it must answer with {@code HttpObject}s ({@code HttpResponse}, {@code HttpContent}, ending
+ * with {@code LastHttpContent}, or a {@code FullHttpResponse}): the end of the response written
+ * through this handler is what lets the next request in. Denies are written from this handler's
+ * position, so handlers behind it never see them.
  *
- * <p>An allow may limit the body ({@link Decision#maxBodyBytes()}), however it is framed. A request that
- * declares a longer {@code Content-Length} is answered 413 ({@link Decision#bodyTooLarge()}) before anything
- * is passed on. A body that grows past the limit while it streams (a chunked one) is cut there: the content
- * that crosses the limit and everything after it is dropped, the handlers behind get a {@link RequestAborted}
- * user event instead of the rest of the body and must abandon the request (never complete it upstream), the
- * client gets 413 with {@code Connection: close} unless a response to the request had already begun, and the
- * connection is closed in every case. Whatever the handlers behind write after the event is discarded.
+ * <p>An allow may limit the body ({@link Decision#maxBodyBytes()}), however it is framed. A request
+ * that declares a longer {@code Content-Length} is answered 413 ({@link Decision#bodyTooLarge()})
+ * before anything is passed on. A body that grows past the limit while it streams (a chunked one)
+ * is cut there: the content that crosses the limit and everything after it is dropped, the handlers
+ * behind get a {@link RequestAborted} user event instead of the rest of the body and must abandon
+ * the request (never complete it upstream), the client gets 413 with {@code Connection: close}
+ * unless a response to the request had already begun, and the connection is closed in every case.
+ * Whatever the handlers behind write after the event is discarded.
  *
- * <p>Not sharable: one instance per channel. Decisions may complete on any thread; the handler's state is
- * only ever touched on the channel's event loop.
+ * <p>Not sharable: one instance per channel. Decisions may complete on any thread; the handler's
+ * state is only ever touched on the channel's event loop.
  */
 public final class PortcullisHandler extends ChannelDuplexHandler {
 
-  /** The decision about the request currently being passed on (set before the allowed HttpRequest is fired). */
-  public static final AttributeKey<Decision> DECISION = AttributeKey.valueOf(PortcullisHandler.class, "DECISION");
+  /**
+   * The decision about the request currently being passed on (set before the allowed HttpRequest is
+   * fired).
+   */
+  public static final AttributeKey<Decision> DECISION =
+      AttributeKey.valueOf(PortcullisHandler.class, "DECISION");
 
   private static final Logger LOG = LoggerFactory.getLogger(PortcullisHandler.class);
 
@@ -71,7 +77,9 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     AWAITING_REQUEST,
     /** The enforcer is deciding about {@link #judged}; everything read is held. */
     DECIDING,
-    /** An allowed request's content flows on; the next request waits until its response is written. */
+    /**
+     * An allowed request's content flows on; the next request waits until its response is written.
+     */
     FORWARDING,
     /** A denied request's content is dropped until its {@code LastHttpContent}. */
     DISCARDING,
@@ -89,23 +97,43 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   private ChannelHandlerContext ctx;
   private ReadGate gate;
   private Phase phase = Phase.AWAITING_REQUEST;
+
   /** The request being decided, or denied with its answer deferred. */
   private HttpRequest judged;
+
   private boolean judgedContentComplete;
+
   /** Identifies the pending decision, so that a late one (after a close or removal) is ignored. */
   private Object pendingDecision;
-  /** A deny for a request whose body was still coming when decided inside a read; answered by the read's end. */
+
+  /**
+   * A deny for a request whose body was still coming when decided inside a read; answered by the
+   * read's end.
+   */
   private Decision deferredDeny;
+
   private boolean requestForwarded;
-  /** A final response to the forwarded request has begun, through this handler; a 1xx does not count. */
+
+  /**
+   * A final response to the forwarded request has begun, through this handler; a 1xx does not
+   * count.
+   */
   private boolean responseStarted;
+
   private boolean responseWritten;
+
   /** The decision about the request being forwarded, for its body limit. */
   private Decision forwarding;
+
   private HttpVersion forwardingVersion;
   private long bodyBytes;
-  /** The forwarded request's body was cut: what the handlers behind write is dropped until the close. */
+
+  /**
+   * The forwarded request's body was cut: what the handlers behind write is dropped until the
+   * close.
+   */
   private boolean aborted;
+
   private boolean writingInformational;
   private boolean inRead;
   private boolean forwarded;
@@ -177,7 +205,8 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (aborted) {
-      // The 413 (or the close) already answers the aborted request; nothing may follow it on the wire.
+      // The 413 (or the close) already answers the aborted request; nothing may follow it on the
+      // wire.
       ReferenceCountUtil.release(msg);
       if (!promise.isVoid()) {
         promise.tryFailure(new ClosedChannelException());
@@ -199,7 +228,10 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** 1xx other than 101: a final response follows it. 101 ends the exchange (and HTTP on the connection). */
+  /**
+   * 1xx other than 101: a final response follows it. 101 ends the exchange (and HTTP on the
+   * connection).
+   */
   private static boolean isInformational(HttpResponseStatus status) {
     return status.codeClass() == HttpStatusClass.INFORMATIONAL
         && status.code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
@@ -212,8 +244,10 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     responseWritten = true;
     if (requestForwarded) {
       phase = Phase.AWAITING_REQUEST;
-      // Not now: this runs inside a write of a handler behind us, which must not get the next request
-      // reentrantly. The response's end is already queued ahead of anything the next request causes.
+      // Not now: this runs inside a write of a handler behind us, which must not get the next
+      // request
+      // reentrantly. The response's end is already queued ahead of anything the next request
+      // causes.
       scheduleDrain();
     }
   }
@@ -223,16 +257,21 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       return;
     }
     drainScheduled = true;
-    ctx.executor().execute(() -> {
-      drainScheduled = false;
-      if (phase != Phase.GONE) {
-        drain();
-        endStep(false);
-      }
-    });
+    ctx.executor()
+        .execute(
+            () -> {
+              drainScheduled = false;
+              if (phase != Phase.GONE) {
+                drain();
+                endStep(false);
+              }
+            });
   }
 
-  /** Processes held messages, in order, as far as the current phase allows, then pauses or resumes reading. */
+  /**
+   * Processes held messages, in order, as far as the current phase allows, then pauses or resumes
+   * reading.
+   */
   private void drain() {
     while (!held.isEmpty() && canTakeNext()) {
       process(held.poll());
@@ -245,8 +284,10 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   }
 
   private boolean canTakeNext() {
-    return phase != Phase.DECIDING && !(phase == Phase.FORWARDING && requestForwarded)
-        // A client that sends requests but never reads the answers must not grow our outbound buffer:
+    return phase != Phase.DECIDING
+        && !(phase == Phase.FORWARDING && requestForwarded)
+        // A client that sends requests but never reads the answers must not grow our outbound
+        // buffer:
         // the next request waits until what was written drains (see channelWritabilityChanged).
         && !(phase == Phase.AWAITING_REQUEST && !ctx.channel().isWritable());
   }
@@ -266,8 +307,10 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
         startRequest(msg);
         break;
       case FORWARDING:
-        if (msg instanceof DecoderResultProvider && ((DecoderResultProvider) msg).decoderResult().isFailure()) {
-          // A broken chunk: the body was cut short and the decoder gives up on the connection. Passing
+        if (msg instanceof DecoderResultProvider
+            && ((DecoderResultProvider) msg).decoderResult().isFailure()) {
+          // A broken chunk: the body was cut short and the decoder gives up on the connection.
+          // Passing
           // it on would end the upstream request as if the body were complete; close instead, which
           // also ends the upstream exchange.
           drop(msg);
@@ -300,8 +343,11 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     if (!(msg instanceof HttpRequest)) {
       drop(msg);
       if (!(msg instanceof HttpContent)) {
-        // Not HTTP (after an upgrade, or a handler before us that is not an HTTP decoder): fail closed.
-        LOG.debug("refusing a message that is not an HTTP request type={}", msg.getClass().getSimpleName());
+        // Not HTTP (after an upgrade, or a handler before us that is not an HTTP decoder): fail
+        // closed.
+        LOG.debug(
+            "refusing a message that is not an HTTP request type={}",
+            msg.getClass().getSimpleName());
         phase = Phase.CLOSING;
         ctx.close();
       }
@@ -314,7 +360,9 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     }
     phase = Phase.DECIDING;
     judged = request;
-    judgedContentComplete = request instanceof LastHttpContent || held.stream().anyMatch(LastHttpContent.class::isInstance);
+    judgedContentComplete =
+        request instanceof LastHttpContent
+            || held.stream().anyMatch(LastHttpContent.class::isInstance);
     Object decisionId = new Object();
     pendingDecision = decisionId;
     CompletableFuture<Decision> decision = decide(request);
@@ -322,25 +370,32 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       apply(decisionId, outcome(decision));
       return;
     }
-    // Always hop through the executor, even from the event loop itself: a verifier completing there (on
+    // Always hop through the executor, even from the event loop itself: a verifier completing there
+    // (on
     // another channel's behalf) must not run this channel's pipeline in the middle of its own work.
-    decision.whenComplete((decided, failure) -> {
-      try {
-        ctx.executor().execute(() -> {
-          if (apply(decisionId, outcome(decision))) {
-            drain();
-            endStep(false);
+    decision.whenComplete(
+        (decided, failure) -> {
+          try {
+            ctx.executor()
+                .execute(
+                    () -> {
+                      if (apply(decisionId, outcome(decision))) {
+                        drain();
+                        endStep(false);
+                      }
+                    });
+          } catch (RejectedExecutionException shutDown) {
+            LOG.debug("decision arrived after the event loop shut down; ignored");
           }
         });
-      } catch (RejectedExecutionException shutDown) {
-        LOG.debug("decision arrived after the event loop shut down; ignored");
-      }
-    });
   }
 
   private CompletableFuture<Decision> decide(HttpRequest request) {
     try {
-      return enforcer.decideAsync(new InboundRequest(request, ctx.channel().remoteAddress()), NettyRequestAccessor.INSTANCE)
+      return enforcer
+          .decideAsync(
+              new InboundRequest(request, ctx.channel().remoteAddress()),
+              NettyRequestAccessor.INSTANCE)
           .toCompletableFuture();
     } catch (RuntimeException e) {
       // decideAsync never throws; if it does, that is still a deny.
@@ -357,16 +412,22 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** Acts on a decision unless the channel closed or the handler left meanwhile; true when acted on. */
+  /**
+   * Acts on a decision unless the channel closed or the handler left meanwhile; true when acted on.
+   */
   private boolean apply(Object decisionId, Decision decision) {
-    // Closed but not yet told: channelInactive runs as a task of its own, which this one may overtake.
+    // Closed but not yet told: channelInactive runs as a task of its own, which this one may
+    // overtake.
     if (decisionId != pendingDecision || phase != Phase.DECIDING || !ctx.channel().isActive()) {
       LOG.debug("decision arrived after the channel closed or the handler was removed; ignored");
       return false;
     }
     pendingDecision = null;
-    if (decision.allow() && !decision.forwardTarget().isEmpty() && declaresTooLarge(judged, decision)) {
-      LOG.debug("request declares a body over its limit status=413 limit={}", decision.maxBodyBytes());
+    if (decision.allow()
+        && !decision.forwardTarget().isEmpty()
+        && declaresTooLarge(judged, decision)) {
+      LOG.debug(
+          "request declares a body over its limit status=413 limit={}", decision.maxBodyBytes());
       deny(Decision.bodyTooLarge());
     } else if (decision.allow() && !decision.forwardTarget().isEmpty()) {
       allow(decision);
@@ -385,12 +446,15 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     responseWritten = false;
     forwarding = decision;
     forwardingVersion = request.protocolVersion();
-    bodyBytes = request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
+    bodyBytes =
+        request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
     ctx.channel().attr(DECISION).set(decision);
     request.setUri(decision.forwardTarget());
     if (answerExpectContinue && HttpUtil.is100ContinueExpected(request)) {
       HttpUtil.set100ContinueExpected(request, false);
-      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+      ctx.writeAndFlush(
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
     }
     forward(request);
   }
@@ -406,7 +470,8 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     if (!keepAlive || !expectsBody(request) || judgedContentComplete) {
       answerDeny(decision, request, keepAlive);
     } else if (inRead) {
-      // The rest of a small body may be in this very read: wait for its end before choosing to close.
+      // The rest of a small body may be in this very read: wait for its end before choosing to
+      // close.
       deferredDeny = decision;
     } else {
       answerDeny(decision, request, false);
@@ -414,19 +479,23 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Whether a deny ends the connection whatever became of the request's body. 400, 431 and 501 are how the
-   * core answers malformed heads and framing it does not trust (both {@code Content-Length} and {@code
-   * Transfer-Encoding}, a transfer coding other than {@code chunked}, no or two {@code Host}s): the decoder
-   * may have found the end of such a request elsewhere than the client meant (it reads {@code
-   * Transfer-Encoding: gzip, chunked} as chunked), so nothing it decodes after it is trusted to be a request.
-   * A policy's own 400 closes too; telling the two apart is not worth the risk.
+   * Whether a deny ends the connection whatever became of the request's body. 400, 431 and 501 are
+   * how the core answers malformed heads and framing it does not trust (both {@code Content-Length}
+   * and {@code Transfer-Encoding}, a transfer coding other than {@code chunked}, no or two {@code
+   * Host}s): the decoder may have found the end of such a request elsewhere than the client meant
+   * (it reads {@code Transfer-Encoding: gzip, chunked} as chunked), so nothing it decodes after it
+   * is trusted to be a request. A policy's own 400 closes too; telling the two apart is not worth
+   * the risk.
    */
   private static boolean closesConnection(Decision decision) {
     int status = decision.status();
     return status == 400 || status == 431 || status == 501;
   }
 
-  /** Writes the deny; the phase becomes CLOSING, or stays DISCARDING until the request's last content. */
+  /**
+   * Writes the deny; the phase becomes CLOSING, or stays DISCARDING until the request's last
+   * content.
+   */
   private void answerDeny(Decision decision, HttpRequest request, boolean keepAlive) {
     judged = null;
     deferredDeny = null;
@@ -443,12 +512,15 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       return;
     }
     phase = Phase.CLOSING;
-    ctx.writeAndFlush(DenyResponse.of(decision, version, false)).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(DenyResponse.of(decision, version, false))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   private void discard(Object msg) {
     boolean last = msg instanceof LastHttpContent;
-    boolean undecodable = msg instanceof DecoderResultProvider && ((DecoderResultProvider) msg).decoderResult().isFailure();
+    boolean undecodable =
+        msg instanceof DecoderResultProvider
+            && ((DecoderResultProvider) msg).decoderResult().isFailure();
     drop(msg);
     if (deferredDeny != null && (last || undecodable)) {
       answerDeny(deferredDeny, judged, !undecodable && HttpUtil.isKeepAlive(judged));
@@ -465,15 +537,22 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   private void refuseUndecodable(HttpRequest request) {
     Throwable cause = request.decoderResult().cause();
     Decision decision = DenyResponse.forDecoderFailure(cause);
-    LOG.debug("refusing an undecodable request status={} cause={}", decision.status(), cause.getClass().getSimpleName());
+    LOG.debug(
+        "refusing an undecodable request status={} cause={}",
+        decision.status(),
+        cause.getClass().getSimpleName());
     ReferenceCountUtil.release(request);
     phase = Phase.CLOSING;
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(DenyResponse.of(decision, HttpVersion.HTTP_1_1, false)).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(DenyResponse.of(decision, HttpVersion.HTTP_1_1, false))
+          .addListener(ChannelFutureListener.CLOSE);
     }
   }
 
-  /** Whether the request's declared length, or the content that came with its head, is over the allow's limit. */
+  /**
+   * Whether the request's declared length, or the content that came with its head, is over the
+   * allow's limit.
+   */
   private static boolean declaresTooLarge(HttpRequest request, Decision decision) {
     if (decision.maxBodyBytes() == Decision.NO_BODY_LIMIT) {
       return false;
@@ -484,32 +563,41 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     } catch (NumberFormatException e) {
       return true; // the core refuses such a length; fail closed if it ever gets here
     }
-    long carried = request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
+    long carried =
+        request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
     return decision.bodyLimitExceededBy(Math.max(declared, carried));
   }
 
-  /** Counts {@code content} against the forwarded request's body limit; true once the body is over it. */
+  /**
+   * Counts {@code content} against the forwarded request's body limit; true once the body is over
+   * it.
+   */
   private boolean bodyTooLarge(HttpContent content) {
     bodyBytes += content.content().readableBytes();
     return forwarding.bodyLimitExceededBy(bodyBytes);
   }
 
   /**
-   * Cuts the forwarded request's body at {@code crossing}, the content that went past the limit: tells the
-   * handlers behind, answers 413 unless their response began, and closes the connection either way.
+   * Cuts the forwarded request's body at {@code crossing}, the content that went past the limit:
+   * tells the handlers behind, answers 413 unless their response began, and closes the connection
+   * either way.
    */
   private void abortBody(Object crossing) {
     drop(crossing);
     phase = Phase.CLOSING;
     Decision deny = Decision.bodyTooLarge();
-    LOG.debug("request body over its limit, closing the connection status={} limit={} responseStarted={}",
-        deny.status(), forwarding.maxBodyBytes(), responseStarted);
+    LOG.debug(
+        "request body over its limit, closing the connection status={} limit={} responseStarted={}",
+        deny.status(),
+        forwarding.maxBodyBytes(),
+        responseStarted);
     aborted = true;
     ctx.fireUserEventTriggered(new RequestAborted(deny));
     if (responseStarted || !ctx.channel().isActive()) {
       ctx.close();
     } else {
-      ctx.writeAndFlush(DenyResponse.of(deny, forwardingVersion, false)).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(DenyResponse.of(deny, forwardingVersion, false))
+          .addListener(ChannelFutureListener.CLOSE);
     }
   }
 
@@ -536,15 +624,19 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Ends a read, or a step outside one (a decision, a response's end). Messages passed on outside a read get
-   * their {@code channelReadComplete}, which handlers behind use to flush. When this handler consumed
-   * input without passing any on and reading is manual ({@code autoRead} off, not by us), nobody behind
-   * would ask for more, so this handler does.
+   * Ends a read, or a step outside one (a decision, a response's end). Messages passed on outside a
+   * read get their {@code channelReadComplete}, which handlers behind use to flush. When this
+   * handler consumed input without passing any on and reading is manual ({@code autoRead} off, not
+   * by us), nobody behind would ask for more, so this handler does.
    */
   private void endStep(boolean readCompleteFired) {
     if (forwarded && !readCompleteFired) {
       ctx.fireChannelReadComplete();
-    } else if (!forwarded && dropped && !gate.isPaused() && phase != Phase.GONE && !ctx.channel().config().isAutoRead()) {
+    } else if (!forwarded
+        && dropped
+        && !gate.isPaused()
+        && phase != Phase.GONE
+        && !ctx.channel().config().isAutoRead()) {
       ctx.read();
     }
     forwarded = false;
@@ -574,9 +666,9 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Default true: on allow, answer "Expect: 100-continue" with 100 Continue and remove the Expect header
-     * before passing the request on; on deny never send 100. With false, an allowed request keeps its
-     * {@code Expect} header and the handlers behind answer it.
+     * Default true: on allow, answer "Expect: 100-continue" with 100 Continue and remove the Expect
+     * header before passing the request on; on deny never send 100. With false, an allowed request
+     * keeps its {@code Expect} header and the handlers behind answer it.
      */
     public Builder answerExpectContinue(boolean answer) {
       this.answerExpectContinue = answer;

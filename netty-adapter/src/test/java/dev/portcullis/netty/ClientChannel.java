@@ -14,9 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * An embedded server channel with an IP peer (the core refuses a client without an IP address), an {@code
- * HttpServerCodec}, the handler under test and whatever follows it. A test writes request bytes as a client
- * would and reads back the response bytes the handler and the codec produced.
+ * An embedded server channel with an IP peer (the core refuses a client without an IP address), an
+ * {@code HttpServerCodec}, the handler under test and whatever follows it. A test writes request
+ * bytes as a client would and reads back the response bytes the handler and the codec produced.
  */
 final class ClientChannel extends EmbeddedChannel {
 
@@ -31,12 +31,16 @@ final class ClientChannel extends EmbeddedChannel {
     super(handlers);
   }
 
-  /** A channel from {@link #CLIENT_IP} with an {@code HttpServerCodec} in front of {@code handlers}. */
+  /**
+   * A channel from {@link #CLIENT_IP} with an {@code HttpServerCodec} in front of {@code handlers}.
+   */
   static ClientChannel withCodec(ChannelHandler... handlers) {
     return new ClientChannel(codecFirst(handlers));
   }
 
-  /** A channel from {@link #CLIENT_IP} without a codec: the test writes {@code HttpObject}s itself. */
+  /**
+   * A channel from {@link #CLIENT_IP} without a codec: the test writes {@code HttpObject}s itself.
+   */
   static ClientChannel withoutCodec(ChannelHandler... handlers) {
     return new ClientChannel(handlers);
   }

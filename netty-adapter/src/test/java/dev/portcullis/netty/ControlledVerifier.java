@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A credential verifier that answers only when the test says so, making every decision about a request
- * with a credential asynchronous. Thread-safe.
+ * A credential verifier that answers only when the test says so, making every decision about a
+ * request with a credential asynchronous. Thread-safe.
  */
 final class ControlledVerifier implements CredentialVerifier {
 
@@ -35,18 +35,25 @@ final class ControlledVerifier implements CredentialVerifier {
       now = new ArrayList<>(pending);
       pending.clear();
     }
-    now.forEach(v -> v.complete(new CredentialVerification(CredentialValidity.VALID, "controlled-test")));
+    now.forEach(
+        v -> v.complete(new CredentialVerification(CredentialValidity.VALID, "controlled-test")));
     return now.size();
   }
 
-  /** Fails every pending verification on the calling thread (the enforcer denies with 503); returns how many. */
+  /**
+   * Fails every pending verification on the calling thread (the enforcer denies with 503); returns
+   * how many.
+   */
   int failAll() {
     List<CompletableFuture<CredentialVerification>> now;
     synchronized (this) {
       now = new ArrayList<>(pending);
       pending.clear();
     }
-    now.forEach(v -> v.completeExceptionally(new IllegalStateException("the verifier fails, as the test asked")));
+    now.forEach(
+        v ->
+            v.completeExceptionally(
+                new IllegalStateException("the verifier fails, as the test asked")));
     return now.size();
   }
 }

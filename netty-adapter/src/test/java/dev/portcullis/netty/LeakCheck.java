@@ -11,11 +11,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Fails a test when a Netty buffer was garbage-collected without being released. The run sets
- * {@code -Dio.netty.leakDetection.level=paranoid}, so every buffer is tracked; this check collects garbage
- * a few times and then allocates, which is when Netty's detector reports what it found.
+ * {@code -Dio.netty.leakDetection.level=paranoid}, so every buffer is tracked; this check collects
+ * garbage a few times and then allocates, which is when Netty's detector reports what it found.
  *
- * <p>A leak surfaces only once its buffer is unreachable, so it may fail the test after the one that
- * leaked; the records name the code that touched the buffer last.
+ * <p>A leak surfaces only once its buffer is unreachable, so it may fail the test after the one
+ * that leaked; the records name the code that touched the buffer last.
  */
 public final class LeakCheck implements AfterEachCallback, AfterAllCallback {
 

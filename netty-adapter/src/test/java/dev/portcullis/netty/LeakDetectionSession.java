@@ -4,8 +4,8 @@ import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
- * Installs the {@link LeakRecorder} when the test run starts, before any test class loads a Netty buffer
- * (registered in {@code META-INF/services}).
+ * Installs the {@link LeakRecorder} when the test run starts, before any test class loads a Netty
+ * buffer (registered in {@code META-INF/services}).
  */
 public final class LeakDetectionSession implements LauncherSessionListener {
 

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Netty's leak detectors, made to record each leak they report so a test can fail on it (Netty itself only
- * logs them). Installed by {@link LeakDetectionSession} before any buffer class is initialized, because
- * each buffer class creates its detector once, in a static initializer.
+ * Netty's leak detectors, made to record each leak they report so a test can fail on it (Netty
+ * itself only logs them). Installed by {@link LeakDetectionSession} before any buffer class is
+ * initialized, because each buffer class creates its detector once, in a static initializer.
  */
 final class LeakRecorder {
 
@@ -22,7 +22,10 @@ final class LeakRecorder {
     ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new RecordingFactory());
   }
 
-  /** Whether the detector of {@link ByteBuf}s is a recording one, that is, whether install() came in time. */
+  /**
+   * Whether the detector of {@link ByteBuf}s is a recording one, that is, whether install() came in
+   * time.
+   */
   static boolean recordsBufferLeaks() {
     return recordingBuffers;
   }
@@ -44,7 +47,8 @@ final class LeakRecorder {
 
   private static final class RecordingFactory extends ResourceLeakDetectorFactory {
     @Override
-    public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval) {
+    public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+        Class<T> resource, int samplingInterval) {
       if (resource == ByteBuf.class) {
         recordingBuffers = true;
       }
@@ -54,7 +58,8 @@ final class LeakRecorder {
     /** Abstract, though deprecated: Netty calls the two-argument form. */
     @Override
     @SuppressWarnings("deprecation")
-    public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
+    public <T> ResourceLeakDetector<T> newResourceLeakDetector(
+        Class<T> resource, int samplingInterval, long maxActive) {
       return newResourceLeakDetector(resource, samplingInterval);
     }
   }

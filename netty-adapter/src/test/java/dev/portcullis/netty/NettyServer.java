@@ -25,37 +25,45 @@ import java.util.concurrent.TimeUnit;
  */
 final class NettyServer implements AutoCloseable {
 
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-  private final ExecutorService upstreamThreads = Executors.newCachedThreadPool(runnable -> {
-    Thread thread = new Thread(runnable, "upstream");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final EventLoopGroup group =
+      new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+  private final ExecutorService upstreamThreads =
+      Executors.newCachedThreadPool(
+          runnable -> {
+            Thread thread = new Thread(runnable, "upstream");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
   private final Channel listener;
 
   NettyServer(PolicyEnforcer enforcer, UpstreamHandler upstream) throws InterruptedException {
-    listener = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            connections.add(channel);
-            channel.closeFuture().addListener(closed -> connections.remove(channel));
-            channel.pipeline().addLast(
-                new HttpServerCodec(),
-                PortcullisHandler.builder(enforcer).build(),
-                new StreamingUpstream(upstream, upstreamThreads));
-          }
-        })
-        .bind(new InetSocketAddress("127.0.0.1", 0))
-        .sync()
-        .channel();
+    listener =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel channel) {
+                    connections.add(channel);
+                    channel.closeFuture().addListener(closed -> connections.remove(channel));
+                    channel
+                        .pipeline()
+                        .addLast(
+                            new HttpServerCodec(),
+                            PortcullisHandler.builder(enforcer).build(),
+                            new StreamingUpstream(upstream, upstreamThreads));
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))
+            .sync()
+            .channel();
   }
 
   URI uri() {
-    return URI.create("http://127.0.0.1:" + ((InetSocketAddress) listener.localAddress()).getPort());
+    return URI.create(
+        "http://127.0.0.1:" + ((InetSocketAddress) listener.localAddress()).getPort());
   }
 
   /** The server side of every open connection. */

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The handler in a real server, spoken to over a socket: pipelining, keep-alive, 100-continue, closes. */
+/**
+ * The handler in a real server, spoken to over a socket: pipelining, keep-alive, 100-continue,
+ * closes.
+ */
 @ExtendWith(LeakCheck.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PortcullisHandlerIT {
@@ -40,14 +43,22 @@ class PortcullisHandlerIT {
 
   @BeforeAll
   void start() throws InterruptedException {
-    decidingAtOnce = new NettyServer(PolicyEnforcer.builder(new StubPolicyEngine()).build(), upstream);
-    decidingOnAnotherThread = new NettyServer(PolicyEnforcer.builder(new StubPolicyEngine())
-        .credentialVerifier(credential -> CompletableFuture.supplyAsync(
-            () -> new CredentialVerification(CredentialValidity.VALID, "slow-test"),
-            CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)))
-        .build(), upstream);
-    decidingWhenTold = new NettyServer(
-        PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(controlled).build(), upstream);
+    decidingAtOnce =
+        new NettyServer(PolicyEnforcer.builder(new StubPolicyEngine()).build(), upstream);
+    decidingOnAnotherThread =
+        new NettyServer(
+            PolicyEnforcer.builder(new StubPolicyEngine())
+                .credentialVerifier(
+                    credential ->
+                        CompletableFuture.supplyAsync(
+                            () -> new CredentialVerification(CredentialValidity.VALID, "slow-test"),
+                            CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)))
+                .build(),
+            upstream);
+    decidingWhenTold =
+        new NettyServer(
+            PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(controlled).build(),
+            upstream);
   }
 
   @AfterAll
@@ -70,9 +81,16 @@ class PortcullisHandlerIT {
   @ValueSource(booleans = {false, true})
   void pipelinedAllowDenyAllowAreAnsweredInOrder(boolean decideOnAnotherThread) throws IOException {
     try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
-      connection.send("GET /echo/first HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n"
-          + "POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhello"
-          + "POST /echo/third HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 3\r\n\r\nabc");
+      connection.send(
+          "GET /echo/first HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "\r\n"
+              + "POST /denied HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Content-Length: 5\r\n\r\nhello"
+              + "POST /echo/third HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Content-Length: 3\r\n\r\nabc");
 
       WireResponse first = connection.read();
       WireResponse second = connection.read();
@@ -94,7 +112,8 @@ class PortcullisHandlerIT {
 
   @ParameterizedTest(name = "decided on another thread: {0}")
   @ValueSource(booleans = {false, true})
-  void denyWithoutBodyKeepsTheConnectionForTheNextRequest(boolean decideOnAnotherThread) throws IOException {
+  void denyWithoutBodyKeepsTheConnectionForTheNextRequest(boolean decideOnAnotherThread)
+      throws IOException {
     try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
       connection.send("GET /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
       WireResponse deny = connection.read();
@@ -108,10 +127,14 @@ class PortcullisHandlerIT {
 
   @ParameterizedTest(name = "decided on another thread: {0}")
   @ValueSource(booleans = {false, true})
-  void denyWhileTheBodyIsStillComingClosesTheConnection(boolean decideOnAnotherThread) throws IOException {
+  void denyWhileTheBodyIsStillComingClosesTheConnection(boolean decideOnAnotherThread)
+      throws IOException {
     try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
-      connection.send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 1000000\r\n\r\n"
-          + "x".repeat(100));
+      connection.send(
+          "POST /denied HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Content-Length: 1000000\r\n\r\n"
+              + "x".repeat(100));
 
       WireResponse deny = connection.read();
       assertThat(deny.status()).isEqualTo(403);
@@ -124,8 +147,10 @@ class PortcullisHandlerIT {
   @Test
   void allowedExpectContinueGets100ThenTheUpstreamsAnswer() throws IOException {
     try (WireConnection connection = new WireConnection(decidingOnAnotherThread.uri())) {
-      connection.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL
-          + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+      connection.send(
+          "POST /echo/upload HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
       assertThat(connection.read().status()).isEqualTo(100);
 
       connection.send("hello");
@@ -138,8 +163,10 @@ class PortcullisHandlerIT {
   @Test
   void deniedExpectContinueGetsTheFinalStatusOnlyAndTheConnectionCloses() throws IOException {
     try (WireConnection connection = new WireConnection(decidingOnAnotherThread.uri())) {
-      connection.send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL
-          + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+      connection.send(
+          "POST /denied HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
 
       WireResponse deny = connection.read();
       assertThat(deny.status()).isEqualTo(403);
@@ -163,17 +190,22 @@ class PortcullisHandlerIT {
   }
 
   @Test
-  void closingTheConnectionWhileDecidingReleasesWhatWasHeldAndIgnoresTheLateDecision() throws Exception {
+  void closingTheConnectionWhileDecidingReleasesWhatWasHeldAndIgnoresTheLateDecision()
+      throws Exception {
     try (WireConnection connection = new WireConnection(decidingWhenTold.uri())) {
-      connection.send("POST /echo/x HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 100\r\n\r\n"
-          + "y".repeat(60));
+      connection.send(
+          "POST /echo/x HTTP/1.1\r\nHost: h\r\n"
+              + CREDENTIAL
+              + "Content-Length: 100\r\n\r\n"
+              + "y".repeat(60));
       awaitPendingVerification();
 
       Channel serverSide = decidingWhenTold.connections().iterator().next();
       serverSide.close().sync();
       assertThat(controlled.completeAll()).isEqualTo(1);
-      // The late decision hopped onto the event loop before this task: once it ran, so did the decision.
-      serverSide.eventLoop().submit(() -> { }).sync();
+      // The late decision hopped onto the event loop before this task: once it ran, so did the
+      // decision.
+      serverSide.eventLoop().submit(() -> {}).sync();
 
       assertThat(connection.closedByServer()).isTrue();
     }

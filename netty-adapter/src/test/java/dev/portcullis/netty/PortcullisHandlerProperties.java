@@ -19,10 +19,10 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterProperty;
 
 /**
- * Any sequence of pipelined requests, cut into reads anywhere, decided at once or later, answered by the
- * handlers behind at once or later: responses leave in request order, only allowed requests get through
- * and with their whole bodies, a connection closes only after a deny whose body was still coming, reading
- * never stalls, and no buffer is left unreleased.
+ * Any sequence of pipelined requests, cut into reads anywhere, decided at once or later, answered
+ * by the handlers behind at once or later: responses leave in request order, only allowed requests
+ * get through and with their whole bodies, a connection closes only after a deny whose body was
+ * still coming, reading never stalls, and no buffer is left unreleased.
  */
 class PortcullisHandlerProperties {
 
@@ -32,7 +32,8 @@ class PortcullisHandlerProperties {
   /**
    * One request of the sequence.
    *
-   * @param allowed whether the stub policy allows it ({@code /echo/<index>}) or denies it ({@code /denied})
+   * @param allowed whether the stub policy allows it ({@code /echo/<index>}) or denies it ({@code
+   *     /denied})
    * @param bodyBytes its body length
    * @param chunked whether the body is sent chunked rather than with a Content-Length
    */
@@ -47,8 +48,11 @@ class PortcullisHandlerProperties {
     }
 
     String wire(int index, boolean withCredential) {
-      StringBuilder wire = new StringBuilder()
-          .append(hasBody() ? "POST " : "GET ").append(path(index)).append(" HTTP/1.1\r\nHost: h\r\n");
+      StringBuilder wire =
+          new StringBuilder()
+              .append(hasBody() ? "POST " : "GET ")
+              .append(path(index))
+              .append(" HTTP/1.1\r\nHost: h\r\n");
       if (withCredential) {
         wire.append(CREDENTIAL);
       }
@@ -58,7 +62,10 @@ class PortcullisHandlerProperties {
         int half = bodyBytes / 2;
         for (String chunk : List.of(body.substring(0, half), body.substring(half))) {
           if (!chunk.isEmpty()) {
-            wire.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+            wire.append(Integer.toHexString(chunk.length()))
+                .append("\r\n")
+                .append(chunk)
+                .append("\r\n");
           }
         }
         return wire.append("0\r\n\r\n").toString();
@@ -77,9 +84,11 @@ class PortcullisHandlerProperties {
       @ForAll boolean decideLater,
       @ForAll boolean answerLater) {
     ControlledVerifier verifier = new ControlledVerifier();
-    PolicyEnforcer enforcer = PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
     RecordingUpstream upstream = new RecordingUpstream(!answerLater);
-    ClientChannel channel = ClientChannel.withCodec(PortcullisHandler.builder(enforcer).build(), upstream);
+    ClientChannel channel =
+        ClientChannel.withCodec(PortcullisHandler.builder(enforcer).build(), upstream);
     StringBuilder wire = new StringBuilder();
     for (int i = 0; i < requests.size(); i++) {
       wire.append(requests.get(i).wire(i, decideLater));
@@ -100,14 +109,18 @@ class PortcullisHandlerProperties {
         if (verifier.completeAll() > 0) {
           continue;
         }
-        if (answerLater && answered < upstream.received().size() && upstream.received().get(answered).complete) {
+        if (answerLater
+            && answered < upstream.received().size()
+            && upstream.received().get(answered).complete) {
           upstream.answer(answered++);
           continue;
         }
         if (offset == bytes.length) {
           break;
         }
-        assertThat(channel.config().isAutoRead()).as("reading paused with nothing left to wait for").isTrue();
+        assertThat(channel.config().isAutoRead())
+            .as("reading paused with nothing left to wait for")
+            .isTrue();
         int size = Math.min(readSizes.get(reads.size() % readSizes.size()), bytes.length - offset);
         ByteBuf read = Unpooled.wrappedBuffer(Arrays.copyOfRange(bytes, offset, offset + size));
         reads.add(read);
@@ -121,7 +134,8 @@ class PortcullisHandlerProperties {
       channel.finishAndReleaseAll();
     }
 
-    assertThat(reads).allSatisfy(read -> assertThat(read.refCnt()).as("a read's buffer was released").isZero());
+    assertThat(reads)
+        .allSatisfy(read -> assertThat(read.refCnt()).as("a read's buffer was released").isZero());
     assertThat(responses.size()).isLessThanOrEqualTo(requests.size());
     List<String> expectedUpstream = new ArrayList<>();
     for (int i = 0; i < responses.size(); i++) {
@@ -129,7 +143,9 @@ class PortcullisHandlerProperties {
       WireResponse response = responses.get(i);
       if (spec.allowed()) {
         assertThat(response.status()).as("response %d", i).isEqualTo(200);
-        assertThat(response.bodyText()).as("response %d", i).isEqualTo(spec.path(i) + " " + spec.bodyBytes());
+        assertThat(response.bodyText())
+            .as("response %d", i)
+            .isEqualTo(spec.path(i) + " " + spec.bodyBytes());
         expectedUpstream.add(spec.path(i));
       } else {
         assertThat(response.status()).as("response %d", i).isEqualTo(403);
@@ -144,14 +160,19 @@ class PortcullisHandlerProperties {
       assertThat(responses).isNotEmpty();
       assertThat(responses.get(responses.size() - 1).header("Connection")).isEqualTo("close");
     }
-    assertThat(upstream.received()).extracting(r -> r.uri).containsExactlyElementsOf(expectedUpstream);
+    assertThat(upstream.received())
+        .extracting(r -> r.uri)
+        .containsExactlyElementsOf(expectedUpstream);
   }
 
   @Provide
   Arbitrary<List<Spec>> requests() {
-    Arbitrary<Spec> spec = Combinators.combine(
-            Arbitraries.of(true, false), Arbitraries.integers().between(0, 300), Arbitraries.of(true, false))
-        .as(Spec::new);
+    Arbitrary<Spec> spec =
+        Combinators.combine(
+                Arbitraries.of(true, false),
+                Arbitraries.integers().between(0, 300),
+                Arbitraries.of(true, false))
+            .as(Spec::new);
     return spec.list().ofMinSize(1).ofMaxSize(6);
   }
 

@@ -36,29 +36,39 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PortcullisHandlerTest {
 
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
-  /** A credential makes the enforcer ask the verifier, so with {@link #verifier} the decision waits. */
+
+  /**
+   * A credential makes the enforcer ask the verifier, so with {@link #verifier} the decision waits.
+   */
   private static final String CREDENTIAL = "Authorization: Bearer " + TOKEN + "\r\n";
+
   private static final long BODY_LIMIT = 8;
 
   private final ControlledVerifier verifier = new ControlledVerifier();
-  private final PolicyEnforcer decidingAtOnce = PolicyEnforcer.builder(new StubPolicyEngine()).realm("SonarQube").build();
+  private final PolicyEnforcer decidingAtOnce =
+      PolicyEnforcer.builder(new StubPolicyEngine()).realm("SonarQube").build();
   private final PolicyEnforcer decidingLater =
       PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
+
   /** The stub policy, with a body limit of {@value #BODY_LIMIT} bytes on every allow. */
-  private final PolicyEnforcer limitingBodies = PolicyEnforcer.builder(new PolicyEngine() {
-    private final StubPolicyEngine stub = new StubPolicyEngine();
+  private final PolicyEnforcer limitingBodies =
+      PolicyEnforcer.builder(
+              new PolicyEngine() {
+                private final StubPolicyEngine stub = new StubPolicyEngine();
 
-    @Override
-    public Decision evaluate(PolicyInput input) {
-      Decision decision = stub.evaluate(input);
-      return decision.allow() ? decision.withMaxBodyBytes(BODY_LIMIT) : decision;
-    }
+                @Override
+                public Decision evaluate(PolicyInput input) {
+                  Decision decision = stub.evaluate(input);
+                  return decision.allow() ? decision.withMaxBodyBytes(BODY_LIMIT) : decision;
+                }
 
-    @Override
-    public String describe() {
-      return "stub with a body limit";
-    }
-  }).build();
+                @Override
+                public String describe() {
+                  return "stub with a body limit";
+                }
+              })
+          .build();
+
   private final RecordingUpstream upstream = new RecordingUpstream(true);
   private ClientChannel channel;
 
@@ -79,21 +89,31 @@ class PortcullisHandlerTest {
   void allowedRequestIsPassedOnWithTheJudgedTargetAndItsDecision() {
     serve(decidingAtOnce).send("GET /echo/%61b?x=%41 HTTP/1.1\r\nHost: gateway\r\n\r\n");
 
-    assertThat(upstream.received()).singleElement().satisfies(request -> {
-      assertThat(request.uri).isEqualTo("/echo/ab?x=A");
-      assertThat(request.decision.allow()).isTrue();
-      assertThat(request.decision.forwardTarget()).isEqualTo("/echo/ab?x=A");
-      assertThat(request.headers.get("Host")).isEqualTo("gateway");
-    });
-    assertThat(channel.responses()).singleElement().satisfies(response -> {
-      assertThat(response.status()).isEqualTo(200);
-      assertThat(response.bodyText()).isEqualTo("/echo/ab?x=A 0");
-    });
+    assertThat(upstream.received())
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.uri).isEqualTo("/echo/ab?x=A");
+              assertThat(request.decision.allow()).isTrue();
+              assertThat(request.decision.forwardTarget()).isEqualTo("/echo/ab?x=A");
+              assertThat(request.headers.get("Host")).isEqualTo("gateway");
+            });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            response -> {
+              assertThat(response.status()).isEqualTo(200);
+              assertThat(response.bodyText()).isEqualTo("/echo/ab?x=A 0");
+            });
   }
 
   @Test
   void contentReadWhileDecidingFollowsItsRequestInOrder() {
-    serve(decidingLater).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 10\r\n\r\n12345");
+    serve(decidingLater)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\n"
+                + CREDENTIAL
+                + "Content-Length: 10\r\n\r\n12345");
     channel.send("67890");
 
     assertThat(upstream.received()).isEmpty();
@@ -103,7 +123,9 @@ class PortcullisHandlerTest {
     List<String> events = upstream.events();
     assertThat(events.subList(events.indexOf("request /echo/upload"), events.size()))
         .containsExactly("request /echo/upload", "content 5", "content 5", "last", "readComplete");
-    assertThat(channel.responses()).singleElement().satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 10"));
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 10"));
   }
 
   @Test
@@ -121,7 +143,8 @@ class PortcullisHandlerTest {
   @Test
   void manualReadingStaysManualAndAReadAskedForWhileDecidingWaits() {
     ReadCounter reads = new ReadCounter();
-    channel = ClientChannel.withCodec(reads, PortcullisHandler.builder(decidingLater).build(), upstream);
+    channel =
+        ClientChannel.withCodec(reads, PortcullisHandler.builder(decidingLater).build(), upstream);
     channel.config().setAutoRead(false);
     channel.send("GET /echo/x HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
     int before = reads.count.get();
@@ -137,7 +160,8 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedRequestWithoutBodyKeepsTheConnection() {
-    serve(decidingAtOnce).send("GET /denied?marker=do-not-echo HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
+    serve(decidingAtOnce)
+        .send("GET /denied?marker=do-not-echo HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
 
     WireResponse deny = channel.responses().get(0);
     assertThat(deny.status()).isEqualTo(403);
@@ -146,8 +170,9 @@ class PortcullisHandlerTest {
     assertThat(deny.header("Content-Length")).isEqualTo(Integer.toString(deny.body().length));
     assertThat(deny.header("Connection")).isNull();
     assertThat(deny.bodyText())
-        .isEqualTo("{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\","
-            + "\"errors\":[{\"msg\":\"Portcullis gateway: Denied by the stub policy. (stub_denied)\"}]}")
+        .isEqualTo(
+            "{\"status\":403,\"reasons\":[\"stub_denied\"],\"message\":\"Denied by the stub policy.\","
+                + "\"errors\":[{\"msg\":\"Portcullis gateway: Denied by the stub policy. (stub_denied)\"}]}")
         .doesNotContain(TOKEN);
     assertThat(channel.isOpen()).isTrue();
 
@@ -161,33 +186,43 @@ class PortcullisHandlerTest {
     serve(decidingAtOnce).send("GET /unauthorized HTTP/1.1\r\nHost: h\r\n\r\n");
 
     assertThat(channel.responses().get(0).headerValues("WWW-Authenticate"))
-        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+        .containsExactly(
+            "Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
   }
 
   @Test
   void throttlingDenyCarriesRetryAfter() {
-    PolicyEngine throttling = new PolicyEngine() {
-      @Override
-      public Decision evaluate(PolicyInput input) {
-        return Decision.deny(429, "rate_limited", "Slow down.").withRetryAfter(Duration.ofMillis(1500));
-      }
+    PolicyEngine throttling =
+        new PolicyEngine() {
+          @Override
+          public Decision evaluate(PolicyInput input) {
+            return Decision.deny(429, "rate_limited", "Slow down.")
+                .withRetryAfter(Duration.ofMillis(1500));
+          }
 
-      @Override
-      public String describe() {
-        return "throttling";
-      }
-    };
-    serve(PolicyEnforcer.builder(throttling).build()).send("GET /echo/x HTTP/1.1\r\nHost: h\r\n\r\n");
+          @Override
+          public String describe() {
+            return "throttling";
+          }
+        };
+    serve(PolicyEnforcer.builder(throttling).build())
+        .send("GET /echo/x HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(429);
-      assertThat(deny.header("Retry-After")).isEqualTo("2");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(429);
+              assertThat(deny.header("Retry-After")).isEqualTo("2");
+            });
   }
 
   @Test
   void deniedRequestWhoseBodyIsStillComingClosesTheConnection() {
-    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000));
+    serve(decidingAtOnce)
+        .send(
+            "POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n"
+                + "x".repeat(1000));
 
     assertDeniedWithCloseAndClosed();
     assertThat(upstream.received()).isEmpty();
@@ -195,8 +230,11 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedChunkedRequestWithoutItsLastChunkClosesTheConnection() {
-    serve(decidingLater).send("POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL
-        + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    serve(decidingLater)
+        .send(
+            "POST /denied HTTP/1.1\r\nHost: h\r\n"
+                + CREDENTIAL
+                + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     verifier.completeAll();
     channel.runTasks();
 
@@ -205,9 +243,12 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedRequestWhoseSmallBodyCameInTheSameReadKeepsTheConnection() {
-    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+    serve(decidingAtOnce)
+        .send("POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> assertThat(deny.header("Connection")).isNull());
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(deny -> assertThat(deny.header("Connection")).isNull());
     assertThat(channel.isOpen()).isTrue();
     channel.send("GET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
     assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(403, 200);
@@ -215,89 +256,126 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedRequestWhoseBodyArrivedWhileDecidingKeepsTheConnection() {
-    // A deny that waits: only a failed verification still denies after the policy allowed the request as if
+    // A deny that waits: only a failed verification still denies after the policy allowed the
+    // request as if
     // its credential were valid.
-    serve(decidingLater).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Content-Length: 5\r\n\r\nhel");
+    serve(decidingLater)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\n"
+                + CREDENTIAL
+                + "Content-Length: 5\r\n\r\nhel");
     channel.send("lo");
     assertThat(verifier.failAll()).isEqualTo(1);
     channel.runTasks();
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(503);
-      assertThat(deny.header("Connection")).isNull();
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(503);
+              assertThat(deny.header("Connection")).isNull();
+            });
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.config().isAutoRead()).isTrue();
   }
 
   @Test
   void stackedCodingsEndingInChunkedGet501AndTheConnectionClosesBeforeWhatFollowsTheBody() {
-    // Netty frames this body as chunked; the core refuses the coding. Nothing after the head is trusted.
-    serve(decidingAtOnce).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-        + "0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+    // Netty frames this body as chunked; the core refuses the coding. Nothing after the head is
+    // trusted.
+    serve(decidingAtOnce)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+                + "0\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(501);
-      assertThat(deny.bodyText()).contains("\"transfer_encoding_not_supported\"");
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(501);
+              assertThat(deny.bodyText()).contains("\"transfer_encoding_not_supported\"");
+              assertThat(deny.header("Connection")).isEqualTo("close");
+            });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();
   }
 
   @Test
   void badRequestClosesTheConnectionEvenWithoutABody() {
-    serve(decidingAtOnce).send("GET /echo/x HTTP/1.1\r\n\r\nGET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
+    serve(decidingAtOnce)
+        .send("GET /echo/x HTTP/1.1\r\n\r\nGET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(400);
-      assertThat(deny.bodyText()).contains("\"host_header_missing\"");
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(400);
+              assertThat(deny.bodyText()).contains("\"host_header_missing\"");
+              assertThat(deny.header("Connection")).isEqualTo("close");
+            });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();
   }
 
   @Test
   void deniedRequestWithABrokenChunkClosesTheConnection() {
-    serve(decidingAtOnce).send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    serve(decidingAtOnce)
+        .send("POST /denied HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
 
     assertDeniedWithCloseAndClosed();
   }
 
   @Test
   void allowedRequestWithABrokenChunkIsNeverEndedUpstreamAndTheConnectionCloses() {
-    serve(decidingAtOnce).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "5\r\nhello\r\nzz\r\n");
+    serve(decidingAtOnce)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\nzz\r\n");
 
-    assertThat(upstream.events()).contains("request /echo/upload", "content 5").doesNotContain("last");
+    assertThat(upstream.events())
+        .contains("request /echo/upload", "content 5")
+        .doesNotContain("last");
     assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
   void chunkedBodyOverItsLimitIsCutAnsweredWith413AndAbortedBehind() {
-    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    serve(limitingBodies)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     channel.send("5\r\nworld\r\n0\r\n\r\n");
 
-    assertThat(upstream.events()).contains("request /echo/upload", "aborted body_too_large").doesNotContain("last")
-        .filteredOn(event -> event.startsWith("content")).containsExactly("content 5");
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(413);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-      assertThat(deny.header("Content-Type")).isEqualTo("application/json");
-      assertThat(deny.bodyText()).isEqualTo("{\"status\":413,\"reasons\":[\"body_too_large\"],"
-          + "\"message\":\"The request body is larger than the gateway allows.\","
-          + "\"errors\":[{\"msg\":\"Portcullis gateway: The request body is larger than the gateway allows. (body_too_large)\"}]}");
-    });
+    assertThat(upstream.events())
+        .contains("request /echo/upload", "aborted body_too_large")
+        .doesNotContain("last")
+        .filteredOn(event -> event.startsWith("content"))
+        .containsExactly("content 5");
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(413);
+              assertThat(deny.header("Connection")).isEqualTo("close");
+              assertThat(deny.header("Content-Type")).isEqualTo("application/json");
+              assertThat(deny.bodyText())
+                  .isEqualTo(
+                      "{\"status\":413,\"reasons\":[\"body_too_large\"],"
+                          + "\"message\":\"The request body is larger than the gateway allows.\","
+                          + "\"errors\":[{\"msg\":\"Portcullis gateway: The request body is larger than the gateway allows. (body_too_large)\"}]}");
+            });
     assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
   void bodyUpToItsLimitIsPassedOn() {
-    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n");
+    serve(limitingBodies)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 8"));
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(r -> assertThat(r.bodyText()).isEqualTo("/echo/upload 8"));
     assertThat(upstream.events()).doesNotContain("aborted body_too_large");
     assertThat(channel.isOpen()).isTrue();
   }
@@ -306,7 +384,8 @@ class PortcullisHandlerTest {
   void bodyOverItsLimitAfterTheResponseBeganIsCutByClosingTheConnection() {
     RecordingUpstream early = new RecordingUpstream(false);
     channel = ClientChannel.withCodec(PortcullisHandler.builder(limitingBodies).build(), early);
-    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    channel.send(
+        "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
     early.answer(0);
 
     channel.send("5\r\nworld\r\n");
@@ -318,35 +397,46 @@ class PortcullisHandlerTest {
 
   @Test
   void declaredBodyOverItsLimitIs413BeforeAnythingIsPassedOn() {
-    serve(limitingBodies).send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n1234");
+    serve(limitingBodies)
+        .send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\n1234");
 
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(413);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(413);
+              assertThat(deny.header("Connection")).isEqualTo("close");
+            });
     assertThat(upstream.received()).isEmpty();
     assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
   void whatTheHandlersBehindWriteAfterTheAbortNeverReachesTheClient() {
-    ChannelInboundHandlerAdapter answeringTheAbort = new ChannelInboundHandlerAdapter() {
-      @Override
-      public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ReferenceCountUtil.release(msg);
-      }
+    ChannelInboundHandlerAdapter answeringTheAbort =
+        new ChannelInboundHandlerAdapter() {
+          @Override
+          public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+          }
 
-      @Override
-      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof RequestAborted) {
-          ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY,
-              Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII)));
-        }
-      }
-    };
-    channel = ClientChannel.withCodec(PortcullisHandler.builder(limitingBodies).build(), answeringTheAbort);
+          @Override
+          public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof RequestAborted) {
+              ctx.writeAndFlush(
+                  new DefaultFullHttpResponse(
+                      HttpVersion.HTTP_1_1,
+                      HttpResponseStatus.BAD_GATEWAY,
+                      Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII)));
+            }
+          }
+        };
+    channel =
+        ClientChannel.withCodec(
+            PortcullisHandler.builder(limitingBodies).build(), answeringTheAbort);
 
-    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n");
+    channel.send(
+        "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n");
 
     assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(413);
     assertThat(channel.isOpen()).isFalse();
@@ -364,7 +454,9 @@ class PortcullisHandlerTest {
     channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     channel.runTasks();
 
-    assertThat(channel.responses()).hasSize(2).allSatisfy(deny -> assertThat(deny.status()).isEqualTo(403));
+    assertThat(channel.responses())
+        .hasSize(2)
+        .allSatisfy(deny -> assertThat(deny.status()).isEqualTo(403));
     assertThat(channel.config().isAutoRead()).isTrue();
   }
 
@@ -381,11 +473,13 @@ class PortcullisHandlerTest {
 
   @Test
   void allowedExpectContinueGets100AndTheRequestGoesOnWithoutExpect() {
-    serve(decidingAtOnce).send(
-        "POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    serve(decidingAtOnce)
+        .send(
+            "POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
 
     assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
-    assertThat(upstream.received()).singleElement()
+    assertThat(upstream.received())
+        .singleElement()
         .satisfies(r -> assertThat(r.headers.contains(HttpHeaderNames.EXPECT)).isFalse());
 
     channel.send("hello");
@@ -395,8 +489,11 @@ class PortcullisHandlerTest {
 
   @Test
   void deniedExpectContinueGetsTheFinalStatusWithout100AndTheConnectionCloses() {
-    serve(decidingLater).send(
-        "POST /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    serve(decidingLater)
+        .send(
+            "POST /denied HTTP/1.1\r\nHost: h\r\n"
+                + CREDENTIAL
+                + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
     verifier.completeAll();
     channel.runTasks();
 
@@ -405,20 +502,26 @@ class PortcullisHandlerTest {
 
   @Test
   void expectContinueIsLeftToTheHandlersBehindWhenNotAnswered() {
-    channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), upstream);
-    channel.send("POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+    channel =
+        ClientChannel.withCodec(
+            PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(),
+            upstream);
+    channel.send(
+        "POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
 
     assertThat(channel.responses()).isEmpty();
-    assertThat(upstream.received().get(0).headers.get(HttpHeaderNames.EXPECT)).isEqualTo("100-continue");
+    assertThat(upstream.received().get(0).headers.get(HttpHeaderNames.EXPECT))
+        .isEqualTo("100-continue");
   }
 
   @Test
   void pipelinedResponsesLeaveInRequestOrder() {
     RecordingUpstream slow = new RecordingUpstream(false);
     channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).build(), slow);
-    channel.send("GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\n"
-        + "POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
-        + "GET /echo/3 HTTP/1.1\r\nHost: h\r\n\r\n");
+    channel.send(
+        "GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\n"
+            + "POST /denied HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
+            + "GET /echo/3 HTTP/1.1\r\nHost: h\r\n\r\n");
 
     assertThat(slow.received()).extracting(r -> r.uri).containsExactly("/echo/1");
     assertThat(channel.responses()).as("the deny must wait for the first response").isEmpty();
@@ -431,8 +534,10 @@ class PortcullisHandlerTest {
 
     slow.answer(1);
     channel.runTasks();
-    assertThat(channel.responses()).extracting(WireResponse::bodyText)
-        .first().isEqualTo("/echo/1 0");
+    assertThat(channel.responses())
+        .extracting(WireResponse::bodyText)
+        .first()
+        .isEqualTo("/echo/1 0");
     assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200, 403, 200);
     assertThat(channel.responses().get(2).bodyText()).isEqualTo("/echo/3 0");
     assertThat(channel.isOpen()).isTrue();
@@ -442,15 +547,19 @@ class PortcullisHandlerTest {
   @Test
   void nextRequestWaitsForTheLastContentOfAStreamedResponseNotFor1xx() {
     RecordingUpstream slow = new RecordingUpstream(false);
-    channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), slow);
+    channel =
+        ClientChannel.withCodec(
+            PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), slow);
     channel.send("GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\nGET /denied HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    channel.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    channel.writeAndFlush(
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     DefaultHttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
     channel.writeAndFlush(head);
-    channel.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("part", StandardCharsets.US_ASCII)));
+    channel.writeAndFlush(
+        new DefaultHttpContent(Unpooled.copiedBuffer("part", StandardCharsets.US_ASCII)));
     channel.runTasks();
     assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
 
@@ -462,11 +571,14 @@ class PortcullisHandlerTest {
 
   @Test
   void closingWhileDecidingReleasesWhatWasHeldAndTheLateDecisionIsIgnored() {
-    channel = ClientChannel.withoutCodec(PortcullisHandler.builder(decidingLater).build(), upstream);
+    channel =
+        ClientChannel.withoutCodec(PortcullisHandler.builder(decidingLater).build(), upstream);
     ByteBuf first = Unpooled.copiedBuffer("1234", StandardCharsets.US_ASCII);
     ByteBuf last = Unpooled.copiedBuffer("5678", StandardCharsets.US_ASCII);
-    channel.writeInbound(credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
-        new DefaultHttpContent(first), new DefaultLastHttpContent(last));
+    channel.writeInbound(
+        credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
+        new DefaultHttpContent(first),
+        new DefaultLastHttpContent(last));
     assertThat(verifier.pending()).isEqualTo(1);
 
     channel.close();
@@ -483,7 +595,8 @@ class PortcullisHandlerTest {
     PortcullisHandler handler = PortcullisHandler.builder(decidingLater).build();
     channel = ClientChannel.withoutCodec(handler, upstream);
     ByteBuf content = Unpooled.copiedBuffer("1234", StandardCharsets.US_ASCII);
-    channel.writeInbound(credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
+    channel.writeInbound(
+        credentialed(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/echo/x")),
         new DefaultLastHttpContent(content));
     assertThat(channel.config().isAutoRead()).isFalse();
 
@@ -514,13 +627,17 @@ class PortcullisHandlerTest {
   void undecodableRequestGets400AsJsonAndTheConnectionCloses() {
     serve(decidingAtOnce).send("GET\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(response -> {
-      assertThat(response.status()).isEqualTo(400);
-      assertThat(response.header("Connection")).isEqualTo("close");
-      assertThat(response.bodyText()).isEqualTo(
-          "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\","
-              + "\"errors\":[{\"msg\":\"Portcullis gateway: The request is not valid HTTP/1.1. (malformed_request)\"}]}");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            response -> {
+              assertThat(response.status()).isEqualTo(400);
+              assertThat(response.header("Connection")).isEqualTo("close");
+              assertThat(response.bodyText())
+                  .isEqualTo(
+                      "{\"status\":400,\"reasons\":[\"malformed_request\"],\"message\":\"The request is not valid HTTP/1.1.\","
+                          + "\"errors\":[{\"msg\":\"Portcullis gateway: The request is not valid HTTP/1.1. (malformed_request)\"}]}");
+            });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();
   }
@@ -529,39 +646,53 @@ class PortcullisHandlerTest {
   void tooLongRequestLineGets414() {
     serve(decidingAtOnce).send("GET /echo/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(response -> {
-      assertThat(response.status()).isEqualTo(414);
-      assertThat(response.bodyText()).contains("\"request_line_too_long\"");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            response -> {
+              assertThat(response.status()).isEqualTo(414);
+              assertThat(response.bodyText()).contains("\"request_line_too_long\"");
+            });
     assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
   void tooLargeHeadersGet431() {
-    serve(decidingAtOnce).send("GET /echo/x HTTP/1.1\r\nHost: h\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
+    serve(decidingAtOnce)
+        .send("GET /echo/x HTTP/1.1\r\nHost: h\r\nX-Big: " + "a".repeat(9000) + "\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(response -> {
-      assertThat(response.status()).isEqualTo(431);
-      assertThat(response.bodyText()).contains("\"headers_too_large\"").doesNotContain("aaaa");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            response -> {
+              assertThat(response.status()).isEqualTo(431);
+              assertThat(response.bodyText())
+                  .contains("\"headers_too_large\"")
+                  .doesNotContain("aaaa");
+            });
     assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
   void peerWithoutAnIpAddressIsRefused() {
-    channel = ClientChannel.withoutIpPeer(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
+    channel =
+        ClientChannel.withoutIpPeer(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
     channel.send("GET /echo/x HTTP/1.1\r\nHost: h\r\n\r\n");
 
-    assertThat(channel.responses()).singleElement().satisfies(response -> {
-      assertThat(response.status()).isEqualTo(400);
-      assertThat(response.bodyText()).contains("\"client_address_invalid\"");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            response -> {
+              assertThat(response.status()).isEqualTo(400);
+              assertThat(response.bodyText()).contains("\"client_address_invalid\"");
+            });
     assertThat(upstream.received()).isEmpty();
   }
 
   @Test
   void messageThatIsNotHttpClosesTheConnection() {
-    channel = ClientChannel.withoutCodec(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
+    channel =
+        ClientChannel.withoutCodec(PortcullisHandler.builder(decidingAtOnce).build(), upstream);
     ByteBuf raw = Unpooled.copiedBuffer("GET / HTTP/1.1\r\n\r\n", StandardCharsets.US_ASCII);
 
     channel.writeInbound(raw);
@@ -573,14 +704,19 @@ class PortcullisHandlerTest {
 
   @Test
   void accessorReadsTheRawTargetTheHeadersAndThePeerIp() {
-    HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a/%2e%2e/b?q=%41");
+    HttpRequest request =
+        new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a/%2e%2e/b?q=%41");
     request.headers().add("X-Twice", "1").add("x-twice", "2");
-    InboundRequest inbound = new InboundRequest(request, new java.net.InetSocketAddress("2001:db8::1", 443));
+    InboundRequest inbound =
+        new InboundRequest(request, new java.net.InetSocketAddress("2001:db8::1", 443));
 
     assertThat(NettyRequestAccessor.INSTANCE.rawTarget(inbound)).isEqualTo("/a/%2e%2e/b?q=%41");
-    assertThat(NettyRequestAccessor.INSTANCE.headerValues(inbound, "X-TWICE")).containsExactly("1", "2");
-    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(inbound)).isEqualTo("2001:db8:0:0:0:0:0:1");
-    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(new InboundRequest(request, null))).isEmpty();
+    assertThat(NettyRequestAccessor.INSTANCE.headerValues(inbound, "X-TWICE"))
+        .containsExactly("1", "2");
+    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(inbound))
+        .isEqualTo("2001:db8:0:0:0:0:0:1");
+    assertThat(NettyRequestAccessor.INSTANCE.remoteAddress(new InboundRequest(request, null)))
+        .isEmpty();
   }
 
   private static HttpRequest credentialed(HttpRequest request) {
@@ -603,10 +739,13 @@ class PortcullisHandlerTest {
 
   /** The one answer is a 403 saying {@code Connection: close}, and the connection is closed. */
   private void assertDeniedWithCloseAndClosed() {
-    assertThat(channel.responses()).singleElement().satisfies(deny -> {
-      assertThat(deny.status()).isEqualTo(403);
-      assertThat(deny.header("Connection")).isEqualTo("close");
-    });
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(403);
+              assertThat(deny.header("Connection")).isEqualTo("close");
+            });
     assertThat(channel.isOpen()).isFalse();
   }
 }

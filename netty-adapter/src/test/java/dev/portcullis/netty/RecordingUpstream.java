@@ -19,9 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the handlers behind {@code PortcullisHandler} would be, for embedded tests: records each request it
- * receives (head, decision attribute, body length, the order of events, {@link RequestAborted}) and answers it with {@code 200} and
- * {@code "<uri> <body bytes>"}, at once or when the test says so.
+ * What the handlers behind {@code PortcullisHandler} would be, for embedded tests: records each
+ * request it receives (head, decision attribute, body length, the order of events, {@link
+ * RequestAborted}) and answers it with {@code 200} and {@code "<uri> <body bytes>"}, at once or
+ * when the test says so.
  */
 final class RecordingUpstream extends ChannelInboundHandlerAdapter {
 
@@ -100,7 +101,8 @@ final class RecordingUpstream extends ChannelInboundHandlerAdapter {
     Received request = received.get(index);
     byte[] body = (request.uri + " " + request.bodyBytes).getBytes(StandardCharsets.UTF_8);
     FullHttpResponse response =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
     response.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
     ctx.channel().writeAndFlush(response);
   }

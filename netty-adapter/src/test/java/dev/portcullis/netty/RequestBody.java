@@ -8,12 +8,13 @@ import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 
 /**
- * A request body on its way from the event loop to a blocking reader, through a short queue. When the queue
- * holds {@value #PAUSE_AT} chunks the channel stops reading ({@code autoRead} off), and it reads again once
- * the reader has taken it down to {@value #RESUME_AT}: the backpressure a proxy applies when its upstream is
- * slow, so a large body never piles up in memory.
+ * A request body on its way from the event loop to a blocking reader, through a short queue. When
+ * the queue holds {@value #PAUSE_AT} chunks the channel stops reading ({@code autoRead} off), and
+ * it reads again once the reader has taken it down to {@value #RESUME_AT}: the backpressure a proxy
+ * applies when its upstream is slow, so a large body never piles up in memory.
  *
- * <p>{@link #offer} and {@link #end} are called on the event loop, the stream methods on the reader's thread.
+ * <p>{@link #offer} and {@link #end} are called on the event loop, the stream methods on the
+ * reader's thread.
  */
 final class RequestBody extends InputStream {
 

@@ -9,9 +9,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * A response body written from a blocking thread to a channel, one {@code HttpContent} per write. While the
- * channel is not writable the writer waits for its last write to reach the socket, so a large body never
- * piles up in the outbound buffer. {@link #close()} ends the response with a {@code LastHttpContent}.
+ * A response body written from a blocking thread to a channel, one {@code HttpContent} per write.
+ * While the channel is not writable the writer waits for its last write to reach the socket, so a
+ * large body never piles up in the outbound buffer. {@link #close()} ends the response with a
+ * {@code LastHttpContent}.
  */
 final class ResponseBody extends OutputStream {
 

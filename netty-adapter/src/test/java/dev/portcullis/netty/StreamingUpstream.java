@@ -24,10 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The conformance suite's {@link UpstreamHandler} behind {@code PortcullisHandler}: each request it is
- * passed runs the blocking handler on {@code executor}, with the body streamed in through a {@link
- * RequestBody} and the response streamed out through a {@link ResponseBody}, both with backpressure and
- * neither ever holding a whole body. One instance per channel.
+ * The conformance suite's {@link UpstreamHandler} behind {@code PortcullisHandler}: each request it
+ * is passed runs the blocking handler on {@code executor}, with the body streamed in through a
+ * {@link RequestBody} and the response streamed out through a {@link ResponseBody}, both with
+ * backpressure and neither ever holding a whole body. One instance per channel.
  */
 final class StreamingUpstream extends ChannelInboundHandlerAdapter {
 
@@ -127,7 +127,8 @@ final class StreamingUpstream extends ChannelInboundHandlerAdapter {
 
     @Override
     public OutputStream respond(int status, String contentType, long contentLength) {
-      HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+      HttpResponse head =
+          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
       head.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
       if (contentLength >= 0) {
         head.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);

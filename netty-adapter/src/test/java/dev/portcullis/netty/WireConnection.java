@@ -8,7 +8,10 @@ import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
-/** One client connection over a plain socket, for pipelining and for what no HTTP client sends as written. */
+/**
+ * One client connection over a plain socket, for pipelining and for what no HTTP client sends as
+ * written.
+ */
 final class WireConnection implements AutoCloseable {
 
   /** Guards against a server that never answers; not a timing assertion. */
@@ -37,7 +40,9 @@ final class WireConnection implements AutoCloseable {
     return response;
   }
 
-  /** Whether the server closed the connection (end of stream or reset) before sending anything more. */
+  /**
+   * Whether the server closed the connection (end of stream or reset) before sending anything more.
+   */
   boolean closedByServer() throws IOException {
     try {
       return in.read() < 0;

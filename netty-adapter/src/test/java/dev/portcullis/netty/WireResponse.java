@@ -14,8 +14,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP/1.1 response as it crossed the wire, parsed by hand so that the tests see exactly the bytes the
- * handler wrote (Content-Length or chunked bodies; 1xx responses have none).
+ * One HTTP/1.1 response as it crossed the wire, parsed by hand so that the tests see exactly the
+ * bytes the handler wrote (Content-Length or chunked bodies; 1xx responses have none).
  *
  * @param status the status code
  * @param headers lower-case names to values
@@ -63,13 +63,16 @@ record WireResponse(int status, Map<String, List<String>> headers, byte[] body) 
     String line;
     while (!(line = requireLine(in)).isEmpty()) {
       int colon = line.indexOf(':');
-      headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+      headers
+          .computeIfAbsent(
+              line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
           .add(line.substring(colon + 1).trim());
     }
     return new WireResponse(status, headers, body(in, status, headers));
   }
 
-  private static byte[] body(InputStream in, int status, Map<String, List<String>> headers) throws IOException {
+  private static byte[] body(InputStream in, int status, Map<String, List<String>> headers)
+      throws IOException {
     if (status < 200) {
       return new byte[0];
     }

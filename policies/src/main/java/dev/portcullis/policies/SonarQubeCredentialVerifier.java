@@ -39,32 +39,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A credential verifier that asks SonarQube's {@code GET /api/authentication/validate} whether a token or
- * a user name and password are genuine, one HTTP call per verification; wrap it in a {@link
- * CachingCredentialVerifier} so that a scanner's hundreds of requests cost one call.
+ * A credential verifier that asks SonarQube's {@code GET /api/authentication/validate} whether a
+ * token or a user name and password are genuine, one HTTP call per verification; wrap it in a
+ * {@link CachingCredentialVerifier} so that a scanner's hundreds of requests cost one call.
  *
- * <p>The credential is always sent as HTTP Basic, whatever scheme the client used: a token as {@code
- * token:} (SonarQube 9.9 rejects Bearer; 10.x and later accept both) and a password credential as {@code
- * user:password}. {@code 200 {"valid":true}} is {@link CredentialValidity#VALID}; {@code 200
- * {"valid":false}} and {@code 401} (what SonarQube answers a bad credential when "force user
- * authentication" is on) are {@link CredentialValidity#INVALID}. Credentials SonarQube cannot
- * authenticate (another scheme, a token containing {@code :}) are {@code INVALID} without a call.
+ * <p>The credential is always sent as HTTP Basic, whatever scheme the client used: a token as
+ * {@code token:} (SonarQube 9.9 rejects Bearer; 10.x and later accept both) and a password
+ * credential as {@code user:password}. {@code 200 {"valid":true}} is {@link
+ * CredentialValidity#VALID}; {@code 200 {"valid":false}} and {@code 401} (what SonarQube answers a
+ * bad credential when "force user authentication" is on) are {@link CredentialValidity#INVALID}.
+ * Credentials SonarQube cannot authenticate (another scheme, a token containing {@code :}) are
+ * {@code INVALID} without a call.
  *
- * <p>Fails closed: an unreachable SonarQube, a redirect (never followed, so a credential never reaches
- * another host), any other status and a malformed body complete the stage with a {@link
- * CredentialVerificationException}, and running out of {@link Builder#requestTimeout time} with a {@link
- * TimeoutException}; the enforcer denies both with 503. Each kind of failure is logged once at WARN, then
- * at DEBUG; the credential and the {@code Authorization} header are never logged.
+ * <p>Fails closed: an unreachable SonarQube, a redirect (never followed, so a credential never
+ * reaches another host), any other status and a malformed body complete the stage with a {@link
+ * CredentialVerificationException}, and running out of {@link Builder#requestTimeout time} with a
+ * {@link TimeoutException}; the enforcer denies both with 503. Each kind of failure is logged once
+ * at WARN, then at DEBUG; the credential and the {@code Authorization} header are never logged.
  *
- * <p>Thread-safe and never blocks. The stage completes on a thread of the {@link HttpClient}'s executor, on
- * the JDK's shared {@code CompletableFuture} pool for timeouts, or on the calling thread when no call is
- * needed.
+ * <p>Thread-safe and never blocks. The stage completes on a thread of the {@link HttpClient}'s
+ * executor, on the JDK's shared {@code CompletableFuture} pool for timeouts, or on the calling
+ * thread when no call is needed.
  */
 public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
   private static final Logger LOG = LoggerFactory.getLogger(SonarQubeCredentialVerifier.class);
 
-  /** The verifier name in the {@link CredentialVerification} ({@code credential.verifier} in the input). */
+  /**
+   * The verifier name in the {@link CredentialVerification} ({@code credential.verifier} in the
+   * input).
+   */
   public static final String NAME = "sonarqube";
 
   static final String VALIDATE_PATH = "api/authentication/validate";
@@ -74,8 +78,10 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
   private static final JsonFactory JSON =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-  private static final CredentialVerification VALID = new CredentialVerification(CredentialValidity.VALID, NAME);
-  private static final CredentialVerification INVALID = new CredentialVerification(CredentialValidity.INVALID, NAME);
+  private static final CredentialVerification VALID =
+      new CredentialVerification(CredentialValidity.VALID, NAME);
+  private static final CredentialVerification INVALID =
+      new CredentialVerification(CredentialValidity.INVALID, NAME);
 
   private final URI validateUri;
   private final HttpClient client;
@@ -101,56 +107,69 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     if (!authenticatable(credential)) {
       return CompletableFuture.completedFuture(INVALID);
     }
-    // Plain HTTP/1.1: the JDK's default HTTP/2 would send "Upgrade: h2c" to a cleartext SonarQube, a
+    // Plain HTTP/1.1: the JDK's default HTTP/2 would send "Upgrade: h2c" to a cleartext SonarQube,
+    // a
     // protocol switch that proxies and SonarQube's Tomcat need not handle the same way.
-    HttpRequest request = HttpRequest.newBuilder(validateUri)
-        .version(HttpClient.Version.HTTP_1_1)
-        .GET()
-        .timeout(requestTimeout)
-        .header("Accept", "application/json")
-        .header("Authorization", basicAuthorization(credential))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(validateUri)
+            .version(HttpClient.Version.HTTP_1_1)
+            .GET()
+            .timeout(requestTimeout)
+            .header("Accept", "application/json")
+            .header("Authorization", basicAuthorization(credential))
+            .build();
     CompletableFuture<CredentialVerification> result = new CompletableFuture<>();
     CompletableFuture<HttpResponse<byte[]>> exchange;
     try {
       exchange = client.sendAsync(request, SonarQubeCredentialVerifier::bodyHandler);
     } catch (RuntimeException e) {
-      fail(result, new CredentialVerificationException(
-          CredentialVerificationException.UNREACHABLE, -1, "Could not ask SonarQube at " + validateUri + ".", e));
+      fail(
+          result,
+          new CredentialVerificationException(
+              CredentialVerificationException.UNREACHABLE,
+              -1,
+              "Could not ask SonarQube at " + validateUri + ".",
+              e));
       return result;
     }
-    exchange.whenComplete((response, failure) -> {
-      if (failure != null) {
-        fail(result, exchangeFailure(failure));
-        return;
-      }
-      try {
-        result.complete(interpret(response));
-      } catch (CredentialVerificationException e) {
-        fail(result, e);
-      } catch (RuntimeException e) {
-        fail(result, malformed(e.getClass().getSimpleName()));
-      }
-    });
+    exchange.whenComplete(
+        (response, failure) -> {
+          if (failure != null) {
+            fail(result, exchangeFailure(failure));
+            return;
+          }
+          try {
+            result.complete(interpret(response));
+          } catch (CredentialVerificationException e) {
+            fail(result, e);
+          } catch (RuntimeException e) {
+            fail(result, malformed(e.getClass().getSimpleName()));
+          }
+        });
     // HttpRequest.timeout only bounds the wait for the response headers; this also bounds the body.
-    CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-      if (!result.isDone() && fail(result, timeout(null))) {
-        exchange.cancel(true);
-      }
-    });
+    CompletableFuture.delayedExecutor(requestTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        .execute(
+            () -> {
+              if (!result.isDone() && fail(result, timeout(null))) {
+                exchange.cancel(true);
+              }
+            });
     return result;
   }
 
   /**
-   * Whether SonarQube could authenticate this credential at all. A token with a {@code :} would be read
-   * as {@code user:password} once sent as Basic, so it is refused rather than verified as something else.
+   * Whether SonarQube could authenticate this credential at all. A token with a {@code :} would be
+   * read as {@code user:password} once sent as Basic, so it is refused rather than verified as
+   * something else.
    */
   private static boolean authenticatable(Credential credential) {
-    if (credential.scheme() != CredentialScheme.BEARER && credential.scheme() != CredentialScheme.BASIC) {
+    if (credential.scheme() != CredentialScheme.BEARER
+        && credential.scheme() != CredentialScheme.BASIC) {
       return false;
     }
     if (credential.secret().isEmpty()) {
-      // Never ask anonymously: validate answers true to an anonymous call when authentication is optional.
+      // Never ask anonymously: validate answers true to an anonymous call when authentication is
+      // optional.
       return false;
     }
     if (credential.kind().equals(CredentialKind.PASSWORD)) {
@@ -160,9 +179,10 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
   }
 
   private static String basicAuthorization(Credential credential) {
-    String userPass = credential.kind().equals(CredentialKind.PASSWORD)
-        ? credential.user() + ":" + credential.secret()
-        : credential.secret() + ":";
+    String userPass =
+        credential.kind().equals(CredentialKind.PASSWORD)
+            ? credential.user() + ":" + credential.secret()
+            : credential.secret() + ":";
     return "Basic " + Base64.getEncoder().encodeToString(userPass.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -178,13 +198,23 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
       return INVALID;
     }
     if (status >= 300 && status < 400) {
-      throw new CredentialVerificationException(CredentialVerificationException.REDIRECT, status,
-          "SonarQube at " + validateUri + " answered " + status + " with a redirect, which is not followed;"
-              + " check the base URI (scheme, host, context path).", null);
+      throw new CredentialVerificationException(
+          CredentialVerificationException.REDIRECT,
+          status,
+          "SonarQube at "
+              + validateUri
+              + " answered "
+              + status
+              + " with a redirect, which is not followed;"
+              + " check the base URI (scheme, host, context path).",
+          null);
     }
     if (status != 200) {
-      throw new CredentialVerificationException(CredentialVerificationException.UNEXPECTED_STATUS, status,
-          "SonarQube at " + validateUri + " answered " + status + ".", null);
+      throw new CredentialVerificationException(
+          CredentialVerificationException.UNEXPECTED_STATUS,
+          status,
+          "SonarQube at " + validateUri + " answered " + status + ".",
+          null);
     }
     return parseValid(response.body()) ? VALID : INVALID;
   }
@@ -218,7 +248,9 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     } catch (JsonProcessingException e) {
       // Its message may quote the body; only the position is kept.
       JsonLocation at = e.getLocation();
-      throw malformed("not JSON" + (at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr()));
+      throw malformed(
+          "not JSON"
+              + (at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr()));
     } catch (IOException e) {
       throw malformed(e.getClass().getSimpleName());
     }
@@ -227,8 +259,15 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
   /** A malformed answer; never carries the parser's exception, whose message may quote the body. */
   private CredentialVerificationException malformed(String detail) {
-    return new CredentialVerificationException(CredentialVerificationException.MALFORMED_RESPONSE, 200,
-        "SonarQube at " + validateUri + " answered 200 without a {\"valid\": true|false} object (" + detail + ").", null);
+    return new CredentialVerificationException(
+        CredentialVerificationException.MALFORMED_RESPONSE,
+        200,
+        "SonarQube at "
+            + validateUri
+            + " answered 200 without a {\"valid\": true|false} object ("
+            + detail
+            + ").",
+        null);
   }
 
   private Exception exchangeFailure(Throwable failure) {
@@ -240,14 +279,25 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
         return timeout(cause);
       }
     }
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-    return new CredentialVerificationException(CredentialVerificationException.UNREACHABLE, -1,
-        "Could not reach SonarQube at " + validateUri + ": " + cause.getClass().getSimpleName() + ".", cause);
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    return new CredentialVerificationException(
+        CredentialVerificationException.UNREACHABLE,
+        -1,
+        "Could not reach SonarQube at "
+            + validateUri
+            + ": "
+            + cause.getClass().getSimpleName()
+            + ".",
+        cause);
   }
 
   private TimeoutException timeout(Throwable cause) {
     TimeoutException timeout =
-        new TimeoutException("SonarQube at " + validateUri + " did not answer within " + requestTimeout + ".");
+        new TimeoutException(
+            "SonarQube at " + validateUri + " did not answer within " + requestTimeout + ".");
     timeout.initCause(cause);
     return timeout;
   }
@@ -257,15 +307,22 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     if (result.isDone() || !result.completeExceptionally(failure)) {
       return false;
     }
-    String kind = failure instanceof CredentialVerificationException
-        ? ((CredentialVerificationException) failure).kind()
-        : "timeout";
+    String kind =
+        failure instanceof CredentialVerificationException
+            ? ((CredentialVerificationException) failure).kind()
+            : "timeout";
     Throwable cause = failure.getCause();
     // JDK HttpClient exception messages name hosts and protocol states, never request headers.
     String causeText = cause == null ? "none" : cause.toString().lines().findFirst().orElse("");
-    failureLog.log(kind, "further failures of this kind",
+    failureLog.log(
+        kind,
+        "further failures of this kind",
         "credential verification failed verifier={} kind={} uri={} message=\"{}\" cause={}",
-        NAME, kind, validateUri, failure.getMessage(), causeText);
+        NAME,
+        kind,
+        validateUri,
+        failure.getMessage(),
+        causeText);
     return true;
   }
 
@@ -276,7 +333,11 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
   @Override
   public String toString() {
-    return "SonarQubeCredentialVerifier[uri=" + validateUri + ", requestTimeout=" + requestTimeout + "]";
+    return "SonarQubeCredentialVerifier[uri="
+        + validateUri
+        + ", requestTimeout="
+        + requestTimeout
+        + "]";
   }
 
   /** Collects a body of at most {@code limit} bytes; a longer one fails the exchange. */
@@ -309,9 +370,12 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
       for (ByteBuffer buffer : buffers) {
         if (bytes.size() + buffer.remaining() > limit) {
           subscription.cancel();
-          body.completeExceptionally(new CredentialVerificationException(
-              CredentialVerificationException.MALFORMED_RESPONSE, 200,
-              "SonarQube answered 200 with a body longer than " + limit + " bytes.", null));
+          body.completeExceptionally(
+              new CredentialVerificationException(
+                  CredentialVerificationException.MALFORMED_RESPONSE,
+                  200,
+                  "SonarQube answered 200 with a body longer than " + limit + " bytes.",
+                  null));
           return;
         }
         byte[] chunk = new byte[buffer.remaining()];
@@ -340,9 +404,9 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     private Builder() {}
 
     /**
-     * SonarQube's root URI as Portcullis reaches it, including the web context ({@code sonar.web.context})
-     * if any, such as {@code http://sonarqube:9000/sonarqube}. Required; {@code http} or {@code https},
-     * without user info, query or fragment.
+     * SonarQube's root URI as Portcullis reaches it, including the web context ({@code
+     * sonar.web.context}) if any, such as {@code http://sonarqube:9000/sonarqube}. Required; {@code
+     * http} or {@code https}, without user info, query or fragment.
      */
     public Builder baseUri(URI baseUri) {
       this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -350,9 +414,9 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * The client that calls SonarQube. It must not follow redirects, so a credential never reaches a host
-     * other than SonarQube. Its executor is where verifications complete. Default: a new client with a 5 s
-     * connect timeout that follows no redirects.
+     * The client that calls SonarQube. It must not follow redirects, so a credential never reaches
+     * a host other than SonarQube. Its executor is where verifications complete. Default: a new
+     * client with a 5 s connect timeout that follows no redirects.
      */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
@@ -360,9 +424,9 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
     }
 
     /**
-     * How long one verification may take, connection included, before its stage completes with a {@link
-     * TimeoutException}; default 5 s. Keep it below the enforcer's verification timeout (10 s) so that a
-     * slow SonarQube is reported by the verifier, which also aborts the call.
+     * How long one verification may take, connection included, before its stage completes with a
+     * {@link TimeoutException}; default 5 s. Keep it below the enforcer's verification timeout (10
+     * s) so that a slow SonarQube is reported by the verifier, which also aborts the call.
      */
     public Builder requestTimeout(Duration requestTimeout) {
       this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
@@ -371,29 +435,40 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
     public SonarQubeCredentialVerifier build() {
       if (baseUri == null) {
-        throw new IllegalStateException("baseUri is required: SonarQube's root URI, such as http://sonarqube:9000");
+        throw new IllegalStateException(
+            "baseUri is required: SonarQube's root URI, such as http://sonarqube:9000");
       }
-      String scheme = baseUri.getScheme() == null ? "" : baseUri.getScheme().toLowerCase(Locale.ROOT);
-      if (!baseUri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https")) || baseUri.getHost() == null) {
-        throw new IllegalArgumentException("baseUri must be an absolute http or https URI with a host, not " + baseUri);
+      String scheme =
+          baseUri.getScheme() == null ? "" : baseUri.getScheme().toLowerCase(Locale.ROOT);
+      if (!baseUri.isAbsolute()
+          || !(scheme.equals("http") || scheme.equals("https"))
+          || baseUri.getHost() == null) {
+        throw new IllegalArgumentException(
+            "baseUri must be an absolute http or https URI with a host, not " + baseUri);
       }
-      if (baseUri.getRawUserInfo() != null || baseUri.getRawQuery() != null || baseUri.getRawFragment() != null) {
+      if (baseUri.getRawUserInfo() != null
+          || baseUri.getRawQuery() != null
+          || baseUri.getRawFragment() != null) {
         throw new IllegalArgumentException(
             "baseUri must have no user info, query or fragment: SonarQube's root URI, such as https://sonarqube.example/sonarqube");
       }
       if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-        throw new IllegalArgumentException("requestTimeout must be positive, not " + requestTimeout);
+        throw new IllegalArgumentException(
+            "requestTimeout must be positive, not " + requestTimeout);
       }
-      HttpClient client = httpClient != null
-          ? httpClient
-          : HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .build();
+      HttpClient client =
+          httpClient != null
+              ? httpClient
+              : HttpClient.newBuilder()
+                  .version(HttpClient.Version.HTTP_1_1)
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .followRedirects(HttpClient.Redirect.NEVER)
+                  .build();
       if (client.followRedirects() != HttpClient.Redirect.NEVER) {
         throw new IllegalArgumentException(
-            "httpClient follows redirects (" + client.followRedirects() + "); use followRedirects(Redirect.NEVER)"
+            "httpClient follows redirects ("
+                + client.followRedirects()
+                + "); use followRedirects(Redirect.NEVER)"
                 + " so that a credential is never sent to a redirect target");
       }
       String path = baseUri.getRawPath() == null ? "" : baseUri.getRawPath();

@@ -23,14 +23,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The default policy for SonarQube scanners: allows exactly the scanner API surface, denies the rest; and
- * the enforcer settings that go with it ({@link #enforcer}).
+ * The default policy for SonarQube scanners: allows exactly the scanner API surface, denies the
+ * rest; and the enforcer settings that go with it ({@link #enforcer}).
  *
  * <p>The policy ships compiled in this jar ({@link #WASM_RESOURCE}) with its default data document
- * ({@link #DATA_RESOURCE}). Its configuration lives at {@code data.portcullis.sonarqube.config}; a data
- * document given by the user is deep-merged over the defaults (objects merge, everything else
- * replaces), and every configuration key is checked against the defaults so that a typo fails at start
- * instead of silently keeping a default.
+ * ({@link #DATA_RESOURCE}). Its configuration lives at {@code data.portcullis.sonarqube.config}; a
+ * data document given by the user is deep-merged over the defaults (objects merge, everything else
+ * replaces), and every configuration key is checked against the defaults so that a typo fails at
+ * start instead of silently keeping a default.
  *
  * <p>Thread-safe: stateless.
  */
@@ -38,15 +38,19 @@ public final class SonarQubePolicy {
 
   /** The decision entrypoint, {@code data.portcullis.sonarqube.decision}. */
   public static final String ENTRYPOINT = "portcullis/sonarqube/decision";
+
   /** The compiled policy on the class path. */
   public static final String WASM_RESOURCE = "dev/portcullis/policies/sonarqube/policy.wasm";
+
   /** The default data document on the class path. */
   public static final String DATA_RESOURCE = "dev/portcullis/policies/sonarqube/data.json";
+
   /** The protection space a 401 names in its {@code WWW-Authenticate} challenges. */
   public static final String REALM = "SonarQube";
+
   /**
-   * SonarQube's own secret headers besides the standard ones: {@code X-Sonar-Passcode} authenticates
-   * monitoring calls. The policy sees that it is there, never its value.
+   * SonarQube's own secret headers besides the standard ones: {@code X-Sonar-Passcode}
+   * authenticates monitoring calls. The policy sees that it is there, never its value.
    */
   public static final Set<String> SECRET_HEADERS = Set.of("x-sonar-passcode");
 
@@ -68,10 +72,11 @@ public final class SonarQubePolicy {
   /**
    * The data document for the policy: the user's document deep-merged over the defaults.
    *
-   * @param userData a JSON object such as {@code {"portcullis":{"sonarqube":{"config":{"strict_mode":true}}}}},
-   *     or {@code null} for the defaults
-   * @throws PolicyLoadException when the document is not a JSON object, names an unknown configuration
-   *     key, or gives a key a value of the wrong type
+   * @param userData a JSON object such as {@code
+   *     {"portcullis":{"sonarqube":{"config":{"strict_mode":true}}}}}, or {@code null} for the
+   *     defaults
+   * @throws PolicyLoadException when the document is not a JSON object, names an unknown
+   *     configuration key, or gives a key a value of the wrong type
    */
   public static String data(String userData) {
     ObjectNode merged = defaults();
@@ -82,11 +87,13 @@ public final class SonarQubePolicy {
     try {
       user = JSON.readTree(userData);
     } catch (JsonProcessingException e) {
-      throw new PolicyLoadException("The policy data document is not valid JSON: " + e.getOriginalMessage(), e);
+      throw new PolicyLoadException(
+          "The policy data document is not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (user == null || !user.isObject()) {
-      throw new PolicyLoadException("The policy data document must be a JSON object, such as "
-          + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
+      throw new PolicyLoadException(
+          "The policy data document must be a JSON object, such as "
+              + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
     }
     checkConfig(configOf(merged), configOf(user));
     deepMerge(merged, (ObjectNode) user);
@@ -94,8 +101,8 @@ public final class SonarQubePolicy {
   }
 
   /**
-   * An engine builder with the default policy, its entrypoint, the merged data and a realistic scanner
-   * request for warm-up; set pool size or timeouts on it, then {@code build()}.
+   * An engine builder with the default policy, its entrypoint, the merged data and a realistic
+   * scanner request for warm-up; set pool size or timeouts on it, then {@code build()}.
    */
   public static OpaWasmPolicyEngine.Builder engine(String userData) {
     return OpaWasmPolicyEngine.builder()
@@ -106,9 +113,10 @@ public final class SonarQubePolicy {
   }
 
   /**
-   * An enforcer builder for {@code engine} with what the SonarQube profile needs: SonarQube's token kinds
-   * ({@link SonarQubeCredentialClassifier}), the {@link #REALM} and the {@link #SECRET_HEADERS}. Add a
-   * verifier (a {@link SonarQubeCredentialVerifier} behind a cache, say) and the rest, then {@code build()}.
+   * An enforcer builder for {@code engine} with what the SonarQube profile needs: SonarQube's token
+   * kinds ({@link SonarQubeCredentialClassifier}), the {@link #REALM} and the {@link
+   * #SECRET_HEADERS}. Add a verifier (a {@link SonarQubeCredentialVerifier} behind a cache, say)
+   * and the rest, then {@code build()}.
    */
   public static PolicyEnforcer.Builder enforcer(PolicyEngine engine) {
     return PolicyEnforcer.builder(engine)
@@ -119,20 +127,33 @@ public final class SonarQubePolicy {
 
   /** A typical authenticated scanner request, so warm-up exercises the policy's main path. */
   static PolicyInput warmUpInput() {
-    CanonicalTarget target = CanonicalTarget.parse("/api/settings/values.protobuf?component=warm-up");
+    CanonicalTarget target =
+        CanonicalTarget.parse("/api/settings/values.protobuf?component=warm-up");
     return new PolicyInput(
-        PolicyInput.Request.of("GET", target, Map.of("accept", "application/x-protobuf"),
-            List.of("accept", "authorization", "host"), PolicyInput.NO_CONTENT_LENGTH),
+        PolicyInput.Request.of(
+            "GET",
+            target,
+            Map.of("accept", "application/x-protobuf"),
+            List.of("accept", "authorization", "host"),
+            PolicyInput.NO_CONTENT_LENGTH),
         new PolicyInput.Client("127.0.0.1"),
-        new PolicyInput.CredentialSummary(true, CredentialScheme.BASIC,
-            SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN, CredentialValidity.VALID, "warm-up"));
+        new PolicyInput.CredentialSummary(
+            true,
+            CredentialScheme.BASIC,
+            SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN,
+            CredentialValidity.VALID,
+            "warm-up"));
   }
 
   private static ObjectNode defaults() {
-    try (InputStream in = SonarQubePolicy.class.getClassLoader().getResourceAsStream(DATA_RESOURCE)) {
+    try (InputStream in =
+        SonarQubePolicy.class.getClassLoader().getResourceAsStream(DATA_RESOURCE)) {
       if (in == null) {
-        throw new PolicyLoadException("Default data '" + DATA_RESOURCE + "' is not on the class path; "
-            + "the portcullis-policies jar is incomplete (rebuild it with './mvnw -pl policies package').");
+        throw new PolicyLoadException(
+            "Default data '"
+                + DATA_RESOURCE
+                + "' is not on the class path; "
+                + "the portcullis-policies jar is incomplete (rebuild it with './mvnw -pl policies package').");
       }
       return (ObjectNode) JSON.readTree(in);
     } catch (IOException e) {
@@ -161,17 +182,28 @@ public final class SonarQubePolicy {
       Map.Entry<String, JsonNode> entry = it.next();
       JsonNode expected = defaults.get(entry.getKey());
       if (expected == null) {
-        throw new PolicyLoadException("Unknown policy configuration key '" + entry.getKey()
-            + "' in data.portcullis.sonarqube.config; known keys: " + known + ".");
+        throw new PolicyLoadException(
+            "Unknown policy configuration key '"
+                + entry.getKey()
+                + "' in data.portcullis.sonarqube.config; known keys: "
+                + known
+                + ".");
       }
       if (expected.getNodeType() != entry.getValue().getNodeType()) {
-        throw new PolicyLoadException("Policy configuration key '" + entry.getKey() + "' must be a "
-            + expected.getNodeType().name().toLowerCase() + ", not a " + entry.getValue().getNodeType().name().toLowerCase() + ".");
+        throw new PolicyLoadException(
+            "Policy configuration key '"
+                + entry.getKey()
+                + "' must be a "
+                + expected.getNodeType().name().toLowerCase()
+                + ", not a "
+                + entry.getValue().getNodeType().name().toLowerCase()
+                + ".");
       }
       if (expected.isArray()) {
         for (JsonNode element : entry.getValue()) {
           if (!element.isTextual()) {
-            throw new PolicyLoadException("Policy configuration key '" + entry.getKey() + "' must be a list of strings.");
+            throw new PolicyLoadException(
+                "Policy configuration key '" + entry.getKey() + "' must be a list of strings.");
           }
         }
       }
@@ -179,13 +211,16 @@ public final class SonarQubePolicy {
   }
 
   private static void deepMerge(ObjectNode target, ObjectNode source) {
-    source.fields().forEachRemaining(entry -> {
-      JsonNode existing = target.get(entry.getKey());
-      if (existing instanceof ObjectNode && entry.getValue() instanceof ObjectNode) {
-        deepMerge((ObjectNode) existing, (ObjectNode) entry.getValue());
-      } else {
-        target.set(entry.getKey(), entry.getValue());
-      }
-    });
+    source
+        .fields()
+        .forEachRemaining(
+            entry -> {
+              JsonNode existing = target.get(entry.getKey());
+              if (existing instanceof ObjectNode && entry.getValue() instanceof ObjectNode) {
+                deepMerge((ObjectNode) existing, (ObjectNode) entry.getValue());
+              } else {
+                target.set(entry.getKey(), entry.getValue());
+              }
+            });
   }
 }

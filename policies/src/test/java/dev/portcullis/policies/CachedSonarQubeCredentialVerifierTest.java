@@ -33,7 +33,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The core's credential cache in front of the SonarQube verifier and a real HTTP server playing SonarQube. */
+/**
+ * The core's credential cache in front of the SonarQube verifier and a real HTTP server playing
+ * SonarQube.
+ */
 class CachedSonarQubeCredentialVerifierTest {
 
   private final ManualClock clock = new ManualClock();
@@ -41,9 +44,10 @@ class CachedSonarQubeCredentialVerifierTest {
 
   @BeforeEach
   void start() throws IOException {
-    sonar = new StubSonarQube()
-        .reply(VALID_TOKEN + ":", Reply.VALID)
-        .reply(INVALID_TOKEN + ":", Reply.INVALID);
+    sonar =
+        new StubSonarQube()
+            .reply(VALID_TOKEN + ":", Reply.VALID)
+            .reply(INVALID_TOKEN + ":", Reply.INVALID);
   }
 
   @AfterEach
@@ -63,11 +67,14 @@ class CachedSonarQubeCredentialVerifierTest {
       List<CompletableFuture<CompletionStage<CredentialVerification>>> calls = new ArrayList<>();
       for (int i = 0; i < callers; i++) {
         Credential credential = i % 2 == 0 ? bearer(VALID_TOKEN) : basicToken(VALID_TOKEN);
-        calls.add(CompletableFuture.supplyAsync(() -> {
-          ready.countDown();
-          awaitLatch(go);
-          return verifier.verify(credential);
-        }, threads));
+        calls.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  ready.countDown();
+                  awaitLatch(go);
+                  return verifier.verify(credential);
+                },
+                threads));
       }
       assertThat(ready.await(10, TimeUnit.SECONDS)).isTrue();
       go.countDown();
@@ -109,8 +116,10 @@ class CachedSonarQubeCredentialVerifierTest {
     sonar.reply(VALID_TOKEN + ":", Reply.SERVER_ERROR);
     CachingCredentialVerifier verifier = cached(sonarQube()).build();
 
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(CredentialVerificationException.class);
-    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN))).hasCauseInstanceOf(CredentialVerificationException.class);
+    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN)))
+        .hasCauseInstanceOf(CredentialVerificationException.class);
+    assertThatThrownBy(() -> await(verifier, bearer(VALID_TOKEN)))
+        .hasCauseInstanceOf(CredentialVerificationException.class);
     sonar.reply(VALID_TOKEN + ":", Reply.VALID);
     assertThat(await(verifier, bearer(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
 
@@ -129,7 +138,8 @@ class CachedSonarQubeCredentialVerifierTest {
     clock.advance(duration);
   }
 
-  private static CredentialVerification await(CredentialVerifier verifier, Credential credential) throws Exception {
+  private static CredentialVerification await(CredentialVerifier verifier, Credential credential)
+      throws Exception {
     return verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 

@@ -24,14 +24,14 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * The bundled policy in the real wasm engine, behind the real enforcer, with
- * {@code allowed_project_keys: ["demo"]}: however a project parameter is placed (query, multipart or
- * urlencoded body, both, duplicated, encoded), a request is allowed only when the project SonarQube would
- * read is an allowed one; and no variant of a denied endpoint is ever allowed.
+ * The bundled policy in the real wasm engine, behind the real enforcer, with {@code
+ * allowed_project_keys: ["demo"]}: however a project parameter is placed (query, multipart or
+ * urlencoded body, both, duplicated, encoded), a request is allowed only when the project SonarQube
+ * would read is an allowed one; and no variant of a denied endpoint is ever allowed.
  *
- * <p>What SonarQube reads: a servlet container's {@code getParameter} returns the first value, with the
- * query's values before the body's, and it parses multipart bodies on every method, urlencoded bodies on
- * POST.
+ * <p>What SonarQube reads: a servlet container's {@code getParameter} returns the first value, with
+ * the query's values before the body's, and it parses multipart bodies on every method, urlencoded
+ * bodies on POST.
  */
 class ParameterSmugglingProperties {
 
@@ -44,11 +44,17 @@ class ParameterSmugglingProperties {
 
   @BeforeContainer
   static void loadPolicy() {
-    engine = SonarQubePolicy.engine("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"demo\"]}}}}")
-        .instances(1).build();
-    enforcer = SonarQubePolicy.enforcer(engine)
-        .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
-        .build();
+    engine =
+        SonarQubePolicy.engine(
+                "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"demo\"]}}}}")
+            .instances(1)
+            .build();
+    enforcer =
+        SonarQubePolicy.enforcer(engine)
+            .credentialVerifier(
+                CredentialVerifier.of(
+                    credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
+            .build();
   }
 
   @AfterContainer
@@ -60,30 +66,42 @@ class ParameterSmugglingProperties {
   record ProjectEndpoint(String method, String path, String parameter) {}
 
   /** Where a parameter travels. */
-  enum Placement { QUERY, MULTIPART_BODY, URLENCODED_BODY }
+  enum Placement {
+    QUERY,
+    MULTIPART_BODY,
+    URLENCODED_BODY
+  }
 
   /** One occurrence of a parameter: where, under which (raw) name, with which value. */
   record Occurrence(Placement placement, NameForm nameForm, String value, boolean encodeValue) {}
 
   @Property(tries = 400)
   void aRequestIsAllowedOnlyForTheProjectTheServerWouldRead(
-      @ForAll("projectEndpoints") ProjectEndpoint endpoint, @ForAll("occurrences") List<Occurrence> occurrences) {
+      @ForAll("projectEndpoints") ProjectEndpoint endpoint,
+      @ForAll("occurrences") List<Occurrence> occurrences) {
     RawRequest request = request(endpoint, occurrences);
 
     Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
 
     if (decision.allow()) {
-      assertThat(projectTheServerReads(endpoint, occurrences)).as("%s -> %s", request, decision).isEqualTo(ALLOWED);
+      assertThat(projectTheServerReads(endpoint, occurrences))
+          .as("%s -> %s", request, decision)
+          .isEqualTo(ALLOWED);
     }
   }
 
   @Property(tries = 300)
   void noVariantOfADeniedEndpointIsAllowed(
-      @ForAll("deniedPaths") String path, @ForAll("pathVariants") PathVariant variant,
-      @ForAll("methods") String method, @ForAll boolean withFormBody) {
+      @ForAll("deniedPaths") String path,
+      @ForAll("pathVariants") PathVariant variant,
+      @ForAll("methods") String method,
+      @ForAll boolean withFormBody) {
     RawRequest request = authorized(RawRequest.of(method, variant.apply(path), "203.0.113.7"));
     if (withFormBody) {
-      request = request.withHeader("Content-Type", "multipart/form-data; boundary=b").withHeader("Content-Length", "120");
+      request =
+          request
+              .withHeader("Content-Type", "multipart/form-data; boundary=b")
+              .withHeader("Content-Length", "120");
     }
 
     Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
@@ -110,26 +128,51 @@ class ParameterSmugglingProperties {
 
   @Provide
   Arbitrary<List<Occurrence>> occurrences() {
-    Arbitrary<Occurrence> occurrence = Combinators.combine(
-            Arbitraries.of(Placement.values()),
-            Arbitraries.of(NameForm.values()),
-            Arbitraries.of(ALLOWED, VICTIM, "Demo", "demo ", ""),
-            Arbitraries.of(false, true))
-        .as(Occurrence::new);
+    Arbitrary<Occurrence> occurrence =
+        Combinators.combine(
+                Arbitraries.of(Placement.values()),
+                Arbitraries.of(NameForm.values()),
+                Arbitraries.of(ALLOWED, VICTIM, "Demo", "demo ", ""),
+                Arbitraries.of(false, true))
+            .as(Occurrence::new);
     return occurrence.list().ofMinSize(1).ofMaxSize(3);
   }
 
-  /** How the parameter's name is written; only {@link #PLAIN} and {@link #ENCODED} name the real parameter. */
-  enum NameForm { PLAIN, ENCODED, UPPER, SUFFIXED }
+  /**
+   * How the parameter's name is written; only {@link #PLAIN} and {@link #ENCODED} name the real
+   * parameter.
+   */
+  enum NameForm {
+    PLAIN,
+    ENCODED,
+    UPPER,
+    SUFFIXED
+  }
 
   @Provide
   Arbitrary<String> deniedPaths() {
     return Arbitraries.of(
-        "/api/users/search", "/api/user_tokens/generate", "/api/user_tokens/search", "/api/permissions/add_user",
-        "/api/system/info", "/api/settings/set", "/api/webservices/list", "/api/projects/search",
-        "/api/components/search", "/api/issues/search", "/api/sources/raw", "/api/authentication/login",
-        "/api/ce/activity", "/api/plugins/install", "/api/qualitygates/select", "/api/v2/users-management/users",
-        "/api/alm_settings/list", "/api/measures/search", "/api/hotspots/search", "/admin/users", "/");
+        "/api/users/search",
+        "/api/user_tokens/generate",
+        "/api/user_tokens/search",
+        "/api/permissions/add_user",
+        "/api/system/info",
+        "/api/settings/set",
+        "/api/webservices/list",
+        "/api/projects/search",
+        "/api/components/search",
+        "/api/issues/search",
+        "/api/sources/raw",
+        "/api/authentication/login",
+        "/api/ce/activity",
+        "/api/plugins/install",
+        "/api/qualitygates/select",
+        "/api/v2/users-management/users",
+        "/api/alm_settings/list",
+        "/api/measures/search",
+        "/api/hotspots/search",
+        "/admin/users",
+        "/");
   }
 
   /** A hostile way of writing a path: encodings, case, suffixes, parameters, dot segments. */
@@ -139,9 +182,13 @@ class ParameterSmugglingProperties {
       char c = path.charAt(Math.min(at, path.length() - 1));
       switch (name) {
         case "percent":
-          return path.substring(0, at) + String.format("%%%02X", (int) c) + path.substring(Math.min(at + 1, path.length()));
+          return path.substring(0, at)
+              + String.format("%%%02X", (int) c)
+              + path.substring(Math.min(at + 1, path.length()));
         case "double-percent":
-          return path.substring(0, at) + String.format("%%25%02X", (int) c) + path.substring(Math.min(at + 1, path.length()));
+          return path.substring(0, at)
+              + String.format("%%25%02X", (int) c)
+              + path.substring(Math.min(at + 1, path.length()));
         case "upper":
           return path.toUpperCase(Locale.ROOT);
         case "suffix-json":
@@ -171,8 +218,19 @@ class ParameterSmugglingProperties {
   @Provide
   Arbitrary<PathVariant> pathVariants() {
     return Combinators.combine(
-            Arbitraries.of("none", "percent", "double-percent", "upper", "suffix-json", "suffix-protobuf",
-                "trailing-slash", "matrix", "dot-segment", "encoded-dot-segment", "allowed-prefix", "double-slash",
+            Arbitraries.of(
+                "none",
+                "percent",
+                "double-percent",
+                "upper",
+                "suffix-json",
+                "suffix-protobuf",
+                "trailing-slash",
+                "matrix",
+                "dot-segment",
+                "encoded-dot-segment",
+                "allowed-prefix",
+                "double-slash",
                 "backslash"),
             Arbitraries.integers().between(0, 40))
         .as(PathVariant::new);
@@ -189,7 +247,12 @@ class ParameterSmugglingProperties {
     for (Occurrence occurrence : occurrences) {
       String name = rawName(endpoint.parameter(), occurrence.nameForm());
       if (occurrence.placement() == Placement.QUERY) {
-        query.add(name + "=" + (occurrence.encodeValue() ? percentEncodeAll(occurrence.value()) : urlEncode(occurrence.value())));
+        query.add(
+            name
+                + "="
+                + (occurrence.encodeValue()
+                    ? percentEncodeAll(occurrence.value())
+                    : urlEncode(occurrence.value())));
       } else {
         bodyKind = occurrence.placement();
       }
@@ -200,25 +263,35 @@ class ParameterSmugglingProperties {
       bodyKind = Placement.MULTIPART_BODY; // a report upload always has its multipart body
     }
     if (bodyKind != null) {
-      request = request
-          .withHeader("Content-Type", bodyKind == Placement.MULTIPART_BODY
-              ? "multipart/form-data; boundary=b" : "application/x-www-form-urlencoded")
-          .withHeader("Content-Length", "200");
+      request =
+          request
+              .withHeader(
+                  "Content-Type",
+                  bodyKind == Placement.MULTIPART_BODY
+                      ? "multipart/form-data; boundary=b"
+                      : "application/x-www-form-urlencoded")
+              .withHeader("Content-Length", "200");
     }
     return request;
   }
 
-  /** The project the server reads: the first value of the real parameter name, query before body. */
-  private static String projectTheServerReads(ProjectEndpoint endpoint, List<Occurrence> occurrences) {
+  /**
+   * The project the server reads: the first value of the real parameter name, query before body.
+   */
+  private static String projectTheServerReads(
+      ProjectEndpoint endpoint, List<Occurrence> occurrences) {
     List<String> query = new ArrayList<>();
     List<String> body = new ArrayList<>();
     for (Occurrence occurrence : occurrences) {
-      boolean realName = occurrence.nameForm() == NameForm.PLAIN || occurrence.nameForm() == NameForm.ENCODED;
+      boolean realName =
+          occurrence.nameForm() == NameForm.PLAIN || occurrence.nameForm() == NameForm.ENCODED;
       if (!realName) {
         continue;
       }
-      boolean parsedBody = occurrence.placement() == Placement.MULTIPART_BODY
-          || (occurrence.placement() == Placement.URLENCODED_BODY && endpoint.method().equals("POST"));
+      boolean parsedBody =
+          occurrence.placement() == Placement.MULTIPART_BODY
+              || (occurrence.placement() == Placement.URLENCODED_BODY
+                  && endpoint.method().equals("POST"));
       if (occurrence.placement() == Placement.QUERY) {
         query.add(occurrence.value());
       } else if (parsedBody) {
@@ -255,7 +328,12 @@ class ParameterSmugglingProperties {
   }
 
   private static RawRequest authorized(RawRequest request) {
-    return request.withHeader("Host", "sonar.example.com").withHeader("Authorization",
-        "Basic " + Base64.getEncoder().encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8)));
+    return request
+        .withHeader("Host", "sonar.example.com")
+        .withHeader(
+            "Authorization",
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8)));
   }
 }

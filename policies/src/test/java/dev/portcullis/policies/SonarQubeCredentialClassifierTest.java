@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class SonarQubeCredentialClassifierTest {
 
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
-  private static final SonarQubeCredentialClassifier SONARQUBE = SonarQubeCredentialClassifier.INSTANCE;
+  private static final SonarQubeCredentialClassifier SONARQUBE =
+      SonarQubeCredentialClassifier.INSTANCE;
 
   @Test
   void bearerTokenIsClassifiedByPrefix() {
@@ -26,7 +27,8 @@ class SonarQubeCredentialClassifierTest {
         .isEqualTo(SonarQubeCredentialClassifier.USER_TOKEN);
     assertThat(Credential.parse(List.of("Bearer sqb_1"), SONARQUBE).kind())
         .isEqualTo(SonarQubeCredentialClassifier.BADGE_TOKEN);
-    assertThat(Credential.parse(List.of("Bearer 0123abcd"), SONARQUBE).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of("Bearer 0123abcd"), SONARQUBE).kind())
+        .isEqualTo(CredentialKind.OTHER_TOKEN);
     assertThat(Credential.parse(List.of("Bearer " + TOKEN), SONARQUBE).secret()).isEqualTo(TOKEN);
   }
 
@@ -41,17 +43,21 @@ class SonarQubeCredentialClassifierTest {
 
   @Test
   void anotherSchemeIsNeverToldByItsPrefix() {
-    assertThat(Credential.parse(List.of("Token " + TOKEN), SONARQUBE).kind()).isEqualTo(CredentialKind.OTHER_TOKEN);
-    assertThat(SONARQUBE.classify(CredentialScheme.OTHER, TOKEN)).isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(Credential.parse(List.of("Token " + TOKEN), SONARQUBE).kind())
+        .isEqualTo(CredentialKind.OTHER_TOKEN);
+    assertThat(SONARQUBE.classify(CredentialScheme.OTHER, TOKEN))
+        .isEqualTo(CredentialKind.OTHER_TOKEN);
   }
 
   @Test
   void theKindsAreTheWireNamesThePolicyKnows() {
-    assertThat(SonarQubeCredentialClassifier.KINDS).extracting(CredentialKind::wireName)
+    assertThat(SonarQubeCredentialClassifier.KINDS)
+        .extracting(CredentialKind::wireName)
         .containsExactly("squ", "sqa", "sqp", "sqb", "other", "password", "none");
   }
 
   private static String basic(String userAndPassword) {
-    return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -39,10 +39,11 @@ class SonarQubeCredentialVerifierTest {
 
   @BeforeEach
   void start() throws IOException {
-    sonar = new StubSonarQube()
-        .reply(VALID_TOKEN + ":", Reply.VALID)
-        .reply(INVALID_TOKEN + ":", Reply.INVALID)
-        .reply("scanner:s3cret:with:colons", Reply.VALID);
+    sonar =
+        new StubSonarQube()
+            .reply(VALID_TOKEN + ":", Reply.VALID)
+            .reply(INVALID_TOKEN + ":", Reply.INVALID)
+            .reply("scanner:s3cret:with:colons", Reply.VALID);
   }
 
   @AfterEach
@@ -54,8 +55,10 @@ class SonarQubeCredentialVerifierTest {
   void validTokenIsValidWhetherSentAsBearerOrBasic() throws Exception {
     SonarQubeCredentialVerifier verifier = verifier(Duration.ofSeconds(5));
 
-    assertThat(await(verifier, bearer(VALID_TOKEN))).isEqualTo(new CredentialVerification(CredentialValidity.VALID, "sonarqube"));
-    assertThat(await(verifier, basicToken(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
+    assertThat(await(verifier, bearer(VALID_TOKEN)))
+        .isEqualTo(new CredentialVerification(CredentialValidity.VALID, "sonarqube"));
+    assertThat(await(verifier, basicToken(VALID_TOKEN)).validity())
+        .isEqualTo(CredentialValidity.VALID);
     assertThat(sonar.calls(VALID_TOKEN + ":")).isEqualTo(2);
     assertThat(sonar.malformedAuthorizations()).isEmpty();
   }
@@ -72,7 +75,8 @@ class SonarQubeCredentialVerifierTest {
   void passwordCredentialIsSentAsUserAndPassword() throws Exception {
     Credential password = basic("scanner", "s3cret:with:colons");
 
-    assertThat(await(verifier(Duration.ofSeconds(5)), password).validity()).isEqualTo(CredentialValidity.VALID);
+    assertThat(await(verifier(Duration.ofSeconds(5)), password).validity())
+        .isEqualTo(CredentialValidity.VALID);
     assertThat(sonar.calls("scanner:s3cret:with:colons")).isEqualTo(1);
   }
 
@@ -80,32 +84,50 @@ class SonarQubeCredentialVerifierTest {
   void validFalseAnd401AreInvalid() throws Exception {
     SonarQubeCredentialVerifier verifier = verifier(Duration.ofSeconds(5));
 
-    assertThat(await(verifier, bearer(INVALID_TOKEN))).isEqualTo(new CredentialVerification(CredentialValidity.INVALID, "sonarqube"));
-    assertThat(await(verifier, bearer(UNKNOWN_TOKEN)).validity()).isEqualTo(CredentialValidity.INVALID);
+    assertThat(await(verifier, bearer(INVALID_TOKEN)))
+        .isEqualTo(new CredentialVerification(CredentialValidity.INVALID, "sonarqube"));
+    assertThat(await(verifier, bearer(UNKNOWN_TOKEN)).validity())
+        .isEqualTo(CredentialValidity.INVALID);
     assertThat(sonar.calls(UNKNOWN_TOKEN + ":")).isEqualTo(1);
   }
 
   @Test
   void otherMembersOfTheAnswerAreIgnored() throws Exception {
-    sonar.reply(VALID_TOKEN + ":", Reply.json(" {\"future\": [1, {\"x\": null}], \"valid\": true, \"y\": \"z\"} "));
+    sonar.reply(
+        VALID_TOKEN + ":",
+        Reply.json(" {\"future\": [1, {\"x\": null}], \"valid\": true, \"y\": \"z\"} "));
 
-    assertThat(await(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN)).validity()).isEqualTo(CredentialValidity.VALID);
+    assertThat(await(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN)).validity())
+        .isEqualTo(CredentialValidity.VALID);
   }
 
   @Test
   void serverErrorFailsTheStage() {
     sonar.reply(VALID_TOKEN + ":", Reply.SERVER_ERROR);
 
-    CredentialVerificationException failure = failure(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN));
+    CredentialVerificationException failure =
+        failure(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN));
 
     assertThat(failure.kind()).isEqualTo(CredentialVerificationException.UNEXPECTED_STATUS);
     assertThat(failure.upstreamStatus()).isEqualTo(500);
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "", "<html>Sign in</html>", "{}", "[true]", "true", "{\"valid\":\"true\"}", "{\"valid\":1}", "{\"valid\":null}",
-      "{\"valid\":true", "{\"valid\":true} {}", "{\"valid\":true,\"valid\":false}", "{\"Valid\":true}"})
+  @ValueSource(
+      strings = {
+        "",
+        "<html>Sign in</html>",
+        "{}",
+        "[true]",
+        "true",
+        "{\"valid\":\"true\"}",
+        "{\"valid\":1}",
+        "{\"valid\":null}",
+        "{\"valid\":true",
+        "{\"valid\":true} {}",
+        "{\"valid\":true,\"valid\":false}",
+        "{\"Valid\":true}"
+      })
   void malformedAnswerFailsTheStage(String body) {
     sonar.reply(VALID_TOKEN + ":", Reply.json(body));
 
@@ -115,7 +137,12 @@ class SonarQubeCredentialVerifierTest {
 
   @Test
   void oversizedAnswerFailsTheStage() {
-    sonar.reply(VALID_TOKEN + ":", Reply.json("{\"valid\":true,\"pad\":\"" + "x".repeat(SonarQubeCredentialVerifier.MAX_BODY_BYTES) + "\"}"));
+    sonar.reply(
+        VALID_TOKEN + ":",
+        Reply.json(
+            "{\"valid\":true,\"pad\":\""
+                + "x".repeat(SonarQubeCredentialVerifier.MAX_BODY_BYTES)
+                + "\"}"));
 
     assertThat(failure(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN)).kind())
         .isEqualTo(CredentialVerificationException.MALFORMED_RESPONSE);
@@ -124,9 +151,11 @@ class SonarQubeCredentialVerifierTest {
   @Test
   void redirectIsAFailureAndIsNotFollowed() throws IOException {
     try (StubSonarQube elsewhere = new StubSonarQube()) {
-      sonar.reply(VALID_TOKEN + ":", Reply.redirect(elsewhere.baseUri() + "/api/authentication/validate"));
+      sonar.reply(
+          VALID_TOKEN + ":", Reply.redirect(elsewhere.baseUri() + "/api/authentication/validate"));
 
-      CredentialVerificationException failure = failure(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN));
+      CredentialVerificationException failure =
+          failure(verifier(Duration.ofSeconds(5)), bearer(VALID_TOKEN));
 
       assertThat(failure.kind()).isEqualTo(CredentialVerificationException.REDIRECT);
       assertThat(failure.upstreamStatus()).isEqualTo(302);
@@ -138,7 +167,12 @@ class SonarQubeCredentialVerifierTest {
   void slowAnswerFailsWithATimeout() {
     sonar.reply(VALID_TOKEN + ":", Reply.HELD);
 
-    assertThatThrownBy(() -> verifier(Duration.ofMillis(200)).verify(bearer(VALID_TOKEN)).toCompletableFuture().get(10, TimeUnit.SECONDS))
+    assertThatThrownBy(
+            () ->
+                verifier(Duration.ofMillis(200))
+                    .verify(bearer(VALID_TOKEN))
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(TimeoutException.class)
@@ -149,7 +183,12 @@ class SonarQubeCredentialVerifierTest {
   void stalledBodyFailsWithATimeout() {
     sonar.reply(VALID_TOKEN + ":", Reply.STALLED_BODY);
 
-    assertThatThrownBy(() -> verifier(Duration.ofMillis(200)).verify(bearer(VALID_TOKEN)).toCompletableFuture().get(10, TimeUnit.SECONDS))
+    assertThatThrownBy(
+            () ->
+                verifier(Duration.ofMillis(200))
+                    .verify(bearer(VALID_TOKEN))
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
         .isInstanceOf(TimeoutException.class);
@@ -157,7 +196,8 @@ class SonarQubeCredentialVerifierTest {
 
   @Test
   void unreachableSonarQubeFailsTheStage() throws IOException {
-    SonarQubeCredentialVerifier verifier = SonarQubeCredentialVerifier.builder().baseUri(closedPortUri()).build();
+    SonarQubeCredentialVerifier verifier =
+        SonarQubeCredentialVerifier.builder().baseUri(closedPortUri()).build();
 
     CredentialVerificationException failure = failure(verifier, bearer(VALID_TOKEN));
 
@@ -169,10 +209,14 @@ class SonarQubeCredentialVerifierTest {
   void credentialsSonarQubeCannotAuthenticateAreInvalidWithoutACall() throws Exception {
     SonarQubeCredentialVerifier verifier = verifier(Duration.ofSeconds(5));
 
-    assertThat(await(verifier, Credential.parse(List.of("Token " + VALID_TOKEN))).validity()).isEqualTo(CredentialValidity.INVALID);
-    assertThat(await(verifier, Credential.parse(List.of("Digest"))).validity()).isEqualTo(CredentialValidity.INVALID);
-    // Sent as Basic, "user:pass" would be checked as a password; it is not the token the client sent.
-    assertThat(await(verifier, bearer("scanner:s3cret:with:colons")).validity()).isEqualTo(CredentialValidity.INVALID);
+    assertThat(await(verifier, Credential.parse(List.of("Token " + VALID_TOKEN))).validity())
+        .isEqualTo(CredentialValidity.INVALID);
+    assertThat(await(verifier, Credential.parse(List.of("Digest"))).validity())
+        .isEqualTo(CredentialValidity.INVALID);
+    // Sent as Basic, "user:pass" would be checked as a password; it is not the token the client
+    // sent.
+    assertThat(await(verifier, bearer("scanner:s3cret:with:colons")).validity())
+        .isEqualTo(CredentialValidity.INVALID);
     assertThat(await(verifier, Credential.NONE)).isEqualTo(CredentialVerification.UNVERIFIED);
     assertThat(sonar.totalCalls()).isZero();
   }
@@ -180,20 +224,30 @@ class SonarQubeCredentialVerifierTest {
   @Test
   void neitherFailuresNorLogsNorToStringContainTheCredential() throws Exception {
     String secret = "sqp_4242424242424242424242424242424242424242";
-    String encoded = Base64.getEncoder().encodeToString((secret + ":").getBytes(StandardCharsets.UTF_8));
+    String encoded =
+        Base64.getEncoder().encodeToString((secret + ":").getBytes(StandardCharsets.UTF_8));
     List<Throwable> failures = new ArrayList<>();
     PrintStream originalErr = System.err;
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
     try {
       // An upstream that echoes the credential back must not get it into a message either.
-      List<Reply> replies = List.of(Reply.SERVER_ERROR, Reply.json(secret), Reply.json("{\"valid\": " + secret + "}"),
-          Reply.json("Basic " + encoded), Reply.redirect("http://example.invalid/?t=" + secret), Reply.HELD);
+      List<Reply> replies =
+          List.of(
+              Reply.SERVER_ERROR,
+              Reply.json(secret),
+              Reply.json("{\"valid\": " + secret + "}"),
+              Reply.json("Basic " + encoded),
+              Reply.redirect("http://example.invalid/?t=" + secret),
+              Reply.HELD);
       for (Reply reply : replies) {
         sonar.reply(secret + ":", reply);
         failures.add(failureOf(verifier(Duration.ofMillis(200)), bearer(secret)));
       }
-      failures.add(failureOf(SonarQubeCredentialVerifier.builder().baseUri(closedPortUri()).build(), bearer(secret)));
+      failures.add(
+          failureOf(
+              SonarQubeCredentialVerifier.builder().baseUri(closedPortUri()).build(),
+              bearer(secret)));
     } finally {
       System.setErr(originalErr);
     }
@@ -214,37 +268,70 @@ class SonarQubeCredentialVerifierTest {
 
   @Test
   void validateUriKeepsTheContextPath() {
-    assertThat(SonarQubeCredentialVerifier.builder().baseUri(URI.create("https://sonar.example/sonarqube/")).build().validateUri())
+    assertThat(
+            SonarQubeCredentialVerifier.builder()
+                .baseUri(URI.create("https://sonar.example/sonarqube/"))
+                .build()
+                .validateUri())
         .isEqualTo(URI.create("https://sonar.example/sonarqube/api/authentication/validate"));
-    assertThat(SonarQubeCredentialVerifier.builder().baseUri(URI.create("http://sonar:9000")).build().validateUri())
+    assertThat(
+            SonarQubeCredentialVerifier.builder()
+                .baseUri(URI.create("http://sonar:9000"))
+                .build()
+                .validateUri())
         .isEqualTo(URI.create("http://sonar:9000/api/authentication/validate"));
   }
 
   @Test
   void builderRefusesUnsafeOrIncompleteConfiguration() {
-    assertThatThrownBy(() -> SonarQubeCredentialVerifier.builder().build()).isInstanceOf(IllegalStateException.class);
-    for (String uri : List.of("sonar:9000", "ftp://sonar/", "http://admin:pw@sonar/", "http://sonar/?x=1", "http://sonar/#x", "/sonar")) {
-      assertThatThrownBy(() -> SonarQubeCredentialVerifier.builder().baseUri(URI.create(uri)).build())
+    assertThatThrownBy(() -> SonarQubeCredentialVerifier.builder().build())
+        .isInstanceOf(IllegalStateException.class);
+    for (String uri :
+        List.of(
+            "sonar:9000",
+            "ftp://sonar/",
+            "http://admin:pw@sonar/",
+            "http://sonar/?x=1",
+            "http://sonar/#x",
+            "/sonar")) {
+      assertThatThrownBy(
+              () -> SonarQubeCredentialVerifier.builder().baseUri(URI.create(uri)).build())
           .as(uri)
           .isInstanceOf(IllegalArgumentException.class);
     }
-    HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
-    assertThatThrownBy(() -> SonarQubeCredentialVerifier.builder().baseUri(sonar.baseUri()).httpClient(following).build())
+    HttpClient following =
+        HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+    assertThatThrownBy(
+            () ->
+                SonarQubeCredentialVerifier.builder()
+                    .baseUri(sonar.baseUri())
+                    .httpClient(following)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("redirect");
-    assertThatThrownBy(() -> SonarQubeCredentialVerifier.builder().baseUri(sonar.baseUri()).requestTimeout(Duration.ZERO).build())
+    assertThatThrownBy(
+            () ->
+                SonarQubeCredentialVerifier.builder()
+                    .baseUri(sonar.baseUri())
+                    .requestTimeout(Duration.ZERO)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   private SonarQubeCredentialVerifier verifier(Duration requestTimeout) {
-    return SonarQubeCredentialVerifier.builder().baseUri(sonar.baseUri()).requestTimeout(requestTimeout).build();
+    return SonarQubeCredentialVerifier.builder()
+        .baseUri(sonar.baseUri())
+        .requestTimeout(requestTimeout)
+        .build();
   }
 
-  static CredentialVerification await(SonarQubeCredentialVerifier verifier, Credential credential) throws Exception {
+  static CredentialVerification await(SonarQubeCredentialVerifier verifier, Credential credential)
+      throws Exception {
     return verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private static CredentialVerificationException failure(SonarQubeCredentialVerifier verifier, Credential credential) {
+  private static CredentialVerificationException failure(
+      SonarQubeCredentialVerifier verifier, Credential credential) {
     Throwable failure = failureOf(verifier, credential);
     assertThat(failure).isInstanceOf(CredentialVerificationException.class);
     return (CredentialVerificationException) failure;
@@ -252,7 +339,8 @@ class SonarQubeCredentialVerifierTest {
 
   private static Throwable failureOf(SonarQubeCredentialVerifier verifier, Credential credential) {
     try {
-      CredentialVerification verification = verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      CredentialVerification verification =
+          verifier.verify(credential).toCompletableFuture().get(10, TimeUnit.SECONDS);
       throw new AssertionError("expected a failed stage, got " + verification);
     } catch (ExecutionException e) {
       return e.getCause();
@@ -278,7 +366,10 @@ class SonarQubeCredentialVerifierTest {
   }
 
   static Credential basic(String user, String password) {
-    return Credential.parse(List.of(
-        "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8))));
+    return Credential.parse(
+        List.of(
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8))));
   }
 }

@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The bundled, compiled SonarQube policy in the real wasm engine, behind the real enforcer: every
- * request that real scanners made against a real SonarQube is allowed, and the requests a leaked token
- * could abuse are refused.
+ * request that real scanners made against a real SonarQube is allowed, and the requests a leaked
+ * token could abuse are refused.
  */
 class SonarQubePolicyIT {
 
@@ -42,9 +42,12 @@ class SonarQubePolicyIT {
   @BeforeAll
   static void loadPolicy() {
     engine = SonarQubePolicy.engine(null).instances(1).warmUp(20).build();
-    verified = SonarQubePolicy.enforcer(engine)
-        .credentialVerifier(CredentialVerifier.of(credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
-        .build();
+    verified =
+        SonarQubePolicy.enforcer(engine)
+            .credentialVerifier(
+                CredentialVerifier.of(
+                    credential -> CredentialVerification.asserted(CredentialValidity.VALID)))
+            .build();
   }
 
   @AfterAll
@@ -63,7 +66,8 @@ class SonarQubePolicyIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("directStatusRequests")
-  void whatSonarQubeWouldServeALeakedTokenIsRefused(String label, RawRequest request, boolean hasCredential) {
+  void whatSonarQubeWouldServeALeakedTokenIsRefused(
+      String label, RawRequest request, boolean hasCredential) {
     Decision decision = verified.decide(request, RawRequest.ACCESSOR);
 
     assertThat(decision.allow()).as("%s -> %s", label, decision).isFalse();
@@ -73,38 +77,51 @@ class SonarQubePolicyIT {
   @Test
   void goldenCasesDecideAsTheGoldenFileSays() throws IOException {
     JsonNode golden;
-    try (InputStream in = Files.newInputStream(
-        Path.of("../core/src/test/resources/dev/portcullis/policy-input-golden.json"))) {
+    try (InputStream in =
+        Files.newInputStream(
+            Path.of("../core/src/test/resources/dev/portcullis/policy-input-golden.json"))) {
       golden = new ObjectMapper().readTree(in).path("portcullis_golden");
     }
     assertThat(golden.size()).isGreaterThanOrEqualTo(5);
-    golden.fields().forEachRemaining(entry -> {
-      // The golden input goes straight into the compiled policy, bypassing Java's input building.
-      String raw = com.styra.opa.wasm.OpaPolicy.builder().withPolicy(SonarQubePolicy.source().wasm()).build()
-          .entrypoint(SonarQubePolicy.ENTRYPOINT).data(SonarQubePolicy.data(null))
-          .evaluate(entry.getValue().path("input").toString());
-      JsonNode result;
-      try {
-        result = new ObjectMapper().readTree(raw).path(0).path("result");
-      } catch (IOException e) {
-        throw new AssertionError(e);
-      }
-      assertThat(result.path("allow").asBoolean()).as(entry.getKey())
-          .isEqualTo(entry.getValue().at("/expect/allow").asBoolean());
-      assertThat(result.path("status").asInt()).as(entry.getKey())
-          .isEqualTo(entry.getValue().at("/expect/status").asInt());
-    });
+    golden
+        .fields()
+        .forEachRemaining(
+            entry -> {
+              // The golden input goes straight into the compiled policy, bypassing Java's input
+              // building.
+              String raw =
+                  com.styra.opa.wasm.OpaPolicy.builder()
+                      .withPolicy(SonarQubePolicy.source().wasm())
+                      .build()
+                      .entrypoint(SonarQubePolicy.ENTRYPOINT)
+                      .data(SonarQubePolicy.data(null))
+                      .evaluate(entry.getValue().path("input").toString());
+              JsonNode result;
+              try {
+                result = new ObjectMapper().readTree(raw).path(0).path("result");
+              } catch (IOException e) {
+                throw new AssertionError(e);
+              }
+              assertThat(result.path("allow").asBoolean())
+                  .as(entry.getKey())
+                  .isEqualTo(entry.getValue().at("/expect/allow").asBoolean());
+              assertThat(result.path("status").asInt())
+                  .as(entry.getKey())
+                  .isEqualTo(entry.getValue().at("/expect/status").asInt());
+            });
   }
 
   static Stream<Object[]> observedScanRequests() throws IOException {
     List<Object[]> cases = new ArrayList<>();
     try (Stream<Path> files = Files.list(OBSERVED)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("sq")).sorted().toList()) {
+      for (Path file :
+          files.filter(f -> f.getFileName().toString().startsWith("sq")).sorted().toList()) {
         for (Map<String, String> row : rows(file)) {
-          cases.add(new Object[] {
-            file.getFileName() + " " + row.get("method") + " " + row.get("path_and_query"),
-            request(row.get("method"), row.get("path_and_query"), row.get("credential"))
-          });
+          cases.add(
+              new Object[] {
+                file.getFileName() + " " + row.get("method") + " " + row.get("path_and_query"),
+                request(row.get("method"), row.get("path_and_query"), row.get("credential"))
+              });
         }
       }
     }
@@ -115,13 +132,24 @@ class SonarQubePolicyIT {
   static Stream<Object[]> directStatusRequests() throws IOException {
     List<Object[]> cases = new ArrayList<>();
     try (Stream<Path> files = Files.list(OBSERVED)) {
-      for (Path file : files.filter(f -> f.getFileName().toString().startsWith("direct-status")).sorted().toList()) {
+      for (Path file :
+          files
+              .filter(f -> f.getFileName().toString().startsWith("direct-status"))
+              .sorted()
+              .toList()) {
         for (Map<String, String> row : rows(file)) {
-          cases.add(new Object[] {
-            file.getFileName() + " " + row.get("method") + " " + row.get("path_and_query") + " " + row.get("credential"),
-            request(row.get("method"), row.get("path_and_query"), row.get("credential")),
-            !row.get("credential").equals("none")
-          });
+          cases.add(
+              new Object[] {
+                file.getFileName()
+                    + " "
+                    + row.get("method")
+                    + " "
+                    + row.get("path_and_query")
+                    + " "
+                    + row.get("credential"),
+                request(row.get("method"), row.get("path_and_query"), row.get("credential")),
+                !row.get("credential").equals("none")
+              });
         }
       }
     }
@@ -130,16 +158,23 @@ class SonarQubePolicyIT {
   }
 
   private static RawRequest request(String method, String target, String credential) {
-    RawRequest request = RawRequest.of(method, target, "203.0.113.7").withHeader("Host", "sonar.example.com");
+    RawRequest request =
+        RawRequest.of(method, target, "203.0.113.7").withHeader("Host", "sonar.example.com");
     if (method.equals("POST")) {
-      request = request.withHeader("Content-Type", "multipart/form-data; boundary=x").withHeader("Content-Length", "32264");
+      request =
+          request
+              .withHeader("Content-Type", "multipart/form-data; boundary=x")
+              .withHeader("Content-Length", "32264");
     }
     switch (credential) {
       case "bearer":
         return request.withHeader("Authorization", "Bearer " + TOKEN);
       case "basic":
-        return request.withHeader("Authorization",
-            "Basic " + Base64.getEncoder().encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8)));
+        return request.withHeader(
+            "Authorization",
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((TOKEN + ":").getBytes(StandardCharsets.UTF_8)));
       case "none":
         return request;
       default:
@@ -149,7 +184,8 @@ class SonarQubePolicyIT {
 
   /** The rows of a TSV with a header line; '#' lines are comments. */
   static List<Map<String, String>> rows(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file).stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+    List<String> lines =
+        Files.readAllLines(file).stream().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
     String[] header = lines.get(0).split("\t");
     List<Map<String, String>> rows = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {

@@ -23,27 +23,35 @@ class SonarQubePolicyTest {
   @Test
   void theEnforcerNamesSonarQubesTokensChallengesInItsRealmAndKeepsItsPasscodeSecret() {
     List<PolicyInput> seen = new ArrayList<>();
-    PolicyEngine unauthorized = new PolicyEngine() {
-      @Override
-      public Decision evaluate(PolicyInput input) {
-        seen.add(input);
-        return Decision.deny(401, "credential_invalid", "No.");
-      }
+    PolicyEngine unauthorized =
+        new PolicyEngine() {
+          @Override
+          public Decision evaluate(PolicyInput input) {
+            seen.add(input);
+            return Decision.deny(401, "credential_invalid", "No.");
+          }
 
-      @Override
-      public String describe() {
-        return "unauthorized";
-      }
-    };
-    RawRequest request = RawRequest.of("GET", "/api/server/version", "203.0.113.7")
-        .withHeader("Authorization", "Bearer sqa_0123456789abcdef0123456789abcdef01234567");
+          @Override
+          public String describe() {
+            return "unauthorized";
+          }
+        };
+    RawRequest request =
+        RawRequest.of("GET", "/api/server/version", "203.0.113.7")
+            .withHeader("Authorization", "Bearer sqa_0123456789abcdef0123456789abcdef01234567");
 
-    Decision decision = SonarQubePolicy.enforcer(unauthorized).build().decide(request, RawRequest.ACCESSOR);
+    Decision decision =
+        SonarQubePolicy.enforcer(unauthorized).build().decide(request, RawRequest.ACCESSOR);
 
     assertThat(seen).extracting(input -> input.credential().kind().wireName()).containsOnly("sqa");
     assertThat(DeniedResponse.challenges(decision))
-        .containsExactly("Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
-    assertThatThrownBy(() -> SonarQubePolicy.enforcer(unauthorized).selectedHeaders(Set.of("X-Sonar-Passcode")).build())
+        .containsExactly(
+            "Basic realm=\"SonarQube\", charset=\"UTF-8\"", "Bearer realm=\"SonarQube\"");
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.enforcer(unauthorized)
+                    .selectedHeaders(Set.of("X-Sonar-Passcode"))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x-sonar-passcode");
   }
@@ -54,38 +62,53 @@ class SonarQubePolicyTest {
 
     assertThat(config.path("strict_mode").asBoolean(true)).isFalse();
     assertThat(config.path("accept_unverified_credentials").asBoolean(true)).isFalse();
-    assertThat(config.path("allowed_credential_kinds").toString()).isEqualTo("[\"sqp\",\"sqa\",\"squ\"]");
+    assertThat(config.path("allowed_credential_kinds").toString())
+        .isEqualTo("[\"sqp\",\"sqa\",\"squ\"]");
   }
 
   @Test
   void userConfigIsMergedOverTheDefaults() throws Exception {
-    String data = SonarQubePolicy.data(
-        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"team-*\"]}}},"
-            + "\"mine\":{\"x\":1}}");
+    String data =
+        SonarQubePolicy.data(
+            "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"team-*\"]}}},"
+                + "\"mine\":{\"x\":1}}");
     JsonNode merged = JSON.readTree(data);
 
     assertThat(merged.at("/portcullis/sonarqube/config/strict_mode").asBoolean()).isTrue();
-    assertThat(merged.at("/portcullis/sonarqube/config/allowed_project_keys/0").asText()).isEqualTo("team-*");
-    assertThat(merged.at("/portcullis/sonarqube/config/max_report_bytes").asLong()).isEqualTo(1073741824L);
+    assertThat(merged.at("/portcullis/sonarqube/config/allowed_project_keys/0").asText())
+        .isEqualTo("team-*");
+    assertThat(merged.at("/portcullis/sonarqube/config/max_report_bytes").asLong())
+        .isEqualTo(1073741824L);
     assertThat(merged.at("/mine/x").asInt()).isEqualTo(1);
   }
 
   @Test
   void typosAndWrongTypesFailAtLoad() {
-    assertThatThrownBy(() -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}"))
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}"))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("Unknown policy configuration key 'strict_mod'")
         .hasMessageContaining("strict_mode");
-    assertThatThrownBy(() -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":\"yes\"}}}}"))
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":\"yes\"}}}}"))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("'strict_mode' must be a boolean");
-    assertThatThrownBy(() -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[1]}}}}"))
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[1]}}}}"))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("list of strings");
-    assertThatThrownBy(() -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":{\"config\":[]}}}"))
+    assertThatThrownBy(
+            () -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":{\"config\":[]}}}"))
         .isInstanceOf(PolicyLoadException.class);
     assertThatThrownBy(() -> SonarQubePolicy.data("[]")).isInstanceOf(PolicyLoadException.class);
-    assertThatThrownBy(() -> SonarQubePolicy.data("{")).isInstanceOf(PolicyLoadException.class)
+    assertThatThrownBy(() -> SonarQubePolicy.data("{"))
+        .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("not valid JSON");
   }
 }

@@ -20,11 +20,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP server on 127.0.0.1 that plays SonarQube's {@code /api/authentication/validate} under the
- * context path {@code /sonar}: it decodes the Basic credential, counts calls per credential and answers
- * what the test configured for it (401 for credentials it does not know, like SonarQube with "force user
- * authentication" on). A request without exactly one Basic {@code Authorization} header gets 400 and is
- * recorded in {@link #malformedAuthorizations()}.
+ * A real HTTP server on 127.0.0.1 that plays SonarQube's {@code /api/authentication/validate} under
+ * the context path {@code /sonar}: it decodes the Basic credential, counts calls per credential and
+ * answers what the test configured for it (401 for credentials it does not know, like SonarQube
+ * with "force user authentication" on). A request without exactly one Basic {@code Authorization}
+ * header gets 400 and is recorded in {@link #malformedAuthorizations()}.
  */
 final class StubSonarQube implements AutoCloseable {
 
@@ -34,10 +34,14 @@ final class StubSonarQube implements AutoCloseable {
   record Reply(int status, String body, boolean held, boolean stallBody, String location) {
     static final Reply VALID = json("{\"valid\":true}");
     static final Reply INVALID = json("{\"valid\":false}");
-    static final Reply UNAUTHORIZED = new Reply(401, "{\"errors\":[{\"msg\":\"Unauthorized\"}]}", false, false, null);
-    static final Reply SERVER_ERROR = new Reply(500, "{\"errors\":[{\"msg\":\"boom\"}]}", false, false, null);
+    static final Reply UNAUTHORIZED =
+        new Reply(401, "{\"errors\":[{\"msg\":\"Unauthorized\"}]}", false, false, null);
+    static final Reply SERVER_ERROR =
+        new Reply(500, "{\"errors\":[{\"msg\":\"boom\"}]}", false, false, null);
+
     /** Waits for {@link #release()} before answering valid. */
     static final Reply HELD = new Reply(200, "{\"valid\":true}", true, false, null);
+
     /** Sends the headers and part of the body, then waits for {@link #release()}. */
     static final Reply STALLED_BODY = new Reply(200, "{\"valid\":true}", false, true, null);
 
@@ -67,7 +71,10 @@ final class StubSonarQube implements AutoCloseable {
     server.start();
   }
 
-  /** Answers {@code reply} to the Basic credential {@code userColonPassword}, such as {@code "sqp_x:"}. */
+  /**
+   * Answers {@code reply} to the Basic credential {@code userColonPassword}, such as {@code
+   * "sqp_x:"}.
+   */
   StubSonarQube reply(String userColonPassword, Reply reply) {
     replies.put(userColonPassword, reply);
     return this;
@@ -86,7 +93,10 @@ final class StubSonarQube implements AutoCloseable {
     return totalCalls.get();
   }
 
-  /** Requests that were not plain HTTP/1.1 or asked to switch protocols (such as {@code Upgrade: h2c}). */
+  /**
+   * Requests that were not plain HTTP/1.1 or asked to switch protocols (such as {@code Upgrade:
+   * h2c}).
+   */
   List<String> protocolSwitches() {
     return List.copyOf(protocolSwitches);
   }
@@ -115,16 +125,22 @@ final class StubSonarQube implements AutoCloseable {
     try (exchange) {
       totalCalls.incrementAndGet();
       firstCall.countDown();
-      if (exchange.getRequestHeaders().containsKey("Upgrade") || !exchange.getProtocol().equals("HTTP/1.1")) {
-        protocolSwitches.add(exchange.getProtocol() + " Upgrade=" + exchange.getRequestHeaders().get("Upgrade"));
+      if (exchange.getRequestHeaders().containsKey("Upgrade")
+          || !exchange.getProtocol().equals("HTTP/1.1")) {
+        protocolSwitches.add(
+            exchange.getProtocol() + " Upgrade=" + exchange.getRequestHeaders().get("Upgrade"));
       }
       String path = exchange.getRequestURI().getRawPath();
-      if (!exchange.getRequestMethod().equals("GET") || !path.equals(CONTEXT + "/api/authentication/validate")) {
+      if (!exchange.getRequestMethod().equals("GET")
+          || !path.equals(CONTEXT + "/api/authentication/validate")) {
         exchange.sendResponseHeaders(404, -1);
         return;
       }
       List<String> authorization = exchange.getRequestHeaders().get("Authorization");
-      String userColonPassword = authorization == null || authorization.size() != 1 ? null : decodeBasic(authorization.get(0));
+      String userColonPassword =
+          authorization == null || authorization.size() != 1
+              ? null
+              : decodeBasic(authorization.get(0));
       if (userColonPassword == null) {
         malformedAuthorizations.add(String.valueOf(authorization));
         exchange.sendResponseHeaders(400, -1);
@@ -169,7 +185,8 @@ final class StubSonarQube implements AutoCloseable {
       return null;
     }
     try {
-      String decoded = new String(Base64.getDecoder().decode(header.substring(6)), StandardCharsets.UTF_8);
+      String decoded =
+          new String(Base64.getDecoder().decode(header.substring(6)), StandardCharsets.UTF_8);
       return decoded.indexOf(':') > 0 ? decoded : null;
     } catch (IllegalArgumentException e) {
       return null;

@@ -31,31 +31,67 @@ import org.junit.jupiter.api.io.TempDir;
 class WasmAgreesWithOpaEvalTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> TARGETS = List.of(
-      "/api/server/version", "/api/v2/analysis/version", "/api/v2/analysis/jres?os=linux&arch=x86_64",
-      "/api/v2/analysis/jres/96f1e8cc-acdc-404d-81cd-9ddaf80f0d58", "/api/v2/analysis/engine",
-      "/api/settings/values.protobuf?component=demo", "/api/settings/values?component=unknown",
-      "/api/settings/values?keys=sonar.core.serverBaseURL", "/api/plugins/installed", "/api/plugins/download?plugin=java",
-      "/api/qualityprofiles/search.protobuf?project=demo", "/api/rules/search.protobuf?f=repo&activation=true&qprofile=q&ps=500&p=1",
-      "/api/rules/list.protobuf?qprofile=q&ps=500&p=1", "/api/v2/analysis/active_rules?projectKey=demo",
-      "/api/analysis_cache/get?project=demo", "/batch/index", "/batch/file?name=sonar-scanner-engine-shaded-9.9.0.65466-all.jar",
-      "/batch/file?name=evil.jar", "/batch/project.protobuf?key=demo", "/api/metrics/search?ps=500&p=1",
-      "/api/ce/submit?projectKey=demo&projectName=Demo", "/api/ce/task?id=abc", "/api/qualitygates/project_status?analysisId=x",
-      "/api/measures/component?component=demo&metricKeys=bugs", "/static/csharp/SonarAnalyzer-csharp.zip", "/static/evil/x.js",
-      "/api/users/search?q=a", "/api/user_tokens/generate?name=x", "/api/permissions/add_user", "/api/system/info",
-      "/api/settings/set", "/api/webservices/list", "/api/components/search?qualifiers=TRK", "/api/issues/search",
-      "/api/authentication/validate", "/", "/projects", "/api/server/version/", "/api/ce/submit?projectKey=demo&projectKey=other",
-      "/api/project_branches/list?project=demo", "/api/new_code_periods/show.protobuf?project=demo&branch=main",
-      "/sonarqube/api/server/version", "/api/plugins/installed?extra=1");
-  private static final List<String> METHODS = List.of("GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE");
-  private static final List<String> IPS = List.of("203.0.113.7", "10.1.2.3", "2001:db8::7", "127.0.0.1");
-  private static final List<List<String>> HEADER_NAMES = List.of(
-      List.of("host"), List.of("authorization", "host"), List.of("cookie", "host"), List.of("host", "x-sonar-passcode"));
-  private static final List<String> DATA = List.of(
-      "{}",
-      "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"de*\"]}}}}",
-      "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\",\"2001:db8::/32\"],"
-          + "\"accept_unverified_credentials\":true,\"context_path\":\"/sonarqube\",\"max_report_bytes\":1000}}}}");
+  private static final List<String> TARGETS =
+      List.of(
+          "/api/server/version",
+          "/api/v2/analysis/version",
+          "/api/v2/analysis/jres?os=linux&arch=x86_64",
+          "/api/v2/analysis/jres/96f1e8cc-acdc-404d-81cd-9ddaf80f0d58",
+          "/api/v2/analysis/engine",
+          "/api/settings/values.protobuf?component=demo",
+          "/api/settings/values?component=unknown",
+          "/api/settings/values?keys=sonar.core.serverBaseURL",
+          "/api/plugins/installed",
+          "/api/plugins/download?plugin=java",
+          "/api/qualityprofiles/search.protobuf?project=demo",
+          "/api/rules/search.protobuf?f=repo&activation=true&qprofile=q&ps=500&p=1",
+          "/api/rules/list.protobuf?qprofile=q&ps=500&p=1",
+          "/api/v2/analysis/active_rules?projectKey=demo",
+          "/api/analysis_cache/get?project=demo",
+          "/batch/index",
+          "/batch/file?name=sonar-scanner-engine-shaded-9.9.0.65466-all.jar",
+          "/batch/file?name=evil.jar",
+          "/batch/project.protobuf?key=demo",
+          "/api/metrics/search?ps=500&p=1",
+          "/api/ce/submit?projectKey=demo&projectName=Demo",
+          "/api/ce/task?id=abc",
+          "/api/qualitygates/project_status?analysisId=x",
+          "/api/measures/component?component=demo&metricKeys=bugs",
+          "/static/csharp/SonarAnalyzer-csharp.zip",
+          "/static/evil/x.js",
+          "/api/users/search?q=a",
+          "/api/user_tokens/generate?name=x",
+          "/api/permissions/add_user",
+          "/api/system/info",
+          "/api/settings/set",
+          "/api/webservices/list",
+          "/api/components/search?qualifiers=TRK",
+          "/api/issues/search",
+          "/api/authentication/validate",
+          "/",
+          "/projects",
+          "/api/server/version/",
+          "/api/ce/submit?projectKey=demo&projectKey=other",
+          "/api/project_branches/list?project=demo",
+          "/api/new_code_periods/show.protobuf?project=demo&branch=main",
+          "/sonarqube/api/server/version",
+          "/api/plugins/installed?extra=1");
+  private static final List<String> METHODS =
+      List.of("GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE");
+  private static final List<String> IPS =
+      List.of("203.0.113.7", "10.1.2.3", "2001:db8::7", "127.0.0.1");
+  private static final List<List<String>> HEADER_NAMES =
+      List.of(
+          List.of("host"),
+          List.of("authorization", "host"),
+          List.of("cookie", "host"),
+          List.of("host", "x-sonar-passcode"));
+  private static final List<String> DATA =
+      List.of(
+          "{}",
+          "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"de*\"]}}}}",
+          "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\",\"2001:db8::/32\"],"
+              + "\"accept_unverified_credentials\":true,\"context_path\":\"/sonarqube\",\"max_report_bytes\":1000}}}}");
 
   @TempDir Path dir;
 
@@ -64,7 +100,8 @@ class WasmAgreesWithOpaEvalTest {
     for (String userData : DATA) {
       List<PolicyInput> inputs = generate(new Random(7 + userData.length()), 150);
       List<Decision> wasm = new ArrayList<>();
-      try (OpaWasmPolicyEngine engine = SonarQubePolicy.engine(userData).instances(1).warmUp(0).build()) {
+      try (OpaWasmPolicyEngine engine =
+          SonarQubePolicy.engine(userData).instances(1).warmUp(0).build()) {
         for (PolicyInput input : inputs) {
           wasm.add(engine.evaluate(input));
         }
@@ -76,14 +113,16 @@ class WasmAgreesWithOpaEvalTest {
         String label = inputs.get(i).toJson() + " with " + userData;
         assertThat(actual.allow()).as(label).isEqualTo(expected.path("allow").asBoolean());
         assertThat(actual.status()).as(label).isEqualTo(expected.path("status").asInt());
-        assertThat(actual.reasons()).as(label)
+        assertThat(actual.reasons())
+            .as(label)
             .containsExactlyElementsOf(JSON.convertValue(expected.path("reasons"), List.class));
         assertThat(actual.message()).as(label).isEqualTo(expected.path("message").asText());
       }
     }
   }
 
-  private JsonNode opaEval(List<PolicyInput> inputs, String data) throws IOException, InterruptedException {
+  private JsonNode opaEval(List<PolicyInput> inputs, String data)
+      throws IOException, InterruptedException {
     StringBuilder array = new StringBuilder("[");
     for (int i = 0; i < inputs.size(); i++) {
       array.append(i == 0 ? "" : ",").append(inputs.get(i).toJson());
@@ -91,24 +130,39 @@ class WasmAgreesWithOpaEvalTest {
     Path inputFile = Files.writeString(dir.resolve("inputs.json"), array.append(']'));
     Path dataFile = Files.writeString(dir.resolve("data.json"), data);
     Path regoDir = Files.createDirectories(dir.resolve("rego"));
-    // Only the .rego files: the data document (defaults merged with the case's config) comes from dataFile.
+    // Only the .rego files: the data document (defaults merged with the case's config) comes from
+    // dataFile.
     try (var files = Files.walk(Path.of("src/main/rego"))) {
       for (Path rego : files.filter(p -> p.toString().endsWith(".rego")).toList()) {
-        Files.copy(rego, regoDir.resolve(rego.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            rego,
+            regoDir.resolve(rego.getFileName()),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
     }
     Path out = dir.resolve("out.json");
-    Process opa = new ProcessBuilder(
-            "bash", Path.of("../tools/opa").toAbsolutePath().toString(), "eval", "--format", "json",
-            "-d", regoDir.toString(), "-d", dataFile.toString(), "--input", inputFile.toString(),
-            "[d | some x in input; d := data.portcullis.sonarqube.decision with input as x]")
-        .redirectOutput(out.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+    Process opa =
+        new ProcessBuilder(
+                "bash",
+                Path.of("../tools/opa").toAbsolutePath().toString(),
+                "eval",
+                "--format",
+                "json",
+                "-d",
+                regoDir.toString(),
+                "-d",
+                dataFile.toString(),
+                "--input",
+                inputFile.toString(),
+                "[d | some x in input; d := data.portcullis.sonarqube.decision with input as x]")
+            .redirectOutput(out.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     assertThat(opa.waitFor(120, TimeUnit.SECONDS)).as("opa eval finished").isTrue();
     assertThat(opa.exitValue()).as("opa eval exit code").isZero();
-    JsonNode decisions = JSON.readTree(Files.readString(out, StandardCharsets.UTF_8))
-        .at("/result/0/expressions/0/value");
+    JsonNode decisions =
+        JSON.readTree(Files.readString(out, StandardCharsets.UTF_8))
+            .at("/result/0/expressions/0/value");
     assertThat(decisions.size()).isEqualTo(inputs.size());
     return decisions;
   }
@@ -124,20 +178,30 @@ class WasmAgreesWithOpaEvalTest {
         headerNames.add("authorization");
         headerNames.sort(null);
       }
-      CredentialKind kind = present ? pick(random, SonarQubeCredentialClassifier.KINDS) : CredentialKind.NONE;
-      PolicyInput.CredentialSummary credential = present
-          ? new PolicyInput.CredentialSummary(true, random.nextBoolean() ? CredentialScheme.BASIC : CredentialScheme.BEARER,
-              kind.equals(CredentialKind.NONE) ? SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN : kind,
-              pick(random, List.of(CredentialValidity.values())), "asserted")
-          : PolicyInput.CredentialSummary.NONE;
-      long contentLength = method.equals("POST") ? random.nextInt(3) * 700L : PolicyInput.NO_CONTENT_LENGTH;
+      CredentialKind kind =
+          present ? pick(random, SonarQubeCredentialClassifier.KINDS) : CredentialKind.NONE;
+      PolicyInput.CredentialSummary credential =
+          present
+              ? new PolicyInput.CredentialSummary(
+                  true,
+                  random.nextBoolean() ? CredentialScheme.BASIC : CredentialScheme.BEARER,
+                  kind.equals(CredentialKind.NONE)
+                      ? SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN
+                      : kind,
+                  pick(random, List.of(CredentialValidity.values())),
+                  "asserted")
+              : PolicyInput.CredentialSummary.NONE;
+      long contentLength =
+          method.equals("POST") ? random.nextInt(3) * 700L : PolicyInput.NO_CONTENT_LENGTH;
       Map<String, String> headers = new TreeMap<>();
       if (random.nextBoolean()) {
         headers.put("accept", "application/x-protobuf");
       }
-      inputs.add(new PolicyInput(
-          PolicyInput.Request.of(method, target, headers, headerNames, contentLength),
-          new PolicyInput.Client(pick(random, IPS)), credential));
+      inputs.add(
+          new PolicyInput(
+              PolicyInput.Request.of(method, target, headers, headerNames, contentLength),
+              new PolicyInput.Client(pick(random, IPS)),
+              credential));
     }
     return inputs;
   }

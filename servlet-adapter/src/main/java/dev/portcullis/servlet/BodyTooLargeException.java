@@ -5,10 +5,10 @@ import java.io.IOException;
 
 /**
  * The failure of a read from an allowed request's body once the body has grown past its decision's
- * {@link Decision#maxBodyBytes()}; the bytes of that read are not handed out, and every later read fails
- * the same way. A servlet that reads blocking and lets it escape gets its 413 from {@link PortcullisFilter};
- * a reader on another thread (a {@code ReadListener}, a proxy) answers with {@link
- * PortcullisFilter#sendBodyTooLarge} and must abort whatever it was forwarding the body to.
+ * {@link Decision#maxBodyBytes()}; the bytes of that read are not handed out, and every later read
+ * fails the same way. A servlet that reads blocking and lets it escape gets its 413 from {@link
+ * PortcullisFilter}; a reader on another thread (a {@code ReadListener}, a proxy) answers with
+ * {@link PortcullisFilter#sendBodyTooLarge} and must abort whatever it was forwarding the body to.
  */
 public final class BodyTooLargeException extends IOException {
   private static final long serialVersionUID = 1L;

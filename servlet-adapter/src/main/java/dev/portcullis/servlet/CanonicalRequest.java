@@ -5,8 +5,8 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 
 /**
  * An allowed request as the policy judged it: {@code getRequestURI()}, {@code getQueryString()} and
- * {@code getRequestURL()} give the canonical forward target instead of the raw one, so the rest of the
- * chain serves exactly what was judged.
+ * {@code getRequestURL()} give the canonical forward target instead of the raw one, so the rest of
+ * the chain serves exactly what was judged.
  */
 final class CanonicalRequest extends HttpServletRequestWrapper {
 
@@ -41,7 +41,9 @@ final class CanonicalRequest extends HttpServletRequestWrapper {
       url.setLength(0);
       url.append(getScheme()).append("://").append(getServerName());
       int port = getServerPort();
-      boolean defaultPort = ("http".equals(getScheme()) && port == 80) || ("https".equals(getScheme()) && port == 443);
+      boolean defaultPort =
+          ("http".equals(getScheme()) && port == 80)
+              || ("https".equals(getScheme()) && port == 443);
       if (!defaultPort && port > 0) {
         url.append(':').append(port);
       }

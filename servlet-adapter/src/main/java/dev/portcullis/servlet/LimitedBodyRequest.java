@@ -16,13 +16,15 @@ import java.nio.charset.UnsupportedCharsetException;
 import java.util.Objects;
 
 /**
- * An allowed request whose body may not grow past its decision's {@link Decision#maxBodyBytes()}, however
- * it is framed (a chunked upload declares no length): its input stream counts the bytes it hands out and
- * fails with a {@link BodyTooLargeException} on the read that would go past the limit, whether the reader
- * blocks or reads in a {@link ReadListener}. {@link #getReader()} reads the same stream.
+ * An allowed request whose body may not grow past its decision's {@link Decision#maxBodyBytes()},
+ * however it is framed (a chunked upload declares no length): its input stream counts the bytes it
+ * hands out and fails with a {@link BodyTooLargeException} on the read that would go past the
+ * limit, whether the reader blocks or reads in a {@link ReadListener}. {@link #getReader()} reads
+ * the same stream.
  *
- * <p>Parameters and parts ({@code getParameter}, {@code getParts}) are parsed by the container from the
- * body it reads itself, so they are bounded by the container's own form and multipart limits instead.
+ * <p>Parameters and parts ({@code getParameter}, {@code getParts}) are parsed by the container from
+ * the body it reads itself, so they are bounded by the container's own form and multipart limits
+ * instead.
  */
 final class LimitedBodyRequest extends HttpServletRequestWrapper {
 
@@ -90,7 +92,10 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     }
   }
 
-  /** Counts what it hands out; reads of one request never run concurrently (Servlet 6.1, section 3.1.5). */
+  /**
+   * Counts what it hands out; reads of one request never run concurrently (Servlet 6.1, section
+   * 3.1.5).
+   */
   static final class LimitedInputStream extends ServletInputStream {
     private final ServletInputStream body;
     private final long maxBodyBytes;
@@ -120,7 +125,8 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
       if (length == 0) {
         return 0;
       }
-      // Up to the limit, then one byte: enough to tell a body of exactly the limit from a longer one,
+      // Up to the limit, then one byte: enough to tell a body of exactly the limit from a longer
+      // one,
       // without handing out that byte or losing the ones before it.
       long allowed = maxBodyBytes - count;
       int read = body.read(buffer, offset, allowed == 0 ? 1 : (int) Math.min(length, allowed));

@@ -19,34 +19,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Jakarta Servlet filter that asks a {@link PolicyEnforcer} about every request before the rest of the
- * chain sees it. An allowed request continues with its canonical target ({@code getRequestURI()},
- * {@code getQueryString()} and {@code getRequestURL()} give what the policy judged, also available as the
- * {@value #FORWARD_TARGET_ATTRIBUTE} request attribute for a proxy servlet). A denied request gets the
- * policy's status and a small JSON body; its body is never read and the chain never runs. A request that
- * is not HTTP fails with a {@link ServletException} instead of passing through. When the decision limits
- * the body ({@link Decision#maxBodyBytes()}), a request that declares more gets 413 at once and one whose
- * body grows past the limit while it is read fails that read with a {@link BodyTooLargeException}.
+ * A Jakarta Servlet filter that asks a {@link PolicyEnforcer} about every request before the rest
+ * of the chain sees it. An allowed request continues with its canonical target ({@code
+ * getRequestURI()}, {@code getQueryString()} and {@code getRequestURL()} give what the policy
+ * judged, also available as the {@value #FORWARD_TARGET_ATTRIBUTE} request attribute for a proxy
+ * servlet). A denied request gets the policy's status and a small JSON body; its body is never read
+ * and the chain never runs. A request that is not HTTP fails with a {@link ServletException}
+ * instead of passing through. When the decision limits the body ({@link Decision#maxBodyBytes()}),
+ * a request that declares more gets 413 at once and one whose body grows past the limit while it is
+ * read fails that read with a {@link BodyTooLargeException}.
  *
- * <p>Place it first in the chain, mapped to {@code /*}, so that nothing reads or answers a request before
- * it is judged. By default it blocks the container thread while an asynchronous credential verifier
- * works; {@link Builder#asynchronous(boolean)} suspends the request with {@code startAsync} instead.
+ * <p>Place it first in the chain, mapped to {@code /*}, so that nothing reads or answers a request
+ * before it is judged. By default it blocks the container thread while an asynchronous credential
+ * verifier works; {@link Builder#asynchronous(boolean)} suspends the request with {@code
+ * startAsync} instead.
  *
  * <p>Thread-safe; one instance serves all requests.
  */
 public final class PortcullisFilter implements Filter {
 
-  /** The request attribute holding the canonical target of an allowed request, such as {@code /api/x?a=1}. */
+  /**
+   * The request attribute holding the canonical target of an allowed request, such as {@code
+   * /api/x?a=1}.
+   */
   public static final String FORWARD_TARGET_ATTRIBUTE = "dev.portcullis.forwardTarget";
 
   /** The request attribute holding the {@link Decision} of an allowed request. */
   public static final String DECISION_ATTRIBUTE = "dev.portcullis.decision";
 
   /** An allow waiting for its asynchronous dispatch; only this filter sets it. */
-  private static final String PENDING_ALLOW_ATTRIBUTE = PortcullisFilter.class.getName() + ".pendingAllow";
+  private static final String PENDING_ALLOW_ATTRIBUTE =
+      PortcullisFilter.class.getName() + ".pendingAllow";
 
-  /** The body-limiting wrapper of an allowed request, for its later dispatches; only this filter sets it. */
-  private static final String LIMITED_BODY_ATTRIBUTE = PortcullisFilter.class.getName() + ".limitedBody";
+  /**
+   * The body-limiting wrapper of an allowed request, for its later dispatches; only this filter
+   * sets it.
+   */
+  private static final String LIMITED_BODY_ATTRIBUTE =
+      PortcullisFilter.class.getName() + ".limitedBody";
 
   private static final Logger LOG = LoggerFactory.getLogger(PortcullisFilter.class);
 
@@ -69,11 +79,14 @@ public final class PortcullisFilter implements Filter {
   }
 
   @Override
-  public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+  public void doFilter(
+      ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
       throws IOException, ServletException {
-    if (!(servletRequest instanceof HttpServletRequest) || !(servletResponse instanceof HttpServletResponse)) {
+    if (!(servletRequest instanceof HttpServletRequest)
+        || !(servletResponse instanceof HttpServletResponse)) {
       throw new ServletException(
-          "PortcullisFilter only judges HTTP requests and refuses a " + servletRequest.getClass().getName()
+          "PortcullisFilter only judges HTTP requests and refuses a "
+              + servletRequest.getClass().getName()
               + "; map it to HTTP servlets only");
     }
     HttpServletRequest request = (HttpServletRequest) servletRequest;
@@ -87,11 +100,13 @@ public final class PortcullisFilter implements Filter {
         return;
       }
       if (request.getAttribute(DECISION_ATTRIBUTE) != null) {
-        // A forward, include, error or later async dispatch of a request this filter already allowed. A
+        // A forward, include, error or later async dispatch of a request this filter already
+        // allowed. A
         // dispatch may bring back the container's request without the wrapper that limits the body.
         Object limited = request.getAttribute(LIMITED_BODY_ATTRIBUTE);
         if (limited instanceof LimitedBodyRequest) {
-          forwardLimited(new LimitedBodyRequest(request, (LimitedBodyRequest) limited), response, chain);
+          forwardLimited(
+              new LimitedBodyRequest(request, (LimitedBodyRequest) limited), response, chain);
         } else {
           chain.doFilter(request, response);
         }
@@ -119,13 +134,18 @@ public final class PortcullisFilter implements Filter {
       return true;
     }
     if (warnedNotAsync.compareAndSet(false, true)) {
-      LOG.warn("request not async-supported; blocking the container thread for credential verification "
-          + "(register the filter and servlet with asyncSupported=true; further occurrences are not logged)");
+      LOG.warn(
+          "request not async-supported; blocking the container thread for credential verification "
+              + "(register the filter and servlet with asyncSupported=true; further occurrences are not logged)");
     }
     return false;
   }
 
-  private static void resume(Decision decided, AsyncContext async, HttpServletRequest request, HttpServletResponse response) {
+  private static void resume(
+      Decision decided,
+      AsyncContext async,
+      HttpServletRequest request,
+      HttpServletResponse response) {
     // decideAsync never completes exceptionally; a null still must not allow.
     Decision decision = decided != null ? decided : Decision.INTERNAL_ERROR;
     if (decision.allow()) {
@@ -139,13 +159,20 @@ public final class PortcullisFilter implements Filter {
     try {
       DenyResponse.write(decision, request, response);
     } catch (IOException | RuntimeException e) {
-      LOG.debug("deny response not written status={} cause={}", decision.status(), e.getClass().getName());
+      LOG.debug(
+          "deny response not written status={} cause={}",
+          decision.status(),
+          e.getClass().getName());
     } finally {
       async.complete();
     }
   }
 
-  private static void apply(Decision decision, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  private static void apply(
+      Decision decision,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      FilterChain chain)
       throws IOException, ServletException {
     if (decision.allow()) {
       allow(decision, request, response, chain);
@@ -158,11 +185,18 @@ public final class PortcullisFilter implements Filter {
     DenyResponse.write(decision, request, response);
   }
 
-  private static void allow(Decision decision, HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+  private static void allow(
+      Decision decision,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      FilterChain chain)
       throws IOException, ServletException {
     if (decision.bodyLimitExceededBy(request.getContentLengthLong())) {
-      LOG.debug("request body declared over its limit status=413 max_body_bytes={}", decision.maxBodyBytes());
-      // Set by an asynchronous decision; a later dispatch must not take the request for an allowed one.
+      LOG.debug(
+          "request body declared over its limit status=413 max_body_bytes={}",
+          decision.maxBodyBytes());
+      // Set by an asynchronous decision; a later dispatch must not take the request for an allowed
+      // one.
       request.removeAttribute(DECISION_ATTRIBUTE);
       request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
       DenyResponse.write(Decision.bodyTooLarge(), response, true);
@@ -172,7 +206,9 @@ public final class PortcullisFilter implements Filter {
     request.setAttribute(FORWARD_TARGET_ATTRIBUTE, decision.forwardTarget());
     String raw = ServletRequestAccessor.INSTANCE.rawTarget(request);
     HttpServletRequest judged =
-        raw.equals(decision.forwardTarget()) ? request : new CanonicalRequest(request, decision.forwardTarget());
+        raw.equals(decision.forwardTarget())
+            ? request
+            : new CanonicalRequest(request, decision.forwardTarget());
     if (decision.maxBodyBytes() == Decision.NO_BODY_LIMIT) {
       chain.doFilter(judged, response);
       return;
@@ -182,7 +218,8 @@ public final class PortcullisFilter implements Filter {
     forwardLimited(limited, response, chain);
   }
 
-  private static void forwardLimited(LimitedBodyRequest limited, HttpServletResponse response, FilterChain chain)
+  private static void forwardLimited(
+      LimitedBodyRequest limited, HttpServletResponse response, FilterChain chain)
       throws IOException, ServletException {
     try {
       chain.doFilter(limited, response);
@@ -196,12 +233,12 @@ public final class PortcullisFilter implements Filter {
   }
 
   /**
-   * Answers 413 when a servlet that read the body on this thread went past the limit, whether it let the
-   * failure escape or swallowed it. A servlet that went asynchronous, or met the failure on another
-   * thread, answers for itself ({@link #sendBodyTooLarge}).
+   * Answers 413 when a servlet that read the body on this thread went past the limit, whether it
+   * let the failure escape or swallowed it. A servlet that went asynchronous, or met the failure on
+   * another thread, answers for itself ({@link #sendBodyTooLarge}).
    */
-  private static boolean answeredBodyTooLarge(LimitedBodyRequest limited, HttpServletResponse response)
-      throws IOException {
+  private static boolean answeredBodyTooLarge(
+      LimitedBodyRequest limited, HttpServletResponse response) throws IOException {
     if (!limited.bodyTooLargeOn(Thread.currentThread()) || limited.isAsyncStarted()) {
       return false;
     }
@@ -211,14 +248,15 @@ public final class PortcullisFilter implements Filter {
   }
 
   /**
-   * Answers a request whose body went past its decision's limit ({@link BodyTooLargeException}): 413 with
-   * the deny body and headers of {@link Decision#bodyTooLarge()} and {@code Connection: close}, since the
-   * rest of the body is never read. For a reader that the filter cannot see fail, such as an asynchronous
-   * proxy; it must also abort the request it was forwarding the body in, so that the upstream never takes
-   * the part it got for a whole body.
+   * Answers a request whose body went past its decision's limit ({@link BodyTooLargeException}):
+   * 413 with the deny body and headers of {@link Decision#bodyTooLarge()} and {@code Connection:
+   * close}, since the rest of the body is never read. For a reader that the filter cannot see fail,
+   * such as an asynchronous proxy; it must also abort the request it was forwarding the body in, so
+   * that the upstream never takes the part it got for a whole body.
    *
-   * @return false, having written nothing, when the response is already committed: the caller must then
-   *     abort the connection, so that the client cannot take the response for a complete one either
+   * @return false, having written nothing, when the response is already committed: the caller must
+   *     then abort the connection, so that the client cannot take the response for a complete one
+   *     either
    */
   public static boolean sendBodyTooLarge(HttpServletResponse response) throws IOException {
     if (response.isCommitted()) {
@@ -239,10 +277,11 @@ public final class PortcullisFilter implements Filter {
     }
 
     /**
-     * Whether to suspend a request with {@code startAsync} while an asynchronous credential verifier works,
-     * instead of blocking the container thread; default false. Needs the filter registered with {@code
-     * asyncSupported=true} for {@link DispatcherType#REQUEST} and {@link DispatcherType#ASYNC}, and async
-     * support along the whole chain; a request without it is decided blocking.
+     * Whether to suspend a request with {@code startAsync} while an asynchronous credential
+     * verifier works, instead of blocking the container thread; default false. Needs the filter
+     * registered with {@code asyncSupported=true} for {@link DispatcherType#REQUEST} and {@link
+     * DispatcherType#ASYNC}, and async support along the whole chain; a request without it is
+     * decided blocking.
      */
     public Builder asynchronous(boolean asynchronous) {
       this.asynchronous = asynchronous;

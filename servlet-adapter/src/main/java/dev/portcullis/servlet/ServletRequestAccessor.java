@@ -7,9 +7,9 @@ import java.util.Enumeration;
 import java.util.List;
 
 /**
- * Reads an {@link HttpServletRequest} for the core: the raw request URI and query string exactly as the
- * container received them, never the container-decoded path or {@code getParameterMap()}, which can
- * consume a form body.
+ * Reads an {@link HttpServletRequest} for the core: the raw request URI and query string exactly as
+ * the container received them, never the container-decoded path or {@code getParameterMap()}, which
+ * can consume a form body.
  *
  * <p>Stateless and thread-safe; use {@link #INSTANCE}.
  */
@@ -24,7 +24,10 @@ public final class ServletRequestAccessor implements RequestAccessor<HttpServlet
     return request.getMethod();
   }
 
-  /** {@code getRequestURI()}, which Jetty 12 and Tomcat 11 both return undecoded, plus the raw query. */
+  /**
+   * {@code getRequestURI()}, which Jetty 12 and Tomcat 11 both return undecoded, plus the raw
+   * query.
+   */
   @Override
   public String rawTarget(HttpServletRequest request) {
     String uri = request.getRequestURI();

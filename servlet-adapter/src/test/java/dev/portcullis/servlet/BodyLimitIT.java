@@ -41,20 +41,25 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The body limit of an allowed request ({@link Decision#maxBodyBytes()}) on Jetty and Tomcat, with the
- * filter deciding blocking and asynchronously, for a servlet that reads blocking and one that reads in a
- * {@link ReadListener}. Chunked uploads declare no length, so only counting the streamed bytes stops them.
+ * The body limit of an allowed request ({@link Decision#maxBodyBytes()}) on Jetty and Tomcat, with
+ * the filter deciding blocking and asynchronously, for a servlet that reads blocking and one that
+ * reads in a {@link ReadListener}. Chunked uploads declare no length, so only counting the streamed
+ * bytes stops them.
  */
 class BodyLimitIT {
 
   private static final int LIMIT = 1000;
-  /** With a credential, so that the asynchronous filter suspends the request while it is verified. */
+
+  /**
+   * With a credential, so that the asynchronous filter suspends the request while it is verified.
+   */
   private static final String CHUNKED_HEAD =
       "Host: localhost\r\nAuthorization: Bearer sqp_0123456789abcdef0123456789abcdef01234567\r\n"
           + "Transfer-Encoding: chunked\r\n\r\n";
 
   /** Bytes the servlets got from the body, all requests together. */
   private final AtomicLong bodyBytesRead = new AtomicLong();
+
   private final List<Throwable> readFailures = new CopyOnWriteArrayList<>();
   private AutoCloseable server;
 
@@ -64,17 +69,24 @@ class BodyLimitIT {
   }
 
   static Stream<Arguments> containers() {
-    return Stream.of(Arguments.of("jetty", false), Arguments.of("jetty", true), Arguments.of("tomcat", false),
+    return Stream.of(
+        Arguments.of("jetty", false),
+        Arguments.of("jetty", true),
+        Arguments.of("tomcat", false),
         Arguments.of("tomcat", true));
   }
 
   @ParameterizedTest(name = "{0} asynchronous={1}")
   @MethodSource("containers")
-  void aChunkedBodyOfExactlyTheLimitPasses(String container, boolean asynchronous) throws Exception {
+  void aChunkedBodyOfExactlyTheLimitPasses(String container, boolean asynchronous)
+      throws Exception {
     URI uri = start(container, asynchronous);
 
-    RawHttp.Response response = RawHttp.exchange(uri,
-        "POST /limited/blocking HTTP/1.1\r\nConnection: close\r\n" + CHUNKED_HEAD, chunked(LIMIT, 100));
+    RawHttp.Response response =
+        RawHttp.exchange(
+            uri,
+            "POST /limited/blocking HTTP/1.1\r\nConnection: close\r\n" + CHUNKED_HEAD,
+            chunked(LIMIT, 100));
 
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.bodyText()).isEqualTo("read " + LIMIT);
@@ -82,12 +94,13 @@ class BodyLimitIT {
 
   @ParameterizedTest(name = "{0} asynchronous={1}")
   @MethodSource("containers")
-  void aBlockingReaderPastTheLimitGets413AndTheConnectionCloses(String container, boolean asynchronous)
-      throws Exception {
+  void aBlockingReaderPastTheLimitGets413AndTheConnectionCloses(
+      String container, boolean asynchronous) throws Exception {
     URI uri = start(container, asynchronous);
 
-    RawHttp.Response response = RawHttp.exchange(uri, "POST /limited/blocking HTTP/1.1\r\n" + CHUNKED_HEAD,
-        chunked(3 * LIMIT, 500));
+    RawHttp.Response response =
+        RawHttp.exchange(
+            uri, "POST /limited/blocking HTTP/1.1\r\n" + CHUNKED_HEAD, chunked(3 * LIMIT, 500));
 
     assertBodyTooLarge(response);
     assertThat(readFailures).singleElement().isInstanceOf(BodyTooLargeException.class);
@@ -95,39 +108,48 @@ class BodyLimitIT {
 
   @ParameterizedTest(name = "{0} asynchronous={1}")
   @MethodSource("containers")
-  void aReaderThatSwallowsTheFailureStillLeaves413(String container, boolean asynchronous) throws Exception {
+  void aReaderThatSwallowsTheFailureStillLeaves413(String container, boolean asynchronous)
+      throws Exception {
     URI uri = start(container, asynchronous);
 
-    RawHttp.Response response = RawHttp.exchange(uri, "POST /limited/swallowing HTTP/1.1\r\n" + CHUNKED_HEAD,
-        chunked(3 * LIMIT, 500));
+    RawHttp.Response response =
+        RawHttp.exchange(
+            uri, "POST /limited/swallowing HTTP/1.1\r\n" + CHUNKED_HEAD, chunked(3 * LIMIT, 500));
 
     assertBodyTooLarge(response);
   }
 
   @ParameterizedTest(name = "{0} asynchronous={1}")
   @MethodSource("containers")
-  void aReadListenerPastTheLimitFailsAndAnswersWithTheFiltersResponse(String container, boolean asynchronous)
-      throws Exception {
+  void aReadListenerPastTheLimitFailsAndAnswersWithTheFiltersResponse(
+      String container, boolean asynchronous) throws Exception {
     URI uri = start(container, asynchronous);
 
-    RawHttp.Response response = RawHttp.exchange(uri, "POST /limited/listening HTTP/1.1\r\n" + CHUNKED_HEAD,
-        chunked(3 * LIMIT, 500));
+    RawHttp.Response response =
+        RawHttp.exchange(
+            uri, "POST /limited/listening HTTP/1.1\r\n" + CHUNKED_HEAD, chunked(3 * LIMIT, 500));
 
     assertBodyTooLarge(response);
-    assertThat(readFailures).singleElement().satisfies(t -> assertThat(BodyTooLargeException.causedBy(t)).isTrue());
+    assertThat(readFailures)
+        .singleElement()
+        .satisfies(t -> assertThat(BodyTooLargeException.causedBy(t)).isTrue());
   }
 
   @ParameterizedTest(name = "{0} asynchronous={1}")
   @MethodSource("containers")
-  void aDeclaredLengthPastTheLimitIsRefusedBeforeTheServletRuns(String container, boolean asynchronous)
-      throws Exception {
+  void aDeclaredLengthPastTheLimitIsRefusedBeforeTheServletRuns(
+      String container, boolean asynchronous) throws Exception {
     URI uri = start(container, asynchronous);
 
-    RawHttp.Response response = RawHttp.exchange(uri,
-        "POST /limited/blocking HTTP/1.1\r\n" + CHUNKED_HEAD.replace("Transfer-Encoding: chunked", "Content-Length: "
-            + (LIMIT + 1)),
-        // Whole, since Tomcat reads what is declared (up to its maxSwallowSize) before it closes.
-        new byte[LIMIT + 1]);
+    RawHttp.Response response =
+        RawHttp.exchange(
+            uri,
+            "POST /limited/blocking HTTP/1.1\r\n"
+                + CHUNKED_HEAD.replace(
+                    "Transfer-Encoding: chunked", "Content-Length: " + (LIMIT + 1)),
+            // Whole, since Tomcat reads what is declared (up to its maxSwallowSize) before it
+            // closes.
+            new byte[LIMIT + 1]);
 
     assertBodyTooLarge(response);
     assertThat(readFailures).isEmpty();
@@ -158,9 +180,10 @@ class BodyLimitIT {
   }
 
   private URI start(String container, boolean asynchronous) throws Exception {
-    PolicyEnforcer enforcer = asynchronous
-        ? SlowVerifier.enforcer(new LimitingEngine())
-        : PolicyEnforcer.builder(new LimitingEngine()).build();
+    PolicyEnforcer enforcer =
+        asynchronous
+            ? SlowVerifier.enforcer(new LimitingEngine())
+            : PolicyEnforcer.builder(new LimitingEngine()).build();
     PortcullisFilter filter = PortcullisFilter.builder(enforcer).asynchronous(asynchronous).build();
     return container.equals("jetty") ? startJetty(filter) : startTomcat(filter);
   }
@@ -204,21 +227,26 @@ class BodyLimitIT {
     servlet.setAsyncSupported(true);
     context.addServletMapping("/*", "reader");
     tomcat.start();
-    server = () -> {
-      tomcat.stop();
-      tomcat.destroy();
-    };
+    server =
+        () -> {
+          tomcat.stop();
+          tomcat.destroy();
+        };
     return URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort());
   }
 
-  /** Allows {@code /limited/**} with a body limit of {@link #LIMIT} bytes; the stub's rules otherwise. */
+  /**
+   * Allows {@code /limited/**} with a body limit of {@link #LIMIT} bytes; the stub's rules
+   * otherwise.
+   */
   static final class LimitingEngine implements PolicyEngine {
     private final StubPolicyEngine stub = new StubPolicyEngine();
 
     @Override
     public Decision evaluate(PolicyInput input) {
       if (input.request().path().startsWith("/limited/")) {
-        return Decision.allow(List.of("limited"), "Allowed with a body limit.").withMaxBodyBytes(LIMIT);
+        return Decision.allow(List.of("limited"), "Allowed with a body limit.")
+            .withMaxBodyBytes(LIMIT);
       }
       return stub.evaluate(input);
     }
@@ -230,15 +258,17 @@ class BodyLimitIT {
   }
 
   /**
-   * Reads the whole body: {@code /limited/blocking} and {@code /limited/swallowing} on the container
-   * thread (the latter ignoring a failure and answering nothing), {@code /limited/listening} in a read
-   * listener that answers a failed body with {@link PortcullisFilter#sendBodyTooLarge}.
+   * Reads the whole body: {@code /limited/blocking} and {@code /limited/swallowing} on the
+   * container thread (the latter ignoring a failure and answering nothing), {@code
+   * /limited/listening} in a read listener that answers a failed body with {@link
+   * PortcullisFilter#sendBodyTooLarge}.
    */
   private final class ReadingServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
 
     @Override
-    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
       switch (request.getRequestURI()) {
         case "/limited/listening":
           listen(request, response);
@@ -271,42 +301,44 @@ class BodyLimitIT {
       return total;
     }
 
-    private void listen(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private void listen(HttpServletRequest request, HttpServletResponse response)
+        throws IOException {
       AsyncContext async = request.startAsync();
       ServletInputStream body = request.getInputStream();
-      body.setReadListener(new ReadListener() {
-        @Override
-        public void onDataAvailable() throws IOException {
-          byte[] buffer = new byte[300];
-          while (body.isReady()) {
-            int read = body.read(buffer);
-            if (read < 0) {
-              return;
+      body.setReadListener(
+          new ReadListener() {
+            @Override
+            public void onDataAvailable() throws IOException {
+              byte[] buffer = new byte[300];
+              while (body.isReady()) {
+                int read = body.read(buffer);
+                if (read < 0) {
+                  return;
+                }
+                bodyBytesRead.addAndGet(read);
+              }
             }
-            bodyBytesRead.addAndGet(read);
-          }
-        }
 
-        @Override
-        public void onAllDataRead() throws IOException {
-          response.getWriter().print("read " + bodyBytesRead.get());
-          async.complete();
-        }
-
-        @Override
-        public void onError(Throwable failure) {
-          readFailures.add(failure);
-          try {
-            if (BodyTooLargeException.causedBy(failure)) {
-              PortcullisFilter.sendBodyTooLarge(response);
+            @Override
+            public void onAllDataRead() throws IOException {
+              response.getWriter().print("read " + bodyBytesRead.get());
+              async.complete();
             }
-          } catch (IOException e) {
-            readFailures.add(e);
-          } finally {
-            async.complete();
-          }
-        }
-      });
+
+            @Override
+            public void onError(Throwable failure) {
+              readFailures.add(failure);
+              try {
+                if (BodyTooLargeException.causedBy(failure)) {
+                  PortcullisFilter.sendBodyTooLarge(response);
+                }
+              } catch (IOException e) {
+                readFailures.add(e);
+              } finally {
+                async.complete();
+              }
+            }
+          });
     }
   }
 }

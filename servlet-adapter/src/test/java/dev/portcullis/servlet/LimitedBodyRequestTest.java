@@ -21,7 +21,8 @@ class LimitedBodyRequestTest {
 
   @Test
   void aBodyOfExactlyTheLimitReadsWhole() throws IOException {
-    LimitedBodyRequest request = new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT);
+    LimitedBodyRequest request =
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT);
 
     assertThat(request.getInputStream().readAllBytes()).hasSize(LIMIT);
     assertThat(request.bodyTooLargeOn(Thread.currentThread())).isFalse();
@@ -29,39 +30,52 @@ class LimitedBodyRequestTest {
 
   @Test
   void aBlockingReadPastTheLimitFailsAndHandsOutNoByteBeyondIt() throws IOException {
-    LimitedBodyRequest request = new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT);
+    LimitedBodyRequest request =
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT);
     InputStream body = request.getInputStream();
     ByteArrayOutputStream handedOut = new ByteArrayOutputStream();
     byte[] buffer = new byte[300];
 
-    assertThatThrownBy(() -> {
-      for (int read; (read = body.read(buffer)) > 0; ) {
-        handedOut.write(buffer, 0, read);
-      }
-    }).isInstanceOf(BodyTooLargeException.class);
+    assertThatThrownBy(
+            () -> {
+              for (int read; (read = body.read(buffer)) > 0; ) {
+                handedOut.write(buffer, 0, read);
+              }
+            })
+        .isInstanceOf(BodyTooLargeException.class);
 
     assertThat(handedOut.size()).isEqualTo(LIMIT);
-    assertThatThrownBy(body::read).as("every later read fails too").isInstanceOf(BodyTooLargeException.class);
+    assertThatThrownBy(body::read)
+        .as("every later read fails too")
+        .isInstanceOf(BodyTooLargeException.class);
     assertThat(request.bodyTooLargeOn(Thread.currentThread())).isTrue();
-    assertThat(request.getInputStream().isReady()).as("a waiting reader must meet the failure").isTrue();
+    assertThat(request.getInputStream().isReady())
+        .as("a waiting reader must meet the failure")
+        .isTrue();
   }
 
   @Test
   void singleByteReadsAndTheReaderCountToo() throws IOException {
-    LimitedBodyRequest bytes = new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT);
-    assertThatThrownBy(() -> {
-      while (bytes.getInputStream().read() >= 0) {
-        // reading
-      }
-    }).isInstanceOf(BodyTooLargeException.class);
+    LimitedBodyRequest bytes =
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT);
+    assertThatThrownBy(
+            () -> {
+              while (bytes.getInputStream().read() >= 0) {
+                // reading
+              }
+            })
+        .isInstanceOf(BodyTooLargeException.class);
 
-    LimitedBodyRequest text = new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT);
-    assertThatThrownBy(() -> {
-      char[] chars = new char[100];
-      while (text.getReader().read(chars) >= 0) {
-        // reading
-      }
-    }).isInstanceOf(BodyTooLargeException.class);
+    LimitedBodyRequest text =
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT);
+    assertThatThrownBy(
+            () -> {
+              char[] chars = new char[100];
+              while (text.getReader().read(chars) >= 0) {
+                // reading
+              }
+            })
+        .isInstanceOf(BodyTooLargeException.class);
   }
 
   @Test
@@ -72,29 +86,30 @@ class LimitedBodyRequestTest {
     List<Throwable> errors = new ArrayList<>();
     long[] handedOut = new long[1];
 
-    body.setReadListener(new ReadListener() {
-      @Override
-      public void onDataAvailable() throws IOException {
-        byte[] buffer = new byte[256];
-        while (body.isReady()) {
-          int read = body.read(buffer);
-          if (read < 0) {
-            return;
+    body.setReadListener(
+        new ReadListener() {
+          @Override
+          public void onDataAvailable() throws IOException {
+            byte[] buffer = new byte[256];
+            while (body.isReady()) {
+              int read = body.read(buffer);
+              if (read < 0) {
+                return;
+              }
+              handedOut[0] += read;
+            }
           }
-          handedOut[0] += read;
-        }
-      }
 
-      @Override
-      public void onAllDataRead() {
-        errors.add(new AssertionError("the whole body was read"));
-      }
+          @Override
+          public void onAllDataRead() {
+            errors.add(new AssertionError("the whole body was read"));
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        errors.add(t);
-      }
-    });
+          @Override
+          public void onError(Throwable t) {
+            errors.add(t);
+          }
+        });
     container.deliver();
 
     assertThat(errors).singleElement().isInstanceOf(BodyTooLargeException.class);
@@ -110,36 +125,41 @@ class LimitedBodyRequestTest {
     LimitedBodyRequest later = new LimitedBodyRequest(request(container), first);
 
     assertThat(later.getInputStream().read(new byte[600])).isEqualTo(LIMIT - 600);
-    assertThatThrownBy(() -> later.getInputStream().read(new byte[600])).isInstanceOf(BodyTooLargeException.class);
+    assertThatThrownBy(() -> later.getInputStream().read(new byte[600]))
+        .isInstanceOf(BodyTooLargeException.class);
   }
 
   @Test
   void causedByLooksThroughWrappers() {
     BodyTooLargeException tooLarge = new BodyTooLargeException(LIMIT);
 
-    assertThat(BodyTooLargeException.causedBy(new IOException(new RuntimeException(tooLarge)))).isTrue();
+    assertThat(BodyTooLargeException.causedBy(new IOException(new RuntimeException(tooLarge))))
+        .isTrue();
     assertThat(BodyTooLargeException.causedBy(new IOException("other"))).isFalse();
     assertThat(BodyTooLargeException.causedBy(null)).isFalse();
   }
 
   private static HttpServletRequest request(ContainerStream body) {
-    return (HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
-        new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> {
-          switch (method.getName()) {
-            case "getInputStream":
-              return body;
-            case "getCharacterEncoding":
-              return null;
-            default:
-              throw new UnsupportedOperationException(method.getName());
-          }
-        });
+    return (HttpServletRequest)
+        Proxy.newProxyInstance(
+            HttpServletRequest.class.getClassLoader(),
+            new Class<?>[] {HttpServletRequest.class},
+            (proxy, method, args) -> {
+              switch (method.getName()) {
+                case "getInputStream":
+                  return body;
+                case "getCharacterEncoding":
+                  return null;
+                default:
+                  throw new UnsupportedOperationException(method.getName());
+              }
+            });
   }
 
   /**
-   * A container's body stream of {@code size} bytes arriving {@code chunk} bytes at a time. With a read
-   * listener it calls back like a container: {@code onDataAvailable} while data is ready, {@code onError}
-   * when that throws.
+   * A container's body stream of {@code size} bytes arriving {@code chunk} bytes at a time. With a
+   * read listener it calls back like a container: {@code onDataAvailable} while data is ready,
+   * {@code onError} when that throws.
    */
   private static final class ContainerStream extends ServletInputStream {
     private final byte[] data;

@@ -18,14 +18,19 @@ import org.junit.jupiter.api.Test;
 
 class PortcullisFilterTest {
 
-  private final PortcullisFilter filter = new PortcullisFilter(PolicyEnforcer.builder(new StubPolicyEngine()).build());
+  private final PortcullisFilter filter =
+      new PortcullisFilter(PolicyEnforcer.builder(new StubPolicyEngine()).build());
 
   @Test
   void nonHttpRequestFailsInsteadOfPassingThrough() {
     AtomicBoolean chainCalled = new AtomicBoolean();
 
-    assertThatThrownBy(() -> filter.doFilter(
-            stub(ServletRequest.class, Map.of()), stub(ServletResponse.class, Map.of()), (req, res) -> chainCalled.set(true)))
+    assertThatThrownBy(
+            () ->
+                filter.doFilter(
+                    stub(ServletRequest.class, Map.of()),
+                    stub(ServletResponse.class, Map.of()),
+                    (req, res) -> chainCalled.set(true)))
         .isInstanceOf(ServletException.class)
         .hasMessageContaining("only judges HTTP requests");
     assertThat(chainCalled).isFalse();
@@ -36,16 +41,20 @@ class PortcullisFilterTest {
     Decision deny = Decision.deny(403, List.of("user_directory", "second"), "Say \"no\"\\\n");
 
     assertThat(DenyResponse.json(deny))
-        .isEqualTo("{\"status\":403,\"reasons\":[\"user_directory\",\"second\"],\"message\":\"Say \\\"no\\\"\\\\\\u000a\","
-            + "\"errors\":[{\"msg\":\"Portcullis gateway: Say \\\"no\\\"\\\\\\u000a (user_directory, second)\"}]}");
+        .isEqualTo(
+            "{\"status\":403,\"reasons\":[\"user_directory\",\"second\"],\"message\":\"Say \\\"no\\\"\\\\\\u000a\","
+                + "\"errors\":[{\"msg\":\"Portcullis gateway: Say \\\"no\\\"\\\\\\u000a (user_directory, second)\"}]}");
   }
 
   @Test
   void canonicalRequestReplacesUriQueryAndUrl() {
-    HttpServletRequest raw = stub(HttpServletRequest.class, Map.of(
-        "getRequestURI", "/ctx/echo/%61b",
-        "getQueryString", "x=%41",
-        "getRequestURL", new StringBuffer("http://gateway:8080/ctx/echo/%61b")));
+    HttpServletRequest raw =
+        stub(
+            HttpServletRequest.class,
+            Map.of(
+                "getRequestURI", "/ctx/echo/%61b",
+                "getQueryString", "x=%41",
+                "getRequestURL", new StringBuffer("http://gateway:8080/ctx/echo/%61b")));
 
     CanonicalRequest canonical = new CanonicalRequest(raw, "/ctx/echo/ab?x=A");
 
@@ -57,21 +66,28 @@ class PortcullisFilterTest {
 
   @Test
   void accessorReadsTheRawTarget() {
-    HttpServletRequest raw = stub(HttpServletRequest.class, Map.of("getRequestURI", "/a/%2e%2e/b", "getQueryString", "q=%41"));
+    HttpServletRequest raw =
+        stub(
+            HttpServletRequest.class,
+            Map.of("getRequestURI", "/a/%2e%2e/b", "getQueryString", "q=%41"));
 
     assertThat(ServletRequestAccessor.INSTANCE.rawTarget(raw)).isEqualTo("/a/%2e%2e/b?q=%41");
   }
 
   /** A request or response answering the given no-argument methods and failing on anything else. */
   private static <T> T stub(Class<T> type, Map<String, Object> answers) {
-    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
-      if (answers.containsKey(method.getName())) {
-        return answers.get(method.getName());
-      }
-      if (method.getName().equals("getQueryString")) {
-        return null;
-      }
-      throw new UnsupportedOperationException(method.getName());
-    }));
+    return type.cast(
+        Proxy.newProxyInstance(
+            type.getClassLoader(),
+            new Class<?>[] {type},
+            (proxy, method, args) -> {
+              if (answers.containsKey(method.getName())) {
+                return answers.get(method.getName());
+              }
+              if (method.getName().equals("getQueryString")) {
+                return null;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            }));
   }
 }

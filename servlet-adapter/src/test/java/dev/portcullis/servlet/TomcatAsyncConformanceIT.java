@@ -2,7 +2,9 @@ package dev.portcullis.servlet;
 
 import dev.portcullis.PolicyEnforcer;
 
-/** The conformance suite on Tomcat with an asynchronous verifier and the filter suspending requests. */
+/**
+ * The conformance suite on Tomcat with an asynchronous verifier and the filter suspending requests.
+ */
 class TomcatAsyncConformanceIT extends TomcatConformanceIT {
 
   @Override

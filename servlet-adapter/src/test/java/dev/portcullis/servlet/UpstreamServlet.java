@@ -21,37 +21,40 @@ final class UpstreamServlet extends HttpServlet {
   }
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
-    upstream.handle(new UpstreamHandler.Exchange() {
-      @Override
-      public String method() {
-        return request.getMethod();
-      }
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    upstream.handle(
+        new UpstreamHandler.Exchange() {
+          @Override
+          public String method() {
+            return request.getMethod();
+          }
 
-      @Override
-      public String target() {
-        return ServletRequestAccessor.INSTANCE.rawTarget(request);
-      }
+          @Override
+          public String target() {
+            return ServletRequestAccessor.INSTANCE.rawTarget(request);
+          }
 
-      @Override
-      public List<String> headerValues(String name) {
-        return Collections.list(request.getHeaders(name));
-      }
+          @Override
+          public List<String> headerValues(String name) {
+            return Collections.list(request.getHeaders(name));
+          }
 
-      @Override
-      public InputStream requestBody() throws IOException {
-        return request.getInputStream();
-      }
+          @Override
+          public InputStream requestBody() throws IOException {
+            return request.getInputStream();
+          }
 
-      @Override
-      public OutputStream respond(int status, String contentType, long contentLength) throws IOException {
-        response.setStatus(status);
-        response.setContentType(contentType);
-        if (contentLength >= 0) {
-          response.setContentLengthLong(contentLength);
-        }
-        return response.getOutputStream();
-      }
-    });
+          @Override
+          public OutputStream respond(int status, String contentType, long contentLength)
+              throws IOException {
+            response.setStatus(status);
+            response.setContentType(contentType);
+            if (contentLength >= 0) {
+              response.setContentLengthLong(contentLength);
+            }
+            return response.getOutputStream();
+          }
+        });
   }
 }

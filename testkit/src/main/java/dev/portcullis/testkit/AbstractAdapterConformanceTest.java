@@ -30,18 +30,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The behaviour every Portcullis adapter shares, run against a real server: allowed requests pass
- * through untouched with the judged canonical target, denied ones get the policy's status and a JSON
- * body without ever reaching the upstream, ambiguous targets get 400, and large bodies stream.
+ * through untouched with the judged canonical target, denied ones get the policy's status and a
+ * JSON body without ever reaching the upstream, ambiguous targets get 400, and large bodies stream.
  *
- * <p>An adapter test starts its server with the adapter in front of the given {@link UpstreamHandler}
- * and the given enforcer (which uses {@link StubPolicyEngine}). The large-body tests prove correctness,
- * not memory use: run the suite with a heap of about 128 MiB so that a 64 MiB body buffered more than
- * once fails with an {@code OutOfMemoryError}.
+ * <p>An adapter test starts its server with the adapter in front of the given {@link
+ * UpstreamHandler} and the given enforcer (which uses {@link StubPolicyEngine}). The large-body
+ * tests prove correctness, not memory use: run the suite with a heap of about 128 MiB so that a 64
+ * MiB body buffered more than once fails with an {@code OutOfMemoryError}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class AbstractAdapterConformanceTest {
 
-  /** A syntactically real SonarQube token; it must reach the upstream and never appear in a deny. */
+  /**
+   * A syntactically real SonarQube token; it must reach the upstream and never appear in a deny.
+   */
   protected static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
 
   protected static final long LARGE_BODY_BYTES = 64L * 1024 * 1024;
@@ -49,7 +51,8 @@ public abstract class AbstractAdapterConformanceTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final EchoUpstream upstream = new EchoUpstream();
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private URI server;
 
   /**
@@ -57,7 +60,8 @@ public abstract class AbstractAdapterConformanceTest {
    *
    * @return the server's base URI, such as {@code http://127.0.0.1:41234}
    */
-  protected abstract URI startServer(PolicyEnforcer enforcer, UpstreamHandler upstream) throws Exception;
+  protected abstract URI startServer(PolicyEnforcer enforcer, UpstreamHandler upstream)
+      throws Exception;
 
   protected abstract void stopServer() throws Exception;
 
@@ -85,33 +89,39 @@ public abstract class AbstractAdapterConformanceTest {
   void allowedRequestReachesUpstreamUntouched() throws Exception {
     byte[] body = new byte[100_000];
     new Random(42).nextBytes(body);
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(server.resolve("/echo/some/path?a=1&b=two"))
-            .header("Authorization", "Bearer " + TOKEN)
-            .header("Content-Type", "application/octet-stream")
-            .header("X-Portcullis-Test", "kept as sent")
-            .POST(BodyPublishers.ofByteArray(body))
-            .build(),
-        BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(server.resolve("/echo/some/path?a=1&b=two"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/octet-stream")
+                .header("X-Portcullis-Test", "kept as sent")
+                .POST(BodyPublishers.ofByteArray(body))
+                .build(),
+            BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode report = JSON.readTree(response.body());
     assertThat(report.get("method").asText()).isEqualTo("POST");
     assertThat(report.get("target").asText()).isEqualTo("/echo/some/path?a=1&b=two");
     assertThat(texts(report.at("/headers/authorization"))).containsExactly("Bearer " + TOKEN);
-    assertThat(texts(report.at("/headers/content-type"))).containsExactly("application/octet-stream");
+    assertThat(texts(report.at("/headers/content-type")))
+        .containsExactly("application/octet-stream");
     assertThat(texts(report.at("/headers/x-portcullis-test"))).containsExactly("kept as sent");
     assertThat(report.get("body_bytes").asLong()).isEqualTo(body.length);
-    assertThat(report.get("body_sha256").asText()).isEqualTo(Payload.digest(new ByteArrayInputStream(body)).sha256());
+    assertThat(report.get("body_sha256").asText())
+        .isEqualTo(Payload.digest(new ByteArrayInputStream(body)).sha256());
     assertThat(upstream.calls()).isEqualTo(1);
   }
 
   @ParameterizedTest
   @MethodSource("methodsWithoutBody")
   void allowedRequestWithoutBodyKeepsItsMethod(String method) throws Exception {
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(server.resolve("/allowed/x")).method(method, BodyPublishers.noBody()).build(),
-        BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(server.resolve("/allowed/x"))
+                .method(method, BodyPublishers.noBody())
+                .build(),
+            BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode report = JSON.readTree(response.body());
@@ -127,9 +137,13 @@ public abstract class AbstractAdapterConformanceTest {
   @ParameterizedTest
   @MethodSource("canonicalTargets")
   void upstreamReceivesTheCanonicalTarget(String sent, String canonical) throws Exception {
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(URI.create(server + sent)).header("Authorization", "Bearer " + TOKEN).GET().build(),
-        BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create(server + sent))
+                .header("Authorization", "Bearer " + TOKEN)
+                .GET()
+                .build(),
+            BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(response.body()).get("target").asText()).isEqualTo(canonical);
@@ -144,19 +158,22 @@ public abstract class AbstractAdapterConformanceTest {
 
   @ParameterizedTest
   @MethodSource("denies")
-  void deniedRequestGetsThePolicyStatusAndNeverReachesUpstream(String path, int status, String reason)
-      throws Exception {
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(server.resolve(path + "?marker=do-not-echo"))
-            .header("Authorization", "Bearer " + TOKEN)
-            .POST(BodyPublishers.ofString("a small body"))
-            .build(),
-        BodyHandlers.ofString());
+  void deniedRequestGetsThePolicyStatusAndNeverReachesUpstream(
+      String path, int status, String reason) throws Exception {
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(server.resolve(path + "?marker=do-not-echo"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .POST(BodyPublishers.ofString("a small body"))
+                .build(),
+            BodyHandlers.ofString());
 
     assertDeny(response, status, reason);
     List<String> challenges = response.headers().allValues("WWW-Authenticate");
     if (status == 401) {
-      assertThat(challenges).anyMatch(c -> c.startsWith("Basic realm=")).anyMatch(c -> c.startsWith("Bearer realm="));
+      assertThat(challenges)
+          .anyMatch(c -> c.startsWith("Basic realm="))
+          .anyMatch(c -> c.startsWith("Bearer realm="));
     } else {
       assertThat(challenges).isEmpty();
     }
@@ -175,32 +192,42 @@ public abstract class AbstractAdapterConformanceTest {
   @Test
   void engineFailureIsADeny() throws Exception {
     HttpResponse<String> response =
-        client.send(HttpRequest.newBuilder(server.resolve("/engine-failure")).GET().build(), BodyHandlers.ofString());
+        client.send(
+            HttpRequest.newBuilder(server.resolve("/engine-failure")).GET().build(),
+            BodyHandlers.ofString());
 
     assertDeny(response, 500, "engine_error");
     assertThat(upstream.calls()).isZero();
   }
 
   /**
-   * Targets that HTTP clients would normalize, sent over a socket. A container may refuse some of them
-   * itself before the adapter runs; that is fine as long as the answer is 400 and the upstream never sees
-   * the request. When the adapter answers, its body names the reason.
+   * Targets that HTTP clients would normalize, sent over a socket. A container may refuse some of
+   * them itself before the adapter runs; that is fine as long as the answer is 400 and the upstream
+   * never sees the request. When the adapter answers, its body names the reason.
    */
   @ParameterizedTest
   @MethodSource("ambiguousTargets")
   void ambiguousTargetIsRefusedWith400(String target, String reason) throws Exception {
-    RawHttp.Response response = RawHttp.exchange(
-        server, "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", new byte[0]);
+    RawHttp.Response response =
+        RawHttp.exchange(
+            server,
+            "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            new byte[0]);
 
     assertThat(response.status()).as("status for %s", target).isEqualTo(400);
     if (isJson(response.header("Content-Type"))) {
-      assertThat(texts(JSON.readTree(response.body()).get("reasons"))).as("reasons for %s", target).contains(reason);
+      assertThat(texts(JSON.readTree(response.body()).get("reasons")))
+          .as("reasons for %s", target)
+          .contains(reason);
     }
     assertThat(upstream.calls()).as("upstream calls for %s", target).isZero();
     ambiguousTargetAnswered(target, isJson(response.header("Content-Type")));
   }
 
-  /** Called once per ambiguous target with whether the adapter (true) or the container (false) refused it. */
+  /**
+   * Called once per ambiguous target with whether the adapter (true) or the container (false)
+   * refused it.
+   */
   protected void ambiguousTargetAnswered(String target, boolean byAdapter) {}
 
   static Stream<Arguments> ambiguousTargets() {
@@ -218,13 +245,16 @@ public abstract class AbstractAdapterConformanceTest {
 
   @Test
   void largeUploadStreamsToUpstream() throws Exception {
-    HttpResponse<String> response = client.send(
-        HttpRequest.newBuilder(server.resolve("/allowed/upload"))
-            .header("Content-Type", "application/octet-stream")
-            .POST(BodyPublishers.fromPublisher(
-                BodyPublishers.ofInputStream(() -> Payload.stream(LARGE_BODY_BYTES)), LARGE_BODY_BYTES))
-            .build(),
-        BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(server.resolve("/allowed/upload"))
+                .header("Content-Type", "application/octet-stream")
+                .POST(
+                    BodyPublishers.fromPublisher(
+                        BodyPublishers.ofInputStream(() -> Payload.stream(LARGE_BODY_BYTES)),
+                        LARGE_BODY_BYTES))
+                .build(),
+            BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonNode report = JSON.readTree(response.body());
@@ -234,9 +264,12 @@ public abstract class AbstractAdapterConformanceTest {
 
   @Test
   void largeDownloadStreamsToClient() throws Exception {
-    HttpResponse<InputStream> response = client.send(
-        HttpRequest.newBuilder(server.resolve("/allowed/download?bytes=" + LARGE_BODY_BYTES)).GET().build(),
-        BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response =
+        client.send(
+            HttpRequest.newBuilder(server.resolve("/allowed/download?bytes=" + LARGE_BODY_BYTES))
+                .GET()
+                .build(),
+            BodyHandlers.ofInputStream());
 
     assertThat(response.statusCode()).isEqualTo(200);
     Payload.Digest received;
@@ -248,30 +281,37 @@ public abstract class AbstractAdapterConformanceTest {
   }
 
   /**
-   * A denied request that declares 500 MB but sends only 8 KiB is answered at once, and the server then
-   * closes the connection instead of draining the rest of the body: a client that goes on sending is cut
-   * off within 64 MiB. (Tomcat swallows up to its {@code maxSwallowSize}, 2 MiB by default, before closing.)
+   * A denied request that declares 500 MB but sends only 8 KiB is answered at once, and the server
+   * then closes the connection instead of draining the rest of the body: a client that goes on
+   * sending is cut off within 64 MiB. (Tomcat swallows up to its {@code maxSwallowSize}, 2 MiB by
+   * default, before closing.)
    */
   @Test
   void deniedLargeBodyIsAnsweredWithoutReadingIt() throws Exception {
     byte[] prefix = Payload.stream(8 * 1024).readAllBytes();
-    RawHttp.Response response = RawHttp.exchange(
-        server,
-        "POST /denied HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
-            + "Content-Length: 500000000\r\n\r\n",
-        prefix,
-        LARGE_BODY_BYTES);
+    RawHttp.Response response =
+        RawHttp.exchange(
+            server,
+            "POST /denied HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: 500000000\r\n\r\n",
+            prefix,
+            LARGE_BODY_BYTES);
 
     assertThat(response.status()).isEqualTo(403);
-    assertThat(texts(JSON.readTree(response.body()).get("reasons"))).containsExactly(StubPolicyEngine.DENIED);
+    assertThat(texts(JSON.readTree(response.body()).get("reasons")))
+        .containsExactly(StubPolicyEngine.DENIED);
     assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
-    assertThat(response.closedByServer()).as("server closed the connection before 64 MiB more").isTrue();
+    assertThat(response.closedByServer())
+        .as("server closed the connection before 64 MiB more")
+        .isTrue();
     assertThat(upstream.calls()).isZero();
   }
 
-  private static void assertDeny(HttpResponse<String> response, int status, String reason) throws IOException {
+  private static void assertDeny(HttpResponse<String> response, int status, String reason)
+      throws IOException {
     assertThat(response.statusCode()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(isJson(t)).isTrue());
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(isJson(t)).isTrue());
     assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
     JsonNode body = JSON.readTree(response.body());
     assertThat(body.get("status").asInt()).isEqualTo(status);
@@ -280,7 +320,8 @@ public abstract class AbstractAdapterConformanceTest {
   }
 
   private static boolean isJson(String contentType) {
-    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
+    return contentType != null
+        && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
   }
 
   private static List<String> texts(JsonNode array) {

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The upstream of the conformance suite. {@code GET /allowed/download?bytes=N} streams {@code N}
- * {@link Payload} bytes; every other request is answered with a JSON report of what arrived: the method,
- * the target, the {@link #ECHOED_HEADERS} and the length and SHA-256 of the body, which it streams
- * through without keeping it.
+ * {@link Payload} bytes; every other request is answered with a JSON report of what arrived: the
+ * method, the target, the {@link #ECHOED_HEADERS} and the length and SHA-256 of the body, which it
+ * streams through without keeping it.
  *
- * <p>Thread-safe. Counts the requests that reached it, so a test can prove that a denied request never
- * did.
+ * <p>Thread-safe. Counts the requests that reached it, so a test can prove that a denied request
+ * never did.
  */
 public final class EchoUpstream implements UpstreamHandler {
 

@@ -17,7 +17,8 @@ public final class Payload {
 
   /** The byte at position {@code index} of every payload. */
   static byte byteAt(long index) {
-    // Not periodic at any buffer size a container uses, so a dropped or repeated chunk changes the hash.
+    // Not periodic at any buffer size a container uses, so a dropped or repeated chunk changes the
+    // hash.
     long x = index * 0x9E3779B97F4A7C15L;
     return (byte) (x >>> 56 ^ index >>> 13);
   }

@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * An HTTP/1.1 exchange over a plain socket, for requests no HTTP client would send as written: targets
- * that clients normalize, and bodies that are declared but never sent in full.
+ * An HTTP/1.1 exchange over a plain socket, for requests no HTTP client would send as written:
+ * targets that clients normalize, and bodies that are declared but never sent in full.
  */
 public final class RawHttp {
 
@@ -27,18 +27,18 @@ public final class RawHttp {
   private RawHttp() {}
 
   /**
-   * Sends {@code head} (request line and headers, ending with an empty line) and {@code bodyPrefix}, reads
-   * one response and then whether the server closes the connection.
+   * Sends {@code head} (request line and headers, ending with an empty line) and {@code
+   * bodyPrefix}, reads one response and then whether the server closes the connection.
    */
   public static Response exchange(URI server, String head, byte[] bodyPrefix) throws IOException {
     return exchange(server, head, bodyPrefix, 0);
   }
 
   /**
-   * Like {@link #exchange(URI, String, byte[])}, but after the response goes on sending up to {@code
-   * moreBodyBytes} more {@link Payload} bytes, stopping when the server closes the connection. A server that
-   * stops reading a denied body and closes is detected this way even if it first swallows a bounded part
-   * of it, as Tomcat does.
+   * Like {@link #exchange(URI, String, byte[])}, but after the response goes on sending up to
+   * {@code moreBodyBytes} more {@link Payload} bytes, stopping when the server closes the
+   * connection. A server that stops reading a denied body and closes is detected this way even if
+   * it first swallows a bounded part of it, as Tomcat does.
    */
   public static Response exchange(URI server, String head, byte[] bodyPrefix, long moreBodyBytes)
       throws IOException {
@@ -61,7 +61,9 @@ public final class RawHttp {
       String line;
       while ((line = readLine(in)) != null && !line.isEmpty()) {
         int colon = line.indexOf(':');
-        headers.computeIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+        headers
+            .computeIfAbsent(
+                line.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
             .add(line.substring(colon + 1).trim());
       }
       byte[] body = readBody(in, headers);
@@ -72,7 +74,8 @@ public final class RawHttp {
     }
   }
 
-  private static byte[] readBody(InputStream in, Map<String, List<String>> headers) throws IOException {
+  private static byte[] readBody(InputStream in, Map<String, List<String>> headers)
+      throws IOException {
     List<String> length = headers.getOrDefault("content-length", List.of());
     if (!length.isEmpty()) {
       return in.readNBytes(Integer.parseInt(length.get(0)));
@@ -137,7 +140,8 @@ public final class RawHttp {
     while ((b = in.read()) >= 0) {
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
-        int end = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int end =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, end, StandardCharsets.ISO_8859_1);
       }
       line.write(b);
@@ -153,7 +157,8 @@ public final class RawHttp {
    * @param body the body, de-chunked
    * @param closedByServer whether the server closed the connection after the response
    */
-  public record Response(int status, Map<String, List<String>> headers, byte[] body, boolean closedByServer) {
+  public record Response(
+      int status, Map<String, List<String>> headers, byte[] body, boolean closedByServer) {
 
     /** The first value of a header, or null. */
     public String header(String name) {

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * The application behind an adapter in the conformance suite, independent of any HTTP stack. Each
- * adapter test adapts its container to it once: for a servlet container, an {@code HttpServlet} behind
- * the filter that wraps its request and response in an {@link Exchange} and calls {@link #handle}.
+ * adapter test adapts its container to it once: for a servlet container, an {@code HttpServlet}
+ * behind the filter that wraps its request and response in an {@link Exchange} and calls {@link
+ * #handle}.
  */
 @FunctionalInterface
 public interface UpstreamHandler {
@@ -23,8 +24,8 @@ public interface UpstreamHandler {
     String method();
 
     /**
-     * The path and query as the upstream sees them, without decoding: for a servlet,
-     * {@code getRequestURI()} plus {@code "?" + getQueryString()} when there is a query.
+     * The path and query as the upstream sees them, without decoding: for a servlet, {@code
+     * getRequestURI()} plus {@code "?" + getQueryString()} when there is a query.
      */
     String target();
 

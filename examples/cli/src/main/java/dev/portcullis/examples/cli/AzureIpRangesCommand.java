@@ -22,15 +22,15 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code portcullis azure-ip-ranges}: turns Microsoft's "Azure IP Ranges and Service Tags" file
- * ({@code ServiceTags_Public_*.json}) into the {@code allowed_client_cidrs} of the policy configuration,
- * printed as a data document or written into an existing one. Exits 0 on success, 2 on a usage error, an
- * unreadable or malformed file or an unknown tag.
+ * ({@code ServiceTags_Public_*.json}) into the {@code allowed_client_cidrs} of the policy
+ * configuration, printed as a data document or written into an existing one. Exits 0 on success, 2
+ * on a usage error, an unreadable or malformed file or an unknown tag.
  */
 @Command(
     name = "azure-ip-ranges",
@@ -51,41 +51,65 @@ final class AzureIpRangesCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--service-tags",
-      description = "The downloaded ServiceTags_Public_YYYYMMDD.json (or another cloud's file in the same schema).")
+  @Option(
+      names = "--service-tags",
+      description =
+          "The downloaded ServiceTags_Public_YYYYMMDD.json (or another cloud's file in the same schema).")
   Path serviceTags;
 
-  @Option(names = "--tag", description = "A service tag name, such as AzureCloud.westeurope; repeatable.")
+  @Option(
+      names = "--tag",
+      description = "A service tag name, such as AzureCloud.westeurope; repeatable.")
   List<String> tags = new ArrayList<>();
 
-  @Option(names = "--geography", paramLabel = "NAME",
-      description = "An Azure geography (as your organization's overview shows it, e.g. \"United States\" or Europe): "
-          + "adds the AzureCloud.<region> tag of each of its regions, and of its capacity fallback geography; "
-          + "repeatable. See --list-geographies.")
+  @Option(
+      names = "--geography",
+      paramLabel = "NAME",
+      description =
+          "An Azure geography (as your organization's overview shows it, e.g. \"United States\" or Europe): "
+              + "adds the AzureCloud.<region> tag of each of its regions, and of its capacity fallback geography; "
+              + "repeatable. See --list-geographies.")
   List<String> geographies = new ArrayList<>();
 
-  @Option(names = "--list-geographies", description = "Print the known geographies and their region tags, then exit.")
+  @Option(
+      names = "--list-geographies",
+      description = "Print the known geographies and their region tags, then exit.")
   boolean listGeographies;
 
   @Option(names = "--ipv4-only", description = "Leave out IPv6 ranges.")
   boolean ipv4Only;
 
-  @Option(names = "--merge-into", description = "A policy data file whose allowed_client_cidrs is replaced "
-      + "(created when missing); its other keys are kept.")
+  @Option(
+      names = "--merge-into",
+      description =
+          "A policy data file whose allowed_client_cidrs is replaced "
+              + "(created when missing); its other keys are kept.")
   Path mergeInto;
 
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     if (listGeographies) {
-      AzureGeographies.REGIONS.forEach((geography, regions) -> spec.commandLine().getOut().println(geography + ": "
-          + regions.stream().map(AzureGeographies::tagOf).collect(Collectors.joining(" "))
-          + (AzureGeographies.CAPACITY_FALLBACK.containsKey(geography)
-              ? " (capacity fallback: " + AzureGeographies.CAPACITY_FALLBACK.get(geography) + ")" : "")));
+      AzureGeographies.REGIONS.forEach(
+          (geography, regions) ->
+              spec.commandLine()
+                  .getOut()
+                  .println(
+                      geography
+                          + ": "
+                          + regions.stream()
+                              .map(AzureGeographies::tagOf)
+                              .collect(Collectors.joining(" "))
+                          + (AzureGeographies.CAPACITY_FALLBACK.containsKey(geography)
+                              ? " (capacity fallback: "
+                                  + AzureGeographies.CAPACITY_FALLBACK.get(geography)
+                                  + ")"
+                              : "")));
       return 0;
     }
     if (serviceTags == null || (tags.isEmpty() && geographies.isEmpty())) {
-      err.println("portcullis: give --service-tags FILE and at least one --tag or --geography (see --help)");
+      err.println(
+          "portcullis: give --service-tags FILE and at least one --tag or --geography (see --help)");
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     try {
@@ -94,33 +118,49 @@ final class AzureIpRangesCommand implements Callable<Integer> {
       for (String name : geographies) {
         wanted.addAll(geographyTags(name, byName.keySet()));
       }
-      if (tags.stream().anyMatch(tag -> tag.equalsIgnoreCase("AzureDevOps") || tag.toLowerCase(Locale.ROOT).startsWith("azuredevops."))) {
-        err.println("portcullis: warning: the AzureDevOps service tag is Azure DevOps' own traffic (service hooks, "
-            + "imports), not Microsoft-hosted agents; for hosted agents use --geography");
+      if (tags.stream()
+          .anyMatch(
+              tag ->
+                  tag.equalsIgnoreCase("AzureDevOps")
+                      || tag.toLowerCase(Locale.ROOT).startsWith("azuredevops."))) {
+        err.println(
+            "portcullis: warning: the AzureDevOps service tag is Azure DevOps' own traffic (service hooks, "
+                + "imports), not Microsoft-hosted agents; for hosted agents use --geography");
       }
       if (!geographies.isEmpty()) {
-        err.println("portcullis: note: AzureCloud.<region> ranges admit every Azure customer in those regions; "
-            + "the token check and the endpoint allow-list remain the real control");
+        err.println(
+            "portcullis: note: AzureCloud.<region> ranges admit every Azure customer in those regions; "
+                + "the token check and the endpoint allow-list remain the real control");
       }
       TreeSet<Cidr> cidrs = new TreeSet<>();
       for (String tag : wanted) {
         JsonNode value = byName.get(tag);
         if (value == null) {
-          err.println("portcullis: unknown service tag '" + tag + "' in " + serviceTags + "; close names: "
-              + closeNames(tag, byName.keySet()));
+          err.println(
+              "portcullis: unknown service tag '"
+                  + tag
+                  + "' in "
+                  + serviceTags
+                  + "; close names: "
+                  + closeNames(tag, byName.keySet()));
           return PortcullisCli.USAGE_OR_LOAD_ERROR;
         }
         cidrs.addAll(prefixes(tag, value));
       }
-      List<String> ranges = cidrs.stream()
-          .filter(cidr -> !ipv4Only || cidr.isIpv4())
-          .map(Cidr::toString)
-          .collect(Collectors.toList());
+      List<String> ranges =
+          cidrs.stream()
+              .filter(cidr -> !ipv4Only || cidr.isIpv4())
+              .map(Cidr::toString)
+              .collect(Collectors.toList());
       if (mergeInto == null) {
-        spec.commandLine().getOut().println(JSON.writeValueAsString(merge(JSON.createObjectNode(), ranges)));
+        spec.commandLine()
+            .getOut()
+            .println(JSON.writeValueAsString(merge(JSON.createObjectNode(), ranges)));
       } else {
         write(mergeInto, merge(readDataFile(mergeInto), ranges));
-        spec.commandLine().getOut().println("Wrote " + ranges.size() + " ranges for " + wanted + " to " + mergeInto + ".");
+        spec.commandLine()
+            .getOut()
+            .println("Wrote " + ranges.size() + " ranges for " + wanted + " to " + mergeInto + ".");
       }
       return 0;
     } catch (BadInputException e) {
@@ -133,13 +173,14 @@ final class AzureIpRangesCommand implements Callable<Integer> {
   }
 
   /**
-   * The {@code AzureCloud.<region>} tags of a geography and of its capacity fallback geography. A region
-   * whose tag the file lacks is an error, not a silent gap in the allow-list.
+   * The {@code AzureCloud.<region>} tags of a geography and of its capacity fallback geography. A
+   * region whose tag the file lacks is an error, not a silent gap in the allow-list.
    */
   private static List<String> geographyTags(String name, java.util.Set<String> available) {
     String geography = AzureGeographies.find(name);
     if (geography == null) {
-      throw new BadInputException("unknown geography '" + name + "'; known: " + AzureGeographies.REGIONS.keySet());
+      throw new BadInputException(
+          "unknown geography '" + name + "'; known: " + AzureGeographies.REGIONS.keySet());
     }
     List<String> wanted = new ArrayList<>();
     List<String> geographiesToAdd = new ArrayList<>(List.of(geography));
@@ -150,8 +191,14 @@ final class AzureIpRangesCommand implements Callable<Integer> {
       for (String region : AzureGeographies.REGIONS.get(each)) {
         String tag = AzureGeographies.tagOf(region);
         if (!available.contains(tag)) {
-          throw new BadInputException("geography '" + each + "' has region " + region + ", but the file has no "
-              + tag + " tag; add the other regions with --tag instead");
+          throw new BadInputException(
+              "geography '"
+                  + each
+                  + "' has region "
+                  + region
+                  + ", but the file has no "
+                  + tag
+                  + " tag; add the other regions with --tag instead");
         }
         wanted.add(tag);
       }
@@ -180,12 +227,14 @@ final class AzureIpRangesCommand implements Callable<Integer> {
   private static List<Cidr> prefixes(String tag, JsonNode value) {
     JsonNode prefixes = value.path("properties").get("addressPrefixes");
     if (prefixes == null || !prefixes.isArray()) {
-      throw new BadInputException("service tag '" + tag + "' has no properties.addressPrefixes array");
+      throw new BadInputException(
+          "service tag '" + tag + "' has no properties.addressPrefixes array");
     }
     List<Cidr> cidrs = new ArrayList<>();
     for (JsonNode prefix : prefixes) {
       if (!prefix.isTextual()) {
-        throw new BadInputException("service tag '" + tag + "' has an address prefix that is not a string");
+        throw new BadInputException(
+            "service tag '" + tag + "' has an address prefix that is not a string");
       }
       try {
         cidrs.add(Cidr.parse(prefix.asText()));
@@ -243,28 +292,38 @@ final class AzureIpRangesCommand implements Callable<Integer> {
   /** Writes next to the file and moves it over, so a failure never leaves half a data file. */
   private static void write(Path file, ObjectNode data) throws IOException {
     Path absolute = file.toAbsolutePath();
-    Path temporary = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
+    Path temporary =
+        Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
     try {
-      Files.writeString(temporary, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(data) + "\n",
+      Files.writeString(
+          temporary,
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(data) + "\n",
           StandardCharsets.UTF_8);
-      Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temporary);
     }
   }
 
-  /** Up to ten tag names that differ only in case, contain or are contained in {@code tag}, or are a few edits away. */
+  /**
+   * Up to ten tag names that differ only in case, contain or are contained in {@code tag}, or are a
+   * few edits away.
+   */
   static List<String> closeNames(String tag, Iterable<String> names) {
     String wanted = tag.toLowerCase(Locale.ROOT);
     List<String> close = new ArrayList<>();
     for (String name : names) {
       String candidate = name.toLowerCase(Locale.ROOT);
-      if (candidate.contains(wanted) || wanted.contains(candidate) || distance(candidate, wanted) <= 3) {
+      if (candidate.contains(wanted)
+          || wanted.contains(candidate)
+          || distance(candidate, wanted) <= 3) {
         close.add(name);
       }
     }
-    close.sort(Comparator.comparingInt((String name) -> distance(name.toLowerCase(Locale.ROOT), wanted))
-        .thenComparing(Comparator.naturalOrder()));
+    close.sort(
+        Comparator.comparingInt((String name) -> distance(name.toLowerCase(Locale.ROOT), wanted))
+            .thenComparing(Comparator.naturalOrder()));
     return close.subList(0, Math.min(10, close.size()));
   }
 

@@ -41,39 +41,62 @@ final class DecideCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--method", defaultValue = "GET", description = "Request method (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--method",
+      defaultValue = "GET",
+      description = "Request method (default: ${DEFAULT-VALUE}).")
   String method;
 
-  @Option(names = "--target", required = true, description = "Raw request target as sent, e.g. '/api/users/search?q=a'.")
+  @Option(
+      names = "--target",
+      required = true,
+      description = "Raw request target as sent, e.g. '/api/users/search?q=a'.")
   String target;
 
   @Option(names = "--header", description = "A request header 'Name: value'; repeatable.")
   List<String> headers = new ArrayList<>();
 
-  @Option(names = "--client-ip", defaultValue = "127.0.0.1", description = "Client IP address (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--client-ip",
+      defaultValue = "127.0.0.1",
+      description = "Client IP address (default: ${DEFAULT-VALUE}).")
   String clientIp;
 
-  @Option(names = "--credential-valid", arity = "1",
-      description = "Treat the request's credential as verified valid (true) or invalid (false); "
-          + "without it the credential is unverified.")
+  @Option(
+      names = "--credential-valid",
+      arity = "1",
+      description =
+          "Treat the request's credential as verified valid (true) or invalid (false); "
+              + "without it the credential is unverified.")
   Boolean credentialValid;
 
-  @Option(names = "--verify", paramLabel = "sonarqube=URL|static=FILE|none",
-      description = "Verify the request's credential like the gateway, with the gateway's --verify values: "
-          + "sonarqube=URL asks SonarQube at URL (/api/authentication/validate), static=FILE checks it against a "
-          + "file of token hashes (see hash-token), none leaves it unverified. Not with --credential-valid.")
+  @Option(
+      names = "--verify",
+      paramLabel = "sonarqube=URL|static=FILE|none",
+      description =
+          "Verify the request's credential like the gateway, with the gateway's --verify values: "
+              + "sonarqube=URL asks SonarQube at URL (/api/authentication/validate), static=FILE checks it against a "
+              + "file of token hashes (see hash-token), none leaves it unverified. Not with --credential-valid.")
   String verify;
 
-  @Option(names = "--policy", description = "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
-      + "(default: the bundled SonarQube policy).")
+  @Option(
+      names = "--policy",
+      description =
+          "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
+              + "(default: the bundled SonarQube policy).")
   Path policy;
 
-  @Option(names = "--entrypoint", defaultValue = SonarQubePolicy.ENTRYPOINT,
+  @Option(
+      names = "--entrypoint",
+      defaultValue = SonarQubePolicy.ENTRYPOINT,
       description = "Entrypoint of --policy (default: ${DEFAULT-VALUE}).")
   String entrypoint;
 
-  @Option(names = "--data", description = "A JSON data document merged over the policy's defaults, e.g. "
-      + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.")
+  @Option(
+      names = "--data",
+      description =
+          "A JSON data document merged over the policy's defaults, e.g. "
+              + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.")
   Path data;
 
   @Override
@@ -87,8 +110,10 @@ final class DecideCommand implements Callable<Integer> {
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     try (OpaWasmPolicyEngine engine = engine()) {
-      // SonarQube's token kinds, realm and secret headers whichever policy decides: the CLI speaks for SonarQube.
-      PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine).credentialVerifier(verifier).build();
+      // SonarQube's token kinds, realm and secret headers whichever policy decides: the CLI speaks
+      // for SonarQube.
+      PolicyEnforcer enforcer =
+          SonarQubePolicy.enforcer(engine).credentialVerifier(verifier).build();
       Decision decision = enforcer.decide(request, RawRequest.ACCESSOR);
       spec.commandLine().getOut().println(DecisionJson.write(decision));
       return decision.allow() ? PortcullisCli.ALLOWED : PortcullisCli.DENIED;
@@ -103,9 +128,13 @@ final class DecideCommand implements Callable<Integer> {
     for (String header : headers) {
       int colon = header.indexOf(':');
       if (colon <= 0) {
-        throw new ParameterException(spec.commandLine(), "--header must look like 'Name: value' (got a header without a name).");
+        throw new ParameterException(
+            spec.commandLine(),
+            "--header must look like 'Name: value' (got a header without a name).");
       }
-      request = request.withHeader(header.substring(0, colon).strip(), header.substring(colon + 1).strip());
+      request =
+          request.withHeader(
+              header.substring(0, colon).strip(), header.substring(colon + 1).strip());
     }
     return request;
   }
@@ -113,7 +142,8 @@ final class DecideCommand implements Callable<Integer> {
   private CredentialVerifier verifier() {
     if (verify != null) {
       if (credentialValid != null) {
-        throw new ParameterException(spec.commandLine(),
+        throw new ParameterException(
+            spec.commandLine(),
             "--verify and --credential-valid are mutually exclusive: --verify checks the credential,"
                 + " --credential-valid asserts the result; use one.");
       }
@@ -123,7 +153,8 @@ final class DecideCommand implements Callable<Integer> {
       return CredentialVerifier.NONE;
     }
     CredentialVerification asserted =
-        CredentialVerification.asserted(credentialValid ? CredentialValidity.VALID : CredentialValidity.INVALID);
+        CredentialVerification.asserted(
+            credentialValid ? CredentialValidity.VALID : CredentialValidity.INVALID);
     return CredentialVerifier.of(credential -> asserted);
   }
 
@@ -168,7 +199,8 @@ final class DecideCommand implements Callable<Integer> {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ParameterException(spec.commandLine(), "cannot read --data file " + file + ": " + e.getMessage());
+      throw new ParameterException(
+          spec.commandLine(), "cannot read --data file " + file + ": " + e.getMessage());
     }
   }
 }

@@ -12,10 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code portcullis hash-token}: reads a token from the first line of standard input and prints the line
- * that admits it in a {@code decide --verify static=FILE} (or gateway) token file, {@code sha256:<hex>}.
- * The token is never an argument, so it lands in neither the shell history nor {@code ps}. Exits 0 on
- * success, 2 when there is no token.
+ * {@code portcullis hash-token}: reads a token from the first line of standard input and prints the
+ * line that admits it in a {@code decide --verify static=FILE} (or gateway) token file, {@code
+ * sha256:<hex>}. The token is never an argument, so it lands in neither the shell history nor
+ * {@code ps}. Exits 0 on success, 2 when there is no token.
  */
 @Command(
     name = "hash-token",
@@ -40,13 +40,19 @@ final class HashTokenCommand implements Callable<Integer> {
     // Leading and trailing whitespace is never part of a token as a client sends it.
     String token = line == null ? "" : line.strip();
     if (token.isEmpty()) {
-      spec.commandLine().getErr().println("portcullis: no token on standard input; pipe it in, e.g. "
-          + "read -rs TOKEN && printf '%s\\n' \"$TOKEN\" | portcullis hash-token");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "portcullis: no token on standard input; pipe it in, e.g. "
+                  + "read -rs TOKEN && printf '%s\\n' \"$TOKEN\" | portcullis hash-token");
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     if (token.chars().anyMatch(Character::isWhitespace)) {
-      spec.commandLine().getErr().println("portcullis: the first line of standard input contains whitespace;"
-          + " a token has none, so no client could send it");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "portcullis: the first line of standard input contains whitespace;"
+                  + " a token has none, so no client could send it");
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
     spec.commandLine().getOut().println(StaticCredentialVerifier.fileEntry(token));

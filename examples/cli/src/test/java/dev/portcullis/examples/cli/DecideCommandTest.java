@@ -24,29 +24,57 @@ class DecideCommandTest {
 
   @Test
   void userDirectoryWithAValidProjectTokenIsForbidden() {
-    CliRun run = run("decide", "--target", "/api/users/search?q=a", "--header", "Authorization: Bearer " + SQP,
-        "--credential-valid", "true");
+    CliRun run =
+        run(
+            "decide",
+            "--target",
+            "/api/users/search?q=a",
+            "--header",
+            "Authorization: Bearer " + SQP,
+            "--credential-valid",
+            "true");
 
     assertThat(run.code()).isEqualTo(1);
-    assertThat(run.out()).startsWith("{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"]");
+    assertThat(run.out())
+        .startsWith("{\"allow\":false,\"status\":403,\"reasons\":[\"user_directory\"]");
     assertThat(run.out() + run.err()).doesNotContain(SQP);
   }
 
   @Test
   void scannerSettingsWithAValidTokenAreAllowed() {
-    CliRun run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
-        "--header", "Authorization: " + basic(SQP + ":"), "--credential-valid", "true", "--client-ip", "203.0.113.7");
+    CliRun run =
+        run(
+            "decide",
+            "--target",
+            "/api/settings/values.protobuf?component=demo",
+            "--header",
+            "Authorization: " + basic(SQP + ":"),
+            "--credential-valid",
+            "true",
+            "--client-ip",
+            "203.0.113.7");
 
     assertThat(run.code()).isEqualTo(0);
-    assertThat(run.out()).contains("\"allow\":true", "\"status\":200",
-        "\"forward_target\":\"/api/settings/values.protobuf?component=demo\"");
+    assertThat(run.out())
+        .contains(
+            "\"allow\":true",
+            "\"status\":200",
+            "\"forward_target\":\"/api/settings/values.protobuf?component=demo\"");
   }
 
   @Test
   void unverifiedOrMissingCredentialsAre401() {
-    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP).out())
+    assertThat(
+            run(
+                    "decide",
+                    "--target",
+                    "/api/plugins/installed",
+                    "--header",
+                    "Authorization: Bearer " + SQP)
+                .out())
         .contains("\"status\":401", "credential_unverified");
-    assertThat(run("decide", "--target", "/api/plugins/installed").out()).contains("\"status\":401", "credential_missing");
+    assertThat(run("decide", "--target", "/api/plugins/installed").out())
+        .contains("\"status\":401", "credential_missing");
     assertThat(run("decide", "--target", "/api/server/version").code()).isZero();
   }
 
@@ -60,8 +88,10 @@ class DecideCommandTest {
 
   @Test
   void dataFileChangesTheConfiguration() throws IOException {
-    Path data = Files.writeString(dir.resolve("data.json"),
-        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}");
+    Path data =
+        Files.writeString(
+            dir.resolve("data.json"),
+            "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}");
 
     assertThat(run("decide", "--target", "/api/server/version", "--data", data.toString()).out())
         .contains("\"status\":401");
@@ -74,11 +104,14 @@ class DecideCommandTest {
     assertThat(run().code()).isEqualTo(2);
     assertThat(run("decide", "--target", "/x", "--credential-valid", "maybe").code()).isEqualTo(2);
 
-    Path typo = Files.writeString(dir.resolve("typo.json"),
-        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}");
+    Path typo =
+        Files.writeString(
+            dir.resolve("typo.json"),
+            "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mod\":true}}}}");
     CliRun typoRun = run("decide", "--target", "/x", "--data", typo.toString());
     assertThat(typoRun.code()).isEqualTo(2);
-    assertThat(typoRun.err()).contains("Unknown policy configuration key 'strict_mod'", "strict_mode");
+    assertThat(typoRun.err())
+        .contains("Unknown policy configuration key 'strict_mod'", "strict_mode");
     assertThat(typoRun.out()).isEmpty();
 
     Path notWasm = Files.writeString(dir.resolve("policy.wasm"), "not wasm");
@@ -86,26 +119,37 @@ class DecideCommandTest {
     assertThat(badPolicy.code()).isEqualTo(2);
     assertThat(badPolicy.err()).contains("cannot load the policy", "policy.wasm");
 
-    assertThat(run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString()).code()).isEqualTo(2);
+    assertThat(
+            run("decide", "--target", "/x", "--data", dir.resolve("missing.json").toString())
+                .code())
+        .isEqualTo(2);
   }
 
   @Test
   void verifySonarqubeAsksSonarQube() throws IOException {
     List<String> authorizations = new CopyOnWriteArrayList<>();
     HttpServer sonar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    sonar.createContext("/api/authentication/validate", exchange -> {
-      authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = "{\"valid\":true}".getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    sonar.createContext(
+        "/api/authentication/validate",
+        exchange -> {
+          authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+          byte[] body = "{\"valid\":true}".getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
     sonar.start();
     try {
-      CliRun run = run("decide", "--target", "/api/settings/values.protobuf?component=demo",
-          "--header", "Authorization: Bearer " + SQP,
-          "--verify", "sonarqube=http://127.0.0.1:" + sonar.getAddress().getPort());
+      CliRun run =
+          run(
+              "decide",
+              "--target",
+              "/api/settings/values.protobuf?component=demo",
+              "--header",
+              "Authorization: Bearer " + SQP,
+              "--verify",
+              "sonarqube=http://127.0.0.1:" + sonar.getAddress().getPort());
 
       assertThat(run.code()).isZero();
       assertThat(run.out()).contains("\"allow\":true");
@@ -117,9 +161,19 @@ class DecideCommandTest {
 
   @Test
   void verifyIsExclusiveWithCredentialValidAndChecksItsValue() throws IOException {
-    Path tokens = Files.writeString(dir.resolve("tokens.sha256"), StaticCredentialVerifier.fileEntry(SQP) + "\n");
+    Path tokens =
+        Files.writeString(
+            dir.resolve("tokens.sha256"), StaticCredentialVerifier.fileEntry(SQP) + "\n");
 
-    CliRun both = run("decide", "--target", "/x", "--verify", "static=" + tokens, "--credential-valid", "true");
+    CliRun both =
+        run(
+            "decide",
+            "--target",
+            "/x",
+            "--verify",
+            "static=" + tokens,
+            "--credential-valid",
+            "true");
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err()).contains("--verify and --credential-valid are mutually exclusive");
     assertThat(both.out()).isEmpty();
@@ -133,14 +187,27 @@ class DecideCommandTest {
     Path broken = Files.writeString(dir.resolve("broken.sha256"), "# ok\n" + SQP + "\n");
     CliRun brokenRun = run("decide", "--target", "/x", "--verify", "static=" + broken);
     assertThat(brokenRun.code()).isEqualTo(2);
-    assertThat(brokenRun.err()).contains("Line 2 of the static credentials file " + broken).doesNotContain(SQP);
-    assertThat(run("decide", "--target", "/x", "--verify", "static=" + dir.resolve("missing")).code()).isEqualTo(2);
+    assertThat(brokenRun.err())
+        .contains("Line 2 of the static credentials file " + broken)
+        .doesNotContain(SQP);
+    assertThat(
+            run("decide", "--target", "/x", "--verify", "static=" + dir.resolve("missing")).code())
+        .isEqualTo(2);
   }
 
   @Test
   void verifyTakesTheGatewaysValues() {
-    assertThat(run("decide", "--target", "/api/plugins/installed", "--header", "Authorization: Bearer " + SQP,
-        "--verify", "none").out()).contains("\"status\":401", "credential_unverified");
+    assertThat(
+            run(
+                    "decide",
+                    "--target",
+                    "/api/plugins/installed",
+                    "--header",
+                    "Authorization: Bearer " + SQP,
+                    "--verify",
+                    "none")
+                .out())
+        .contains("\"status\":401", "credential_unverified");
     CliRun noUrl = run("decide", "--target", "/x", "--verify", "sonarqube");
     assertThat(noUrl.code()).isEqualTo(2);
     assertThat(noUrl.err()).contains("sonarqube=URL");
@@ -151,6 +218,7 @@ class DecideCommandTest {
   }
 
   private static String basic(String userAndPassword) {
-    return "Basic " + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
   }
 }

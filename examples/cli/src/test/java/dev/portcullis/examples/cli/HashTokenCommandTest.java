@@ -15,7 +15,9 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs {@code portcullis hash-token}, and its output through {@code decide --verify static=FILE}. */
+/**
+ * Runs {@code portcullis hash-token}, and its output through {@code decide --verify static=FILE}.
+ */
 class HashTokenCommandTest {
 
   private static final String SQP = "sqp_0123456789abcdef0123456789abcdef01234567";
@@ -27,7 +29,8 @@ class HashTokenCommandTest {
   void printsTheSha256OfTheFirstStdinLine() throws Exception {
     CliRun run = hashToken(SQP + "\nignored second line\n");
 
-    byte[] digest = MessageDigest.getInstance("SHA-256").digest(SQP.getBytes(StandardCharsets.UTF_8));
+    byte[] digest =
+        MessageDigest.getInstance("SHA-256").digest(SQP.getBytes(StandardCharsets.UTF_8));
     assertThat(run.code()).isZero();
     assertThat(run.out()).isEqualTo("sha256:" + HexFormat.of().formatHex(digest));
     assertThat(hashToken(SQP + "\r\n").out()).isEqualTo(run.out());
@@ -60,27 +63,55 @@ class HashTokenCommandTest {
     Files.writeString(tokens, "# team a\n" + hashToken(SQP + "\n").out() + "\n");
     String scannerCall = "/api/settings/values.protobuf?component=demo";
 
-    CliRun allowed = CliRun.of("decide", "--target", scannerCall, "--header", "Authorization: Bearer " + SQP,
-        "--verify", "static=" + tokens);
+    CliRun allowed =
+        CliRun.of(
+            "decide",
+            "--target",
+            scannerCall,
+            "--header",
+            "Authorization: Bearer " + SQP,
+            "--verify",
+            "static=" + tokens);
     assertThat(allowed.code()).isZero();
     assertThat(allowed.out()).contains("\"allow\":true");
 
-    CliRun basic = CliRun.of("decide", "--target", scannerCall, "--header", "Authorization: Basic "
-        + Base64.getEncoder().encodeToString((SQP + ":").getBytes(StandardCharsets.UTF_8)), "--verify", "static=" + tokens);
+    CliRun basic =
+        CliRun.of(
+            "decide",
+            "--target",
+            scannerCall,
+            "--header",
+            "Authorization: Basic "
+                + Base64.getEncoder().encodeToString((SQP + ":").getBytes(StandardCharsets.UTF_8)),
+            "--verify",
+            "static=" + tokens);
     assertThat(basic.code()).isZero();
 
-    CliRun denied = CliRun.of("decide", "--target", scannerCall, "--header", "Authorization: Bearer " + OTHER,
-        "--verify", "static=" + tokens);
+    CliRun denied =
+        CliRun.of(
+            "decide",
+            "--target",
+            scannerCall,
+            "--header",
+            "Authorization: Bearer " + OTHER,
+            "--verify",
+            "static=" + tokens);
     assertThat(denied.code()).isEqualTo(1);
     assertThat(denied.out()).contains("\"status\":401", "credential_invalid");
-    assertThat(allowed.out() + allowed.err() + denied.out() + denied.err()).doesNotContain(SQP).doesNotContain(OTHER);
+    assertThat(allowed.out() + allowed.err() + denied.out() + denied.err())
+        .doesNotContain(SQP)
+        .doesNotContain(OTHER);
   }
 
   private static CliRun hashToken(String stdin) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = PortcullisCli.run(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-        new PrintWriter(out, true), new PrintWriter(err, true), "hash-token");
+    int code =
+        PortcullisCli.run(
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "hash-token");
     return new CliRun(code, out.toString().strip(), err.toString());
   }
 }

@@ -15,14 +15,17 @@ import java.util.Objects;
  *
  * @param mode who verifies
  * @param tokenFile the file of SHA-256 token hashes for {@link Mode#STATIC}, otherwise {@code null}
- * @param sonarQube for {@link Mode#SONARQUBE}, the SonarQube to ask, or {@code null} for the gateway's
- *     upstream; otherwise {@code null}
+ * @param sonarQube for {@link Mode#SONARQUBE}, the SonarQube to ask, or {@code null} for the
+ *     gateway's upstream; otherwise {@code null}
  */
 public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
 
   /** Who verifies. */
   public enum Mode {
-    /** SonarQube's {@code /api/authentication/validate} (the upstream's unless a URL is given), cached. */
+    /**
+     * SonarQube's {@code /api/authentication/validate} (the upstream's unless a URL is given),
+     * cached.
+     */
     SONARQUBE,
     /** A file of SHA-256 hashes of the allowed tokens, reloaded when it changes. */
     STATIC,
@@ -33,7 +36,8 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
   public static final CredentialCheck SONARQUBE = new CredentialCheck(Mode.SONARQUBE, null);
   public static final CredentialCheck NONE = new CredentialCheck(Mode.NONE, null);
 
-  private static final String USAGE = "--verify must be sonarqube, sonarqube=URL, static=FILE or none";
+  private static final String USAGE =
+      "--verify must be sonarqube, sonarqube=URL, static=FILE or none";
 
   public CredentialCheck {
     Objects.requireNonNull(mode, "mode");
@@ -50,7 +54,10 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
     this(mode, tokenFile, null);
   }
 
-  /** {@code sonarqube}, {@code sonarqube=URL}, {@code static=FILE} or {@code none}, as on the command line. */
+  /**
+   * {@code sonarqube}, {@code sonarqube=URL}, {@code static=FILE} or {@code none}, as on the
+   * command line.
+   */
   public static CredentialCheck parse(String text) {
     if (text.equals("sonarqube")) {
       return SONARQUBE;
@@ -63,9 +70,11 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
     }
     if (text.startsWith("sonarqube=") && text.length() > "sonarqube=".length()) {
       try {
-        return new CredentialCheck(Mode.SONARQUBE, null, new URI(text.substring("sonarqube=".length())));
+        return new CredentialCheck(
+            Mode.SONARQUBE, null, new URI(text.substring("sonarqube=".length())));
       } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("--verify sonarqube=URL: not a URL: " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "--verify sonarqube=URL: not a URL: " + e.getMessage(), e);
       }
     }
     throw new IllegalArgumentException(USAGE);
@@ -74,9 +83,10 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
   /**
    * The verifier this check stands for.
    *
-   * @param upstream the SonarQube behind the gateway, asked when no URL was given; {@code null} when there
-   *     is none, as for the CLI
-   * @throws IllegalArgumentException naming {@code --verify} when SonarQube's URL is missing or unusable
+   * @param upstream the SonarQube behind the gateway, asked when no URL was given; {@code null}
+   *     when there is none, as for the CLI
+   * @throws IllegalArgumentException naming {@code --verify} when SonarQube's URL is missing or
+   *     unusable
    * @throws dev.portcullis.PolicyLoadException when the token file cannot be read
    */
   public CredentialVerifier verifier(URI upstream) {
@@ -84,7 +94,8 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
       case SONARQUBE:
         try {
           return CachingCredentialVerifier.builder(
-              SonarQubeCredentialVerifier.builder().baseUri(sonarQubeOr(upstream)).build()).build();
+                  SonarQubeCredentialVerifier.builder().baseUri(sonarQubeOr(upstream)).build())
+              .build();
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("--verify sonarqube=URL: " + e.getMessage(), e);
         }
@@ -101,7 +112,8 @@ public record CredentialCheck(Mode mode, Path tokenFile, URI sonarQube) {
       return sonarQube;
     }
     if (upstream == null) {
-      throw new IllegalArgumentException("--verify sonarqube needs SonarQube's URL here: sonarqube=URL");
+      throw new IllegalArgumentException(
+          "--verify sonarqube needs SonarQube's URL here: sonarqube=URL");
     }
     return upstream;
   }

@@ -17,9 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The command line both example gateways share; each passes its own way to start. Every option can also
- * come from the environment ({@code PORTCULLIS_<OPTION>}) or a YAML file ({@code --config}); see
- * {@link GatewaySettings} for the precedence.
+ * The command line both example gateways share; each passes its own way to start. Every option can
+ * also come from the environment ({@code PORTCULLIS_<OPTION>}) or a YAML file ({@code --config});
+ * see {@link GatewaySettings} for the precedence.
  */
 @Command(
     mixinStandardHelpOptions = true,
@@ -39,8 +39,12 @@ public final class GatewayCommand implements Callable<Integer> {
     RunningGateway start(GatewayConfig config) throws Exception;
   }
 
-  @Option(names = "--config", paramLabel = "FILE", order = 0,
-      description = "A YAML file of options, keys named like the options without dashes in front (also PORTCULLIS_CONFIG).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      order = 0,
+      description =
+          "A YAML file of options, keys named like the options without dashes in front (also PORTCULLIS_CONFIG).")
   Path configFile;
 
   @ArgGroup(validate = false, heading = "%nUpstream and listening%n", order = 1)
@@ -53,77 +57,129 @@ public final class GatewayCommand implements Callable<Integer> {
   Limits limits = new Limits();
 
   static final class Network {
-    @Option(names = "--upstream", defaultValue = "http://127.0.0.1:9000",
-        description = "SonarQube's URL, with its context path if it has one, e.g. http://sonar:9000/sonarqube "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--upstream",
+        defaultValue = "http://127.0.0.1:9000",
+        description =
+            "SonarQube's URL, with its context path if it has one, e.g. http://sonar:9000/sonarqube "
+                + "(default: ${DEFAULT-VALUE}).")
     URI upstream;
 
-    @Option(names = "--listen", defaultValue = "127.0.0.1:8080", description = "HOST:PORT to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--listen",
+        defaultValue = "127.0.0.1:8080",
+        description = "HOST:PORT to listen on (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain; with --tls-key the gateway serves HTTPS.")
+    @Option(
+        names = "--tls-cert",
+        paramLabel = "FILE",
+        description = "PEM certificate chain; with --tls-key the gateway serves HTTPS.")
     Path tlsCertificate;
 
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key (unencrypted).")
+    @Option(
+        names = "--tls-key",
+        paramLabel = "FILE",
+        description = "PEM PKCS#8 private key (unencrypted).")
     Path tlsKey;
 
-    @Option(names = "--trusted-proxy", paramLabel = "CIDR", split = ",",
-        description = "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
-            + "names the client IP; repeatable or comma-separated. Default: none, the client is the connection's peer.")
+    @Option(
+        names = "--trusted-proxy",
+        paramLabel = "CIDR",
+        split = ",",
+        description =
+            "A reverse proxy in front of the gateway (CIDR or address) whose Forwarded / X-Forwarded-For "
+                + "names the client IP; repeatable or comma-separated. Default: none, the client is the connection's peer.")
     List<String> trustedProxies = new ArrayList<>();
   }
 
   static final class Policy {
-    @Option(names = "--data", paramLabel = "FILE", description = "Policy data document (JSON) merged over the defaults, e.g. "
-        + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
+    @Option(
+        names = "--data",
+        paramLabel = "FILE",
+        description =
+            "Policy data document (JSON) merged over the defaults, e.g. "
+                + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
     Path data;
 
-    @Option(names = "--verify", defaultValue = "sonarqube", paramLabel = "sonarqube[=URL]|static=FILE|none",
-        description = "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
-            + "/api/authentication/validate, cached 60 s when valid, 10 s when not; sonarqube=URL asks the SonarQube "
-            + "at URL instead), static=FILE (a file of SHA-256 token hashes, see the CLI's hash-token) or none "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--verify",
+        defaultValue = "sonarqube",
+        paramLabel = "sonarqube[=URL]|static=FILE|none",
+        description =
+            "How credentials are verified before the policy runs: sonarqube (ask the upstream's "
+                + "/api/authentication/validate, cached 60 s when valid, 10 s when not; sonarqube=URL asks the SonarQube "
+                + "at URL instead), static=FILE (a file of SHA-256 token hashes, see the CLI's hash-token) or none "
+                + "(default: ${DEFAULT-VALUE}).")
     String verify;
 
-    @Option(names = "--max-failed-credentials", defaultValue = "10",
-        description = "Failed credentials one client IP (an IPv6 /64) may present per --failure-window before it gets "
-            + "429 with Retry-After; 0 turns throttling off (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-failed-credentials",
+        defaultValue = "10",
+        description =
+            "Failed credentials one client IP (an IPv6 /64) may present per --failure-window before it gets "
+                + "429 with Retry-After; 0 turns throttling off (default: ${DEFAULT-VALUE}).")
     int maxFailedCredentials;
 
-    @Option(names = "--failure-window", defaultValue = "PT1M",
-        description = "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--failure-window",
+        defaultValue = "PT1M",
+        description =
+            "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
     Duration failureWindow;
   }
 
   static final class Limits {
-    @Option(names = "--connect-timeout", defaultValue = "PT5S", description = "Upstream connect timeout (ISO-8601, default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--connect-timeout",
+        defaultValue = "PT5S",
+        description = "Upstream connect timeout (ISO-8601, default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 
-    @Option(names = "--idle-timeout", defaultValue = "PT2M", description = "Longest silence on a connection (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--idle-timeout",
+        defaultValue = "PT2M",
+        description = "Longest silence on a connection (default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
-    @Option(names = "--upstream-timeout", defaultValue = "PT15M",
-        description = "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--upstream-timeout",
+        defaultValue = "PT15M",
+        description =
+            "Longest whole upstream exchange; report uploads and plugin downloads are large (default: ${DEFAULT-VALUE}).")
     Duration upstreamTimeout;
 
-    @Option(names = "--header-timeout", defaultValue = "PT10S",
-        description = "Longest time a client may take to send a request's headers; slower ones get 408 or are closed "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--header-timeout",
+        defaultValue = "PT10S",
+        description =
+            "Longest time a client may take to send a request's headers; slower ones get 408 or are closed "
+                + "(default: ${DEFAULT-VALUE}).")
     Duration headerTimeout;
 
-    @Option(names = "--min-body-rate", defaultValue = "1024", paramLabel = "BYTES_PER_SECOND",
-        description = "Slowest average a request body may stream at, checked once it has taken longer than "
-            + "--header-timeout; a slower client is closed so it cannot hold an upstream worker; 0 turns it off "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--min-body-rate",
+        defaultValue = "1024",
+        paramLabel = "BYTES_PER_SECOND",
+        description =
+            "Slowest average a request body may stream at, checked once it has taken longer than "
+                + "--header-timeout; a slower client is closed so it cannot hold an upstream worker; 0 turns it off "
+                + "(default: ${DEFAULT-VALUE}).")
     long minBodyRate;
 
-    @Option(names = "--max-header-count", defaultValue = "100",
-        description = "Most header fields a request may have; more gets 431 (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-header-count",
+        defaultValue = "100",
+        description =
+            "Most header fields a request may have; more gets 431 (default: ${DEFAULT-VALUE}).")
     int maxHeaderCount;
 
-    @Option(names = "--max-header-bytes", defaultValue = "32768",
-        description = "Most header bytes a request may have (names, values, 4 per field); more gets 431 "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--max-header-bytes",
+        defaultValue = "32768",
+        description =
+            "Most header bytes a request may have (names, values, 4 per field); more gets 431 "
+                + "(default: ${DEFAULT-VALUE}).")
     int maxHeaderBytes;
   }
 
@@ -146,7 +202,8 @@ public final class GatewayCommand implements Callable<Integer> {
   }
 
   static int run(String name, Starter starter, Map<String, String> environment, String... args) {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+    System.setProperty(
+        "org.slf4j.simpleLogger.defaultLogLevel",
         System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "info"));
     CommandLine commandLine = new CommandLine(new GatewayCommand(name, starter));
     commandLine.setCommandName(name);
@@ -158,25 +215,37 @@ public final class GatewayCommand implements Callable<Integer> {
       return 2;
     }
     commandLine.setDefaultValueProvider(settings);
-    commandLine.setParameterExceptionHandler((exception, arguments) -> {
-      commandLine.getErr().println(name + ": " + exception.getMessage() + settings.sourceOf(exception.getArgSpec()));
-      commandLine.getErr().println("Run " + name + " --help for the options.");
-      return 2;
-    });
-    commandLine.setExecutionExceptionHandler((exception, parsed, parseResult) -> {
-      commandLine.getErr().println(name + ": cannot start: " + exception.getMessage());
-      return 2;
-    });
+    commandLine.setParameterExceptionHandler(
+        (exception, arguments) -> {
+          commandLine
+              .getErr()
+              .println(
+                  name + ": " + exception.getMessage() + settings.sourceOf(exception.getArgSpec()));
+          commandLine.getErr().println("Run " + name + " --help for the options.");
+          return 2;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (exception, parsed, parseResult) -> {
+          commandLine.getErr().println(name + ": cannot start: " + exception.getMessage());
+          return 2;
+        });
     return commandLine.execute(args);
   }
 
-  /** A command parsed from {@code args} over {@code environment} and the config file, without starting; for tests. */
+  /**
+   * A command parsed from {@code args} over {@code environment} and the config file, without
+   * starting; for tests.
+   */
   static GatewayCommand parse(Map<String, String> environment, String... args) {
-    GatewayCommand command = new GatewayCommand("test", config -> {
-      throw new IllegalStateException("not started when only parsed");
-    });
+    GatewayCommand command =
+        new GatewayCommand(
+            "test",
+            config -> {
+              throw new IllegalStateException("not started when only parsed");
+            });
     CommandLine commandLine = new CommandLine(command);
-    GatewaySettings settings = GatewaySettings.load(commandLine.getCommandSpec(), args, environment);
+    GatewaySettings settings =
+        GatewaySettings.load(commandLine.getCommandSpec(), args, environment);
     commandLine.setDefaultValueProvider(settings);
     try {
       commandLine.parseArgs(args);
@@ -189,13 +258,17 @@ public final class GatewayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     RunningGateway gateway = starter.start(config());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        gateway.close();
-      } catch (Exception e) {
-        System.err.println(name + ": error while stopping: " + e);
-      }
-    }, "gateway-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    gateway.close();
+                  } catch (Exception e) {
+                    System.err.println(name + ": error while stopping: " + e);
+                  }
+                },
+                "gateway-shutdown"));
     System.out.println(gateway.describe());
     gateway.join();
     return 0;
@@ -205,7 +278,8 @@ public final class GatewayCommand implements Callable<Integer> {
   GatewayConfig config() throws IOException {
     return GatewayConfig.builder(network.upstream)
         .listen(parseListen(network.listen))
-        .policyData(policy.data == null ? null : Files.readString(policy.data, StandardCharsets.UTF_8))
+        .policyData(
+            policy.data == null ? null : Files.readString(policy.data, StandardCharsets.UTF_8))
         .credentialCheck(CredentialCheck.parse(policy.verify))
         .tls(network.tlsCertificate, network.tlsKey)
         .connectTimeout(limits.connectTimeout)

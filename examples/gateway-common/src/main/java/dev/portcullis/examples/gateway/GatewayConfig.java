@@ -11,8 +11,9 @@ import java.util.Objects;
 /**
  * Everything an example gateway needs to start. Build one with {@link #builder}.
  *
- * @param upstream SonarQube's origin, such as {@code http://127.0.0.1:9000}; a URL with a path, such as
- *     {@code http://127.0.0.1:9000/sonarqube}, is split into this origin and {@code contextPath}
+ * @param upstream SonarQube's origin, such as {@code http://127.0.0.1:9000}; a URL with a path,
+ *     such as {@code http://127.0.0.1:9000/sonarqube}, is split into this origin and {@code
+ *     contextPath}
  * @param listen where the gateway listens
  * @param policyData the policy data document (JSON) merged over the defaults, or {@code null}
  * @param credentialCheck how credentials are verified before the policy runs
@@ -22,21 +23,22 @@ import java.util.Objects;
  * @param idleTimeout longest silence on a client or upstream connection
  * @param upstreamTimeout longest time for one whole upstream exchange (report uploads and plugin
  *     downloads are large)
- * @param trustedProxies CIDR ranges of reverse proxies in front of the gateway whose {@code Forwarded} /
- *     {@code X-Forwarded-For} name the client; empty trusts nobody
+ * @param trustedProxies CIDR ranges of reverse proxies in front of the gateway whose {@code
+ *     Forwarded} / {@code X-Forwarded-For} name the client; empty trusts nobody
  * @param maxFailedCredentials failed credentials a client IP may present per {@code failureWindow}
  *     before it gets 429; 0 turns throttling off
  * @param failureWindow the window failed credentials are counted in, also the longest cool-down
- * @param headerTimeout longest time from a connection's first byte of a request to the end of its headers;
- *     a client that trickles its headers is answered 408 (or closed) when it runs out
- * @param minBodyRate the slowest average a request body may stream at, in bytes per second, measured
- *     from the end of the headers and checked once the body has taken longer than {@code headerTimeout};
- *     a slower client is closed so it cannot hold an upstream worker; 0 turns the check off
+ * @param headerTimeout longest time from a connection's first byte of a request to the end of its
+ *     headers; a client that trickles its headers is answered 408 (or closed) when it runs out
+ * @param minBodyRate the slowest average a request body may stream at, in bytes per second,
+ *     measured from the end of the headers and checked once the body has taken longer than {@code
+ *     headerTimeout}; a slower client is closed so it cannot hold an upstream worker; 0 turns the
+ *     check off
  * @param maxHeaderCount the most header fields a request may have before it gets 431
  * @param maxHeaderBytes the most header bytes (names, values, 4 per field) before 431
- * @param contextPath SonarQube's web context ({@code sonar.web.context}) from the upstream URL's path,
- *     such as {@code /sonarqube}, or "" when SonarQube serves at the root; clients address the gateway
- *     with the same path, and requests are forwarded with their path unchanged
+ * @param contextPath SonarQube's web context ({@code sonar.web.context}) from the upstream URL's
+ *     path, such as {@code /sonarqube}, or "" when SonarQube serves at the root; clients address
+ *     the gateway with the same path, and requests are forwarded with their path unchanged
  */
 public record GatewayConfig(
     URI upstream,
@@ -67,12 +69,16 @@ public record GatewayConfig(
     Objects.requireNonNull(upstreamTimeout, "upstreamTimeout");
     Objects.requireNonNull(failureWindow, "failureWindow");
     if (!"http".equals(upstream.getScheme()) && !"https".equals(upstream.getScheme())) {
-      throw new IllegalArgumentException("--upstream must be an http:// or https:// URL, not " + upstream);
+      throw new IllegalArgumentException(
+          "--upstream must be an http:// or https:// URL, not " + upstream);
     }
-    if (upstream.getHost() == null || upstream.getRawQuery() != null || upstream.getRawFragment() != null
+    if (upstream.getHost() == null
+        || upstream.getRawQuery() != null
+        || upstream.getRawFragment() != null
         || upstream.getRawUserInfo() != null) {
-      throw new IllegalArgumentException("--upstream must be a URL such as http://127.0.0.1:9000 or, for SonarQube "
-          + "under a context path, http://127.0.0.1:9000/sonarqube; no user, query or fragment");
+      throw new IllegalArgumentException(
+          "--upstream must be a URL such as http://127.0.0.1:9000 or, for SonarQube "
+              + "under a context path, http://127.0.0.1:9000/sonarqube; no user, query or fragment");
     }
     if (contextPath == null || contextPath.isEmpty()) {
       contextPath = contextPathOf(upstream);
@@ -92,18 +98,24 @@ public record GatewayConfig(
       throw new IllegalArgumentException("--header-timeout must be positive");
     }
     if (minBodyRate < 0) {
-      throw new IllegalArgumentException("--min-body-rate must be 0 (off) or more bytes per second");
+      throw new IllegalArgumentException(
+          "--min-body-rate must be 0 (off) or more bytes per second");
     }
     if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
-      throw new IllegalArgumentException("--max-header-count must be at least 1 and --max-header-bytes at least 256");
+      throw new IllegalArgumentException(
+          "--max-header-count must be at least 1 and --max-header-bytes at least 256");
     }
   }
 
-  /** The path of an upstream URL as a context path: "" for none or "/", else "/a/b" without a trailing slash. */
+  /**
+   * The path of an upstream URL as a context path: "" for none or "/", else "/a/b" without a
+   * trailing slash.
+   */
   static String contextPathOf(URI upstream) {
     String path = upstream.getRawPath() == null ? "" : upstream.getRawPath().replaceAll("/+$", "");
     if (!path.isEmpty() && !path.matches("(/[A-Za-z0-9._~-]+)+")) {
-      throw new IllegalArgumentException("--upstream path must be a plain context path such as /sonarqube, not " + path);
+      throw new IllegalArgumentException(
+          "--upstream path must be a plain context path such as /sonarqube, not " + path);
     }
     return path;
   }
@@ -112,12 +124,17 @@ public record GatewayConfig(
     return URI.create(upstream.getScheme() + "://" + upstream.getRawAuthority());
   }
 
-  /** SonarQube's root: the origin and its context path, such as {@code http://127.0.0.1:9000/sonarqube}. */
+  /**
+   * SonarQube's root: the origin and its context path, such as {@code
+   * http://127.0.0.1:9000/sonarqube}.
+   */
   public URI sonarQubeRoot() {
     return URI.create(upstream + contextPath);
   }
 
-  /** Defaults for everything but the upstream: an ephemeral loopback port, SonarQube verification. */
+  /**
+   * Defaults for everything but the upstream: an ephemeral loopback port, SonarQube verification.
+   */
   public static Builder builder(URI upstream) {
     return new Builder(upstream);
   }
@@ -127,7 +144,10 @@ public record GatewayConfig(
     return tlsCertificate != null;
   }
 
-  /** The gateway's own URI once it listens on {@code boundPort} (the actual port when {@code listen} said 0). */
+  /**
+   * The gateway's own URI once it listens on {@code boundPort} (the actual port when {@code listen}
+   * said 0).
+   */
   public URI listenUri(int boundPort) {
     String host = listen.getHostString();
     String hostForUri = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
@@ -221,9 +241,24 @@ public record GatewayConfig(
     }
 
     public GatewayConfig build() {
-      return new GatewayConfig(upstream, listen, policyData, credentialCheck, tlsCertificate, tlsKey, connectTimeout,
-          idleTimeout, upstreamTimeout, trustedProxies, maxFailedCredentials, failureWindow, headerTimeout, minBodyRate,
-          maxHeaderCount, maxHeaderBytes, "");
+      return new GatewayConfig(
+          upstream,
+          listen,
+          policyData,
+          credentialCheck,
+          tlsCertificate,
+          tlsKey,
+          connectTimeout,
+          idleTimeout,
+          upstreamTimeout,
+          trustedProxies,
+          maxFailedCredentials,
+          failureWindow,
+          headerTimeout,
+          minBodyRate,
+          maxHeaderCount,
+          maxHeaderBytes,
+          "");
     }
   }
 }

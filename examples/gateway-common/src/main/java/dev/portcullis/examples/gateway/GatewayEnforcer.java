@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled policy with
- * the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and secret headers),
- * credentials verified as configured, brute-force throttling per client IP, the configured trusted proxies,
- * and one log line per refused request.
+ * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled
+ * policy with the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and
+ * secret headers), credentials verified as configured, brute-force throttling per client IP, the
+ * configured trusted proxies, and one log line per refused request.
  *
  * <p>Close it when the gateway stops: it owns the policy engine's pool.
  */
@@ -38,36 +38,49 @@ public final class GatewayEnforcer implements AutoCloseable {
     this.description = description;
   }
 
-  /** Loads and warms up the policy; fails with a message naming the bad setting when the configuration is wrong. */
+  /**
+   * Loads and warms up the policy; fails with a message naming the bad setting when the
+   * configuration is wrong.
+   */
   public static GatewayEnforcer create(GatewayConfig config) {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
-    CredentialFailureThrottle throttle = config.maxFailedCredentials() == 0
-        ? CredentialFailureThrottle.NONE
-        : BucketCredentialFailureThrottle.builder()
-            .maxFailures(config.maxFailedCredentials())
-            .window(config.failureWindow())
-            .build();
+    CredentialFailureThrottle throttle =
+        config.maxFailedCredentials() == 0
+            ? CredentialFailureThrottle.NONE
+            : BucketCredentialFailureThrottle.builder()
+                .maxFailures(config.maxFailedCredentials())
+                .window(config.failureWindow())
+                .build();
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine engine = SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
-    PolicyEnforcer enforcer = SonarQubePolicy.enforcer(engine)
-        .credentialVerifier(verifier)
-        .credentialFailureThrottle(throttle)
-        .trustedProxies(trustedProxies)
-        .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
-        .listener(GatewayEnforcer::logDenial)
-        .build();
+    OpaWasmPolicyEngine engine =
+        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
+    PolicyEnforcer enforcer =
+        SonarQubePolicy.enforcer(engine)
+            .credentialVerifier(verifier)
+            .credentialFailureThrottle(throttle)
+            .trustedProxies(trustedProxies)
+            .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
+            .listener(GatewayEnforcer::logDenial)
+            .build();
     String description =
-        "policy " + engine.describe() + ", credentials " + describe(config, sonarQubeRoot) + ", throttling " + throttle;
+        "policy "
+            + engine.describe()
+            + ", credentials "
+            + describe(config, sonarQubeRoot)
+            + ", throttling "
+            + throttle;
     return new GatewayEnforcer(enforcer, engine, description);
   }
 
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {
     switch (config.credentialCheck().mode()) {
       case SONARQUBE:
-        return "verified by " + config.credentialCheck().sonarQubeOr(sonarQubeRoot) + "/api/authentication/validate";
+        return "verified by "
+            + config.credentialCheck().sonarQubeOr(sonarQubeRoot)
+            + "/api/authentication/validate";
       case STATIC:
         return "verified against the token hashes in " + config.credentialCheck().tokenFile();
       default:
@@ -75,11 +88,18 @@ public final class GatewayEnforcer implements AutoCloseable {
     }
   }
 
-  /** One line per refused request: what was refused and why, never a query value or a credential. */
+  /**
+   * One line per refused request: what was refused and why, never a query value or a credential.
+   */
   private static void logDenial(String method, PolicyInput input, Decision decision) {
     if (!decision.allow()) {
-      DENIALS.info("denied status={} reasons={} method={} path={} client={}", decision.status(), decision.reasons(),
-          method, input == null ? "-" : input.request().path(), input == null ? "-" : input.client().ip());
+      DENIALS.info(
+          "denied status={} reasons={} method={} path={} client={}",
+          decision.status(),
+          decision.reasons(),
+          method,
+          input == null ? "-" : input.request().path(),
+          input == null ? "-" : input.client().ip());
     }
   }
 
@@ -88,7 +108,9 @@ public final class GatewayEnforcer implements AutoCloseable {
     return enforcer;
   }
 
-  /** The policy, how credentials are verified and how failures are throttled, for the start-up line. */
+  /**
+   * The policy, how credentials are verified and how failures are throttled, for the start-up line.
+   */
   public String describe() {
     return description;
   }

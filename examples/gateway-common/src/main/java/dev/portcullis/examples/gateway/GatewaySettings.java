@@ -19,12 +19,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Where an option's value comes from when the command line does not give it: the environment variable
- * {@code PORTCULLIS_<OPTION>} (upper case, dashes as underscores), else the key of the same name in the
- * {@code --config} YAML file (or {@code PORTCULLIS_CONFIG}), else the option's default. So a flag beats
- * the environment, which beats the file. A file key that names no option, or a value of the wrong shape,
- * stops the start with the file and the key named; a wrongly typed value is reported by the parser with
- * its source appended ({@link #sourceOf}).
+ * Where an option's value comes from when the command line does not give it: the environment
+ * variable {@code PORTCULLIS_<OPTION>} (upper case, dashes as underscores), else the key of the
+ * same name in the {@code --config} YAML file (or {@code PORTCULLIS_CONFIG}), else the option's
+ * default. So a flag beats the environment, which beats the file. A file key that names no option,
+ * or a value of the wrong shape, stops the start with the file and the key named; a wrongly typed
+ * value is reported by the parser with its source appended ({@link #sourceOf}).
  */
 final class GatewaySettings implements IDefaultValueProvider {
 
@@ -41,15 +41,17 @@ final class GatewaySettings implements IDefaultValueProvider {
   }
 
   /**
-   * The settings for {@code spec}'s options from {@code environment} and the config file that {@code args}
-   * or the environment name.
+   * The settings for {@code spec}'s options from {@code environment} and the config file that
+   * {@code args} or the environment name.
    *
    * @throws IllegalArgumentException when the config file cannot be read or names an unknown key
    */
   static GatewaySettings load(CommandSpec spec, String[] args, Map<String, String> environment) {
     Map<String, OptionSpec> options = new LinkedHashMap<>();
     for (OptionSpec option : spec.options()) {
-      if (!option.usageHelp() && !option.versionHelp() && !option.longestName().equals(CONFIG_OPTION)) {
+      if (!option.usageHelp()
+          && !option.versionHelp()
+          && !option.longestName().equals(CONFIG_OPTION)) {
         options.put(option.longestName().substring(2), option);
       }
     }
@@ -70,7 +72,10 @@ final class GatewaySettings implements IDefaultValueProvider {
     return new GatewaySettings(values, sources);
   }
 
-  /** The environment variable of an option, such as {@code PORTCULLIS_IDLE_TIMEOUT} for {@code idle-timeout}. */
+  /**
+   * The environment variable of an option, such as {@code PORTCULLIS_IDLE_TIMEOUT} for {@code
+   * idle-timeout}.
+   */
   static String environmentVariable(String key) {
     return ENVIRONMENT_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
   }
@@ -86,7 +91,10 @@ final class GatewaySettings implements IDefaultValueProvider {
     return null;
   }
 
-  /** " (from ...)" naming where a rejected value came from when it was not the command line; "" otherwise. */
+  /**
+   * " (from ...)" naming where a rejected value came from when it was not the command line; ""
+   * otherwise.
+   */
   String sourceOf(ArgSpec argSpec) {
     if (argSpec instanceof OptionSpec && !argSpec.originalStringValues().isEmpty()) {
       return ""; // given on the command line
@@ -111,7 +119,10 @@ final class GatewaySettings implements IDefaultValueProvider {
     return fromEnvironment == null || fromEnvironment.isBlank() ? null : Path.of(fromEnvironment);
   }
 
-  private static void readFile(Path file, Map<String, OptionSpec> options, Map<String, String> values,
+  private static void readFile(
+      Path file,
+      Map<String, OptionSpec> options,
+      Map<String, String> values,
       Map<String, String> sources) {
     JsonNode root;
     try {
@@ -123,22 +134,30 @@ final class GatewaySettings implements IDefaultValueProvider {
       return; // an empty file sets nothing
     }
     if (!root.isObject()) {
-      throw new IllegalArgumentException("--config " + file + " must be a YAML mapping of option names to values");
+      throw new IllegalArgumentException(
+          "--config " + file + " must be a YAML mapping of option names to values");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> fields = root.fields(); fields.hasNext();) {
+    for (Iterator<Map.Entry<String, JsonNode>> fields = root.fields(); fields.hasNext(); ) {
       Map.Entry<String, JsonNode> field = fields.next();
       String key = field.getKey();
       OptionSpec option = options.get(key);
       if (option == null) {
-        throw new IllegalArgumentException("--config " + file + ": unknown key '" + key + "'; known keys: "
-            + new TreeSet<>(options.keySet()));
+        throw new IllegalArgumentException(
+            "--config "
+                + file
+                + ": unknown key '"
+                + key
+                + "'; known keys: "
+                + new TreeSet<>(options.keySet()));
       }
       values.put(key, text(file, key, field.getValue(), option.isMultiValue()));
       sources.put(key, "--config " + file + " key '" + key + "'");
     }
   }
 
-  /** A scalar as text; a list, for options that take several values, as their comma-separated text. */
+  /**
+   * A scalar as text; a list, for options that take several values, as their comma-separated text.
+   */
   private static String text(Path file, String key, JsonNode value, boolean multiValue) {
     if (value.isValueNode() && !value.isNull()) {
       return value.asText();
@@ -147,13 +166,19 @@ final class GatewaySettings implements IDefaultValueProvider {
       List<String> items = new java.util.ArrayList<>();
       for (JsonNode item : value) {
         if (!item.isValueNode() || item.isNull() || item.asText().contains(",")) {
-          throw new IllegalArgumentException("--config " + file + " key '" + key + "': each item must be a plain value");
+          throw new IllegalArgumentException(
+              "--config " + file + " key '" + key + "': each item must be a plain value");
         }
         items.add(item.asText());
       }
       return String.join(",", items);
     }
-    throw new IllegalArgumentException("--config " + file + " key '" + key + "' must be "
-        + (multiValue ? "a value or a list of values" : "a single value"));
+    throw new IllegalArgumentException(
+        "--config "
+            + file
+            + " key '"
+            + key
+            + "' must be "
+            + (multiValue ? "a value or a list of values" : "a single value"));
   }
 }

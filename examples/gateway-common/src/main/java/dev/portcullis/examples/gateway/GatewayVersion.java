@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
-/** {@code --version}: the project version the build wrote into {@code gateway-version.properties}. */
+/**
+ * {@code --version}: the project version the build wrote into {@code gateway-version.properties}.
+ */
 final class GatewayVersion implements IVersionProvider {
 
   static final String RESOURCE = "/dev/portcullis/examples/gateway/gateway-version.properties";

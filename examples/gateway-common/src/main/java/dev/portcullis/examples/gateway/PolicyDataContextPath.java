@@ -6,9 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * SonarQube's context path, said once: in the upstream URL ({@code --upstream http://host:9000/sonarqube})
- * or in the policy data's {@code context_path}. The policy judges paths relative to it and the verifier
- * asks SonarQube's validate endpoint under it, so both must agree.
+ * SonarQube's context path, said once: in the upstream URL ({@code --upstream
+ * http://host:9000/sonarqube}) or in the policy data's {@code context_path}. The policy judges
+ * paths relative to it and the verifier asks SonarQube's validate endpoint under it, so both must
+ * agree.
  */
 final class PolicyDataContextPath {
 
@@ -17,8 +18,8 @@ final class PolicyDataContextPath {
   private PolicyDataContextPath() {}
 
   /**
-   * The policy data with the upstream's context path written in when the data names none; unchanged when
-   * the upstream has none.
+   * The policy data with the upstream's context path written in when the data names none; unchanged
+   * when the upstream has none.
    *
    * @throws IllegalArgumentException when the data names another context path than the upstream URL
    */
@@ -28,8 +29,12 @@ final class PolicyDataContextPath {
     }
     String inData = of(policyData);
     if (!inData.isEmpty() && !inData.equals(upstreamContextPath)) {
-      throw new IllegalArgumentException("--upstream names the context path " + upstreamContextPath
-          + " but the policy data's context_path is " + inData + "; say it once, or make them equal");
+      throw new IllegalArgumentException(
+          "--upstream names the context path "
+              + upstreamContextPath
+              + " but the policy data's context_path is "
+              + inData
+              + "; say it once, or make them equal");
     }
     ObjectNode data = parse(policyData == null ? "{}" : policyData);
     ObjectNode config = child(child(child(data, "portcullis"), "sonarqube"), "config");
@@ -42,7 +47,8 @@ final class PolicyDataContextPath {
     if (policyData == null) {
       return "";
     }
-    JsonNode setting = parse(policyData).path("portcullis").path("sonarqube").path("config").path("context_path");
+    JsonNode setting =
+        parse(policyData).path("portcullis").path("sonarqube").path("config").path("context_path");
     if (!setting.isTextual()) {
       return ""; // absent, or of the wrong type: the policy's own validation says so at load
     }

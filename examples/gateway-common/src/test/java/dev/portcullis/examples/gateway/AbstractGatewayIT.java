@@ -30,19 +30,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What every example gateway must do, whatever server it runs on: the real gateway (its adapter, the
- * bundled policy, credential verification) in front of a {@link FakeSonarQube}. Each gateway's test
- * extends it and says how to start that gateway.
+ * What every example gateway must do, whatever server it runs on: the real gateway (its adapter,
+ * the bundled policy, credential verification) in front of a {@link FakeSonarQube}. Each gateway's
+ * test extends it and says how to start that gateway.
  */
 public abstract class AbstractGatewayIT {
 
   protected static final String BASIC_GOOD =
-      "Basic " + Base64.getEncoder().encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+      "Basic "
+          + Base64.getEncoder()
+              .encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
 
   @TempDir protected Path dir;
   protected FakeSonarQube sonar;
   protected RunningGateway gateway;
-  protected final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  protected final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /** Starts the gateway under test; it is closed by the test. */
   protected abstract RunningGateway start(GatewayConfig config) throws Exception;
@@ -63,11 +66,15 @@ public abstract class AbstractGatewayIT {
   }
 
   @Test
-  void scannerRequestIsForwardedWithItsCredentialAndTheGatewaysForwardingHeaders() throws Exception {
-    HttpResponse<String> response = client.send(get("/api/settings/values.protobuf?component=demo")
-        .header("Authorization", BASIC_GOOD)
-        .header("X-Forwarded-For", "6.6.6.6")
-        .build(), HttpResponse.BodyHandlers.ofString());
+  void scannerRequestIsForwardedWithItsCredentialAndTheGatewaysForwardingHeaders()
+      throws Exception {
+    HttpResponse<String> response =
+        client.send(
+            get("/api/settings/values.protobuf?component=demo")
+                .header("Authorization", BASIC_GOOD)
+                .header("X-Forwarded-For", "6.6.6.6")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
@@ -79,8 +86,12 @@ public abstract class AbstractGatewayIT {
 
   @Test
   void canonicalTargetIsWhatReachesSonarQube() throws Exception {
-    HttpResponse<String> response = client.send(get("/api/settings/values.protobuf?component=%64emo")
-        .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            get("/api/settings/values.protobuf?component=%64emo")
+                .header("Authorization", BASIC_GOOD)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(sonar.received).contains("GET /api/settings/values.protobuf?component=demo");
@@ -88,8 +99,10 @@ public abstract class AbstractGatewayIT {
 
   @Test
   void forbiddenEndpointIsRefusedByTheGatewayItself() throws Exception {
-    HttpResponse<String> response = client.send(get("/api/users/search?q=a").header("Authorization", BASIC_GOOD).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            get("/api/users/search?q=a").header("Authorization", BASIC_GOOD).build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(403);
     assertThat(response.body()).contains("\"reasons\":[\"user_directory\"]");
@@ -99,8 +112,10 @@ public abstract class AbstractGatewayIT {
   @Test
   void wrongTokenIs401WithoutReachingTheEndpoint() throws Exception {
     String wrong = "Bearer sqp_2222222222222222222222222222222222222222";
-    HttpResponse<String> response = client.send(get("/api/plugins/installed").header("Authorization", wrong).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        client.send(
+            get("/api/plugins/installed").header("Authorization", wrong).build(),
+            HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.headers().allValues("WWW-Authenticate")).isNotEmpty();
@@ -110,11 +125,14 @@ public abstract class AbstractGatewayIT {
   @Test
   void largeDownloadStreamsThroughWithSonarHeaders() throws Exception {
     long size = FakeSonarQube.PLUGIN_BYTES;
-    HttpResponse<InputStream> response = client.send(get("/api/plugins/download?plugin=java")
-        .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response =
+        client.send(
+            get("/api/plugins/download?plugin=java").header("Authorization", BASIC_GOOD).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Sonar-MD5")).hasValue("d41d8cd98f00b204e9800998ecf8427e");
+    assertThat(response.headers().firstValue("Sonar-MD5"))
+        .hasValue("d41d8cd98f00b204e9800998ecf8427e");
     String received;
     try (InputStream body = response.body()) {
       received = FakeSonarQube.digest(body);
@@ -125,12 +143,14 @@ public abstract class AbstractGatewayIT {
   @Test
   void largeReportUploadStreamsThrough() throws Exception {
     long size = 40L * 1024 * 1024;
-    HttpRequest upload = HttpRequest.newBuilder(gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
-        .header("Authorization", BASIC_GOOD)
-        .header("Content-Type", "multipart/form-data; boundary=x")
-        .POST(HttpRequest.BodyPublishers.fromPublisher(
-            HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
-        .build();
+    HttpRequest upload =
+        HttpRequest.newBuilder(gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
+            .header("Authorization", BASIC_GOOD)
+            .header("Content-Type", "multipart/form-data; boundary=x")
+            .POST(
+                HttpRequest.BodyPublishers.fromPublisher(
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+            .build();
 
     HttpResponse<String> response = client.send(upload, HttpResponse.BodyHandlers.ofString());
 
@@ -143,11 +163,17 @@ public abstract class AbstractGatewayIT {
     try (Socket socket = new Socket("127.0.0.1", gateway.uri().getPort())) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
-      out.write(("POST /api/users/create HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD
-          + "\r\nContent-Length: 500000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(
+          ("POST /api/users/create HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                  + BASIC_GOOD
+                  + "\r\nContent-Length: 500000000\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.write(new byte[4096]);
       out.flush();
-      String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+      String statusLine =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
       assertThat(statusLine).isEqualTo("HTTP/1.1 403 Forbidden");
     }
   }
@@ -158,16 +184,30 @@ public abstract class AbstractGatewayIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    try (RunningGateway down = start(GatewayConfig.builder(URI.create("http://127.0.0.1:" + closedPort))
-        .credentialCheck(CredentialCheck.NONE).connectTimeout(Duration.ofSeconds(2)).build())) {
-      HttpResponse<String> response = client.send(HttpRequest.newBuilder(down.uri().resolve("/api/server/version")).build(),
-          HttpResponse.BodyHandlers.ofString());
+    try (RunningGateway down =
+        start(
+            GatewayConfig.builder(URI.create("http://127.0.0.1:" + closedPort))
+                .credentialCheck(CredentialCheck.NONE)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build())) {
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(down.uri().resolve("/api/server/version")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(502);
     }
-    try (RunningGateway impatient = start(GatewayConfig.builder(sonar.uri())
-        .connectTimeout(Duration.ofSeconds(2)).upstreamTimeout(Duration.ofSeconds(1)).build())) {
-      HttpResponse<String> response = client.send(HttpRequest.newBuilder(impatient.uri().resolve("/api/ce/task?id=1"))
-          .header("Authorization", BASIC_GOOD).build(), HttpResponse.BodyHandlers.ofString());
+    try (RunningGateway impatient =
+        start(
+            GatewayConfig.builder(sonar.uri())
+                .connectTimeout(Duration.ofSeconds(2))
+                .upstreamTimeout(Duration.ofSeconds(1))
+                .build())) {
+      HttpResponse<String> response =
+          client.send(
+              HttpRequest.newBuilder(impatient.uri().resolve("/api/ce/task?id=1"))
+                  .header("Authorization", BASIC_GOOD)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(504);
     }
   }
@@ -176,9 +216,14 @@ public abstract class AbstractGatewayIT {
   void clientIpComesFromForwardingHeadersOnlyBehindATrustedProxy() throws Exception {
     String onlyDocumentationRange =
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\"]}}}}";
-    try (RunningGateway behindProxy = start(GatewayConfig.builder(sonar.uri())
-            .policyData(onlyDocumentationRange).trustedProxies(List.of("127.0.0.0/8")).build());
-        RunningGateway direct = start(GatewayConfig.builder(sonar.uri()).policyData(onlyDocumentationRange).build())) {
+    try (RunningGateway behindProxy =
+            start(
+                GatewayConfig.builder(sonar.uri())
+                    .policyData(onlyDocumentationRange)
+                    .trustedProxies(List.of("127.0.0.0/8"))
+                    .build());
+        RunningGateway direct =
+            start(GatewayConfig.builder(sonar.uri()).policyData(onlyDocumentationRange).build())) {
       assertThat(status(behindProxy, "/api/server/version", "203.0.113.9")).isEqualTo(200);
       assertThat(status(behindProxy, "/api/server/version", null)).isEqualTo(403);
       // Without a trusted proxy the same header is the client's own claim and changes nothing.
@@ -198,9 +243,26 @@ public abstract class AbstractGatewayIT {
   void servesHttpsWithAPemCertificate() throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
-    Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(),
-        "-out", cert.toString(), "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1")
-        .redirectErrorStream(true).start();
+    Process openssl =
+        new ProcessBuilder(
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString(),
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-days",
+                "1")
+            .redirectErrorStream(true)
+            .start();
     openssl.getInputStream().readAllBytes();
     assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(openssl.exitValue()).isZero();
@@ -208,10 +270,13 @@ public abstract class AbstractGatewayIT {
     try (RunningGateway tls = start(config(sonar.uri(), cert, key))) {
       assertThat(tls.uri().getScheme()).isEqualTo("https");
       HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
-      HttpResponse<String> response = trusting.send(HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          trusting.send(
+              HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-proto")).containsExactly("https");
+      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-proto"))
+          .containsExactly("https");
     }
   }
 
@@ -220,8 +285,12 @@ public abstract class AbstractGatewayIT {
   }
 
   protected static GatewayConfig config(URI upstream, Path cert, Path key) {
-    return GatewayConfig.builder(upstream).tls(cert, key).connectTimeout(Duration.ofSeconds(2))
-        .upstreamTimeout(Duration.ofSeconds(30)).idleTimeout(Duration.ofSeconds(30)).build();
+    return GatewayConfig.builder(upstream)
+        .tls(cert, key)
+        .connectTimeout(Duration.ofSeconds(2))
+        .upstreamTimeout(Duration.ofSeconds(30))
+        .idleTimeout(Duration.ofSeconds(30))
+        .build();
   }
 
   protected static String expectedDigest(long size) throws IOException {
@@ -232,9 +301,11 @@ public abstract class AbstractGatewayIT {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(cert)) {
-      trust.setCertificateEntry("gateway", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trust.setCertificateEntry(
+          "gateway", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory factory =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     factory.init(trust);
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, factory.getTrustManagers(), null);

@@ -24,13 +24,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * HTTP/1.1 at the byte level against every example gateway: ambiguous framing, malformed heads, pipelines,
- * slow clients and idle ones, and an upstream that answers more than it was asked. A request the gateway
- * must not forward ends in a 4xx (501 for an unknown transfer coding) or a close, within a bounded time,
- * and never reaches the {@link RecordingUpstream}; whatever hid inside it (a smuggled second request) does
- * not either. Each test then checks that the gateway still serves a new client, so that no case leaves a
- * thread stuck. Timeouts are short (1 s for headers, 3 s idle) to keep the suite fast, and one gateway
- * serves the whole suite.
+ * HTTP/1.1 at the byte level against every example gateway: ambiguous framing, malformed heads,
+ * pipelines, slow clients and idle ones, and an upstream that answers more than it was asked. A
+ * request the gateway must not forward ends in a 4xx (501 for an unknown transfer coding) or a
+ * close, within a bounded time, and never reaches the {@link RecordingUpstream}; whatever hid
+ * inside it (a smuggled second request) does not either. Each test then checks that the gateway
+ * still serves a new client, so that no case leaves a thread stuck. Timeouts are short (1 s for
+ * headers, 3 s idle) to keep the suite fast, and one gateway serves the whole suite.
  *
  * <p>Test methods are protected so that a gateway that cannot pass one yet overrides it with
  * {@code @Disabled} and the reason.
@@ -41,18 +41,26 @@ public abstract class AbstractProtocolIT {
 
   protected static final String TOKEN = "sqp_3333333333333333333333333333333333333333";
   protected static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
+
   /** Well apart from the header timeout, so that a head cut by the idle timeout instead shows. */
   protected static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+
   /** Allowed without a credential, and what every liveness check asks for. */
   private static final String ALLOWED = "/api/server/version";
+
   /** Allowed too: what a smuggled request asks for, so that reaching the upstream would show. */
   private static final String SMUGGLED = "GET /batch/index HTTP/1.1\r\nHost: gateway.test\r\n\r\n";
-  private static final String UPLOAD_HEAD = "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: gateway.test\r\n"
-      + "Authorization: Bearer " + TOKEN + "\r\nContent-Type: multipart/form-data; boundary=x\r\n";
+
+  private static final String UPLOAD_HEAD =
+      "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: gateway.test\r\n"
+          + "Authorization: Bearer "
+          + TOKEN
+          + "\r\nContent-Type: multipart/form-data; boundary=x\r\n";
 
   private Path tokens;
   protected RecordingUpstream upstream;
   protected RunningGateway gateway;
+
   /** Connections a test leaves open, closed after it. */
   private final List<AutoCloseable> closeAfterTest = new ArrayList<>();
 
@@ -95,7 +103,9 @@ public abstract class AbstractProtocolIT {
     }
   }
 
-  /** Short timeouts, a 1 KiB/s minimum body rate, and {@link #TOKEN} as the one valid credential. */
+  /**
+   * Short timeouts, a 1 KiB/s minimum body rate, and {@link #TOKEN} as the one valid credential.
+   */
   protected GatewayConfig.Builder config(RecordingUpstream target) {
     return GatewayConfig.builder(target.uri())
         .credentialCheck(new CredentialCheck(CredentialCheck.Mode.STATIC, tokens))
@@ -111,7 +121,8 @@ public abstract class AbstractProtocolIT {
   @Test
   protected void contentLengthWithTransferEncodingIsRefused() throws Exception {
     assertRefusedAndClosed(
-        UPLOAD_HEAD + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED, 400);
+        UPLOAD_HEAD + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED,
+        400);
   }
 
   static Stream<String> differingContentLengths() {
@@ -125,13 +136,15 @@ public abstract class AbstractProtocolIT {
   }
 
   static Stream<String> transferCodings() {
-    return Stream.of("gzip", "identity", "chunked, chunked", "chunked\r\nTransfer-Encoding: chunked");
+    return Stream.of(
+        "gzip", "identity", "chunked, chunked", "chunked\r\nTransfer-Encoding: chunked");
   }
 
   @ParameterizedTest
   @MethodSource("transferCodings")
   protected void transferCodingsOtherThanChunkedAreRefused(String coding) throws Exception {
-    assertRefusedAndClosed(UPLOAD_HEAD + "Transfer-Encoding: " + coding + "\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, 501);
+    assertRefusedAndClosed(
+        UPLOAD_HEAD + "Transfer-Encoding: " + coding + "\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, 501);
   }
 
   static Stream<String> codingsEndingInChunked() {
@@ -139,19 +152,21 @@ public abstract class AbstractProtocolIT {
   }
 
   /**
-   * A stack of codings that ends in {@code chunked} frames like a chunked body to a parser that looks at
-   * the last coding only, and like a body of unknown length to one that refuses the first: the gateway
-   * must refuse it and close, never frame it and read on.
+   * A stack of codings that ends in {@code chunked} frames like a chunked body to a parser that
+   * looks at the last coding only, and like a body of unknown length to one that refuses the first:
+   * the gateway must refuse it and close, never frame it and read on.
    */
   @ParameterizedTest
   @MethodSource("codingsEndingInChunked")
   protected void stackedCodingsEndingInChunkedAreRefused(String coding) throws Exception {
-    assertRefusedAndClosed(UPLOAD_HEAD + "Transfer-Encoding: " + coding + "\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, 501);
+    assertRefusedAndClosed(
+        UPLOAD_HEAD + "Transfer-Encoding: " + coding + "\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, 501);
   }
 
   @Test
   protected void obsFoldedHeaderIsRefused() throws Exception {
-    assertRefused("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\nX-Folded: a\r\n b\r\n\r\n", 400);
+    assertRefused(
+        "GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\nX-Folded: a\r\n b\r\n\r\n", 400);
   }
 
   static Stream<String> bareLineEndings() {
@@ -173,7 +188,10 @@ public abstract class AbstractProtocolIT {
   @Test
   protected void oversizedRequestLineIsRefused() throws Exception {
     assertRefused(
-        "GET " + ALLOWED + "?q=" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: gateway.test\r\n\r\n", 400, 414, 431);
+        "GET " + ALLOWED + "?q=" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: gateway.test\r\n\r\n",
+        400,
+        414,
+        431);
   }
 
   static Stream<Integer> oversizedHeaderBytes() {
@@ -184,12 +202,18 @@ public abstract class AbstractProtocolIT {
   @MethodSource("oversizedHeaderBytes")
   protected void oversizedHeadersAreRefused(int bytes) throws Exception {
     assertRefused(
-        "GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\nX-Big: " + "x".repeat(bytes) + "\r\n\r\n", 431);
+        "GET "
+            + ALLOWED
+            + " HTTP/1.1\r\nHost: gateway.test\r\nX-Big: "
+            + "x".repeat(bytes)
+            + "\r\n\r\n",
+        431);
   }
 
   @Test
   protected void moreHeadersThanTheMaximumAreRefused() throws Exception {
-    StringBuilder request = new StringBuilder("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\n");
+    StringBuilder request =
+        new StringBuilder("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\n");
     for (int i = 0; i < 100; i++) {
       request.append("X-Header-").append(i).append(": ").append(i).append("\r\n");
     }
@@ -197,14 +221,24 @@ public abstract class AbstractProtocolIT {
   }
 
   static Stream<String> invalidMethods() {
-    return Stream.of("G@T " + ALLOWED, "GE(T " + ALLOWED, "\"GET\" " + ALLOWED, "get " + ALLOWED, "TRACE " + ALLOWED,
+    return Stream.of(
+        "G@T " + ALLOWED,
+        "GE(T " + ALLOWED,
+        "\"GET\" " + ALLOWED,
+        "get " + ALLOWED,
+        "TRACE " + ALLOWED,
         "CONNECT upstream.test:443");
   }
 
   @ParameterizedTest
   @MethodSource("invalidMethods")
   protected void invalidOrUnexpectedMethodsAreRefused(String requestLine) throws Exception {
-    assertRefused(requestLine + " HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n", 400, 403, 405, 501);
+    assertRefused(
+        requestLine + " HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n",
+        400,
+        403,
+        405,
+        501);
   }
 
   @Test
@@ -225,7 +259,8 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void twoHostHeadersAreRefused() throws Exception {
-    assertRefused("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\nHost: other.test\r\n\r\n", 400);
+    assertRefused(
+        "GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\nHost: other.test\r\n\r\n", 400);
   }
 
   // ---------------------------------------------------------------- pipelines
@@ -239,8 +274,10 @@ public abstract class AbstractProtocolIT {
       assertThat(client.read().body()).isEqualTo("echo GET " + ALLOWED);
       assertThat(client.read().body()).isEqualTo("echo GET /batch/index");
     }
-    assertThat(upstream.requests).extracting(RecordingUpstream.Request::line)
-        .containsExactly("POST /api/ce/submit?projectKey=demo", "GET " + ALLOWED, "GET /batch/index");
+    assertThat(upstream.requests)
+        .extracting(RecordingUpstream.Request::line)
+        .containsExactly(
+            "POST /api/ce/submit?projectKey=demo", "GET " + ALLOWED, "GET /batch/index");
     assertThat(upstream.requests.get(0).bodyBytes()).isEqualTo(5);
   }
 
@@ -259,23 +296,33 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void aDeniedRequestsBodyIsNeverTakenForTheNextRequest() throws Exception {
-    assertRefusedAndClosed("POST /api/users/create?login=a HTTP/1.1\r\nHost: gateway.test\r\nAuthorization: Bearer "
-        + TOKEN + "\r\nContent-Type: text/plain\r\nContent-Length: " + SMUGGLED.length() + "\r\n\r\n" + SMUGGLED, 403);
+    assertRefusedAndClosed(
+        "POST /api/users/create?login=a HTTP/1.1\r\nHost: gateway.test\r\nAuthorization: Bearer "
+            + TOKEN
+            + "\r\nContent-Type: text/plain\r\nContent-Length: "
+            + SMUGGLED.length()
+            + "\r\n\r\n"
+            + SMUGGLED,
+        403);
   }
 
   // ---------------------------------------------------------------- slow and idle clients
 
   @Test
   protected void headersTrickledSlowerThanTheHeaderTimeoutAreCut() throws Exception {
-    try (RawConnection client = connect(); Trickle trickle = new Trickle(client, "X-Slow: " + "a".repeat(100), 200)) {
+    try (RawConnection client = connect();
+        Trickle trickle = new Trickle(client, "X-Slow: " + "a".repeat(100), 200)) {
       long start = System.nanoTime();
       client.send("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\n");
       trickle.start();
 
       RawConnection.Response response = client.read();
 
-      assertThat(response == null || response.status() == 408).as("408 or a close, not %s", response).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(HEADER_TIMEOUT.plusMillis(1500));
+      assertThat(response == null || response.status() == 408)
+          .as("408 or a close, not %s", response)
+          .isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(HEADER_TIMEOUT.plusMillis(1500));
     }
     assertOnlyLivenessChecksReachTheUpstream();
   }
@@ -291,25 +338,32 @@ public abstract class AbstractProtocolIT {
   }
 
   @Test
-  protected void aBodyTrickledSlowerThanTheMinimumRateIsCutAndNeverCompletesUpstream() throws Exception {
-    try (RawConnection client = connect(); Trickle trickle = new Trickle(client, "x".repeat(100), 1000)) {
+  protected void aBodyTrickledSlowerThanTheMinimumRateIsCutAndNeverCompletesUpstream()
+      throws Exception {
+    try (RawConnection client = connect();
+        Trickle trickle = new Trickle(client, "x".repeat(100), 1000)) {
       long start = System.nanoTime();
       client.send(UPLOAD_HEAD + "Content-Length: 100\r\n\r\n");
       trickle.start();
 
       RawConnection.Response response = client.read();
 
-      assertThat(response == null || response.status() == 408).as("408 or a close, not %s", response).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(HEADER_TIMEOUT.plusSeconds(4));
+      assertThat(response == null || response.status() == 408)
+          .as("408 or a close, not %s", response)
+          .isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(HEADER_TIMEOUT.plusSeconds(4));
     }
     assertGatewayStillServes();
     assertThat(upstream.requests)
-        .noneMatch(request -> request.target().startsWith("/api/ce/submit") && request.bodyComplete());
+        .noneMatch(
+            request -> request.target().startsWith("/api/ce/submit") && request.bodyComplete());
   }
 
   /**
-   * The minimum rate is checked only once the body has taken longer than the header timeout: a short pause
-   * early in an upload is no failure, even though the body is slower than the rate until it ends.
+   * The minimum rate is checked only once the body has taken longer than the header timeout: a
+   * short pause early in an upload is no failure, even though the body is slower than the rate
+   * until it ends.
    */
   @Test
   protected void aBodyThatPausesWithinTheHeaderTimeoutIsNotCut() throws Exception {
@@ -322,14 +376,18 @@ public abstract class AbstractProtocolIT {
 
       assertThat(client.read().status()).isEqualTo(200);
     }
-    assertThat(upstream.requests).singleElement().satisfies(request -> {
-      assertThat(request.bodyBytes()).isEqualTo(2000);
-      assertThat(request.bodyComplete()).isTrue();
-    });
+    assertThat(upstream.requests)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.bodyBytes()).isEqualTo(2000);
+              assertThat(request.bodyComplete()).isTrue();
+            });
   }
 
   @Test
-  protected void manyIdleConnectionsDoNotStopANewClientAndAreClosedByTheIdleTimeout() throws Exception {
+  protected void manyIdleConnectionsDoNotStopANewClientAndAreClosedByTheIdleTimeout()
+      throws Exception {
     List<RawConnection> idle = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       RawConnection connection = connect();
@@ -342,53 +400,66 @@ public abstract class AbstractProtocolIT {
     long deadline = System.nanoTime() + IDLE_TIMEOUT.plusSeconds(5).toNanos();
     for (RawConnection connection : idle) {
       Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
-      assertThat(connection.closedWithin(left)).as("idle connection closed by the gateway").isTrue();
+      assertThat(connection.closedWithin(left))
+          .as("idle connection closed by the gateway")
+          .isTrue();
     }
   }
 
   // ---------------------------------------------------------------- misbehaving upstream
 
   /**
-   * An upstream that follows every response with a second one in the same write. Every connection it
-   * answers on is poisoned, so whichever one the gateway would reuse, a later client would get the stray.
+   * An upstream that follows every response with a second one in the same write. Every connection
+   * it answers on is poisoned, so whichever one the gateway would reuse, a later client would get
+   * the stray.
    */
   @Test
   protected void anExtraResponseInTheSameSegmentNeverReachesAnotherClient() throws Exception {
-    upstream.respondWith((request, out) -> {
-      out.write(concat(
-          RecordingUpstream.response(200, "echo " + request.line()), RecordingUpstream.response(200, "STRAY")));
-      out.flush();
-      return true;
-    });
+    upstream.respondWith(
+        (request, out) -> {
+          out.write(
+              concat(
+                  RecordingUpstream.response(200, "echo " + request.line()),
+                  RecordingUpstream.response(200, "STRAY")));
+          out.flush();
+          return true;
+        });
     assertEveryClientGetsItsOwnAnswer(Duration.ZERO);
   }
 
-  /** An upstream that sends an unasked-for response on the kept-alive connection 300 ms after each complete one. */
+  /**
+   * An upstream that sends an unasked-for response on the kept-alive connection 300 ms after each
+   * complete one.
+   */
   @Test
   protected void extraBytesOnAnIdleUpstreamConnectionNeverReachAnotherClient() throws Exception {
-    upstream.respondWith((request, out) -> {
-      out.write(RecordingUpstream.response(200, "echo " + request.line()));
-      out.flush();
-      Thread stray = new Thread(() -> {
-        try {
-          Thread.sleep(300);
-          out.write(RecordingUpstream.response(200, "STRAY"));
+    upstream.respondWith(
+        (request, out) -> {
+          out.write(RecordingUpstream.response(200, "echo " + request.line()));
           out.flush();
-        } catch (IOException | InterruptedException closed) {
-          // the gateway closed the connection first: also fine
-        }
-      });
-      stray.setDaemon(true);
-      stray.start();
-      return true;
-    });
+          Thread stray =
+              new Thread(
+                  () -> {
+                    try {
+                      Thread.sleep(300);
+                      out.write(RecordingUpstream.response(200, "STRAY"));
+                      out.flush();
+                    } catch (IOException | InterruptedException closed) {
+                      // the gateway closed the connection first: also fine
+                    }
+                  });
+          stray.setDaemon(true);
+          stray.start();
+          return true;
+        });
     assertEveryClientGetsItsOwnAnswer(Duration.ofMillis(600));
   }
 
   private void assertEveryClientGetsItsOwnAnswer(Duration pause) throws Exception {
     try {
       for (int i = 0; i < 6; i++) {
-        // Consecutive clients ask different questions, so that one getting another's answer shows too.
+        // Consecutive clients ask different questions, so that one getting another's answer shows
+        // too.
         String target = i % 2 == 0 ? "/batch/index" : ALLOWED;
         try (RawConnection client = connect()) {
           RawConnection.Response response = client.send(get(target)).read();
@@ -412,7 +483,10 @@ public abstract class AbstractProtocolIT {
     return "GET " + target + " HTTP/1.1\r\nHost: gateway.test\r\n\r\n";
   }
 
-  /** Sends {@code request}, expects one of {@code statuses} or a close, and that nothing reached the upstream. */
+  /**
+   * Sends {@code request}, expects one of {@code statuses} or a close, and that nothing reached the
+   * upstream.
+   */
   private void assertRefused(String request, int... statuses) throws Exception {
     try (RawConnection client = connect()) {
       assertRefusal(client.send(request).read(), statuses);
@@ -420,11 +494,16 @@ public abstract class AbstractProtocolIT {
     assertOnlyLivenessChecksReachTheUpstream();
   }
 
-  /** Like {@link #assertRefused}, and the gateway must also close: the rest of the bytes cannot be framed. */
+  /**
+   * Like {@link #assertRefused}, and the gateway must also close: the rest of the bytes cannot be
+   * framed.
+   */
   private void assertRefusedAndClosed(String request, int... statuses) throws Exception {
     try (RawConnection client = connect()) {
       assertRefusal(client.send(request).read(), statuses);
-      assertThat(client.closedWithin(Duration.ofSeconds(5))).as("closed after the refusal").isTrue();
+      assertThat(client.closedWithin(Duration.ofSeconds(5)))
+          .as("closed after the refusal")
+          .isTrue();
     }
     assertOnlyLivenessChecksReachTheUpstream();
   }
@@ -442,7 +521,9 @@ public abstract class AbstractProtocolIT {
   /** A new client gets an answer, and nothing but such checks ever reached the upstream. */
   private void assertOnlyLivenessChecksReachTheUpstream() throws Exception {
     assertGatewayStillServes();
-    assertThat(upstream.heads).as("requests that reached the upstream").allMatch(("GET " + ALLOWED)::equals);
+    assertThat(upstream.heads)
+        .as("requests that reached the upstream")
+        .allMatch(("GET " + ALLOWED)::equals);
   }
 
   protected void assertGatewayStillServes() throws Exception {
@@ -461,21 +542,27 @@ public abstract class AbstractProtocolIT {
     return both;
   }
 
-  /** Sends {@code text} one byte every {@code periodMillis} on its own thread until it is done or the write fails. */
+  /**
+   * Sends {@code text} one byte every {@code periodMillis} on its own thread until it is done or
+   * the write fails.
+   */
   private static final class Trickle implements AutoCloseable {
     private final Thread thread;
 
     Trickle(RawConnection connection, String text, long periodMillis) {
-      thread = new Thread(() -> {
-        try {
-          for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
-            Thread.sleep(periodMillis);
-            connection.send(new String(new byte[] {b}, StandardCharsets.ISO_8859_1));
-          }
-        } catch (IOException | InterruptedException e) {
-          // cut off by the gateway, or stopped by the test
-        }
-      }, "trickle");
+      thread =
+          new Thread(
+              () -> {
+                try {
+                  for (byte b : text.getBytes(StandardCharsets.ISO_8859_1)) {
+                    Thread.sleep(periodMillis);
+                    connection.send(new String(new byte[] {b}, StandardCharsets.ISO_8859_1));
+                  }
+                } catch (IOException | InterruptedException e) {
+                  // cut off by the gateway, or stopped by the test
+                }
+              },
+              "trickle");
       thread.setDaemon(true);
     }
 

@@ -20,7 +20,11 @@ class CredentialCheckTest {
     assertThat(CredentialCheck.parse("static=/etc/tokens"))
         .isEqualTo(new CredentialCheck(CredentialCheck.Mode.STATIC, Path.of("/etc/tokens")));
     assertThat(CredentialCheck.parse("sonarqube=https://sonar.example/sonarqube"))
-        .isEqualTo(new CredentialCheck(CredentialCheck.Mode.SONARQUBE, null, URI.create("https://sonar.example/sonarqube")));
+        .isEqualTo(
+            new CredentialCheck(
+                CredentialCheck.Mode.SONARQUBE,
+                null,
+                URI.create("https://sonar.example/sonarqube")));
   }
 
   @Test
@@ -28,13 +32,15 @@ class CredentialCheckTest {
     assertThat(CredentialCheck.SONARQUBE.sonarQubeOr(UPSTREAM)).isEqualTo(UPSTREAM);
     assertThat(CredentialCheck.parse("sonarqube=http://sonar:9000").sonarQubeOr(UPSTREAM))
         .isEqualTo(URI.create("http://sonar:9000"));
-    assertThatThrownBy(() -> CredentialCheck.SONARQUBE.verifier(null)).hasMessageContaining("sonarqube=URL");
+    assertThatThrownBy(() -> CredentialCheck.SONARQUBE.verifier(null))
+        .hasMessageContaining("sonarqube=URL");
     assertThat(CredentialCheck.NONE.verifier(null)).isSameAs(CredentialVerifier.NONE);
   }
 
   @Test
   void badValuesNameTheOption() {
-    for (String bad : new String[] {"ldap", "static=", "sonarqube=", "sonarqube=http://a b", "Sonarqube"}) {
+    for (String bad :
+        new String[] {"ldap", "static=", "sonarqube=", "sonarqube=http://a b", "Sonarqube"}) {
       assertThatThrownBy(() -> CredentialCheck.parse(bad)).as(bad).hasMessageContaining("--verify");
     }
     assertThatThrownBy(() -> CredentialCheck.parse("sonarqube=ftp://sonar").verifier(UPSTREAM))

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FakeSonarQube implements AutoCloseable {
 
   public static final String GOOD_TOKEN = "sqp_1111111111111111111111111111111111111111";
+
   /** The size of every plugin download, as large as SonarQube's biggest plugins. */
   public static final long PLUGIN_BYTES = 50L * 1024 * 1024;
 
@@ -54,7 +55,10 @@ public final class FakeSonarQube implements AutoCloseable {
       switch (path) {
         case "/api/authentication/validate":
           validations.incrementAndGet();
-          String expected = "Basic " + Base64.getEncoder().encodeToString((GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+          String expected =
+              "Basic "
+                  + Base64.getEncoder()
+                      .encodeToString((GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
           boolean valid = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"));
           respond(exchange, 200, "{\"valid\":" + valid + "}", "application/json");
           break;
@@ -79,7 +83,14 @@ public final class FakeSonarQube implements AutoCloseable {
           respond(exchange, 200, "{}", "application/json");
           break;
         default:
-          respond(exchange, 200, "echo " + exchange.getRequestMethod() + " " + path + (query == null ? "" : "?" + query),
+          respond(
+              exchange,
+              200,
+              "echo "
+                  + exchange.getRequestMethod()
+                  + " "
+                  + path
+                  + (query == null ? "" : "?" + query),
               "text/plain");
       }
     }
@@ -106,7 +117,8 @@ public final class FakeSonarQube implements AutoCloseable {
     }
   }
 
-  private static void respond(HttpExchange exchange, int status, String body, String type) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String body, String type)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().add("Content-Type", type);
     exchange.sendResponseHeaders(status, bytes.length);

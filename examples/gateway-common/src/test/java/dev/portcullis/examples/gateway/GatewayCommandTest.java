@@ -3,15 +3,15 @@ package dev.portcullis.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class GatewayCommandTest {
@@ -19,9 +19,12 @@ class GatewayCommandTest {
   @TempDir Path dir;
 
   private static GatewayConfig parse(String... args) throws Exception {
-    GatewayCommand command = new GatewayCommand("test-gateway", config -> {
-      throw new AssertionError("not started in this test");
-    });
+    GatewayCommand command =
+        new GatewayCommand(
+            "test-gateway",
+            config -> {
+              throw new AssertionError("not started in this test");
+            });
     new CommandLine(command).parseArgs(args);
     return command.config();
   }
@@ -41,14 +44,37 @@ class GatewayCommandTest {
 
   @Test
   void everyOptionReachesTheConfiguration() throws Exception {
-    GatewayConfig config = parse("--upstream", "https://sonar.example:9443", "--listen", "[::1]:8443",
-        "--verify", "static=/etc/portcullis/tokens", "--max-failed-credentials", "0", "--failure-window", "PT5M",
-        "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "192.0.2.1", "--connect-timeout", "PT1S",
-        "--idle-timeout", "PT30S", "--upstream-timeout", "PT1H", "--tls-cert", "c.pem", "--tls-key", "k.pem");
+    GatewayConfig config =
+        parse(
+            "--upstream",
+            "https://sonar.example:9443",
+            "--listen",
+            "[::1]:8443",
+            "--verify",
+            "static=/etc/portcullis/tokens",
+            "--max-failed-credentials",
+            "0",
+            "--failure-window",
+            "PT5M",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "192.0.2.1",
+            "--connect-timeout",
+            "PT1S",
+            "--idle-timeout",
+            "PT30S",
+            "--upstream-timeout",
+            "PT1H",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem");
 
     assertThat(config.listen()).isEqualTo(InetSocketAddress.createUnresolved("::1", 8443));
     assertThat(config.credentialCheck())
-        .isEqualTo(new CredentialCheck(CredentialCheck.Mode.STATIC, Path.of("/etc/portcullis/tokens")));
+        .isEqualTo(
+            new CredentialCheck(CredentialCheck.Mode.STATIC, Path.of("/etc/portcullis/tokens")));
     assertThat(config.maxFailedCredentials()).isZero();
     assertThat(config.failureWindow()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.trustedProxies()).containsExactly("10.0.0.0/8", "192.0.2.1");
@@ -61,7 +87,9 @@ class GatewayCommandTest {
   @Test
   void theListenUriBracketsIpv6AndNamesTheBoundPort() throws Exception {
     assertThat(parse("--listen", "[::1]:0").listenUri(41234)).hasToString("http://[::1]:41234");
-    assertThat(parse("--listen", "0.0.0.0:8443", "--tls-cert", "c.pem", "--tls-key", "k.pem").listenUri(8443))
+    assertThat(
+            parse("--listen", "0.0.0.0:8443", "--tls-cert", "c.pem", "--tls-key", "k.pem")
+                .listenUri(8443))
         .hasToString("https://0.0.0.0:8443");
   }
 
@@ -70,12 +98,16 @@ class GatewayCommandTest {
     assertThatThrownBy(() -> parse("--verify", "ldap")).hasMessageContaining("--verify");
     assertThatThrownBy(() -> parse("--verify", "static=")).hasMessageContaining("--verify");
     assertThatThrownBy(() -> parse("--listen", "8080")).hasMessageContaining("--listen");
-    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/a%2Fb")).hasMessageContaining("context path");
-    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/?x=1")).hasMessageContaining("--upstream");
+    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/a%2Fb"))
+        .hasMessageContaining("context path");
+    assertThatThrownBy(() -> parse("--upstream", "http://sonar:9000/?x=1"))
+        .hasMessageContaining("--upstream");
     assertThatThrownBy(() -> parse("--upstream", "ftp://sonar")).hasMessageContaining("--upstream");
     assertThatThrownBy(() -> parse("--tls-cert", "c.pem")).hasMessageContaining("--tls-key");
-    assertThatThrownBy(() -> parse("--max-failed-credentials", "-1")).hasMessageContaining("--max-failed-credentials");
-    assertThatThrownBy(() -> parse("--failure-window", "PT0S")).hasMessageContaining("--failure-window");
+    assertThatThrownBy(() -> parse("--max-failed-credentials", "-1"))
+        .hasMessageContaining("--max-failed-credentials");
+    assertThatThrownBy(() -> parse("--failure-window", "PT0S"))
+        .hasMessageContaining("--failure-window");
   }
 
   @Test
@@ -90,17 +122,28 @@ class GatewayCommandTest {
 
   @Test
   void everyOptionCanComeFromTheEnvironmentOrTheConfigFileAndFlagsWin() throws Exception {
-    Path file = Files.writeString(dir.resolve("gateway.yaml"), String.join("\n",
-        "upstream: http://file:9000",
-        "listen: 127.0.0.1:9001",
-        "idle-timeout: PT7S",
-        "max-failed-credentials: 3",
-        "trusted-proxy: [10.0.0.0/8, 192.0.2.1]",
-        ""));
-    Map<String, String> environment = Map.of("PORTCULLIS_CONFIG", file.toString(), "PORTCULLIS_LISTEN", "127.0.0.1:9002",
-        "PORTCULLIS_MAX_FAILED_CREDENTIALS", "4");
+    Path file =
+        Files.writeString(
+            dir.resolve("gateway.yaml"),
+            String.join(
+                "\n",
+                "upstream: http://file:9000",
+                "listen: 127.0.0.1:9001",
+                "idle-timeout: PT7S",
+                "max-failed-credentials: 3",
+                "trusted-proxy: [10.0.0.0/8, 192.0.2.1]",
+                ""));
+    Map<String, String> environment =
+        Map.of(
+            "PORTCULLIS_CONFIG",
+            file.toString(),
+            "PORTCULLIS_LISTEN",
+            "127.0.0.1:9002",
+            "PORTCULLIS_MAX_FAILED_CREDENTIALS",
+            "4");
 
-    GatewayConfig config = GatewayCommand.parse(environment, "--max-failed-credentials", "5").config();
+    GatewayConfig config =
+        GatewayCommand.parse(environment, "--max-failed-credentials", "5").config();
 
     assertThat(config.upstream()).hasToString("http://file:9000");
     assertThat(config.idleTimeout()).isEqualTo(Duration.ofSeconds(7));
@@ -113,20 +156,26 @@ class GatewayCommandTest {
 
   @Test
   void unknownKeysAndBadValuesNameTheirSource() throws Exception {
-    Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "upstream: http://a:9000\nidle-timout: PT1S\n");
+    Path unknown =
+        Files.writeString(
+            dir.resolve("unknown.yaml"), "upstream: http://a:9000\nidle-timout: PT1S\n");
     Path badValue = Files.writeString(dir.resolve("bad.yaml"), "idle-timeout: soon\n");
     Path nested = Files.writeString(dir.resolve("nested.yaml"), "listen: {host: a}\n");
 
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", unknown.toString()))
-        .hasMessageContaining(unknown.toString()).hasMessageContaining("unknown key 'idle-timout'")
+        .hasMessageContaining(unknown.toString())
+        .hasMessageContaining("unknown key 'idle-timout'")
         .hasMessageContaining("idle-timeout");
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", badValue.toString()))
-        .hasMessageContaining("--idle-timeout").hasMessageContaining(badValue + " key 'idle-timeout'");
+        .hasMessageContaining("--idle-timeout")
+        .hasMessageContaining(badValue + " key 'idle-timeout'");
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of("PORTCULLIS_MIN_BODY_RATE", "fast")))
         .hasMessageContaining("environment variable PORTCULLIS_MIN_BODY_RATE");
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", nested.toString()))
         .hasMessageContaining("key 'listen' must be a single value");
-    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
+    assertThatThrownBy(
+            () ->
+                GatewayCommand.parse(Map.of(), "--config", dir.resolve("missing.yaml").toString()))
         .hasMessageContaining("cannot read --config");
   }
 
@@ -141,25 +190,43 @@ class GatewayCommandTest {
     usage.setOut(new PrintWriter(help));
     usage.execute("--help");
 
-    assertThat(out.toString()).startsWith("Portcullis gateway 0.1.0").doesNotContain("${project.version}");
-    assertThat(help.toString()).contains("Upstream and listening", "Policy and credentials", "Timeouts and limits",
-        "PORTCULLIS_<OPTION>");
+    assertThat(out.toString())
+        .startsWith("Portcullis gateway 0.1.0")
+        .doesNotContain("${project.version}");
+    assertThat(help.toString())
+        .contains(
+            "Upstream and listening",
+            "Policy and credentials",
+            "Timeouts and limits",
+            "PORTCULLIS_<OPTION>");
   }
 
   @Test
   void aStartFailureFromTheConfigFileExitsWith2() throws Exception {
     Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "colour: blue\n");
 
-    assertThat(GatewayCommand.run("test-gateway", config -> {
-      throw new AssertionError("must not start");
-    }, Map.of(), "--config", unknown.toString())).isEqualTo(2);
+    assertThat(
+            GatewayCommand.run(
+                "test-gateway",
+                config -> {
+                  throw new AssertionError("must not start");
+                },
+                Map.of(),
+                "--config",
+                unknown.toString()))
+        .isEqualTo(2);
   }
 
   @Test
   void aGatewayThatCannotStartExitsWith2() {
-    int status = GatewayCommand.run("test-gateway", config -> {
-      throw new IllegalStateException("port in use");
-    }, "--listen", "127.0.0.1:1");
+    int status =
+        GatewayCommand.run(
+            "test-gateway",
+            config -> {
+              throw new IllegalStateException("port in use");
+            },
+            "--listen",
+            "127.0.0.1:1");
 
     assertThat(status).isEqualTo(2);
   }

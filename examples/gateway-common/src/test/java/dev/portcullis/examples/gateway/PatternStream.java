@@ -2,7 +2,10 @@ package dev.portcullis.examples.gateway;
 
 import java.io.InputStream;
 
-/** The fake's byte pattern ({@link FakeSonarQube#fill}), generated on the fly so no test holds a whole body in memory. */
+/**
+ * The fake's byte pattern ({@link FakeSonarQube#fill}), generated on the fly so no test holds a
+ * whole body in memory.
+ */
 public final class PatternStream extends InputStream {
   private final long size;
   private long position;

@@ -14,7 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** A client connection on a plain socket, for requests no HTTP client would send: bad framing, pipelines, trickles. */
+/**
+ * A client connection on a plain socket, for requests no HTTP client would send: bad framing,
+ * pipelines, trickles.
+ */
 public final class RawConnection implements AutoCloseable {
 
   /** A response read whole; header names lower-cased. */
@@ -59,7 +62,9 @@ public final class RawConnection implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line; (line = RecordingUpstream.line(in)) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
-      headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+      headers.merge(
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
     return new Response(status, headers, body(headers));
@@ -82,14 +87,15 @@ public final class RawConnection implements AutoCloseable {
       return body.toString();
     }
     if (headers.containsKey("content-length")) {
-      return new String(in.readNBytes(Integer.parseInt(headers.get("content-length"))), StandardCharsets.UTF_8);
+      return new String(
+          in.readNBytes(Integer.parseInt(headers.get("content-length"))), StandardCharsets.UTF_8);
     }
     return "";
   }
 
   /**
-   * Whether the gateway closes the connection (end of stream or reset) within {@code wait}; false when it
-   * is still open then, and also when it sends anything instead.
+   * Whether the gateway closes the connection (end of stream or reset) within {@code wait}; false
+   * when it is still open then, and also when it sends anything instead.
    */
   public boolean closedWithin(Duration wait) throws IOException {
     socket.setSoTimeout((int) Math.max(1, wait.toMillis()));

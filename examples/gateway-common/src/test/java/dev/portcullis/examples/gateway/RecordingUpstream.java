@@ -17,10 +17,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An HTTP/1.1 upstream on plain sockets, one thread per connection, that records what reaches it: each
- * request's head as soon as it arrives, and each request again once its body was read to the end or cut
- * short, so a test can prove that a refused request never arrived and that an aborted body never
- * completed. It answers {@code 200} with {@code echo METHOD TARGET} unless a {@link Responder} misbehaves.
+ * An HTTP/1.1 upstream on plain sockets, one thread per connection, that records what reaches it:
+ * each request's head as soon as it arrives, and each request again once its body was read to the
+ * end or cut short, so a test can prove that a refused request never arrived and that an aborted
+ * body never completed. It answers {@code 200} with {@code echo METHOD TARGET} unless a {@link
+ * Responder} misbehaves.
  */
 public final class RecordingUpstream implements AutoCloseable {
 
@@ -32,7 +33,12 @@ public final class RecordingUpstream implements AutoCloseable {
    * @param bodyBytes the body bytes read
    * @param bodyComplete whether the body ended as framed (always true without a body)
    */
-  public record Request(int connection, String method, String target, Map<String, String> headers, long bodyBytes,
+  public record Request(
+      int connection,
+      String method,
+      String target,
+      Map<String, String> headers,
+      long bodyBytes,
       boolean bodyComplete) {
 
     /** {@code METHOD TARGET}. */
@@ -48,18 +54,21 @@ public final class RecordingUpstream implements AutoCloseable {
   }
 
   /** The default: {@code 200 echo METHOD TARGET}, keeping the connection. */
-  public static final Responder ECHO = (request, out) -> {
-    out.write(response(200, "echo " + request.line()));
-    out.flush();
-    return true;
-  };
+  public static final Responder ECHO =
+      (request, out) -> {
+        out.write(response(200, "echo " + request.line()));
+        out.flush();
+        return true;
+      };
 
   private final ServerSocket server;
   private volatile Responder responder;
   private final AtomicInteger connections = new AtomicInteger();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
   /** {@code METHOD TARGET} of every request head, as soon as it arrives. */
   public final List<String> heads = new CopyOnWriteArrayList<>();
+
   /** Every request once its body was read or cut short. */
   public final List<Request> requests = new CopyOnWriteArrayList<>();
 
@@ -98,7 +107,12 @@ public final class RecordingUpstream implements AutoCloseable {
   /** A complete response with a small text body. */
   public static byte[] response(int status, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    String head = "HTTP/1.1 " + status + " X\r\nContent-Type: text/plain\r\nContent-Length: " + bytes.length + "\r\n\r\n";
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " X\r\nContent-Type: text/plain\r\nContent-Length: "
+            + bytes.length
+            + "\r\n\r\n";
     return (head + body).getBytes(StandardCharsets.ISO_8859_1);
   }
 
@@ -145,7 +159,9 @@ public final class RecordingUpstream implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line; (line = line(in)) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
-      headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+      headers.merge(
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
     heads.add(parts[0] + " " + parts[1]);
@@ -202,7 +218,8 @@ public final class RecordingUpstream implements AutoCloseable {
     for (int b; (b = in.read()) != -1; ) {
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int length =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
       }
       line.write(b);

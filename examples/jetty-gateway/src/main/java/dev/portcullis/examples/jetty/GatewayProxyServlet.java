@@ -24,20 +24,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Streams allowed requests to the upstream and its responses back, both ways without buffering whole
- * bodies (Jetty's asynchronous proxy servlet, with backpressure).
+ * Streams allowed requests to the upstream and its responses back, both ways without buffering
+ * whole bodies (Jetty's asynchronous proxy servlet, with backpressure).
  *
  * <p>It forwards exactly the target the Portcullis filter judged (the request attribute the filter
  * sets) and refuses to forward anything the filter did not judge. Hop-by-hop headers are removed by
  * Jetty; the {@code Authorization} header is kept for SonarQube; forwarding headers sent by the
- * client are replaced with the gateway's own {@code X-Forwarded-*}, whose client is the one the decision
- * was made for (resolved behind trusted proxies). Upstream connect failures become 502, upstream timeouts
- * 504 (Jetty's mapping).
+ * client are replaced with the gateway's own {@code X-Forwarded-*}, whose client is the one the
+ * decision was made for (resolved behind trusted proxies). Upstream connect failures become 502,
+ * upstream timeouts 504 (Jetty's mapping).
  *
- * <p>A request body that fails while it streams aborts the upstream request, so that SonarQube never
- * takes part of a body for a whole one: a body past the decision's limit is answered 413 like a deny, one
- * slower than the {@link MinimumBodyRate} or idle for the idle timeout 408, both with {@code Connection:
- * close}; when the response has already begun, the client connection is aborted instead.
+ * <p>A request body that fails while it streams aborts the upstream request, so that SonarQube
+ * never takes part of a body for a whole one: a body past the decision's limit is answered 413 like
+ * a deny, one slower than the {@link MinimumBodyRate} or idle for the idle timeout 408, both with
+ * {@code Connection: close}; when the response has already begun, the client connection is aborted
+ * instead.
  */
 final class GatewayProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
@@ -45,19 +46,35 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
   private static final List<String> CLIENT_FORWARDING_HEADERS =
-      List.of("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
-          "x-forwarded-prefix", "x-real-ip");
+      List.of(
+          "forwarded",
+          "x-forwarded-for",
+          "x-forwarded-host",
+          "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-real-ip");
 
-  /** Why the client's side of an exchange failed, for the answer once the upstream request is aborted. */
-  private static final String CLIENT_FAILURE_ATTRIBUTE = GatewayProxyServlet.class.getName() + ".clientFailure";
+  /**
+   * Why the client's side of an exchange failed, for the answer once the upstream request is
+   * aborted.
+   */
+  private static final String CLIENT_FAILURE_ATTRIBUTE =
+      GatewayProxyServlet.class.getName() + ".clientFailure";
 
   private final String upstream;
   private final String forwardTargetAttribute;
   private final Duration connectTimeout;
   private final transient MinimumBodyRate bodyRate;
 
-  /** @param bodyRate the slowest a request body may arrive, or null for no minimum */
-  GatewayProxyServlet(URI upstream, String forwardTargetAttribute, Duration connectTimeout, MinimumBodyRate bodyRate) {
+  /**
+   * @param bodyRate the slowest a request body may arrive, or null for no minimum
+   */
+  GatewayProxyServlet(
+      URI upstream,
+      String forwardTargetAttribute,
+      Duration connectTimeout,
+      MinimumBodyRate bodyRate) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.forwardTargetAttribute = forwardTargetAttribute;
@@ -69,7 +86,8 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   protected HttpClient createHttpClient() throws ServletException {
     HttpClient client = super.createHttpClient();
     client.setConnectTimeout(connectTimeout.toMillis());
-    // A scanner's credential must never follow a redirect to another origin; the scanner follows them itself.
+    // A scanner's credential must never follow a redirect to another origin; the scanner follows
+    // them itself.
     client.setFollowRedirects(false);
     return client;
   }
@@ -82,7 +100,8 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       return;
     }
     ServletContextRequest jettyRequest = ServletContextRequest.getServletContextRequest(request);
-    long headersEnded = jettyRequest == null ? System.nanoTime() : jettyRequest.getHeadersNanoTime();
+    long headersEnded =
+        jettyRequest == null ? System.nanoTime() : jettyRequest.getHeadersNanoTime();
     super.service(bodyRate.apply(request, headersEnded), response);
   }
 
@@ -98,7 +117,8 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
 
   @Override
   protected void onProxyRewriteFailed(HttpServletRequest request, HttpServletResponse response) {
-    _log.error("request reached the proxy without a Portcullis decision; refusing to forward it (is the filter installed?)");
+    _log.error(
+        "request reached the proxy without a Portcullis decision; refusing to forward it (is the filter installed?)");
     sendProxyResponseError(request, response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR);
   }
 
@@ -113,14 +133,15 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     addViaHeader(clientRequest, proxyRequest);
     String host = clientRequest.getHeader("Host");
     String client = client(clientRequest);
-    proxyRequest.headers(headers -> {
-      headers.put("X-Forwarded-For", client);
-      headers.put("X-Forwarded-Proto", clientRequest.getScheme().toLowerCase(Locale.ROOT));
-      headers.put("X-Forwarded-Port", Integer.toString(clientRequest.getLocalPort()));
-      if (host != null) {
-        headers.put(HttpHeader.X_FORWARDED_HOST, host);
-      }
-    });
+    proxyRequest.headers(
+        headers -> {
+          headers.put("X-Forwarded-For", client);
+          headers.put("X-Forwarded-Proto", clientRequest.getScheme().toLowerCase(Locale.ROOT));
+          headers.put("X-Forwarded-Port", Integer.toString(clientRequest.getLocalPort()));
+          if (host != null) {
+            headers.put(HttpHeader.X_FORWARDED_HOST, host);
+          }
+        });
   }
 
   /** The client the decision was made for; behind a trusted proxy, not the connection's peer. */
@@ -133,7 +154,10 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   }
 
   @Override
-  protected ReadListener newReadListener(HttpServletRequest request, HttpServletResponse response, Request proxyRequest,
+  protected ReadListener newReadListener(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Request proxyRequest,
       AsyncRequestContent content) {
     return new StreamReader(request, response, proxyRequest, content) {
       @Override
@@ -146,8 +170,11 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   }
 
   @Override
-  protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest,
-      HttpServletResponse proxyResponse, Throwable failure) {
+  protected void onClientRequestFailure(
+      HttpServletRequest clientRequest,
+      Request proxyRequest,
+      HttpServletResponse proxyResponse,
+      Throwable failure) {
     clientRequest.setAttribute(CLIENT_FAILURE_ATTRIBUTE, failure);
     super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
   }
@@ -160,10 +187,14 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   }
 
   @Override
-  protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse,
-      Response serverResponse, Throwable failure) {
+  protected void onProxyResponseFailure(
+      HttpServletRequest clientRequest,
+      HttpServletResponse proxyResponse,
+      Response serverResponse,
+      Throwable failure) {
     Object clientFailure = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
-    int status = clientFailure instanceof Throwable ? clientFailureStatus((Throwable) clientFailure) : 0;
+    int status =
+        clientFailure instanceof Throwable ? clientFailureStatus((Throwable) clientFailure) : 0;
     if (status == 0) {
       super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
       return;
@@ -192,7 +223,8 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     return 0;
   }
 
-  private static boolean answeredBodyTooLarge(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+  private static boolean answeredBodyTooLarge(
+      HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
     try {
       if (!PortcullisFilter.sendBodyTooLarge(proxyResponse)) {
         return false;
@@ -209,8 +241,16 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private static void logRefusal(HttpServletRequest clientRequest, int status) {
     Object target = clientRequest.getAttribute(PortcullisFilter.FORWARD_TARGET_ATTRIBUTE);
     String path = target instanceof String ? ((String) target).split("\\?", 2)[0] : "-";
-    String reason = status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE ? "body_too_large" : "body_timeout";
-    DENIALS.info("denied status={} reasons=[{}] method={} path={} client={}", status, reason, clientRequest.getMethod(),
-        path, client(clientRequest));
+    String reason =
+        status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE
+            ? "body_too_large"
+            : "body_timeout";
+    DENIALS.info(
+        "denied status={} reasons=[{}] method={} path={} client={}",
+        status,
+        reason,
+        clientRequest.getMethod(),
+        path,
+        client(clientRequest));
   }
 }

@@ -27,18 +27,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Jetty's asynchronous proxy servlet streams the allowed ones to SonarQube.
  *
  * <p>Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
- * before the policy runs, so a wrong token is refused by the gateway itself; {@link GatewayEnforcer} says
- * how the gateways decide.
+ * before the policy runs, so a wrong token is refused by the gateway itself; {@link
+ * GatewayEnforcer} says how the gateways decide.
  *
- * <p>Slow clients cannot hold a connection or a SonarQube worker: a request head must be complete within
- * the header timeout ({@link HeaderDeadlineConnectionFactory}), and a request body must keep the minimum
- * rate ({@link MinimumBodyRate}).
+ * <p>Slow clients cannot hold a connection or a SonarQube worker: a request head must be complete
+ * within the header timeout ({@link HeaderDeadlineConnectionFactory}), and a request body must keep
+ * the minimum rate ({@link MinimumBodyRate}).
  */
 public final class JettyGateway implements RunningGateway {
 
   /**
-   * Room for the request line on top of {@code --max-header-bytes}: Jetty counts it with the headers, and the
-   * enforcer refuses targets over 8 KiB with 414.
+   * Room for the request line on top of {@code --max-header-bytes}: Jetty counts it with the
+   * headers, and the enforcer refuses targets over 8 KiB with 414.
    */
   private static final int REQUEST_LINE_BYTES = 16 * 1024;
 
@@ -66,10 +66,11 @@ public final class JettyGateway implements RunningGateway {
   }
 
   /**
-   * Starts Jetty behind {@code enforcer}; {@code closeDecisions} runs last when the gateway stops, and
-   * {@code howItDecides} ends the start-up line.
+   * Starts Jetty behind {@code enforcer}; {@code closeDecisions} runs last when the gateway stops,
+   * and {@code howItDecides} ends the start-up line.
    */
-  static JettyGateway start(GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
+  static JettyGateway start(
+      GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
       throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
@@ -79,11 +80,15 @@ public final class JettyGateway implements RunningGateway {
     http.setSendXPoweredBy(false);
     // Jetty's 8 KiB default would refuse smaller heads than the enforcer does, with its own 431.
     http.setRequestHeaderSize(config.maxHeaderBytes() + REQUEST_LINE_BYTES);
-    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the bare LF it
-    // tolerates: a front proxy that reads a bare LF differently would see other headers than the policy.
+    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the
+    // bare LF it
+    // tolerates: a front proxy that reads a bare LF differently would see other headers than the
+    // policy.
     http.setHttpCompliance(
-        HttpCompliance.RFC9110.without("RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
-    HttpConnectionFactory http11 = new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
+        HttpCompliance.RFC9110.without(
+            "RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
+    HttpConnectionFactory http11 =
+        new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
     ServerConnector connector;
     if (config.tls()) {
       SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -101,14 +106,21 @@ public final class JettyGateway implements RunningGateway {
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
-    FilterHolder filter = new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
+    FilterHolder filter =
+        new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
-    MinimumBodyRate bodyRate = config.minBodyRate() == 0
-        ? null
-        : new MinimumBodyRate(config.minBodyRate(), config.headerTimeout(), System::nanoTime);
-    ServletHolder proxy = new ServletHolder(new GatewayProxyServlet(
-        config.upstream(), PortcullisFilter.FORWARD_TARGET_ATTRIBUTE, config.connectTimeout(), bodyRate));
+    MinimumBodyRate bodyRate =
+        config.minBodyRate() == 0
+            ? null
+            : new MinimumBodyRate(config.minBodyRate(), config.headerTimeout(), System::nanoTime);
+    ServletHolder proxy =
+        new ServletHolder(
+            new GatewayProxyServlet(
+                config.upstream(),
+                PortcullisFilter.FORWARD_TARGET_ATTRIBUTE,
+                config.connectTimeout(),
+                bodyRate));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
@@ -119,8 +131,14 @@ public final class JettyGateway implements RunningGateway {
     server.setStopAtShutdown(false);
     server.start();
     URI uri = config.listenUri(connector.getLocalPort());
-    String description = "Portcullis Jetty gateway listening on " + uri + ", forwarding to " + config.upstream()
-        + " (" + howItDecides + ")";
+    String description =
+        "Portcullis Jetty gateway listening on "
+            + uri
+            + ", forwarding to "
+            + config.upstream()
+            + " ("
+            + howItDecides
+            + ")";
     return new JettyGateway(server, closeDecisions, uri, description);
   }
 
@@ -150,7 +168,8 @@ public final class JettyGateway implements RunningGateway {
   }
 
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty",
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.org.eclipse.jetty",
         System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn"));
     System.exit(GatewayCommand.run("jetty-gateway", JettyGateway::start, args));
   }

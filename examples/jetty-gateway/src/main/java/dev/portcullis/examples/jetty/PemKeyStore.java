@@ -36,9 +36,16 @@ final class PemKeyStore {
       store.setKeyEntry("gateway", key(privateKey), PASSWORD, chain.toArray(new Certificate[0]));
       return store;
     } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalArgumentException("Cannot load the TLS certificate " + certificateChain + " and key " + privateKey
-          + " (" + e.getClass().getSimpleName() + "): the key must be an unencrypted PKCS#8 PEM "
-          + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').", e);
+      throw new IllegalArgumentException(
+          "Cannot load the TLS certificate "
+              + certificateChain
+              + " and key "
+              + privateKey
+              + " ("
+              + e.getClass().getSimpleName()
+              + "): the key must be an unencrypted PKCS#8 PEM "
+              + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').",
+          e);
     }
   }
 

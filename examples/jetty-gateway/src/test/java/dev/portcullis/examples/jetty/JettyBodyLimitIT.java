@@ -18,15 +18,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Jetty gateway behind a policy that limits upload bodies ({@link Decision#maxBodyBytes()}): a chunked
- * upload declares no length, so the proxy must count what streams through, answer 413 once the body goes
- * past the limit, and abort the upstream request so that SonarQube never takes part of a body for all of it.
+ * The Jetty gateway behind a policy that limits upload bodies ({@link Decision#maxBodyBytes()}): a
+ * chunked upload declares no length, so the proxy must count what streams through, answer 413 once
+ * the body goes past the limit, and abort the upstream request so that SonarQube never takes part
+ * of a body for all of it.
  */
 class JettyBodyLimitIT {
 
   private static final int LIMIT = 10_000;
-  private static final String UPLOAD = "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: gateway.test\r\n"
-      + "Content-Type: multipart/form-data; boundary=x\r\n";
+  private static final String UPLOAD =
+      "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: gateway.test\r\n"
+          + "Content-Type: multipart/form-data; boundary=x\r\n";
 
   private RecordingUpstream upstream;
   private JettyGateway gateway;
@@ -34,9 +36,15 @@ class JettyBodyLimitIT {
   @BeforeEach
   void start() throws Exception {
     upstream = new RecordingUpstream();
-    GatewayConfig config = GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE)
-        .connectTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build();
-    gateway = JettyGateway.start(config, PolicyEnforcer.builder(new UploadLimit()).build(), () -> { }, "upload limit");
+    GatewayConfig config =
+        GatewayConfig.builder(upstream.uri())
+            .credentialCheck(CredentialCheck.NONE)
+            .connectTimeout(Duration.ofSeconds(2))
+            .idleTimeout(Duration.ofSeconds(5))
+            .build();
+    gateway =
+        JettyGateway.start(
+            config, PolicyEnforcer.builder(new UploadLimit()).build(), () -> {}, "upload limit");
   }
 
   @AfterEach
@@ -55,10 +63,13 @@ class JettyBodyLimitIT {
 
       assertThat(client.read().status()).isEqualTo(200);
     }
-    assertThat(upstream.requests).singleElement().satisfies(request -> {
-      assertThat(request.bodyBytes()).isEqualTo(LIMIT);
-      assertThat(request.bodyComplete()).isTrue();
-    });
+    assertThat(upstream.requests)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.bodyBytes()).isEqualTo(LIMIT);
+              assertThat(request.bodyComplete()).isTrue();
+            });
   }
 
   @Test
@@ -82,10 +93,13 @@ class JettyBodyLimitIT {
       assertThat(client.closedWithin(Duration.ofSeconds(5))).isTrue();
     }
     awaitUpstreamSawTheEnd();
-    assertThat(upstream.requests).singleElement().satisfies(request -> {
-      assertThat(request.bodyComplete()).as("body completed upstream").isFalse();
-      assertThat(request.bodyBytes()).isLessThanOrEqualTo(LIMIT);
-    });
+    assertThat(upstream.requests)
+        .singleElement()
+        .satisfies(
+            request -> {
+              assertThat(request.bodyComplete()).as("body completed upstream").isFalse();
+              assertThat(request.bodyBytes()).isLessThanOrEqualTo(LIMIT);
+            });
   }
 
   @Test
@@ -114,7 +128,10 @@ class JettyBodyLimitIT {
     StringBuilder body = new StringBuilder();
     for (int sent = 0; sent < size; sent += 1000) {
       int length = Math.min(1000, size - sent);
-      body.append(Integer.toHexString(length)).append("\r\n").append("y".repeat(length)).append("\r\n");
+      body.append(Integer.toHexString(length))
+          .append("\r\n")
+          .append("y".repeat(length))
+          .append("\r\n");
     }
     return body.toString();
   }
@@ -124,7 +141,9 @@ class JettyBodyLimitIT {
     @Override
     public Decision evaluate(PolicyInput input) {
       Decision allow = Decision.allow(List.of("test"), "Allowed.");
-      return input.request().path().equals("/api/ce/submit") ? allow.withMaxBodyBytes(LIMIT) : allow;
+      return input.request().path().equals("/api/ce/submit")
+          ? allow.withMaxBodyBytes(LIMIT)
+          : allow;
     }
 
     @Override

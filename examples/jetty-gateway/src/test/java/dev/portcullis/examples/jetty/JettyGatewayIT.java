@@ -10,7 +10,10 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The Jetty gateway (the Portcullis filter, Jetty's proxy servlet, the bundled policy) in front of a fake SonarQube. */
+/**
+ * The Jetty gateway (the Portcullis filter, Jetty's proxy servlet, the bundled policy) in front of
+ * a fake SonarQube.
+ */
 class JettyGatewayIT extends AbstractGatewayIT {
 
   @Override
@@ -22,12 +25,15 @@ class JettyGatewayIT extends AbstractGatewayIT {
   void behindATrustedProxyTheForwardedForSentUpstreamIsTheResolvedClient() throws Exception {
     try (RunningGateway behindProxy =
         start(GatewayConfig.builder(sonar.uri()).trustedProxies(List.of("127.0.0.0/8")).build())) {
-      HttpRequest request = HttpRequest.newBuilder(behindProxy.uri().resolve("/api/server/version"))
-          .header("X-Forwarded-For", "198.51.100.7, 203.0.113.9").build();
+      HttpRequest request =
+          HttpRequest.newBuilder(behindProxy.uri().resolve("/api/server/version"))
+              .header("X-Forwarded-For", "198.51.100.7, 203.0.113.9")
+              .build();
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-for")).containsExactly("203.0.113.9");
+      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-for"))
+          .containsExactly("203.0.113.9");
     }
   }
 }

@@ -20,6 +20,7 @@ class MinimumBodyRateTest {
 
   /** The clock of every check; the test moves it. */
   private final AtomicLong now = new AtomicLong(1_000 * SECOND);
+
   private final long headersEnded = now.get();
   private final MinimumBodyRate rate = new MinimumBodyRate(1000, Duration.ofSeconds(10), now::get);
 
@@ -38,8 +39,10 @@ class MinimumBodyRateTest {
 
     now.addAndGet(11 * SECOND);
 
-    assertThatThrownBy(() -> body.read(new byte[100])).isInstanceOf(MinimumBodyRate.TooSlowException.class);
-    assertThatThrownBy(body::read).as("every later read fails too")
+    assertThatThrownBy(() -> body.read(new byte[100]))
+        .isInstanceOf(MinimumBodyRate.TooSlowException.class);
+    assertThatThrownBy(body::read)
+        .as("every later read fails too")
         .isInstanceOf(MinimumBodyRate.TooSlowException.class);
   }
 
@@ -58,42 +61,47 @@ class MinimumBodyRateTest {
     now.addAndGet(20 * SECOND);
     InputStream body = rate.apply(request(), headersEnded).getInputStream();
 
-    assertThatThrownBy(() -> body.read(new byte[100])).isInstanceOf(MinimumBodyRate.TooSlowException.class);
+    assertThatThrownBy(() -> body.read(new byte[100]))
+        .isInstanceOf(MinimumBodyRate.TooSlowException.class);
   }
 
   private static HttpServletRequest request() {
-    ServletInputStream endless = new ServletInputStream() {
-      @Override
-      public int read() {
-        return 'x';
-      }
-
-      @Override
-      public int read(byte[] buffer, int offset, int length) {
-        return length;
-      }
-
-      @Override
-      public boolean isFinished() {
-        return false;
-      }
-
-      @Override
-      public boolean isReady() {
-        return true;
-      }
-
-      @Override
-      public void setReadListener(ReadListener listener) {
-        throw new UnsupportedOperationException();
-      }
-    };
-    return (HttpServletRequest) Proxy.newProxyInstance(HttpServletRequest.class.getClassLoader(),
-        new Class<?>[] {HttpServletRequest.class}, (proxy, method, args) -> {
-          if (method.getName().equals("getInputStream")) {
-            return endless;
+    ServletInputStream endless =
+        new ServletInputStream() {
+          @Override
+          public int read() {
+            return 'x';
           }
-          throw new UnsupportedOperationException(method.getName());
-        });
+
+          @Override
+          public int read(byte[] buffer, int offset, int length) {
+            return length;
+          }
+
+          @Override
+          public boolean isFinished() {
+            return false;
+          }
+
+          @Override
+          public boolean isReady() {
+            return true;
+          }
+
+          @Override
+          public void setReadListener(ReadListener listener) {
+            throw new UnsupportedOperationException();
+          }
+        };
+    return (HttpServletRequest)
+        Proxy.newProxyInstance(
+            HttpServletRequest.class.getClassLoader(),
+            new Class<?>[] {HttpServletRequest.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getInputStream")) {
+                return endless;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
   }
 }

@@ -14,15 +14,16 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The idle timeout of a client connection, aware of the exchanges on it, and its part in a graceful stop.
+ * The idle timeout of a client connection, aware of the exchanges on it, and its part in a graceful
+ * stop.
  *
  * <p>Placed after {@code HttpServerCodec}, before the Portcullis handler, so it counts every
  * request and every final response, the ones the Portcullis handler answers itself included. A
- * connection silent in both directions for the idle timeout is closed when no request is open on it or
- * when the client stopped sending the body it announced; while a complete request waits for its
+ * connection silent in both directions for the idle timeout is closed when no request is open on it
+ * or when the client stopped sending the body it announced; while a complete request waits for its
  * response, the upstream's timeouts decide. Once {@link #drain()} was called, each response says
- * {@code Connection: close} and the connection closes after the last one. One instance per connection,
- * used on its event loop only.
+ * {@code Connection: close} and the connection closes after the last one. One instance per
+ * connection, used on its event loop only.
  */
 final class ClientConnectionHandler extends IdleStateHandler {
 
@@ -55,7 +56,8 @@ final class ClientConnectionHandler extends IdleStateHandler {
   }
 
   @Override
-  public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) throws Exception {
+  public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise)
+      throws Exception {
     if (msg instanceof HttpResponse) {
       HttpResponse response = (HttpResponse) msg;
       sendingInterim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
@@ -86,7 +88,10 @@ final class ClientConnectionHandler extends IdleStateHandler {
     }
   }
 
-  /** Starts the graceful stop of this connection: closes it now if no request is open, else after the last response. */
+  /**
+   * Starts the graceful stop of this connection: closes it now if no request is open, else after
+   * the last response.
+   */
   void drain() {
     draining = true;
     if (requestsOpen == 0) {

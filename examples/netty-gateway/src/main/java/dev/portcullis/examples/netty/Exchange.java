@@ -33,20 +33,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One allowed request relayed to the upstream and its response relayed back, both bodies streamed
- * piece by piece with backpressure: the client is not read while the upstream connection cannot take
- * more, and the upstream is not read while the client cannot.
+ * piece by piece with backpressure: the client is not read while the upstream connection cannot
+ * take more, and the upstream is not read while the client cannot.
  *
- * <p>Used only on the client's event loop, which is also the upstream connection's. Before any response
- * reached the client a failure is answered with 502, 503 or 504; afterwards it can only close the client
- * connection, which then sees a truncated body. An idempotent request without a body that lost a reused
- * connection before any answer is sent once more on a new connection (the upstream may close an idle
- * keep-alive connection just as it is reused). A connection goes back to the pool only after the whole
- * request went out and the whole response came in and nobody said {@code Connection: close}.
+ * <p>Used only on the client's event loop, which is also the upstream connection's. Before any
+ * response reached the client a failure is answered with 502, 503 or 504; afterwards it can only
+ * close the client connection, which then sees a truncated body. An idempotent request without a
+ * body that lost a reused connection before any answer is sent once more on a new connection (the
+ * upstream may close an idle keep-alive connection just as it is reused). A connection goes back to
+ * the pool only after the whole request went out and the whole response came in and nobody said
+ * {@code Connection: close}.
  */
 final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener {
 
   private static final Logger LOG = LoggerFactory.getLogger(Exchange.class);
-  private static final Set<HttpMethod> IDEMPOTENT = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+  private static final Set<HttpMethod> IDEMPOTENT =
+      Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
   private final ProxyHandler owner;
   private final ChannelHandlerContext client;
@@ -77,7 +79,11 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
   private boolean flushScheduled;
   private boolean finished;
 
-  Exchange(ProxyHandler owner, ChannelHandlerContext client, Upstream upstream, HttpRequest request,
+  Exchange(
+      ProxyHandler owner,
+      ChannelHandlerContext client,
+      Upstream upstream,
+      HttpRequest request,
       HttpRequest upstreamRequest) {
     this.owner = owner;
     this.client = client;
@@ -91,10 +97,17 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     this.path = query < 0 ? target : target.substring(0, query);
   }
 
-  /** Asks the pool for a connection; the client is not read until there is one that can take the body. */
+  /**
+   * Asks the pool for a connection; the client is not read until there is one that can take the
+   * body.
+   */
   void start(Duration upstreamTimeout) {
     pauseClient();
-    deadline = loop.schedule(() -> fail(UpstreamFailure.tooSlow()), upstreamTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    deadline =
+        loop.schedule(
+            () -> fail(UpstreamFailure.tooSlow()),
+            upstreamTimeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     attempts = 1;
     waitingForPool = true;
     pool.acquire(this, false);
@@ -198,11 +211,14 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       return;
     }
     if (response.status().code() == 101) {
-      fail(UpstreamFailure.badResponse(new IllegalStateException("101 Switching Protocols, but no upgrade was asked for")));
+      fail(
+          UpstreamFailure.badResponse(
+              new IllegalStateException("101 Switching Protocols, but no upgrade was asked for")));
       return;
     }
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
-    HttpResponse relayed = ProxyHeaders.toClient(response, request, requestReceived && HttpUtil.isKeepAlive(request));
+    HttpResponse relayed =
+        ProxyHeaders.toClient(response, request, requestReceived && HttpUtil.isKeepAlive(request));
     clientKeepAlive = HttpUtil.isKeepAlive(relayed);
     responseStarted = true;
     client.write(relayed).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -235,10 +251,13 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     if (clientKeepAlive) {
       resumeClient();
     }
-    // Written after the bookkeeping: the Portcullis handler may pass the next pipelined request on as
+    // Written after the bookkeeping: the Portcullis handler may pass the next pipelined request on
+    // as
     // soon as this last piece goes through it.
-    client.writeAndFlush(last)
-        .addListener(clientKeepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+    client
+        .writeAndFlush(last)
+        .addListener(
+            clientKeepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
   }
 
   @Override
@@ -255,7 +274,10 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     }
   }
 
-  /** The client connection's writability changed: read the upstream only while the client can take more. */
+  /**
+   * The client connection's writability changed: read the upstream only while the client can take
+   * more.
+   */
   void onClientWritabilityChanged() {
     if (!finished && connection != null && responseStarted) {
       connection.channel().config().setAutoRead(client.channel().isWritable());
@@ -267,7 +289,10 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     fail(failure);
   }
 
-  /** The client connection closed: give up, and close the upstream connection, which is mid-exchange. */
+  /**
+   * The client connection closed: give up, and close the upstream connection, which is
+   * mid-exchange.
+   */
   void clientClosed() {
     if (finished) {
       return;
@@ -277,7 +302,11 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     if (used != null) {
       pool.release(used, false);
     }
-    LOG.debug("client left mid-exchange method={} path={} responseStarted={}", request.method(), path, responseStarted);
+    LOG.debug(
+        "client left mid-exchange method={} path={} responseStarted={}",
+        request.method(),
+        path,
+        responseStarted);
   }
 
   private void fail(UpstreamFailure failure) {
@@ -293,7 +322,10 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       requestWritten = false;
       pending.add(LastHttpContent.EMPTY_LAST_CONTENT);
       waitingForPool = true;
-      LOG.debug("reused upstream connection lost, sending again method={} path={} failure={}", request.method(), path,
+      LOG.debug(
+          "reused upstream connection lost, sending again method={} path={} failure={}",
+          request.method(),
+          path,
           failure.describe());
       pool.acquire(this, true);
       return;
@@ -305,33 +337,59 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     boolean news = upstream.answered(false);
     if (!responseStarted) {
       if (news) {
-        LOG.warn("upstream failed status={} method={} path={} failure={}", failure.status(), request.method(), path,
+        LOG.warn(
+            "upstream failed status={} method={} path={} failure={}",
+            failure.status(),
+            request.method(),
+            path,
             failure.describe());
       } else {
-        LOG.debug("upstream failed status={} method={} path={} failure={}", failure.status(), request.method(), path,
+        LOG.debug(
+            "upstream failed status={} method={} path={} failure={}",
+            failure.status(),
+            request.method(),
+            path,
             failure.describe());
       }
       boolean keepAlive = requestReceived && HttpUtil.isKeepAlive(request);
       if (keepAlive) {
         resumeClient();
       }
-      client.writeAndFlush(errorResponse(request, HttpResponseStatus.valueOf(failure.status()), failure.reason(), keepAlive))
-          .addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+      client
+          .writeAndFlush(
+              errorResponse(
+                  request,
+                  HttpResponseStatus.valueOf(failure.status()),
+                  failure.reason(),
+                  keepAlive))
+          .addListener(
+              keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
     } else {
       if (news) {
-        LOG.warn("upstream failed mid-response, closing the client connection method={} path={} failure={}",
-            request.method(), path, failure.describe());
+        LOG.warn(
+            "upstream failed mid-response, closing the client connection method={} path={} failure={}",
+            request.method(),
+            path,
+            failure.describe());
       } else {
-        LOG.debug("upstream failed mid-response, closing the client connection method={} path={} failure={}",
-            request.method(), path, failure.describe());
+        LOG.debug(
+            "upstream failed mid-response, closing the client connection method={} path={} failure={}",
+            request.method(),
+            path,
+            failure.describe());
       }
       client.close();
     }
   }
 
   private boolean mayRetry(UpstreamFailure failure) {
-    return failure.connectionLost() && reused && attempts == 1 && !responseStarted && requestReceived
-        && bodyBytesSent == 0 && IDEMPOTENT.contains(request.method());
+    return failure.connectionLost()
+        && reused
+        && attempts == 1
+        && !responseStarted
+        && requestReceived
+        && bodyBytesSent == 0
+        && IDEMPOTENT.contains(request.method());
   }
 
   private void finish() {
@@ -365,26 +423,42 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     }
   }
 
-  /** The body bytes of {@code content} on their own: trailers are dropped, a whole message is split off. */
+  /**
+   * The body bytes of {@code content} on their own: trailers are dropped, a whole message is split
+   * off.
+   */
   private static HttpContent bodyPart(HttpContent content) {
     if (content instanceof LastHttpContent) {
-      return content == LastHttpContent.EMPTY_LAST_CONTENT ? content : new DefaultLastHttpContent(content.content());
+      return content == LastHttpContent.EMPTY_LAST_CONTENT
+          ? content
+          : new DefaultLastHttpContent(content.content());
     }
     return content instanceof HttpMessage ? new DefaultHttpContent(content.content()) : content;
   }
 
   /** A short answer of the gateway's own, for when the upstream could not give one. */
-  static FullHttpResponse errorResponse(HttpRequest request, HttpResponseStatus status, String reason, boolean keepAlive) {
-    HttpVersion version = HttpVersion.HTTP_1_0.equals(request.protocolVersion()) ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1;
+  static FullHttpResponse errorResponse(
+      HttpRequest request, HttpResponseStatus status, String reason, boolean keepAlive) {
+    HttpVersion version =
+        HttpVersion.HTTP_1_0.equals(request.protocolVersion())
+            ? HttpVersion.HTTP_1_0
+            : HttpVersion.HTTP_1_1;
     return errorResponse(version, status, reason, keepAlive);
   }
 
-  /** A short answer of the gateway's own in {@code version}, also for a request it could not read whole. */
-  static FullHttpResponse errorResponse(HttpVersion version, HttpResponseStatus status, String reason, boolean keepAlive) {
-    ByteBuf body = Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + " (" + reason + ")\n",
-        StandardCharsets.US_ASCII);
+  /**
+   * A short answer of the gateway's own in {@code version}, also for a request it could not read
+   * whole.
+   */
+  static FullHttpResponse errorResponse(
+      HttpVersion version, HttpResponseStatus status, String reason, boolean keepAlive) {
+    ByteBuf body =
+        Unpooled.copiedBuffer(
+            status.code() + " " + status.reasonPhrase() + " (" + reason + ")\n",
+            StandardCharsets.US_ASCII);
     FullHttpResponse response = new DefaultFullHttpResponse(version, status, body);
-    response.headers()
+    response
+        .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=us-ascii")
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());

@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * A streaming reverse proxy for SonarQube on Netty 4.2: the Portcullis handler decides about every
  * request, and the proxy streams the allowed ones to SonarQube over pooled keep-alive connections.
  *
- * <p>A client connection's pipeline is {@code [SslHandler] → RequestHeads (obs-fold, bare CR) → (request
- * bytes) → HttpServerCodec → (decoded heads) → RequestDeadlines (header timeout, body rate) →
- * ClientConnectionHandler (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream connections run
- * on the same event loop. Credentials are verified against the upstream's {@code /api/authentication/validate} (cached)
- * before the policy runs; {@link GatewayEnforcer} says how the gateways decide.
+ * <p>A client connection's pipeline is {@code [SslHandler] → RequestHeads (obs-fold, bare CR) →
+ * (request bytes) → HttpServerCodec → (decoded heads) → RequestDeadlines (header timeout, body
+ * rate) → ClientConnectionHandler (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream
+ * connections run on the same event loop. Credentials are verified against the upstream's {@code
+ * /api/authentication/validate} (cached) before the policy runs; {@link GatewayEnforcer} says how
+ * the gateways decide.
  */
 public final class NettyGateway implements RunningGateway {
 
@@ -57,8 +58,15 @@ public final class NettyGateway implements RunningGateway {
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
-  private NettyGateway(EventLoopGroup acceptor, EventLoopGroup workers, Channel server, ChannelGroup clients,
-      Upstream upstream, Runnable closeDecisions, URI uri, String description) {
+  private NettyGateway(
+      EventLoopGroup acceptor,
+      EventLoopGroup workers,
+      Channel server,
+      ChannelGroup clients,
+      Upstream upstream,
+      Runnable closeDecisions,
+      URI uri,
+      String description) {
     this.acceptor = acceptor;
     this.workers = workers;
     this.server = server;
@@ -73,7 +81,11 @@ public final class NettyGateway implements RunningGateway {
   public static NettyGateway start(GatewayConfig config) throws Exception {
     GatewayEnforcer decisions = GatewayEnforcer.create(config);
     try {
-      return start(config, new PortcullisDecider(decisions.enforcer()), decisions::close, decisions.describe());
+      return start(
+          config,
+          new PortcullisDecider(decisions.enforcer()),
+          decisions::close,
+          decisions.describe());
     } catch (Exception | Error e) {
       decisions.close();
       throw e;
@@ -81,17 +93,18 @@ public final class NettyGateway implements RunningGateway {
   }
 
   /**
-   * Starts the proxy behind {@code decider}; {@code closeDecisions} runs last when the gateway stops, and
-   * {@code howItDecides} ends the start-up line.
+   * Starts the proxy behind {@code decider}; {@code closeDecisions} runs last when the gateway
+   * stops, and {@code howItDecides} ends the start-up line.
    */
-  static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides)
+  static NettyGateway start(
+      GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides)
       throws Exception {
     return start(config, decider, closeDecisions, howItDecides, Sizes.DEFAULT);
   }
 
   /**
-   * The gateway's fixed sizes, which tests shrink to make connections share an event loop and wait for
-   * an upstream connection.
+   * The gateway's fixed sizes, which tests shrink to make connections share an event loop and wait
+   * for an upstream connection.
    *
    * @param ioThreads event loops for the connections; 0 for Netty's default (twice the processors)
    * @param upstreamConnectionsPerLoop the most upstream connections each event loop opens
@@ -100,44 +113,66 @@ public final class NettyGateway implements RunningGateway {
     static final Sizes DEFAULT = new Sizes(0, UpstreamPool.MAX_CONNECTIONS);
   }
 
-  static NettyGateway start(GatewayConfig config, Decider decider, Runnable closeDecisions, String howItDecides,
-      Sizes sizes) throws Exception {
+  static NettyGateway start(
+      GatewayConfig config,
+      Decider decider,
+      Runnable closeDecisions,
+      String howItDecides,
+      Sizes sizes)
+      throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
-    Upstream upstream = new Upstream(config.upstream(), config.connectTimeout(), config.idleTimeout(),
-        sizes.upstreamConnectionsPerLoop());
-    EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gateway-accept"),
-        NioIoHandler.newFactory());
-    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(sizes.ioThreads(), new DefaultThreadFactory("gateway-io"),
-        NioIoHandler.newFactory());
+    Upstream upstream =
+        new Upstream(
+            config.upstream(),
+            config.connectTimeout(),
+            config.idleTimeout(),
+            sizes.upstreamConnectionsPerLoop());
+    EventLoopGroup acceptor =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
+    EventLoopGroup workers =
+        new MultiThreadIoEventLoopGroup(
+            sizes.ioThreads(), new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
     ChannelGroup clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
-    ServerBootstrap bootstrap = new ServerBootstrap()
-        .group(acceptor, workers)
-        .channel(NioServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Upstream.WATER_MARK)
-        .childHandler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel channel) {
-            clients.add(channel);
-            if (tls != null) {
-              channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
-            }
-            RequestHeads heads = new RequestHeads();
-            RequestDeadlines deadlines = new RequestDeadlines(config.headerTimeout(), config.minBodyRate());
-            channel.pipeline().addLast("heads", heads);
-            channel.pipeline().addLast("request-bytes", deadlines.requestBytes());
-            channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
-            channel.pipeline().addLast("decoded-heads", heads.decoded());
-            channel.pipeline().addLast("deadlines", deadlines);
-            channel.pipeline().addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
-            channel.pipeline().addLast("portcullis", decider.newHandler());
-            channel.pipeline().addLast("proxy", new ProxyHandler(upstream, decider, config.upstreamTimeout(), tls != null));
-          }
-        });
+    ServerBootstrap bootstrap =
+        new ServerBootstrap()
+            .group(acceptor, workers)
+            .channel(NioServerSocketChannel.class)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Upstream.WATER_MARK)
+            .childHandler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    clients.add(channel);
+                    if (tls != null) {
+                      channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
+                    }
+                    RequestHeads heads = new RequestHeads();
+                    RequestDeadlines deadlines =
+                        new RequestDeadlines(config.headerTimeout(), config.minBodyRate());
+                    channel.pipeline().addLast("heads", heads);
+                    channel.pipeline().addLast("request-bytes", deadlines.requestBytes());
+                    channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
+                    channel.pipeline().addLast("decoded-heads", heads.decoded());
+                    channel.pipeline().addLast("deadlines", deadlines);
+                    channel
+                        .pipeline()
+                        .addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
+                    channel.pipeline().addLast("portcullis", decider.newHandler());
+                    channel
+                        .pipeline()
+                        .addLast(
+                            "proxy",
+                            new ProxyHandler(
+                                upstream, decider, config.upstreamTimeout(), tls != null));
+                  }
+                });
     String host = config.listen().getHostString();
     Channel server;
     try {
-      server = bootstrap.bind(new InetSocketAddress(host, config.listen().getPort())).sync().channel();
+      server =
+          bootstrap.bind(new InetSocketAddress(host, config.listen().getPort())).sync().channel();
     } catch (Exception e) {
       upstream.close();
       acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -146,16 +181,23 @@ public final class NettyGateway implements RunningGateway {
     }
     int port = ((InetSocketAddress) server.localAddress()).getPort();
     URI uri = config.listenUri(port);
-    String description = "Portcullis Netty gateway listening on " + uri + ", forwarding to " + config.upstream()
-        + " (" + howItDecides + ")";
-    return new NettyGateway(acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
+    String description =
+        "Portcullis Netty gateway listening on "
+            + uri
+            + ", forwarding to "
+            + config.upstream()
+            + " ("
+            + howItDecides
+            + ")";
+    return new NettyGateway(
+        acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
   }
 
   /**
-   * The HTTP/1.1 parsing of both sides: 16 KiB request or status line, 32 KiB of headers, lines ending in
-   * CRLF only, and RFC 9112 framing ({@code Transfer-Encoding} only in HTTP/1.1, never with {@code
-   * Content-Length}). The last two are Netty's defaults, but system properties can turn them off; set here,
-   * they cannot.
+   * The HTTP/1.1 parsing of both sides: 16 KiB request or status line, 32 KiB of headers, lines
+   * ending in CRLF only, and RFC 9112 framing ({@code Transfer-Encoding} only in HTTP/1.1, never
+   * with {@code Content-Length}). The last two are Netty's defaults, but system properties can turn
+   * them off; set here, they cannot.
    */
   static HttpDecoderConfig decoderConfig() {
     return new HttpDecoderConfig()
@@ -168,11 +210,19 @@ public final class NettyGateway implements RunningGateway {
 
   private static SslContext serverTls(GatewayConfig config) {
     try {
-      return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile()).build();
+      return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile())
+          .build();
     } catch (SSLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("Cannot load the TLS certificate " + config.tlsCertificate() + " and key "
-          + config.tlsKey() + " (" + e.getClass().getSimpleName() + "): the key must be an unencrypted PKCS#8 PEM "
-          + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').", e);
+      throw new IllegalArgumentException(
+          "Cannot load the TLS certificate "
+              + config.tlsCertificate()
+              + " and key "
+              + config.tlsKey()
+              + " ("
+              + e.getClass().getSimpleName()
+              + "): the key must be an unencrypted PKCS#8 PEM "
+              + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').",
+          e);
     }
   }
 
@@ -192,10 +242,10 @@ public final class NettyGateway implements RunningGateway {
   }
 
   /**
-   * Stops accepting, lets running exchanges finish for up to five seconds (idle connections close at
-   * once, busy ones after their response, which says {@code Connection: close} unless its headers had
-   * already gone out), then closes what is
-   * left, the pooled upstream connections and the event loops, and finally the enforcer.
+   * Stops accepting, lets running exchanges finish for up to five seconds (idle connections close
+   * at once, busy ones after their response, which says {@code Connection: close} unless its
+   * headers had already gone out), then closes what is left, the pooled upstream connections and
+   * the event loops, and finally the enforcer.
    */
   @Override
   public void close() {
@@ -206,17 +256,24 @@ public final class NettyGateway implements RunningGateway {
     try {
       server.close().awaitUninterruptibly();
       for (Channel client : clients) {
-        client.eventLoop().execute(() -> {
-          ClientConnectionHandler connection = client.pipeline().get(ClientConnectionHandler.class);
-          if (connection != null) {
-            connection.drain();
-          } else {
-            client.close();
-          }
-        });
+        client
+            .eventLoop()
+            .execute(
+                () -> {
+                  ClientConnectionHandler connection =
+                      client.pipeline().get(ClientConnectionHandler.class);
+                  if (connection != null) {
+                    connection.drain();
+                  } else {
+                    client.close();
+                  }
+                });
       }
       if (!clients.newCloseFuture().awaitUninterruptibly(DRAIN.toMillis())) {
-        LOG.info("closing connections still busy after {} s count={}", DRAIN.toSeconds(), clients.size());
+        LOG.info(
+            "closing connections still busy after {} s count={}",
+            DRAIN.toSeconds(),
+            clients.size());
       }
       clients.close().awaitUninterruptibly();
       upstream.close();
@@ -248,7 +305,8 @@ public final class NettyGateway implements RunningGateway {
   }
 
   public static void main(String[] args) {
-    System.setProperty("org.slf4j.simpleLogger.log.io.netty",
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.io.netty",
         System.getProperty("org.slf4j.simpleLogger.log.io.netty", "warn"));
     System.exit(GatewayCommand.run("netty-gateway", NettyGateway::start, args));
   }

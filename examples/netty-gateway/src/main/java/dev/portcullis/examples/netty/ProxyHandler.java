@@ -15,15 +15,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last handler of a client connection: relays each allowed request to the upstream as an
- * {@link Exchange} and streams the response back.
+ * The last handler of a client connection: relays each allowed request to the upstream as an {@link
+ * Exchange} and streams the response back.
  *
  * <p>One instance per connection, used on its event loop only. It takes one request at a time, each
  * followed by its content, the next only after the response to the previous one was written: the
- * Portcullis handler in front of it serializes pipelined requests. A request nothing said was allowed
- * is refused with 500 and the connection closed (fail closed); so is a request that overtakes the one
- * being relayed. A request the Portcullis handler aborts ({@link RequestAborted}, a body over its limit) is
- * abandoned at once: its upstream connection is closed, so the partial body is never taken for a whole one.
+ * Portcullis handler in front of it serializes pipelined requests. A request nothing said was
+ * allowed is refused with 500 and the connection closed (fail closed); so is a request that
+ * overtakes the one being relayed. A request the Portcullis handler aborts ({@link RequestAborted},
+ * a body over its limit) is abandoned at once: its upstream connection is closed, so the partial
+ * body is never taken for a whole one.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -68,22 +69,30 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void onRequest(HttpRequest request) {
     if (current != null) {
-      LOG.error("a request overtook the one being relayed; closing the connection (the Portcullis handler must be "
-          + "in front of the proxy)");
+      LOG.error(
+          "a request overtook the one being relayed; closing the connection (the Portcullis handler must be "
+              + "in front of the proxy)");
       current.clientClosed();
       ctx.close();
       return;
     }
     if (request.decoderResult().isFailure()) {
-      ctx.writeAndFlush(Exchange.errorResponse(request, HttpResponseStatus.BAD_REQUEST, "malformed_request", false))
+      ctx.writeAndFlush(
+              Exchange.errorResponse(
+                  request, HttpResponseStatus.BAD_REQUEST, "malformed_request", false))
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
     Decider.Allowed allowed = decider.judged(ctx.channel(), request);
-    if (allowed == null || !allowed.target().startsWith("/") || HttpMethod.CONNECT.equals(request.method())) {
-      LOG.error("a request reached the proxy without a Portcullis decision; refusing to forward it (is the "
-          + "Portcullis handler installed?)");
-      ctx.writeAndFlush(Exchange.errorResponse(request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "not_judged", false))
+    if (allowed == null
+        || !allowed.target().startsWith("/")
+        || HttpMethod.CONNECT.equals(request.method())) {
+      LOG.error(
+          "a request reached the proxy without a Portcullis decision; refusing to forward it (is the "
+              + "Portcullis handler installed?)");
+      ctx.writeAndFlush(
+              Exchange.errorResponse(
+                  request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "not_judged", false))
           .addListener(ChannelFutureListener.CLOSE);
       return;
     }
@@ -93,9 +102,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    String client = allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
-    HttpRequest forwarded = ProxyHeaders.toUpstream(request, allowed.target(), upstream.authority(), client, scheme,
-        local.getPort());
+    String client =
+        allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
+    HttpRequest forwarded =
+        ProxyHeaders.toUpstream(
+            request, allowed.target(), upstream.authority(), client, scheme, local.getPort());
     Exchange exchange = new Exchange(this, ctx, upstream, request, forwarded);
     current = exchange;
     exchange.start(upstreamTimeout);
@@ -110,7 +121,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void userEventTriggered(ChannelHandlerContext context, Object event) {
     if (event instanceof RequestAborted && current != null) {
-      LOG.debug("request aborted by the Portcullis handler, closing its upstream connection reason={}",
+      LOG.debug(
+          "request aborted by the Portcullis handler, closing its upstream connection reason={}",
           ((RequestAborted) event).deny().primaryReason());
       current.clientClosed();
     }

@@ -19,23 +19,47 @@ import java.util.Set;
 /**
  * The header rewriting of the proxy: what crosses the gateway in each direction.
  *
- * <p>Hop-by-hop headers (RFC 9110 section 7.6.1, and the names {@code Connection} lists) stay on their
- * hop; the message framing ({@code Content-Length}, {@code Transfer-Encoding}) is kept, whatever
- * {@code Connection} says, so that the codecs frame the body on the next hop exactly as it was framed
- * on this one. Forwarding headers sent by the client are replaced with the gateway's own: {@code
- * X-Forwarded-For} names the one client the request was allowed for, which the enforcer resolved behind
- * the proxies it trusts, never a hop the client wrote. {@code Authorization} is kept: SonarQube needs it.
+ * <p>Hop-by-hop headers (RFC 9110 section 7.6.1, and the names {@code Connection} lists) stay on
+ * their hop; the message framing ({@code Content-Length}, {@code Transfer-Encoding}) is kept,
+ * whatever {@code Connection} says, so that the codecs frame the body on the next hop exactly as it
+ * was framed on this one. Forwarding headers sent by the client are replaced with the gateway's
+ * own: {@code X-Forwarded-For} names the one client the request was allowed for, which the enforcer
+ * resolved behind the proxies it trusts, never a hop the client wrote. {@code Authorization} is
+ * kept: SonarQube needs it.
  */
 final class ProxyHeaders {
 
-  private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-      "upgrade", "proxy-authenticate", "proxy-authorization");
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "te",
+          "trailer",
+          "upgrade",
+          "proxy-authenticate",
+          "proxy-authorization");
 
-  /** Sent by clients, replaced by the gateway's own; {@code expect} because no interim response is relayed. */
-  private static final Set<String> REPLACED_ON_REQUEST = Set.of("host", "expect", "forwarded", "x-forwarded-for",
-      "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip");
+  /**
+   * Sent by clients, replaced by the gateway's own; {@code expect} because no interim response is
+   * relayed.
+   */
+  private static final Set<String> REPLACED_ON_REQUEST =
+      Set.of(
+          "host",
+          "expect",
+          "forwarded",
+          "x-forwarded-for",
+          "x-forwarded-host",
+          "x-forwarded-proto",
+          "x-forwarded-port",
+          "x-forwarded-prefix",
+          "x-real-ip");
 
-  /** Never removed because {@code Connection} names them: dropping them would change how the body is framed. */
+  /**
+   * Never removed because {@code Connection} names them: dropping them would change how the body is
+   * framed.
+   */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
 
   private ProxyHeaders() {}
@@ -46,12 +70,17 @@ final class ProxyHeaders {
    * @param client the request as the client sent it (after the Portcullis handler)
    * @param target the judged origin-form target
    * @param upstreamHost the {@code Host} the upstream expects (its authority)
-   * @param clientIp the client the request was allowed for: resolved behind trusted proxies, else the
-   *     connection's peer
+   * @param clientIp the client the request was allowed for: resolved behind trusted proxies, else
+   *     the connection's peer
    * @param scheme {@code http} or {@code https}, as the client reached the gateway
    * @param gatewayPort the port the client connected to
    */
-  static HttpRequest toUpstream(HttpRequest client, String target, String upstreamHost, String clientIp, String scheme,
+  static HttpRequest toUpstream(
+      HttpRequest client,
+      String target,
+      String upstreamHost,
+      String clientIp,
+      String scheme,
       int gatewayPort) {
     HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
     copyEndToEnd(client.headers(), headers, REPLACED_ON_REQUEST);
@@ -80,10 +109,12 @@ final class ProxyHeaders {
     HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
     copyEndToEnd(upstream.headers(), headers, Set.of());
     boolean http10 = HttpVersion.HTTP_1_0.equals(client.protocolVersion());
-    HttpResponse response = new DefaultHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
-        upstream.status(), headers);
+    HttpResponse response =
+        new DefaultHttpResponse(
+            http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, upstream.status(), headers);
     int status = upstream.status().code();
-    boolean bodyless = HttpMethod.HEAD.equals(client.method()) || status == 204 || status == 304 || status < 200;
+    boolean bodyless =
+        HttpMethod.HEAD.equals(client.method()) || status == 204 || status == 304 || status < 200;
     boolean chunked = HttpUtil.isTransferEncodingChunked(response);
     boolean keep = keepAlive;
     if (!bodyless && !chunked && !HttpUtil.isContentLengthSet(response)) {
@@ -114,7 +145,9 @@ final class ProxyHeaders {
     while (entries.hasNext()) {
       Map.Entry<CharSequence, CharSequence> entry = entries.next();
       String name = entry.getKey().toString().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name) && !alsoDropped.contains(name) && !listedInConnection.contains(name)) {
+      if (!HOP_BY_HOP.contains(name)
+          && !alsoDropped.contains(name)
+          && !listedInConnection.contains(name)) {
         to.add(entry.getKey(), entry.getValue());
       }
     }

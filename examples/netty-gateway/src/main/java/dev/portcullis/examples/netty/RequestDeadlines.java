@@ -23,23 +23,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deadlines of the requests on one client connection, which the idle timeout cannot enforce because
- * every byte resets it: the headers of a request must be complete within the header timeout of its first
- * byte, and its body, once it has streamed for longer than the header timeout, must have arrived at an
- * average of at least the minimum rate since the end of the headers.
+ * The deadlines of the requests on one client connection, which the idle timeout cannot enforce
+ * because every byte resets it: the headers of a request must be complete within the header timeout
+ * of its first byte, and its body, once it has streamed for longer than the header timeout, must
+ * have arrived at an average of at least the minimum rate since the end of the headers.
  *
- * <p>Headers too slow are answered 408 with {@code Connection: close} when every earlier request on the
- * connection has its response, and the connection is closed either way; a body too slow closes the
- * connection, which also ends its upstream exchange. A request starts at the first byte read after the
- * previous one ended; one that began in the same read as the previous one ended starts at the next read
- * (in the gateway, {@link RequestHeads} in front hands every head over in a read of its own).
- * While the gateway itself does not read the client (deciding, or the upstream cannot take more), nothing
- * is held against the client: a deadline that passes then starts over.
+ * <p>Headers too slow are answered 408 with {@code Connection: close} when every earlier request on
+ * the connection has its response, and the connection is closed either way; a body too slow closes
+ * the connection, which also ends its upstream exchange. A request starts at the first byte read
+ * after the previous one ended; one that began in the same read as the previous one ended starts at
+ * the next read (in the gateway, {@link RequestHeads} in front hands every head over in a read of
+ * its own). While the gateway itself does not read the client (deciding, or the upstream cannot
+ * take more), nothing is held against the client: a deadline that passes then starts over.
  *
- * <p>Two handlers share one instance: {@link #requestBytes()} right before {@code HttpServerCodec} sees
- * where a request begins, this one right after it sees where its headers and body end and the responses
- * written. A connection has at most one check scheduled at a time, never one per byte. One instance per
- * connection, used on its event loop only.
+ * <p>Two handlers share one instance: {@link #requestBytes()} right before {@code HttpServerCodec}
+ * sees where a request begins, this one right after it sees where its headers and body end and the
+ * responses written. A connection has at most one check scheduled at a time, never one per byte.
+ * One instance per connection, used on its event loop only.
  */
 final class RequestDeadlines extends ChannelDuplexHandler {
 
@@ -59,11 +59,18 @@ final class RequestDeadlines extends ChannelDuplexHandler {
   private final long minBodyRate;
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.IDLE;
-  /** The first byte of the request in HEADERS; the end of its headers, or the restart of the count, in BODY. */
+
+  /**
+   * The first byte of the request in HEADERS; the end of its headers, or the restart of the count,
+   * in BODY.
+   */
   private long since;
+
   private long bodyBytes;
+
   /** Requests decoded whose final response has not been written whole. */
   private int unanswered;
+
   private boolean writingInterim;
   private ScheduledFuture<?> check;
   private long checkAt;
@@ -77,12 +84,18 @@ final class RequestDeadlines extends ChannelDuplexHandler {
     this.minBodyRate = minBodyRate;
   }
 
-  /** The handler to place right before {@code HttpServerCodec}: it sees the bytes where a request begins. */
+  /**
+   * The handler to place right before {@code HttpServerCodec}: it sees the bytes where a request
+   * begins.
+   */
   ChannelHandler requestBytes() {
     return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext context, Object msg) {
-        if (phase == Phase.IDLE && ctx != null && msg instanceof ByteBuf && startsRequest((ByteBuf) msg)) {
+        if (phase == Phase.IDLE
+            && ctx != null
+            && msg instanceof ByteBuf
+            && startsRequest((ByteBuf) msg)) {
           phase = Phase.HEADERS;
           since = now();
           checkBy(since + headerTimeoutNanos);
@@ -92,7 +105,10 @@ final class RequestDeadlines extends ChannelDuplexHandler {
     };
   }
 
-  /** Whether {@code bytes} hold more than the empty lines a client may send between requests (RFC 9112 2.2). */
+  /**
+   * Whether {@code bytes} hold more than the empty lines a client may send between requests (RFC
+   * 9112 2.2).
+   */
   private static boolean startsRequest(ByteBuf bytes) {
     return bytes.forEachByte(b -> b == '\r' || b == '\n') != -1;
   }
@@ -134,11 +150,13 @@ final class RequestDeadlines extends ChannelDuplexHandler {
   }
 
   @Override
-  public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) throws Exception {
+  public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise)
+      throws Exception {
     if (msg instanceof HttpResponse) {
       HttpResponseStatus status = ((HttpResponse) msg).status();
-      writingInterim = status.codeClass() == HttpStatusClass.INFORMATIONAL
-          && status.code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
+      writingInterim =
+          status.codeClass() == HttpStatusClass.INFORMATIONAL
+              && status.code() != HttpResponseStatus.SWITCHING_PROTOCOLS.code();
     }
     if (msg instanceof LastHttpContent) {
       if (!writingInterim) {
@@ -166,12 +184,20 @@ final class RequestDeadlines extends ChannelDuplexHandler {
       since = now; // the gateway is not reading what the client sent
       checkBy(since + headerTimeoutNanos);
     } else {
-      LOG.debug("request headers too slow, closing the connection client={} timeoutMs={} answered={}", client(),
-          TimeUnit.NANOSECONDS.toMillis(headerTimeoutNanos), unanswered == 0);
+      LOG.debug(
+          "request headers too slow, closing the connection client={} timeoutMs={} answered={}",
+          client(),
+          TimeUnit.NANOSECONDS.toMillis(headerTimeoutNanos),
+          unanswered == 0);
       phase = Phase.IDLE;
       if (unanswered == 0) {
-        ctx.writeAndFlush(Exchange.errorResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT,
-            "header_timeout", false)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(
+                Exchange.errorResponse(
+                    HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_TIMEOUT,
+                    "header_timeout",
+                    false))
+            .addListener(ChannelFutureListener.CLOSE);
       } else {
         ctx.close(); // a response is still on its way; a 408 cannot go before it
       }
@@ -226,6 +252,8 @@ final class RequestDeadlines extends ChannelDuplexHandler {
 
   private String client() {
     SocketAddress peer = ctx.channel().remoteAddress();
-    return peer instanceof InetSocketAddress ? ((InetSocketAddress) peer).getAddress().getHostAddress() : "unknown";
+    return peer instanceof InetSocketAddress
+        ? ((InetSocketAddress) peer).getAddress().getHostAddress()
+        : "unknown";
   }
 }

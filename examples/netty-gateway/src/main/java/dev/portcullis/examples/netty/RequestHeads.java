@@ -25,25 +25,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request heads of one client connection, checked byte by byte before {@code HttpServerCodec} reads
- * them, for what RFC 9112 lets a server refuse and Netty's decoder accepts: a header line that begins with
- * a space or a tab (obs-fold, section 5.2), which the decoder joins to the header above it, and a CR not
- * followed by LF (section 2.2), which it takes for part of the line. Such a head never reaches the decoder:
- * in its place comes a request whose decoder result failed, which the Portcullis handler answers with 400
- * and a close once the requests before it have their responses, and nothing the client sends after it is
- * read.
+ * The request heads of one client connection, checked byte by byte before {@code HttpServerCodec}
+ * reads them, for what RFC 9112 lets a server refuse and Netty's decoder accepts: a header line
+ * that begins with a space or a tab (obs-fold, section 5.2), which the decoder joins to the header
+ * above it, and a CR not followed by LF (section 2.2), which it takes for part of the line. Such a
+ * head never reaches the decoder: in its place comes a request whose decoder result failed, which
+ * the Portcullis handler answers with 400 and a close once the requests before it have their
+ * responses, and nothing the client sends after it is read.
  *
- * <p>Bodies are never scanned as heads. The decoder alone decides where a body ends, and it gets the body
- * in pieces that cannot run past that end: the declared length; for a chunked body, up to each empty line
- * (the only place a chunked body can end). So each head begins a piece of its own and is scanned before
- * the decoder sees a byte of it. A body announced neither way, which the decoder reads in one case (see
- * {@link #refuseBody}), is handed over one byte at a time and ends, failed, at its first byte. Should the
- * decoder find a head in bytes handed over as body, that request is failed the same way as a refused head.
- * Pieces are slices of what was read, never copies.
+ * <p>Bodies are never scanned as heads. The decoder alone decides where a body ends, and it gets
+ * the body in pieces that cannot run past that end: the declared length; for a chunked body, up to
+ * each empty line (the only place a chunked body can end). So each head begins a piece of its own
+ * and is scanned before the decoder sees a byte of it. A body announced neither way, which the
+ * decoder reads in one case (see {@link #refuseBody}), is handed over one byte at a time and ends,
+ * failed, at its first byte. Should the decoder find a head in bytes handed over as body, that
+ * request is failed the same way as a refused head. Pieces are slices of what was read, never
+ * copies.
  *
- * <p>Two handlers share one instance: this one right before {@code HttpServerCodec}, {@link #decoded()}
- * right after it, which learns from the decoded messages where each head and body ended. One instance per
- * connection, used on its event loop only.
+ * <p>Two handlers share one instance: this one right before {@code HttpServerCodec}, {@link
+ * #decoded()} right after it, which learns from the decoded messages where each head and body
+ * ended. One instance per connection, used on its event loop only.
  */
 final class RequestHeads extends ChannelInboundHandlerAdapter {
 
@@ -58,11 +59,14 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     /** A chunked body. */
     CHUNKED,
     /**
-     * A body framed some other way, or one that did not end where its length said: handed over byte by byte,
-     * and refused at its first byte of content.
+     * A body framed some other way, or one that did not end where its length said: handed over byte
+     * by byte, and refused at its first byte of content.
      */
     UNKNOWN,
-    /** Nothing more: a head was refused, or the decoder gave up on the connection. Every byte is dropped. */
+    /**
+     * Nothing more: a head was refused, or the decoder gave up on the connection. Every byte is
+     * dropped.
+     */
     DONE
   }
 
@@ -71,12 +75,17 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
   private Mode mode = Mode.HEAD;
   private long remaining;
 
-  /** The handler to place right after {@code HttpServerCodec}: it tells this one where heads and bodies end. */
+  /**
+   * The handler to place right after {@code HttpServerCodec}: it tells this one where heads and
+   * bodies end.
+   */
   ChannelHandler decoded() {
     return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (mode == Mode.UNKNOWN && msg instanceof HttpContent && ((HttpContent) msg).content().isReadable()) {
+        if (mode == Mode.UNKNOWN
+            && msg instanceof HttpContent
+            && ((HttpContent) msg).content().isReadable()) {
           ReferenceCountUtil.release(msg);
           refuseBody(ctx);
           return;
@@ -109,7 +118,8 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(in.retainedSlice(in.readerIndex(), piece));
         in.skipBytes(piece);
         if (mode == Mode.FIXED && remaining == 0) {
-          mode = Mode.UNKNOWN; // the decoder did not end the body where its length said; never guess
+          mode =
+              Mode.UNKNOWN; // the decoder did not end the body where its length said; never guess
         }
       }
     } finally {
@@ -117,53 +127,64 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** How many of the bytes at the start of {@code in} to hand to the decoder next; 0 when the head is refused. */
+  /**
+   * How many of the bytes at the start of {@code in} to hand to the decoder next; 0 when the head
+   * is refused.
+   */
   private int nextPiece(ByteBuf in) {
     int from = in.readerIndex();
     int readable = in.readableBytes();
     switch (mode) {
-      case HEAD: {
-        int stop = in.forEachByte(from, readable, head);
-        if (head.refused != null) {
-          return 0;
+      case HEAD:
+        {
+          int stop = in.forEachByte(from, readable, head);
+          if (head.refused != null) {
+            return 0;
+          }
+          return stop == -1 ? readable : stop - from + 1;
         }
-        return stop == -1 ? readable : stop - from + 1;
-      }
-      case FIXED: {
-        int piece = (int) Math.min(remaining, readable);
-        remaining -= piece;
-        return piece;
-      }
-      case CHUNKED: {
-        int stop = in.forEachByte(from, readable, chunked);
-        return stop == -1 ? readable : stop - from + 1;
-      }
+      case FIXED:
+        {
+          int piece = (int) Math.min(remaining, readable);
+          remaining -= piece;
+          return piece;
+        }
+      case CHUNKED:
+        {
+          int stop = in.forEachByte(from, readable, chunked);
+          return stop == -1 ? readable : stop - from + 1;
+        }
       default:
         return 1;
     }
   }
 
-  /** Passes on, in place of the refused head, a request that failed to decode, and reads nothing more. */
+  /**
+   * Passes on, in place of the refused head, a request that failed to decode, and reads nothing
+   * more.
+   */
   private void refuse(ChannelHandlerContext ctx, String reason) {
     mode = Mode.DONE;
     LOG.debug("refusing a request head reason={} client={}", reason, client(ctx));
     FullHttpRequest refused =
-        new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
+        new DefaultFullHttpRequest(
+            HttpVersion.HTTP_1_1, HttpMethod.GET, "/bad-request", Unpooled.EMPTY_BUFFER);
     refused.setDecoderResult(DecoderResult.failure(new MalformedRequestException(reason)));
     ctx.fireChannelRead(refused);
   }
 
   /**
-   * Ends a body that neither a length nor chunked framing announced, with a failed last content in place of
-   * its first byte. Netty reads 8 bytes after a {@code GET} with the two keys of the hixie-76 WebSocket
-   * handshake; the core judged that request as one without a body, and the upstream would take those bytes
-   * for the start of its next request.
+   * Ends a body that neither a length nor chunked framing announced, with a failed last content in
+   * place of its first byte. Netty reads 8 bytes after a {@code GET} with the two keys of the
+   * hixie-76 WebSocket handshake; the core judged that request as one without a body, and the
+   * upstream would take those bytes for the start of its next request.
    */
   private void refuseBody(ChannelHandlerContext ctx) {
     mode = Mode.DONE;
     LOG.debug("refusing a request body reason=undeclared_body client={}", client(ctx));
     LastHttpContent refused = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-    refused.setDecoderResult(DecoderResult.failure(new MalformedRequestException("undeclared_body")));
+    refused.setDecoderResult(
+        DecoderResult.failure(new MalformedRequestException("undeclared_body")));
     ctx.fireChannelRead(refused);
   }
 
@@ -172,7 +193,8 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
       // The decoder and this handler disagree about where the body before ended: fail closed.
       mode = Mode.DONE;
       LOG.debug("refusing a request head reason=head_in_body client={}", client(ctx));
-      request.setDecoderResult(DecoderResult.failure(new MalformedRequestException("head_in_body")));
+      request.setDecoderResult(
+          DecoderResult.failure(new MalformedRequestException("head_in_body")));
       return;
     }
     if (request.decoderResult().isFailure()) {
@@ -188,7 +210,10 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The declared length, or -1; not {@code HttpUtil.getContentLength}, which makes one up for hixie-76. */
+  /**
+   * The declared length, or -1; not {@code HttpUtil.getContentLength}, which makes one up for
+   * hixie-76.
+   */
   private static long contentLength(HttpRequest request) {
     String declared = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
     if (declared == null) {
@@ -197,7 +222,8 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     try {
       return Long.parseLong(declared.trim());
     } catch (NumberFormatException e) {
-      return -1; // the decoder let it through, so it cannot happen; failing its body is right anyway
+      return -1; // the decoder let it through, so it cannot happen; failing its body is right
+      // anyway
     }
   }
 
@@ -212,19 +238,22 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
 
   private static String client(ChannelHandlerContext ctx) {
     SocketAddress peer = ctx.channel().remoteAddress();
-    return peer instanceof InetSocketAddress ? ((InetSocketAddress) peer).getAddress().getHostAddress() : "unknown";
+    return peer instanceof InetSocketAddress
+        ? ((InetSocketAddress) peer).getAddress().getHostAddress()
+        : "unknown";
   }
 
   /**
-   * Scans a head: stops after the LF of each empty line, where the head may end, and at a byte that makes
-   * it refused. Before the request line it skips what the decoder skips (controls and white space), so a
-   * request line is never taken for a folded header.
+   * Scans a head: stops after the LF of each empty line, where the head may end, and at a byte that
+   * makes it refused. Before the request line it skips what the decoder skips (controls and white
+   * space), so a request line is never taken for a folded header.
    */
   private static final class HeadScanner implements ByteProcessor {
     private boolean requestLineBegun;
     private boolean inRequestLine;
     private boolean lineEmpty = true;
     private boolean afterCr;
+
     /** The reason the head is refused, or null. */
     String refused;
 
@@ -270,8 +299,9 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Finds where a chunked body may end: after the LF of an empty line, the end of its trailer section. It
-   * also stops inside chunk data that happens to hold such bytes; the decoder then reads on.
+   * Finds where a chunked body may end: after the LF of an empty line, the end of its trailer
+   * section. It also stops inside chunk data that happens to hold such bytes; the decoder then
+   * reads on.
    */
   private static final class ChunkedEndScanner implements ByteProcessor {
     private byte last;

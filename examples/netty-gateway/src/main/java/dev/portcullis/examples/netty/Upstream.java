@@ -7,7 +7,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -30,16 +29,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLException;
 
 /**
- * The upstream origin (SonarQube) as the gateway reaches it: its address, its {@code Host}, TLS when
- * it is {@code https} (the JDK's default trust, host name verified), and one {@link UpstreamPool} per
- * event loop.
+ * The upstream origin (SonarQube) as the gateway reaches it: its address, its {@code Host}, TLS
+ * when it is {@code https} (the JDK's default trust, host name verified), and one {@link
+ * UpstreamPool} per event loop.
  *
- * <p>Thread-safe. A host name that is not an IP literal is resolved on a thread of its own, never on an
- * event loop.
+ * <p>Thread-safe. A host name that is not an IP literal is resolved on a thread of its own, never
+ * on an event loop.
  */
 final class Upstream {
 
-  /** Longest an idle connection is kept: below the keep-alive timeouts of common servers and proxies. */
+  /**
+   * Longest an idle connection is kept: below the keep-alive timeouts of common servers and
+   * proxies.
+   */
   static final Duration MAX_KEEP_ALIVE = Duration.ofSeconds(15);
 
   static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
@@ -68,13 +70,20 @@ final class Upstream {
     this.literal = NetUtil.createInetAddressFromIpAddressString(host);
     this.connectTimeout = connectTimeout;
     this.idleTimeout = idleTimeout;
-    this.resolver = literal != null ? null : Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "upstream-resolver");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.resolver =
+        literal != null
+            ? null
+            : Executors.newSingleThreadExecutor(
+                runnable -> {
+                  Thread thread = new Thread(runnable, "upstream-resolver");
+                  thread.setDaemon(true);
+                  return thread;
+                });
     try {
-      this.tls = https ? SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build() : null;
+      this.tls =
+          https
+              ? SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build()
+              : null;
     } catch (SSLException e) {
       throw new IllegalStateException("Cannot set up TLS to " + uri + ": " + e.getMessage(), e);
     }
@@ -103,42 +112,58 @@ final class Upstream {
   }
 
   private UpstreamPool newPool(EventLoop loop) {
-    Bootstrap bootstrap = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-        .handler(new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel channel) {
-            if (tls != null) {
-              channel.pipeline().addLast("tls", tls.newHandler(channel.alloc(), host, port));
-            }
-            channel.pipeline().addLast("http", new UpstreamCodec(NettyGateway.decoderConfig()));
-            channel.pipeline().addLast("idle",
-                new IdleStateHandler(true, 0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-            channel.pipeline().addLast("exchange", new UpstreamConnection());
-          }
-        });
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel channel) {
+                    if (tls != null) {
+                      channel
+                          .pipeline()
+                          .addLast("tls", tls.newHandler(channel.alloc(), host, port));
+                    }
+                    channel
+                        .pipeline()
+                        .addLast("http", new UpstreamCodec(NettyGateway.decoderConfig()));
+                    channel
+                        .pipeline()
+                        .addLast(
+                            "idle",
+                            new IdleStateHandler(
+                                true, 0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
+                    channel.pipeline().addLast("exchange", new UpstreamConnection());
+                  }
+                });
     Duration keepAlive = idleTimeout.compareTo(MAX_KEEP_ALIVE) < 0 ? idleTimeout : MAX_KEEP_ALIVE;
-    return new UpstreamPool(this, loop, bootstrap, keepAlive, connectTimeout, maxConnectionsPerLoop);
+    return new UpstreamPool(
+        this, loop, bootstrap, keepAlive, connectTimeout, maxConnectionsPerLoop);
   }
 
-  /** The upstream's socket address, resolved off the event loop unless the host is an IP literal. */
+  /**
+   * The upstream's socket address, resolved off the event loop unless the host is an IP literal.
+   */
   Future<InetSocketAddress> resolve(EventLoop loop) {
     Promise<InetSocketAddress> address = loop.newPromise();
     if (literal != null) {
       return address.setSuccess(new InetSocketAddress(literal, port));
     }
     try {
-      resolver.execute(() -> {
-        try {
-          address.trySuccess(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (UnknownHostException | SecurityException e) {
-          address.tryFailure(e);
-        }
-      });
+      resolver.execute(
+          () -> {
+            try {
+              address.trySuccess(new InetSocketAddress(InetAddress.getByName(host), port));
+            } catch (UnknownHostException | SecurityException e) {
+              address.tryFailure(e);
+            }
+          });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       address.tryFailure(e);
     }
@@ -148,11 +173,12 @@ final class Upstream {
   /** Closes every pool's idle connections, each on its own loop, and waits for that. */
   void close() {
     List<Future<?>> closing = new ArrayList<>();
-    pools.forEach((loop, pool) -> {
-      if (!loop.isShuttingDown()) {
-        closing.add(loop.submit(pool::close));
-      }
-    });
+    pools.forEach(
+        (loop, pool) -> {
+          if (!loop.isShuttingDown()) {
+            closing.add(loop.submit(pool::close));
+          }
+        });
     closing.forEach(future -> future.awaitUninterruptibly(2, TimeUnit.SECONDS));
     if (resolver != null) {
       resolver.shutdownNow();

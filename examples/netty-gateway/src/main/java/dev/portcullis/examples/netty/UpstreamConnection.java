@@ -17,16 +17,20 @@ import java.util.concurrent.TimeUnit;
  * The gateway's end of one keep-alive connection to the upstream: the last handler of its pipeline,
  * which hands what the upstream sends to the exchange currently using the connection.
  *
- * <p>Used only on its channel's event loop. Anything the upstream sends while no response is due, from
- * the end of one response to the next request ({@link UpstreamCodec#UNEXPECTED_BYTES}), is out of step
- * with the requests and makes the connection unusable: it is closed, never reused. So is silence longer
- * than the pool's keep-alive time. Interim (1xx) responses are dropped: the gateway never asks for one.
+ * <p>Used only on its channel's event loop. Anything the upstream sends while no response is due,
+ * from the end of one response to the next request ({@link UpstreamCodec#UNEXPECTED_BYTES}), is out
+ * of step with the requests and makes the connection unusable: it is closed, never reused. So is
+ * silence longer than the pool's keep-alive time. Interim (1xx) responses are dropped: the gateway
+ * never asks for one.
  */
 final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   /** What happens on the connection while an exchange uses it. */
   interface Listener {
-    /** The response headers; the body follows as {@link #onContent}. A failed decoding is a failed response. */
+    /**
+     * The response headers; the body follows as {@link #onContent}. A failed decoding is a failed
+     * response.
+     */
     void onResponse(HttpResponse response);
 
     /** A piece of the response body; the listener owns it. */
@@ -57,7 +61,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     return channel;
   }
 
-  /** Whether the connection may carry another exchange: open, and the upstream never spoke out of turn. */
+  /**
+   * Whether the connection may carry another exchange: open, and the upstream never spoke out of
+   * turn.
+   */
   boolean reusable() {
     return !unusable && channel.isActive();
   }
@@ -81,11 +88,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   void park(Duration keepAlive) {
     listener = null;
     channel.config().setAutoRead(true);
-    expiry = channel.eventLoop().schedule(() -> {
-      if (listener == null) {
-        channel.close();
-      }
-    }, keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+    expiry =
+        channel
+            .eventLoop()
+            .schedule(
+                () -> {
+                  if (listener == null) {
+                    channel.close();
+                  }
+                },
+                keepAlive.toMillis(),
+                TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -98,7 +111,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpResponse) {
       HttpResponse response = (HttpResponse) msg;
-      if (response.decoderResult().isSuccess() && response.status().codeClass() == HttpStatusClass.INFORMATIONAL
+      if (response.decoderResult().isSuccess()
+          && response.status().codeClass() == HttpStatusClass.INFORMATIONAL
           && response.status().code() != 101) {
         interim = true;
       } else {
@@ -154,7 +168,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
       ctx.close();
     } else if (event == UpstreamCodec.UNEXPECTED_BYTES) {
       unusable = true;
-      fail(UpstreamFailure.badResponse(new IllegalStateException("bytes after the end of the response")));
+      fail(
+          UpstreamFailure.badResponse(
+              new IllegalStateException("bytes after the end of the response")));
       ctx.close();
     } else {
       ReferenceCountUtil.release(event);

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * connections run on that loop too, so a byte crosses no thread on its way through the gateway.
  *
  * <p>Used only on its event loop. At most {@code maxConnections} connections are open (by default
- * {@value #MAX_CONNECTIONS}) and {@value #MAX_IDLE} wait idle, most recently used first, each for at most the
- * keep-alive time; an exchange that finds every connection busy waits in line for up to the connect timeout,
- * then gets 503.
+ * {@value #MAX_CONNECTIONS}) and {@value #MAX_IDLE} wait idle, most recently used first, each for
+ * at most the keep-alive time; an exchange that finds every connection busy waits in line for up to
+ * the connect timeout, then gets 503.
  */
 final class UpstreamPool {
 
@@ -28,7 +28,10 @@ final class UpstreamPool {
   static final int MAX_IDLE = 32;
   static final int MAX_WAITING = 1024;
 
-  /** Someone who asked for a connection. Exactly one of the two methods is called, on the pool's loop. */
+  /**
+   * Someone who asked for a connection. Exactly one of the two methods is called, on the pool's
+   * loop.
+   */
   interface Waiter {
     void acquired(UpstreamConnection connection, boolean reused);
 
@@ -46,7 +49,12 @@ final class UpstreamPool {
   private int open;
   private boolean closed;
 
-  UpstreamPool(Upstream upstream, EventLoop loop, Bootstrap bootstrap, Duration keepAlive, Duration waitLimit,
+  UpstreamPool(
+      Upstream upstream,
+      EventLoop loop,
+      Bootstrap bootstrap,
+      Duration keepAlive,
+      Duration waitLimit,
       int maxConnections) {
     this.upstream = upstream;
     this.maxConnections = maxConnections;
@@ -56,7 +64,10 @@ final class UpstreamPool {
     this.waitLimit = waitLimit;
   }
 
-  /** Finds a connection for {@code waiter}: an idle one unless {@code fresh}, else a new one, else a place in line. */
+  /**
+   * Finds a connection for {@code waiter}: an idle one unless {@code fresh}, else a new one, else a
+   * place in line.
+   */
   void acquire(Waiter waiter, boolean fresh) {
     if (closed) {
       waiter.failed(UpstreamFailure.stopping());
@@ -74,18 +85,25 @@ final class UpstreamPool {
       connect(waiter);
     } else if (waiting.size() < MAX_WAITING) {
       Waiting entry = new Waiting(waiter);
-      entry.timer = loop.schedule(() -> {
-        if (waiting.remove(entry)) {
-          waiter.failed(UpstreamFailure.busy());
-        }
-      }, waitLimit.toMillis(), TimeUnit.MILLISECONDS);
+      entry.timer =
+          loop.schedule(
+              () -> {
+                if (waiting.remove(entry)) {
+                  waiter.failed(UpstreamFailure.busy());
+                }
+              },
+              waitLimit.toMillis(),
+              TimeUnit.MILLISECONDS);
       waiting.addLast(entry);
     } else {
       waiter.failed(UpstreamFailure.busy());
     }
   }
 
-  /** Withdraws a waiter that no longer needs a connection; a connection already on its way is given back. */
+  /**
+   * Withdraws a waiter that no longer needs a connection; a connection already on its way is given
+   * back.
+   */
   void cancel(Waiter waiter) {
     for (Iterator<Waiting> entries = waiting.iterator(); entries.hasNext(); ) {
       Waiting entry = entries.next();
@@ -98,12 +116,12 @@ final class UpstreamPool {
   }
 
   /**
-   * Takes a connection back after an exchange: back into use when {@code reusable} (the whole request
-   * went out, the whole response came in, nobody said close), otherwise it is closed.
+   * Takes a connection back after an exchange: back into use when {@code reusable} (the whole
+   * request went out, the whole response came in, nobody said close), otherwise it is closed.
    *
-   * <p>A reusable connection is handed on only after the current read: the exchange usually ends inside
-   * the connection's read, and bytes after the response in that same read, which make the connection
-   * unusable ({@link UpstreamCodec}), are decoded only once this returns.
+   * <p>A reusable connection is handed on only after the current read: the exchange usually ends
+   * inside the connection's read, and bytes after the response in that same read, which make the
+   * connection unusable ({@link UpstreamCodec}), are decoded only once this returns.
    */
   void release(UpstreamConnection connection, boolean reusable) {
     connection.detach();
@@ -118,7 +136,10 @@ final class UpstreamPool {
     connection.channel().close();
   }
 
-  /** Gives a released connection to the first waiter, or parks it, unless it became unusable meanwhile. */
+  /**
+   * Gives a released connection to the first waiter, or parks it, unless it became unusable
+   * meanwhile.
+   */
   private void reuse(UpstreamConnection connection) {
     if (!closed && connection.reusable()) {
       Waiting next = waiting.pollFirst();
@@ -136,7 +157,10 @@ final class UpstreamPool {
     connection.channel().close();
   }
 
-  /** Closes the idle connections and refuses new exchanges; connections in use close with their exchange. */
+  /**
+   * Closes the idle connections and refuses new exchanges; connections in use close with their
+   * exchange.
+   */
   void close() {
     closed = true;
     for (Waiting entry; (entry = waiting.pollFirst()) != null; ) {
@@ -150,36 +174,43 @@ final class UpstreamPool {
 
   private void connect(Waiter waiter) {
     open++;
-    upstream.resolve(loop).addListener(resolved -> {
-      if (!resolved.isSuccess()) {
-        open--;
-        waiter.failed(UpstreamFailure.unreachable(resolved.cause()));
-        serveWaiting();
-        return;
-      }
-      ChannelFuture connecting = bootstrap.connect((InetSocketAddress) resolved.getNow());
-      Channel channel = connecting.channel();
-      channel.closeFuture().addListener(closedFuture -> onClosed(channel));
-      connecting.addListener(connected -> {
-        if (!connected.isSuccess()) {
-          waiter.failed(UpstreamFailure.unreachable(connected.cause()));
-          return;
-        }
-        SslHandler tls = channel.pipeline().get(SslHandler.class);
-        if (tls == null) {
-          waiter.acquired(channel.pipeline().get(UpstreamConnection.class), false);
-          return;
-        }
-        tls.handshakeFuture().addListener(handshake -> {
-          if (handshake.isSuccess()) {
-            waiter.acquired(channel.pipeline().get(UpstreamConnection.class), false);
-          } else {
-            channel.close();
-            waiter.failed(UpstreamFailure.unreachable(handshake.cause()));
-          }
-        });
-      });
-    });
+    upstream
+        .resolve(loop)
+        .addListener(
+            resolved -> {
+              if (!resolved.isSuccess()) {
+                open--;
+                waiter.failed(UpstreamFailure.unreachable(resolved.cause()));
+                serveWaiting();
+                return;
+              }
+              ChannelFuture connecting = bootstrap.connect((InetSocketAddress) resolved.getNow());
+              Channel channel = connecting.channel();
+              channel.closeFuture().addListener(closedFuture -> onClosed(channel));
+              connecting.addListener(
+                  connected -> {
+                    if (!connected.isSuccess()) {
+                      waiter.failed(UpstreamFailure.unreachable(connected.cause()));
+                      return;
+                    }
+                    SslHandler tls = channel.pipeline().get(SslHandler.class);
+                    if (tls == null) {
+                      waiter.acquired(channel.pipeline().get(UpstreamConnection.class), false);
+                      return;
+                    }
+                    tls.handshakeFuture()
+                        .addListener(
+                            handshake -> {
+                              if (handshake.isSuccess()) {
+                                waiter.acquired(
+                                    channel.pipeline().get(UpstreamConnection.class), false);
+                              } else {
+                                channel.close();
+                                waiter.failed(UpstreamFailure.unreachable(handshake.cause()));
+                              }
+                            });
+                  });
+            });
   }
 
   private void onClosed(Channel channel) {

@@ -14,13 +14,13 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Fails a test after which Netty reported a leaked buffer. Needs paranoid leak detection and
- * {@link RecordingLeakDetector} (the pom's surefire argLine); refuses to run without them, so leak
+ * Fails a test after which Netty reported a leaked buffer. Needs paranoid leak detection and {@link
+ * RecordingLeakDetector} (the pom's surefire argLine); refuses to run without them, so leak
  * checking cannot be off without anyone noticing.
  *
  * <p>Runs after the test's {@code @AfterEach} (the gateway is closed by then): collects garbage and
- * allocates a few buffers, because Netty reports a leak when it next tracks a buffer after the leaked
- * one was collected.
+ * allocates a few buffers, because Netty reports a leak when it next tracks a buffer after the
+ * leaked one was collected.
  */
 public final class LeakCheck implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
 
@@ -28,9 +28,13 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback, Af
   public void beforeAll(ExtensionContext context) {
     touchBuffers();
     assertThat(ResourceLeakDetector.getLevel())
-        .as("run with -Dio.netty.leakDetection.level=paranoid").isEqualTo(ResourceLeakDetector.Level.PARANOID);
+        .as("run with -Dio.netty.leakDetection.level=paranoid")
+        .isEqualTo(ResourceLeakDetector.Level.PARANOID);
     assertThat(RecordingLeakDetector.installed())
-        .as("run with -Dio.netty.customResourceLeakDetector=" + RecordingLeakDetector.class.getName()).isTrue();
+        .as(
+            "run with -Dio.netty.customResourceLeakDetector="
+                + RecordingLeakDetector.class.getName())
+        .isTrue();
   }
 
   @Override
@@ -54,8 +58,11 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback, Af
   }
 
   private static void touchBuffers() {
-    for (ByteBufAllocator allocator : List.of(ByteBufAllocator.DEFAULT, PooledByteBufAllocator.DEFAULT,
-        UnpooledByteBufAllocator.DEFAULT)) {
+    for (ByteBufAllocator allocator :
+        List.of(
+            ByteBufAllocator.DEFAULT,
+            PooledByteBufAllocator.DEFAULT,
+            UnpooledByteBufAllocator.DEFAULT)) {
       for (int i = 0; i < 8; i++) {
         ByteBuf buffer = allocator.directBuffer(16);
         buffer.release();

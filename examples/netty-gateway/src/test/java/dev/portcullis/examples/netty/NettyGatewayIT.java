@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The Netty gateway (the Portcullis handler, the streaming proxy, the bundled policy) in front of a fake
- * SonarQube: the suite every gateway passes, and what only a hand-written proxy has to prove (pipelining
- * through the Portcullis handler, connection reuse behind it, {@code Expect: 100-continue}). Runs with a
- * 128 MB heap and paranoid leak detection; {@link NettyProxyIT} tests the proxy alone.
+ * The Netty gateway (the Portcullis handler, the streaming proxy, the bundled policy) in front of a
+ * fake SonarQube: the suite every gateway passes, and what only a hand-written proxy has to prove
+ * (pipelining through the Portcullis handler, connection reuse behind it, {@code Expect:
+ * 100-continue}). Runs with a 128 MB heap and paranoid leak detection; {@link NettyProxyIT} tests
+ * the proxy alone.
  */
 @ExtendWith(LeakCheck.class)
 class NettyGatewayIT extends AbstractGatewayIT {
@@ -28,24 +29,35 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void describesItselfLikeTheOtherGateway() {
-    assertThat(gateway.describe()).startsWith("Portcullis Netty gateway listening on " + gateway.uri() + ", forwarding to "
-        + sonar.uri() + " (policy ");
+    assertThat(gateway.describe())
+        .startsWith(
+            "Portcullis Netty gateway listening on "
+                + gateway.uri()
+                + ", forwarding to "
+                + sonar.uri()
+                + " (policy ");
   }
 
   @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send(RawClient.get("/api/server/version")
-          + "GET /api/settings/values.protobuf?component=demo HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD + "\r\n\r\n"
-          + RawClient.get("/api/users/search?q=a")
-          + RawClient.get("/batch/index"));
+      client.send(
+          RawClient.get("/api/server/version")
+              + "GET /api/settings/values.protobuf?component=demo HTTP/1.1\r\nHost: x\r\nAuthorization: "
+              + BASIC_GOOD
+              + "\r\n\r\n"
+              + RawClient.get("/api/users/search?q=a")
+              + RawClient.get("/batch/index"));
 
-      List<RawClient.Response> responses = List.of(client.read(false), client.read(false), client.read(false),
-          client.read(false));
+      List<RawClient.Response> responses =
+          List.of(client.read(false), client.read(false), client.read(false), client.read(false));
 
-      assertThat(responses).extracting(RawClient.Response::status).containsExactly(200, 200, 401, 200);
+      assertThat(responses)
+          .extracting(RawClient.Response::status)
+          .containsExactly(200, 200, 401, 200);
       assertThat(responses.get(0).body()).isEqualTo("echo GET /api/server/version");
-      assertThat(responses.get(1).body()).isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
+      assertThat(responses.get(1).body())
+          .isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
       assertThat(responses.get(3).body()).isEqualTo("echo GET /batch/index");
     }
     assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
@@ -53,16 +65,24 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void requestsBehindThePolicyReuseOneUpstreamConnection() throws Exception {
-    try (RawUpstream upstream = new RawUpstream((request, out) -> {
-          RawUpstream.respond(out, 200, "", "ok");
-          return true;
-        });
-        RunningGateway behindPolicy = start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build());
+    try (RawUpstream upstream =
+            new RawUpstream(
+                (request, out) -> {
+                  RawUpstream.respond(out, 200, "", "ok");
+                  return true;
+                });
+        RunningGateway behindPolicy =
+            start(
+                GatewayConfig.builder(upstream.uri())
+                    .credentialCheck(CredentialCheck.NONE)
+                    .build());
         RawClient client = new RawClient(behindPolicy.uri())) {
       for (int i = 0; i < 10; i++) {
-        assertThat(client.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(200);
+        assertThat(client.send(RawClient.get("/api/server/version")).read(false).status())
+            .isEqualTo(200);
       }
-      assertThat(client.send(RawClient.get("/api/users/search?q=a")).read(false).status()).isEqualTo(401);
+      assertThat(client.send(RawClient.get("/api/users/search?q=a")).read(false).status())
+          .isEqualTo(401);
 
       assertThat(upstream.requests).hasSize(10);
       assertThat(upstream.connections.get()).isEqualTo(1);
@@ -71,37 +91,56 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void xForwardedForNamesTheClientResolvedBehindTheTrustedProxyNotThePeer() throws Exception {
-    try (RawUpstream upstream = new RawUpstream((request, out) -> {
-          RawUpstream.respond(out, 200, "", "ok");
-          return true;
-        });
-        RunningGateway behindProxy = start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE)
-            .trustedProxies(List.of("127.0.0.1/32")).build());
+    try (RawUpstream upstream =
+            new RawUpstream(
+                (request, out) -> {
+                  RawUpstream.respond(out, 200, "", "ok");
+                  return true;
+                });
+        RunningGateway behindProxy =
+            start(
+                GatewayConfig.builder(upstream.uri())
+                    .credentialCheck(CredentialCheck.NONE)
+                    .trustedProxies(List.of("127.0.0.1/32"))
+                    .build());
         RawClient client = new RawClient(behindProxy.uri())) {
-      // The peer (127.0.0.1) is the trusted proxy; it says the request came from 198.51.100.7, which was
+      // The peer (127.0.0.1) is the trusted proxy; it says the request came from 198.51.100.7,
+      // which was
       // told so by a hop nobody trusts.
-      RawClient.Response response = client.send("GET /api/server/version HTTP/1.1\r\nHost: x\r\n"
-          + "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n\r\n").read(false);
+      RawClient.Response response =
+          client
+              .send(
+                  "GET /api/server/version HTTP/1.1\r\nHost: x\r\n"
+                      + "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n\r\n")
+              .read(false);
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(upstream.requests).singleElement()
-          .satisfies(request -> assertThat(request.headers()).containsEntry("x-forwarded-for", "198.51.100.7"));
+      assertThat(upstream.requests)
+          .singleElement()
+          .satisfies(
+              request ->
+                  assertThat(request.headers()).containsEntry("x-forwarded-for", "198.51.100.7"));
     }
   }
 
   @Test
   void expectContinueIsAnsweredByTheGatewayAndNotForwarded() throws Exception {
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send("POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: " + BASIC_GOOD
-          + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+      client.send(
+          "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: "
+              + BASIC_GOOD
+              + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
       assertThat(client.readHead().status()).isEqualTo(100);
       client.sendBytes("0123456789".getBytes(StandardCharsets.US_ASCII));
 
       RawClient.Response response = client.read(false);
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new java.io.ByteArrayInputStream(
-          "0123456789".getBytes(StandardCharsets.US_ASCII))));
+      assertThat(response.body())
+          .isEqualTo(
+              FakeSonarQube.digest(
+                  new java.io.ByteArrayInputStream(
+                      "0123456789".getBytes(StandardCharsets.US_ASCII))));
     }
     assertThat(sonar.headersByPath.get("/api/ce/submit")).doesNotContainKey("Expect");
   }

@@ -7,12 +7,17 @@ import org.junit.jupiter.api.Test;
 
 class NettyGatewayTest {
 
-  /** Netty's defaults for both come from system properties, which a deployment could set without noticing. */
+  /**
+   * Netty's defaults for both come from system properties, which a deployment could set without
+   * noticing.
+   */
   @Test
   void theDecodersAreStrictWhateverTheSystemPropertiesSay() {
     HttpDecoderConfig config = NettyGateway.decoderConfig();
 
     assertThat(config.isStrictLineParsing()).as("bare LF refused").isTrue();
-    assertThat(config.isUseRfc9112TransferEncoding()).as("RFC 9112 Transfer-Encoding rules").isTrue();
+    assertThat(config.isUseRfc9112TransferEncoding())
+        .as("RFC 9112 Transfer-Encoding rules")
+        .isTrue();
   }
 }

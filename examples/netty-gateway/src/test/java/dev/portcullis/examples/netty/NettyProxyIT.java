@@ -47,25 +47,29 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The proxy alone (no policy in front: every request counts as judged as it is) against upstreams that
- * behave well and badly: pooling, framing, headers, failures, streaming with a small heap, shutdown.
- * {@link NettyGatewayIT} runs the whole gateway.
+ * The proxy alone (no policy in front: every request counts as judged as it is) against upstreams
+ * that behave well and badly: pooling, framing, headers, failures, streaming with a small heap,
+ * shutdown. {@link NettyGatewayIT} runs the whole gateway.
  */
 @ExtendWith(LeakCheck.class)
 class NettyProxyIT {
 
-  /** Lets everything through unchanged; what the Portcullis handler would do if it allowed everything. */
-  private static final Decider EVERYTHING = new Decider() {
-    @Override
-    public ChannelHandler newHandler() {
-      return new ChannelInboundHandlerAdapter();
-    }
+  /**
+   * Lets everything through unchanged; what the Portcullis handler would do if it allowed
+   * everything.
+   */
+  private static final Decider EVERYTHING =
+      new Decider() {
+        @Override
+        public ChannelHandler newHandler() {
+          return new ChannelInboundHandlerAdapter();
+        }
 
-    @Override
-    public Allowed judged(Channel channel, HttpRequest request) {
-      return new Allowed(request.uri(), "");
-    }
-  };
+        @Override
+        public Allowed judged(Channel channel, HttpRequest request) {
+          return new Allowed(request.uri(), "");
+        }
+      };
 
   private final List<AutoCloseable> resources = new ArrayList<>();
 
@@ -85,31 +89,44 @@ class NettyProxyIT {
     return proxy(upstream, builder -> builder);
   }
 
-  private NettyGateway proxy(URI upstream, UnaryOperator<GatewayConfig.Builder> settings) throws Exception {
+  private NettyGateway proxy(URI upstream, UnaryOperator<GatewayConfig.Builder> settings)
+      throws Exception {
     return proxy(upstream, EVERYTHING, settings);
   }
 
-  private NettyGateway proxy(URI upstream, Decider decider, UnaryOperator<GatewayConfig.Builder> settings)
+  private NettyGateway proxy(
+      URI upstream, Decider decider, UnaryOperator<GatewayConfig.Builder> settings)
       throws Exception {
-    GatewayConfig config = settings.apply(GatewayConfig.builder(upstream).credentialCheck(CredentialCheck.NONE)
-        .connectTimeout(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(30)).upstreamTimeout(Duration.ofSeconds(60)))
-        .build();
-    return closing(NettyGateway.start(config, decider, () -> { }, "test decider"));
+    GatewayConfig config =
+        settings
+            .apply(
+                GatewayConfig.builder(upstream)
+                    .credentialCheck(CredentialCheck.NONE)
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .idleTimeout(Duration.ofSeconds(30))
+                    .upstreamTimeout(Duration.ofSeconds(60)))
+            .build();
+    return closing(NettyGateway.start(config, decider, () -> {}, "test decider"));
   }
 
-  /** The Portcullis handler with a policy that allows every request with a body of at most {@code limit} bytes. */
+  /**
+   * The Portcullis handler with a policy that allows every request with a body of at most {@code
+   * limit} bytes.
+   */
   private static Decider allowingBodiesUpTo(long limit) {
-    PolicyEngine engine = new PolicyEngine() {
-      @Override
-      public Decision evaluate(PolicyInput input) {
-        return Decision.allow(List.of("test_allowed"), "Allowed by the test.").withMaxBodyBytes(limit);
-      }
+    PolicyEngine engine =
+        new PolicyEngine() {
+          @Override
+          public Decision evaluate(PolicyInput input) {
+            return Decision.allow(List.of("test_allowed"), "Allowed by the test.")
+                .withMaxBodyBytes(limit);
+          }
 
-      @Override
-      public String describe() {
-        return "everything allowed, bodies up to " + limit + " bytes";
-      }
-    };
+          @Override
+          public String describe() {
+            return "everything allowed, bodies up to " + limit + " bytes";
+          }
+        };
     return new PortcullisDecider(PolicyEnforcer.builder(engine).build());
   }
 
@@ -129,7 +146,8 @@ class NettyProxyIT {
 
     try (RawClient client = new RawClient(gateway.uri())) {
       for (int i = 0; i < 20; i++) {
-        RawClient.Response response = client.send(RawClient.get("/api/server/version?i=" + i)).read(false);
+        RawClient.Response response =
+            client.send(RawClient.get("/api/server/version?i=" + i)).read(false);
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("ok /api/server/version?i=" + i);
       }
@@ -145,8 +163,12 @@ class NettyProxyIT {
     NettyGateway gateway = proxy(upstream.uri(), allowingBodiesUpTo(1000), builder -> builder);
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk(600));
-      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS)).as("the upload reached the upstream").isTrue();
+      client.send(
+          "POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+              + chunk(600));
+      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS))
+          .as("the upload reached the upstream")
+          .isTrue();
       client.send(chunk(600));
       RawClient.Response response = client.read(false);
 
@@ -156,51 +178,79 @@ class NettyProxyIT {
       assertThat(client.closedByPeer()).isTrue();
     }
     assertThat(upstream.closedByGateway.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(upstream.bodiesCutShort.get()).as("the upstream saw the body end early, never complete").isEqualTo(1);
+    assertThat(upstream.bodiesCutShort.get())
+        .as("the upstream saw the body end early, never complete")
+        .isEqualTo(1);
     assertThat(upstream.requests).isEmpty();
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      assertThat(client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").read(false)
-          .status()).isEqualTo(200);
+      assertThat(
+              client
+                  .send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+                  .read(false)
+                  .status())
+          .isEqualTo(200);
     }
     assertThat(upstream.connections.get()).isEqualTo(2);
   }
 
   /** A complete response with a text body, as bytes to write at once. */
   private static byte[] response(int status, String extraHeaders, String body) {
-    return ("HTTP/1.1 " + status + " X\r\n" + extraHeaders + "Content-Type: text/plain\r\nContent-Length: " + body.length()
-        + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
+    return ("HTTP/1.1 "
+            + status
+            + " X\r\n"
+            + extraHeaders
+            + "Content-Type: text/plain\r\nContent-Length: "
+            + body.length()
+            + "\r\n\r\n"
+            + body)
+        .getBytes(StandardCharsets.ISO_8859_1);
   }
 
   private static byte[] concat(byte[] first, String second) {
     byte[] both = java.util.Arrays.copyOf(first, first.length + second.length());
-    System.arraycopy(second.getBytes(StandardCharsets.ISO_8859_1), 0, both, first.length, second.length());
+    System.arraycopy(
+        second.getBytes(StandardCharsets.ISO_8859_1), 0, both, first.length, second.length());
     return both;
   }
 
   @Test
-  void aSecondResponseInTheSameSegmentReachesNoWaitingClientAndTheConnectionIsClosed() throws Exception {
+  void aSecondResponseInTheSameSegmentReachesNoWaitingClientAndTheConnectionIsClosed()
+      throws Exception {
     CountDownLatch secondWaits = new CountDownLatch(1);
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.target().equals("/first")) {
-        await(secondWaits);
-        byte[] stray = response(200, "X-Stray: yes\r\n", "stray");
-        out.write(concat(response(200, "", "first"), new String(stray, StandardCharsets.ISO_8859_1)));
-        return true;
-      }
-      RawUpstream.respond(out, 200, "", "ok " + request.target());
-      return true;
-    }));
-    // One event loop with one upstream connection: the second client waits for the first one's connection.
-    GatewayConfig config = GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build();
-    NettyGateway gateway = closing(NettyGateway.start(config, EVERYTHING, () -> { }, "one connection",
-        new NettyGateway.Sizes(1, 1)));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.target().equals("/first")) {
+                    await(secondWaits);
+                    byte[] stray = response(200, "X-Stray: yes\r\n", "stray");
+                    out.write(
+                        concat(
+                            response(200, "", "first"),
+                            new String(stray, StandardCharsets.ISO_8859_1)));
+                    return true;
+                  }
+                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  return true;
+                }));
+    // One event loop with one upstream connection: the second client waits for the first one's
+    // connection.
+    GatewayConfig config =
+        GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build();
+    NettyGateway gateway =
+        closing(
+            NettyGateway.start(
+                config, EVERYTHING, () -> {}, "one connection", new NettyGateway.Sizes(1, 1)));
 
-    try (RawClient first = new RawClient(gateway.uri()); RawClient second = new RawClient(gateway.uri())) {
+    try (RawClient first = new RawClient(gateway.uri());
+        RawClient second = new RawClient(gateway.uri())) {
       first.send(RawClient.get("/first"));
       awaitRequests(upstream, 1);
       second.send(RawClient.get("/second"));
-      Thread.sleep(300); // lets the second request reach the pool's line; too short only makes the test pass vacuously
+      Thread.sleep(
+          300); // lets the second request reach the pool's line; too short only makes the test pass
+      // vacuously
       secondWaits.countDown();
 
       assertThat(first.read(false).body()).isEqualTo("first");
@@ -214,15 +264,21 @@ class NettyProxyIT {
 
   @Test
   void bytesAfterAResponseInTheSameSegmentCloseTheConnection() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.target().equals("/first")) {
-        // The start of a response head that the next response would complete.
-        out.write(concat(response(200, "", "first"), "HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: "));
-        return true;
-      }
-      RawUpstream.respond(out, 200, "", "ok " + request.target());
-      return true;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.target().equals("/first")) {
+                    // The start of a response head that the next response would complete.
+                    out.write(
+                        concat(
+                            response(200, "", "first"),
+                            "HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: "));
+                    return true;
+                  }
+                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  return true;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
@@ -239,24 +295,30 @@ class NettyProxyIT {
   @Test
   void bytesSentLateToAnIdleConnectionCloseIt() throws Exception {
     CountDownLatch straySent = new CountDownLatch(1);
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.target().equals("/first")) {
-        RawUpstream.respond(out, 200, "", "first");
-        sleep(300);
-        out.write("HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: ".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        straySent.countDown();
-        return true;
-      }
-      RawUpstream.respond(out, 200, "", "ok " + request.target());
-      return true;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.target().equals("/first")) {
+                    RawUpstream.respond(out, 200, "", "first");
+                    sleep(300);
+                    out.write(
+                        "HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: "
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    straySent.countDown();
+                    return true;
+                  }
+                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  return true;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
       assertThat(client.send(RawClient.get("/first")).read(false).body()).isEqualTo("first");
       assertThat(straySent.await(10, TimeUnit.SECONDS)).isTrue();
-      // The gateway closes the connection as the stray bytes arrive; without that, wait a little and go on.
+      // The gateway closes the connection as the stray bytes arrive; without that, wait a little
+      // and go on.
       upstream.closedByGateway.tryAcquire(2, TimeUnit.SECONDS);
 
       RawClient.Response response = client.send(RawClient.get("/second")).read(false);
@@ -294,10 +356,13 @@ class NettyProxyIT {
 
   @Test
   void aConnectionTheUpstreamSaidCloseOnIsNotReused() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      RawUpstream.respond(out, 200, "Connection: close\r\n", "bye");
-      return false;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  RawUpstream.respond(out, 200, "Connection: close\r\n", "bye");
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
@@ -313,26 +378,44 @@ class NettyProxyIT {
 
   @Test
   void hopByHopHeadersStayOnTheirHopAndForwardingHeadersAreTheGateways() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      RawUpstream.respond(out, 200, "Connection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
-          + "Proxy-Authenticate: Basic\r\nTrailer: X-Checksum\r\nUpgrade: h2c\r\nSonar-MD5: abc\r\n", "ok");
-      return true;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  RawUpstream.respond(
+                      out,
+                      200,
+                      "Connection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
+                          + "Proxy-Authenticate: Basic\r\nTrailer: X-Checksum\r\nUpgrade: h2c\r\nSonar-MD5: abc\r\n",
+                      "ok");
+                  return true;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     RawClient.Response response;
     try (RawClient client = new RawClient(gateway.uri())) {
-      response = client.send("GET /api/settings/values?component=demo HTTP/1.1\r\nHost: sonar.example:8443\r\n"
-          + "Authorization: Bearer token-value\r\nConnection: keep-alive, X-Client-Hop, Content-Length\r\nX-Client-Hop: 1\r\n"
-          + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic abc\r\nProxy-Connection: keep-alive\r\n"
-          + "Upgrade: websocket\r\nForwarded: for=6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\n"
-          + "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Prefix: /x\r\nX-Real-IP: 6.6.6.6\r\n"
-          + "Accept: application/json\r\n\r\n").read(false);
+      response =
+          client
+              .send(
+                  "GET /api/settings/values?component=demo HTTP/1.1\r\nHost: sonar.example:8443\r\n"
+                      + "Authorization: Bearer token-value\r\nConnection: keep-alive, X-Client-Hop, Content-Length\r\nX-Client-Hop: 1\r\n"
+                      + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Authorization: Basic abc\r\nProxy-Connection: keep-alive\r\n"
+                      + "Upgrade: websocket\r\nForwarded: for=6.6.6.6\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Host: evil\r\n"
+                      + "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 1\r\nX-Forwarded-Prefix: /x\r\nX-Real-IP: 6.6.6.6\r\n"
+                      + "Accept: application/json\r\n\r\n")
+              .read(false);
     }
 
     assertThat(response.status()).isEqualTo(200);
-    assertThat(response.head().headers()).containsEntry("sonar-md5", "abc")
-        .doesNotContainKeys("x-upstream-hop", "keep-alive", "proxy-authenticate", "trailer", "upgrade", "connection");
+    assertThat(response.head().headers())
+        .containsEntry("sonar-md5", "abc")
+        .doesNotContainKeys(
+            "x-upstream-hop",
+            "keep-alive",
+            "proxy-authenticate",
+            "trailer",
+            "upgrade",
+            "connection");
     var received = upstream.requests.get(0);
     assertThat(received.target()).isEqualTo("/api/settings/values?component=demo");
     assertThat(received.headers())
@@ -343,18 +426,30 @@ class NettyProxyIT {
         .containsEntry("x-forwarded-proto", "http")
         .containsEntry("x-forwarded-port", Integer.toString(gateway.uri().getPort()))
         .containsEntry("x-forwarded-host", "sonar.example:8443")
-        .doesNotContainKeys("x-client-hop", "keep-alive", "te", "proxy-authorization", "proxy-connection", "upgrade",
-            "forwarded", "x-forwarded-prefix", "x-real-ip");
+        .doesNotContainKeys(
+            "x-client-hop",
+            "keep-alive",
+            "te",
+            "proxy-authorization",
+            "proxy-connection",
+            "upgrade",
+            "forwarded",
+            "x-forwarded-prefix",
+            "x-real-ip");
     assertThat(received.headers().get("connection")).isNull();
   }
 
   @Test
   void aBodyTheUpstreamEndsByClosingIsChunkedForTheClient() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil the end"
-          .getBytes(StandardCharsets.ISO_8859_1));
-      return false;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  out.write(
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil the end"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
@@ -370,15 +465,20 @@ class NettyProxyIT {
 
   @Test
   void clientLeavingMidDownloadClosesTheUpstreamConnection() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      long size = 1L << 40;
-      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      byte[] chunk = new byte[64 * 1024];
-      for (long sent = 0; sent < size; sent += chunk.length) {
-        out.write(chunk);
-      }
-      return false;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  long size = 1L << 40;
+                  out.write(
+                      ("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  byte[] chunk = new byte[64 * 1024];
+                  for (long sent = 0; sent < size; sent += chunk.length) {
+                    out.write(chunk);
+                  }
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
@@ -387,20 +487,28 @@ class NettyProxyIT {
       client.in.readNBytes(1024 * 1024);
     }
 
-    assertThat(upstream.writeFailed.await(30, TimeUnit.SECONDS)).as("the upstream connection was closed").isTrue();
+    assertThat(upstream.writeFailed.await(30, TimeUnit.SECONDS))
+        .as("the upstream connection was closed")
+        .isTrue();
   }
 
   @Test
   void upstreamClosingMidResponseClosesTheClientConnection() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-      out.write(new byte[1000]);
-      return false;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  out.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  out.write(new byte[1000]);
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      RawClient.Response response = client.send(RawClient.get("/api/plugins/download?plugin=java")).read(false);
+      RawClient.Response response =
+          client.send(RawClient.get("/api/plugins/download?plugin=java")).read(false);
 
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.complete()).isFalse();
@@ -423,15 +531,19 @@ class NettyProxyIT {
 
   @Test
   void aGetThatLostAReusedConnectionIsSentAgainButAPostIsNot() throws Exception {
-    // Answers the first request on each connection, then closes without answering, like a server whose
+    // Answers the first request on each connection, then closes without answering, like a server
+    // whose
     // keep-alive timeout struck just as the gateway reused the connection.
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.indexOnConnection() > 1) {
-        return false;
-      }
-      RawUpstream.respond(out, 200, "", "ok " + request.method());
-      return true;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.indexOnConnection() > 1) {
+                    return false;
+                  }
+                  RawUpstream.respond(out, 200, "", "ok " + request.method());
+                  return true;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
@@ -439,8 +551,10 @@ class NettyProxyIT {
       assertThat(client.send(RawClient.get("/second")).read(false).body()).isEqualTo("ok GET");
       assertThat(upstream.connections.get()).isEqualTo(2);
 
-      RawClient.Response post = client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
-          .read(false);
+      RawClient.Response post =
+          client
+              .send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+              .read(false);
       assertThat(post.status()).isEqualTo(502);
     }
     assertThat(upstream.connections.get()).isEqualTo(2);
@@ -449,18 +563,23 @@ class NettyProxyIT {
   @Test
   void silentUpstreamIs504AfterTheIdleTimeout() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return false;
-    }));
-    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.idleTimeout(Duration.ofSeconds(1)));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  try {
+                    release.await(60, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return false;
+                }));
+    NettyGateway gateway =
+        proxy(upstream.uri(), builder -> builder.idleTimeout(Duration.ofSeconds(1)));
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      assertThat(client.send(RawClient.get("/api/ce/task?id=1")).read(false).status()).isEqualTo(504);
+      assertThat(client.send(RawClient.get("/api/ce/task?id=1")).read(false).status())
+          .isEqualTo(504);
     } finally {
       release.countDown();
     }
@@ -484,22 +603,29 @@ class NettyProxyIT {
   @Test
   void requestWithoutADecisionIsRefused() throws Exception {
     RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
-    Decider nothingJudged = new Decider() {
-      @Override
-      public ChannelHandler newHandler() {
-        return new ChannelInboundHandlerAdapter();
-      }
+    Decider nothingJudged =
+        new Decider() {
+          @Override
+          public ChannelHandler newHandler() {
+            return new ChannelInboundHandlerAdapter();
+          }
 
-      @Override
-      public Allowed judged(Channel channel, HttpRequest request) {
-        return null;
-      }
-    };
-    NettyGateway gateway = closing(NettyGateway.start(GatewayConfig.builder(upstream.uri())
-        .credentialCheck(CredentialCheck.NONE).build(), nothingJudged, () -> { }, "nothing judged"));
+          @Override
+          public Allowed judged(Channel channel, HttpRequest request) {
+            return null;
+          }
+        };
+    NettyGateway gateway =
+        closing(
+            NettyGateway.start(
+                GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build(),
+                nothingJudged,
+                () -> {},
+                "nothing judged"));
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      assertThat(client.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(500);
+      assertThat(client.send(RawClient.get("/api/server/version")).read(false).status())
+          .isEqualTo(500);
       assertThat(client.closedByPeer()).isTrue();
     }
     assertThat(upstream.connections.get()).isZero();
@@ -507,25 +633,32 @@ class NettyProxyIT {
 
   /** Sends {@code text} one byte per second from a thread of its own until the connection fails. */
   private static void trickle(RawClient client, String text) {
-    Thread thread = new Thread(() -> {
-      try {
-        for (int i = 0; ; i = (i + 1) % text.length()) {
-          client.send(text.substring(i, i + 1));
-          Thread.sleep(1000);
-        }
-      } catch (IOException | InterruptedException closed) {
-        // the gateway closed the connection, or the test is over
-      }
-    }, "trickling-client");
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; ; i = (i + 1) % text.length()) {
+                  client.send(text.substring(i, i + 1));
+                  Thread.sleep(1000);
+                }
+              } catch (IOException | InterruptedException closed) {
+                // the gateway closed the connection, or the test is over
+              }
+            },
+            "trickling-client");
     thread.setDaemon(true);
     thread.start();
   }
 
   @Test
-  void headersTrickledOneByteASecondAreAnswered408AtTheHeaderTimeoutOnEachRequest() throws Exception {
+  void headersTrickledOneByteASecondAreAnswered408AtTheHeaderTimeoutOnEachRequest()
+      throws Exception {
     RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
-    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1))
-        .idleTimeout(Duration.ofSeconds(10)));
+    NettyGateway gateway =
+        proxy(
+            upstream.uri(),
+            builder ->
+                builder.headerTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(10)));
 
     try (RawClient client = new RawClient(gateway.uri())) {
       assertThat(client.send(RawClient.get("/first")).read(false).status()).isEqualTo(200);
@@ -544,16 +677,25 @@ class NettyProxyIT {
   }
 
   @Test
-  void aBodyTrickledOneByteASecondIsCutAfterTheHeaderTimeoutAndItsUpstreamExchangeEnds() throws Exception {
+  void aBodyTrickledOneByteASecondIsCutAfterTheHeaderTimeoutAndItsUpstreamExchangeEnds()
+      throws Exception {
     RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
     // Every byte of the body resets the idle timeout, so it would never strike.
-    NettyGateway gateway = proxy(upstream.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1))
-        .minBodyRate(1024).idleTimeout(Duration.ofSeconds(3)));
+    NettyGateway gateway =
+        proxy(
+            upstream.uri(),
+            builder ->
+                builder
+                    .headerTimeout(Duration.ofSeconds(1))
+                    .minBodyRate(1024)
+                    .idleTimeout(Duration.ofSeconds(3)));
 
     try (RawClient client = new RawClient(gateway.uri())) {
       client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
       long start = System.nanoTime();
-      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS)).as("the upload reached the upstream").isTrue();
+      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS))
+          .as("the upload reached the upstream")
+          .isTrue();
       trickle(client, "x");
 
       assertThat(client.closedByPeer()).isTrue();
@@ -568,13 +710,20 @@ class NettyProxyIT {
   void hugeUploadStreamsThroughASmallHeap() throws Exception {
     FakeSonarQube sonar = closing(new FakeSonarQube());
     // A short header timeout makes the body rate count while the upload streams.
-    NettyGateway gateway = proxy(sonar.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
+    NettyGateway gateway =
+        proxy(sonar.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
     long size = 300L * 1024 * 1024;
 
-    HttpResponse<String> response = HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-            gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
-        .POST(BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
+                    .POST(
+                        BodyPublishers.fromPublisher(
+                            BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
@@ -583,14 +732,19 @@ class NettyProxyIT {
   @Test
   void aClientThatStopsReadingStopsTheUpstream() throws Exception {
     AtomicLong sent = new AtomicLong();
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      out.write("HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-      byte[] chunk = new byte[64 * 1024];
-      for (; ; ) {
-        out.write(chunk);
-        sent.addAndGet(chunk.length);
-      }
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  out.write(
+                      "HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n"
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  byte[] chunk = new byte[64 * 1024];
+                  for (; ; ) {
+                    out.write(chunk);
+                    sent.addAndGet(chunk.length);
+                  }
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri(), 64 * 1024)) {
@@ -609,30 +763,39 @@ class NettyProxyIT {
     ServerSocket small = new ServerSocket();
     small.setReceiveBufferSize(64 * 1024);
     small.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    RawUpstream upstream = closing(new RawUpstream(small, false, (request, out) -> {
-      try {
-        release.await(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return false;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                small,
+                false,
+                (request, out) -> {
+                  try {
+                    release.await(60, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
     AtomicLong written = new AtomicLong();
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 1099511627776\r\n\r\n");
-      Thread writer = new Thread(() -> {
-        byte[] chunk = new byte[64 * 1024];
-        try {
-          for (; ; ) {
-            client.sendBytes(chunk);
-            written.addAndGet(chunk.length);
-          }
-        } catch (IOException closed) {
-          // the test is over
-        }
-      }, "uploading-client");
+      client.send(
+          "POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 1099511627776\r\n\r\n");
+      Thread writer =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                  for (; ; ) {
+                    client.sendBytes(chunk);
+                    written.addAndGet(chunk.length);
+                  }
+                } catch (IOException closed) {
+                  // the test is over
+                }
+              },
+              "uploading-client");
       writer.setDaemon(true);
       writer.start();
 
@@ -658,20 +821,26 @@ class NettyProxyIT {
   @Test
   void anEarlyAnswerEndsTheExchangeAndNeitherConnectionIsReused() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    RawUpstream upstream = closing(new RawUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), false,
-        (request, out) -> {
-          RawUpstream.respond(out, 413, "", "too large");
-          try {
-            release.await(60, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          return false;
-        }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+                false,
+                (request, out) -> {
+                  RawUpstream.respond(out, 413, "", "too large");
+                  try {
+                    release.await(60, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return false;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n").sendBytes(new byte[1024]);
+      client
+          .send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+          .sendBytes(new byte[1024]);
       RawClient.Response response = client.read(false);
 
       assertThat(response.status()).isEqualTo(413);
@@ -679,7 +848,8 @@ class NettyProxyIT {
       assertThat(client.closedByPeer()).isTrue();
     }
     try (RawClient client = new RawClient(gateway.uri())) {
-      client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789");
+      client.send(
+          "POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789");
       assertThat(client.read(false).status()).isEqualTo(413);
     } finally {
       release.countDown();
@@ -689,21 +859,38 @@ class NettyProxyIT {
 
   @Test
   void headAndChunkedRequestsKeepTheirFraming() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.method().equals("HEAD")) {
-        out.write("HTTP/1.1 200 OK\r\nContent-Length: 123\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        return true;
-      }
-      RawUpstream.respond(out, 200, "", request.method() + " " + request.headers().get("transfer-encoding") + " "
-          + request.bodyBytes());
-      return true;
-    }));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.method().equals("HEAD")) {
+                    out.write(
+                        "HTTP/1.1 200 OK\r\nContent-Length: 123\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    return true;
+                  }
+                  RawUpstream.respond(
+                      out,
+                      200,
+                      "",
+                      request.method()
+                          + " "
+                          + request.headers().get("transfer-encoding")
+                          + " "
+                          + request.bodyBytes());
+                  return true;
+                }));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawClient client = new RawClient(gateway.uri())) {
-      RawClient.Response head = client.send("HEAD /batch/file?name=x.jar HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
-      RawClient.Response chunked = client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-          + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n").read(false);
+      RawClient.Response head =
+          client.send("HEAD /batch/file?name=x.jar HTTP/1.1\r\nHost: x\r\n\r\n").read(true);
+      RawClient.Response chunked =
+          client
+              .send(
+                  "POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+              .read(false);
 
       assertThat(head.head().header("content-length")).isEqualTo("123");
       assertThat(chunked.body()).isEqualTo("POST chunked 11");
@@ -716,26 +903,72 @@ class NettyProxyIT {
     Path keyStore = dir.resolve("upstream.p12");
     Path certificate = dir.resolve("upstream.pem");
     Path trustStore = dir.resolve("trust.p12");
-    keytool("-genkeypair", "-alias", "upstream", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=localhost",
-        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
-        "-storepass", "changeit", "-keypass", "changeit");
-    keytool("-exportcert", "-alias", "upstream", "-keystore", keyStore.toString(), "-storepass", "changeit", "-rfc",
-        "-file", certificate.toString());
-    keytool("-importcert", "-noprompt", "-alias", "upstream", "-file", certificate.toString(), "-keystore",
-        trustStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "upstream",
+        "-keyalg",
+        "RSA",
+        "-keysize",
+        "2048",
+        "-dname",
+        "CN=localhost",
+        "-ext",
+        "SAN=ip:127.0.0.1",
+        "-validity",
+        "2",
+        "-keystore",
+        keyStore.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "changeit",
+        "-keypass",
+        "changeit");
+    keytool(
+        "-exportcert",
+        "-alias",
+        "upstream",
+        "-keystore",
+        keyStore.toString(),
+        "-storepass",
+        "changeit",
+        "-rfc",
+        "-file",
+        certificate.toString());
+    keytool(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "upstream",
+        "-file",
+        certificate.toString(),
+        "-keystore",
+        trustStore.toString(),
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "changeit");
     KeyStore keys = KeyStore.getInstance("PKCS12");
     try (InputStream in = Files.newInputStream(keyStore)) {
       keys.load(in, "changeit".toCharArray());
     }
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    KeyManagerFactory keyManagers =
+        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     keyManagers.init(keys, "changeit".toCharArray());
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keyManagers.getKeyManagers(), null, null);
-    RawUpstream upstream = closing(new RawUpstream(tls.getServerSocketFactory().createServerSocket(0, 50,
-        InetAddress.getLoopbackAddress()), true, NettyProxyIT::ok));
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                tls.getServerSocketFactory()
+                    .createServerSocket(0, 50, InetAddress.getLoopbackAddress()),
+                true,
+                NettyProxyIT::ok));
 
     NettyGateway trusting;
-    // The JDK's default trust reads these when the gateway builds its TLS context, so only that start sees them.
+    // The JDK's default trust reads these when the gateway builds its TLS context, so only that
+    // start sees them.
     System.setProperty("javax.net.ssl.trustStore", trustStore.toString());
     System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
     System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
@@ -748,9 +981,12 @@ class NettyProxyIT {
     }
     NettyGateway distrusting = proxy(upstream.uri());
 
-    try (RawClient client = new RawClient(trusting.uri()); RawClient refused = new RawClient(distrusting.uri())) {
-      assertThat(client.send(RawClient.get("/api/server/version")).read(false).body()).isEqualTo("ok /api/server/version");
-      assertThat(refused.send(RawClient.get("/api/server/version")).read(false).status()).isEqualTo(502);
+    try (RawClient client = new RawClient(trusting.uri());
+        RawClient refused = new RawClient(distrusting.uri())) {
+      assertThat(client.send(RawClient.get("/api/server/version")).read(false).body())
+          .isEqualTo("ok /api/server/version");
+      assertThat(refused.send(RawClient.get("/api/server/version")).read(false).status())
+          .isEqualTo(502);
     }
   }
 
@@ -767,43 +1003,58 @@ class NettyProxyIT {
   @Test
   void closeFinishesAnInFlightDownloadAndClosesIdleConnections() throws Exception {
     long size = 32L * 1024 * 1024;
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> {
-      if (request.target().equals("/small")) {
-        RawUpstream.respond(out, 200, "", "small");
-        return true;
-      }
-      out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      byte[] chunk = new byte[64 * 1024];
-      for (long sent = 0; sent < size; sent += chunk.length) {
-        FakeSonarQube.fill(chunk, sent);
-        out.write(chunk);
-      }
-      return true;
-    }));
-    NettyGateway gateway = NettyGateway.start(GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE)
-        .build(), EVERYTHING, () -> { }, "no policy");
+    RawUpstream upstream =
+        closing(
+            new RawUpstream(
+                (request, out) -> {
+                  if (request.target().equals("/small")) {
+                    RawUpstream.respond(out, 200, "", "small");
+                    return true;
+                  }
+                  out.write(
+                      ("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  byte[] chunk = new byte[64 * 1024];
+                  for (long sent = 0; sent < size; sent += chunk.length) {
+                    FakeSonarQube.fill(chunk, sent);
+                    out.write(chunk);
+                  }
+                  return true;
+                }));
+    NettyGateway gateway =
+        NettyGateway.start(
+            GatewayConfig.builder(upstream.uri()).credentialCheck(CredentialCheck.NONE).build(),
+            EVERYTHING,
+            () -> {},
+            "no policy");
 
-    try (RawClient downloading = new RawClient(gateway.uri()); RawClient idle = new RawClient(gateway.uri())) {
+    try (RawClient downloading = new RawClient(gateway.uri());
+        RawClient idle = new RawClient(gateway.uri())) {
       assertThat(idle.send(RawClient.get("/small")).read(false).body()).isEqualTo("small");
       downloading.send(RawClient.get("/api/plugins/download?plugin=java"));
       RawClient.Head head = downloading.readHead();
       assertThat(head.status()).isEqualTo(200);
       byte[] start = downloading.in.readNBytes(64 * 1024);
 
-      CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
-        try {
-          gateway.close();
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Void> closed =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  gateway.close();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
 
       assertThat(idle.closedByPeer()).as("an idle connection is closed at once").isTrue();
-      String rest = FakeSonarQube.digest(new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start),
-          downloading.in));
+      String rest =
+          FakeSonarQube.digest(
+              new java.io.SequenceInputStream(
+                  new java.io.ByteArrayInputStream(start), downloading.in));
       assertThat(rest).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
       closed.get(30, TimeUnit.SECONDS);
     }
-    assertThatThrownBy(() -> new Socket("127.0.0.1", gateway.uri().getPort()).close()).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> new Socket("127.0.0.1", gateway.uri().getPort()).close())
+        .isInstanceOf(ConnectException.class);
   }
 }

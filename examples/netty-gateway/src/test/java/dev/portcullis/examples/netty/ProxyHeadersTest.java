@@ -21,7 +21,8 @@ class ProxyHeadersTest {
   }
 
   private static HttpResponse response(int status, String... headers) {
-    HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+    HttpResponse response =
+        new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
     for (int i = 0; i < headers.length; i += 2) {
       response.headers().add(headers[i], headers[i + 1]);
     }
@@ -31,9 +32,14 @@ class ProxyHeadersTest {
   @Test
   void framingHeadersSurviveBeingListedInConnection() {
     HttpRequest client = request(HttpVersion.HTTP_1_1, HttpMethod.POST);
-    client.headers().set("Connection", "Content-Length, Transfer-Encoding, X-Hop").set("Content-Length", "5").set("X-Hop", "1");
+    client
+        .headers()
+        .set("Connection", "Content-Length, Transfer-Encoding, X-Hop")
+        .set("Content-Length", "5")
+        .set("X-Hop", "1");
 
-    HttpRequest upstream = ProxyHeaders.toUpstream(client, "/api/ce/submit", "sonar:9000", "10.0.0.1", "https", 443);
+    HttpRequest upstream =
+        ProxyHeaders.toUpstream(client, "/api/ce/submit", "sonar:9000", "10.0.0.1", "https", 443);
 
     assertThat(upstream.headers().get("Content-Length")).isEqualTo("5");
     assertThat(upstream.headers().contains("X-Hop")).isFalse();
@@ -44,8 +50,10 @@ class ProxyHeadersTest {
 
   @Test
   void aBodyEndedByCloseIsChunkedForHttp11AndCloseDelimitedForHttp10() {
-    HttpResponse forHttp11 = ProxyHeaders.toClient(response(200), request(HttpVersion.HTTP_1_1, HttpMethod.GET), true);
-    HttpResponse forHttp10 = ProxyHeaders.toClient(response(200), request(HttpVersion.HTTP_1_0, HttpMethod.GET), true);
+    HttpResponse forHttp11 =
+        ProxyHeaders.toClient(response(200), request(HttpVersion.HTTP_1_1, HttpMethod.GET), true);
+    HttpResponse forHttp10 =
+        ProxyHeaders.toClient(response(200), request(HttpVersion.HTTP_1_0, HttpMethod.GET), true);
 
     assertThat(HttpUtil.isTransferEncodingChunked(forHttp11)).isTrue();
     assertThat(HttpUtil.isKeepAlive(forHttp11)).isTrue();
@@ -55,8 +63,11 @@ class ProxyHeadersTest {
 
   @Test
   void anHttp10ClientNeverGetsChunks() {
-    HttpResponse relayed = ProxyHeaders.toClient(response(200, "Transfer-Encoding", "chunked"),
-        request(HttpVersion.HTTP_1_0, HttpMethod.GET), true);
+    HttpResponse relayed =
+        ProxyHeaders.toClient(
+            response(200, "Transfer-Encoding", "chunked"),
+            request(HttpVersion.HTTP_1_0, HttpMethod.GET),
+            true);
 
     assertThat(relayed.headers().contains("Transfer-Encoding")).isFalse();
     assertThat(relayed.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_0);
@@ -65,26 +76,41 @@ class ProxyHeadersTest {
 
   @Test
   void anHttp10KeepAliveClientKeepsItsConnectionForAKnownLength() {
-    HttpResponse relayed = ProxyHeaders.toClient(response(200, "Content-Length", "3"),
-        request(HttpVersion.HTTP_1_0, HttpMethod.GET), true);
+    HttpResponse relayed =
+        ProxyHeaders.toClient(
+            response(200, "Content-Length", "3"),
+            request(HttpVersion.HTTP_1_0, HttpMethod.GET),
+            true);
 
     assertThat(relayed.headers().get("Connection")).isEqualToIgnoringCase("keep-alive");
   }
 
   @Test
   void bodylessResponsesAreNotRechunked() {
-    assertThat(HttpUtil.isTransferEncodingChunked(ProxyHeaders.toClient(response(204),
-        request(HttpVersion.HTTP_1_1, HttpMethod.GET), true))).isFalse();
-    assertThat(HttpUtil.isTransferEncodingChunked(ProxyHeaders.toClient(response(304),
-        request(HttpVersion.HTTP_1_1, HttpMethod.GET), true))).isFalse();
-    assertThat(HttpUtil.isTransferEncodingChunked(ProxyHeaders.toClient(response(200),
-        request(HttpVersion.HTTP_1_1, HttpMethod.HEAD), true))).isFalse();
+    assertThat(
+            HttpUtil.isTransferEncodingChunked(
+                ProxyHeaders.toClient(
+                    response(204), request(HttpVersion.HTTP_1_1, HttpMethod.GET), true)))
+        .isFalse();
+    assertThat(
+            HttpUtil.isTransferEncodingChunked(
+                ProxyHeaders.toClient(
+                    response(304), request(HttpVersion.HTTP_1_1, HttpMethod.GET), true)))
+        .isFalse();
+    assertThat(
+            HttpUtil.isTransferEncodingChunked(
+                ProxyHeaders.toClient(
+                    response(200), request(HttpVersion.HTTP_1_1, HttpMethod.HEAD), true)))
+        .isFalse();
   }
 
   @Test
   void closeIsSaidWhenTheClientConnectionEnds() {
-    HttpResponse relayed = ProxyHeaders.toClient(response(200, "Content-Length", "3", "Connection", "keep-alive"),
-        request(HttpVersion.HTTP_1_1, HttpMethod.GET), false);
+    HttpResponse relayed =
+        ProxyHeaders.toClient(
+            response(200, "Content-Length", "3", "Connection", "keep-alive"),
+            request(HttpVersion.HTTP_1_1, HttpMethod.GET),
+            false);
 
     assertThat(relayed.headers().get("Connection")).isEqualTo("close");
   }

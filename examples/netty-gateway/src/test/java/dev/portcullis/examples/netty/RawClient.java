@@ -12,7 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** An HTTP/1.1 client on a plain socket, for what java.net.http hides: pipelining, framing, closes. */
+/**
+ * An HTTP/1.1 client on a plain socket, for what java.net.http hides: pipelining, framing, closes.
+ */
 final class RawClient implements AutoCloseable {
 
   /** A response's status line and headers (names lower-cased). */
@@ -22,7 +24,10 @@ final class RawClient implements AutoCloseable {
     }
   }
 
-  /** A response read whole: its head, up to 1 MiB of its body, its length, and whether it was complete. */
+  /**
+   * A response read whole: its head, up to 1 MiB of its body, its length, and whether it was
+   * complete.
+   */
   record Response(Head head, String body, long length, boolean complete) {
     int status() {
       return head.status();
@@ -37,7 +42,10 @@ final class RawClient implements AutoCloseable {
     this(uri, 0);
   }
 
-  /** A client whose socket receive buffer is {@code receiveBuffer} bytes (0: the system's, autotuned). */
+  /**
+   * A client whose socket receive buffer is {@code receiveBuffer} bytes (0: the system's,
+   * autotuned).
+   */
   RawClient(URI uri, int receiveBuffer) throws IOException {
     socket = new Socket();
     if (receiveBuffer > 0) {
@@ -74,13 +82,18 @@ final class RawClient implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line; (line = RawUpstream.line(in)) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
-      headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+      headers.merge(
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
     return new Head(status, headers);
   }
 
-  /** Reads one response whole; a body cut short by a close is returned with {@code complete == false}. */
+  /**
+   * Reads one response whole; a body cut short by a close is returned with {@code complete ==
+   * false}.
+   */
   Response read(boolean head) throws IOException {
     Head responseHead = readHead();
     ByteArrayOutputStream kept = new ByteArrayOutputStream();

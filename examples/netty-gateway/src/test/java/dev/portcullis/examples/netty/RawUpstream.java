@@ -26,7 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RawUpstream implements AutoCloseable {
 
   /** One request as it arrived; header names lower-cased. */
-  record Request(int connection, int indexOnConnection, String method, String target, Map<String, String> headers,
+  record Request(
+      int connection,
+      int indexOnConnection,
+      String method,
+      String target,
+      Map<String, String> headers,
       long bodyBytes) {}
 
   /** Answers one request; returns false to close the connection afterwards. */
@@ -40,14 +45,24 @@ final class RawUpstream implements AutoCloseable {
   private final Handler handler;
   final AtomicInteger connections = new AtomicInteger();
   final List<Request> requests = new CopyOnWriteArrayList<>();
-  /** Counted down whenever writing to a client of this upstream failed, that is, the gateway closed it. */
+
+  /**
+   * Counted down whenever writing to a client of this upstream failed, that is, the gateway closed
+   * it.
+   */
   final CountDownLatch writeFailed = new CountDownLatch(1);
-  /** A permit for each connection the gateway closed, between requests or in the middle of a body. */
+
+  /**
+   * A permit for each connection the gateway closed, between requests or in the middle of a body.
+   */
   final Semaphore closedByGateway = new Semaphore(0);
+
   /** A permit for each request head read, before its body. */
   final Semaphore headsRead = new Semaphore(0);
+
   /** Connections the gateway closed in the middle of a request body. */
   final AtomicInteger bodiesCutShort = new AtomicInteger();
+
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
   RawUpstream(Handler handler) throws IOException {
@@ -55,8 +70,9 @@ final class RawUpstream implements AutoCloseable {
   }
 
   /**
-   * An upstream on {@code server} (TLS, small buffers); unless {@code readBodies}, the handler gets each
-   * request right after its head and must read or ignore the body itself ({@code bodyBytes} is -1).
+   * An upstream on {@code server} (TLS, small buffers); unless {@code readBodies}, the handler gets
+   * each request right after its head and must read or ignore the body itself ({@code bodyBytes} is
+   * -1).
    */
   RawUpstream(ServerSocket server, boolean readBodies, Handler handler) {
     this.handler = handler;
@@ -68,8 +84,10 @@ final class RawUpstream implements AutoCloseable {
   }
 
   URI uri() {
-    return URI.create((server instanceof javax.net.ssl.SSLServerSocket ? "https" : "http") + "://127.0.0.1:"
-        + server.getLocalPort());
+    return URI.create(
+        (server instanceof javax.net.ssl.SSLServerSocket ? "https" : "http")
+            + "://127.0.0.1:"
+            + server.getLocalPort());
   }
 
   private void accept() {
@@ -115,7 +133,8 @@ final class RawUpstream implements AutoCloseable {
     }
   }
 
-  private static Request read(InputStream in, int connection, int index, boolean readBodies, Semaphore headsRead)
+  private static Request read(
+      InputStream in, int connection, int index, boolean readBodies, Semaphore headsRead)
       throws IOException {
     String requestLine = line(in);
     if (requestLine == null) {
@@ -125,7 +144,9 @@ final class RawUpstream implements AutoCloseable {
     Map<String, String> headers = new LinkedHashMap<>();
     for (String line; (line = line(in)) != null && !line.isEmpty(); ) {
       int colon = line.indexOf(':');
-      headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+      headers.merge(
+          line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim(),
           (a, b) -> a + ", " + b);
     }
     headsRead.release();
@@ -169,7 +190,8 @@ final class RawUpstream implements AutoCloseable {
     for (int b; (b = in.read()) != -1; ) {
       if (b == '\n') {
         byte[] bytes = line.toByteArray();
-        int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+        int length =
+            bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
         return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
       }
       line.write(b);
@@ -178,10 +200,18 @@ final class RawUpstream implements AutoCloseable {
   }
 
   /** A complete response with a small text body. */
-  static void respond(OutputStream out, int status, String extraHeaders, String body) throws IOException {
+  static void respond(OutputStream out, int status, String extraHeaders, String body)
+      throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    out.write(("HTTP/1.1 " + status + " X\r\n" + extraHeaders + "Content-Type: text/plain\r\nContent-Length: "
-        + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.write(
+        ("HTTP/1.1 "
+                + status
+                + " X\r\n"
+                + extraHeaders
+                + "Content-Type: text/plain\r\nContent-Length: "
+                + bytes.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
     out.write(bytes);
     out.flush();
   }

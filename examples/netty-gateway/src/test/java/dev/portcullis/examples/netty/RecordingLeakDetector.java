@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Netty's leak detector, also keeping every leak report for {@link LeakCheck}. Installed for the whole
- * test JVM with {@code -Dio.netty.customResourceLeakDetector} (see the pom), so it is in place before
- * the first buffer is allocated.
+ * Netty's leak detector, also keeping every leak report for {@link LeakCheck}. Installed for the
+ * whole test JVM with {@code -Dio.netty.customResourceLeakDetector} (see the pom), so it is in
+ * place before the first buffer is allocated.
  */
 public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
 

@@ -43,16 +43,20 @@ class RequestDeadlinesTest {
 
   private void serve(long minBodyRate) {
     RequestDeadlines deadlines = new RequestDeadlines(HEADER_TIMEOUT, minBodyRate);
-    channel = new EmbeddedChannel(deadlines.requestBytes(), new HttpServerCodec(), deadlines,
-        new ChannelInboundHandlerAdapter() {
-          @Override
-          public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest && ((HttpRequest) msg).decoderResult().isSuccess()) {
-              requests.add(((HttpRequest) msg).uri());
-            }
-            ReferenceCountUtil.release(msg);
-          }
-        });
+    channel =
+        new EmbeddedChannel(
+            deadlines.requestBytes(),
+            new HttpServerCodec(),
+            deadlines,
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof HttpRequest && ((HttpRequest) msg).decoderResult().isSuccess()) {
+                  requests.add(((HttpRequest) msg).uri());
+                }
+                ReferenceCountUtil.release(msg);
+              }
+            });
     channel.freezeTime();
   }
 
@@ -66,7 +70,8 @@ class RequestDeadlinesTest {
   }
 
   private void answer() {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
     channel.writeAndFlush(response);
   }
