@@ -14,21 +14,57 @@ class DeniedResponseTest {
   void aForbiddenRequestGetsNoStoreOnly() {
     Decision forbidden = Decision.deny(403, "user_directory", "No.");
 
-    assertThat(DeniedResponse.headers(forbidden))
-        .containsExactly(new Header("Cache-Control", "no-store"));
-    assertThat(DeniedResponse.json(forbidden))
-        .isEqualTo(
-            "{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\","
-                + "\"errors\":[{\"msg\":\"Portcullis gateway: No. (user_directory)\"}]}");
+    DeniedResponse response = DeniedResponse.of(forbidden);
+
+    String json =
+        "{\"status\":403,\"reasons\":[\"user_directory\"],\"message\":\"No.\","
+            + "\"errors\":[{\"msg\":\"Portcullis gateway: No. (user_directory)\"}]}";
+    assertThat(response.status()).isEqualTo(403);
+    assertThat(response.headers())
+        .containsExactly(
+            new Header("Content-Type", "application/json"),
+            new Header("Content-Length", Integer.toString(json.length())),
+            new Header("Cache-Control", "no-store"));
+    assertThat(response.bodyText()).isEqualTo(json).isEqualTo(DeniedResponse.json(forbidden));
+    assertThat(response.body()).hasSize(json.length());
+  }
+
+  @Test
+  void theBodyLengthCountsBytesNotCharacters() {
+    DeniedResponse response = DeniedResponse.of(Decision.deny(403, "x", "Nein, ändern."));
+
+    assertThat(response.headers())
+        .contains(new Header("Content-Length", Integer.toString(response.body().length)));
+    assertThat(response.body().length).isGreaterThan(response.bodyText().length());
+  }
+
+  @Test
+  void anAdapterMayAddOnlyAConnectionHeader() {
+    DeniedResponse response = DeniedResponse.of(Decision.deny(400, "x", "y"));
+
+    assertThat(response.withConnection("close").headers())
+        .endsWith(new Header("Connection", "close"));
+    assertThat(response.withConnection("keep-alive").headers())
+        .endsWith(new Header("Connection", "keep-alive"));
+    assertThat(response.headers()).extracting(Header::name).doesNotContain("Connection");
+    assertThatThrownBy(() -> response.withConnection("upgrade"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> DeniedResponse.of(Decision.allow(List.of("ok"), "Ok.")))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void anUnauthorizedRequestGetsBothChallenges() {
     assertThat(
-            DeniedResponse.headers(
-                Decision.deny(401, "credential_missing", "A credential is needed.")))
+            DeniedResponse.of(Decision.deny(401, "credential_missing", "A credential is needed."))
+                .headers())
         .extracting(Header::name)
-        .containsExactly("Cache-Control", "WWW-Authenticate", "WWW-Authenticate");
+        .containsExactly(
+            "Content-Type",
+            "Content-Length",
+            "Cache-Control",
+            "WWW-Authenticate",
+            "WWW-Authenticate");
   }
 
   @Test
@@ -53,11 +89,11 @@ class DeniedResponseTest {
   void retryAfterIsInWholeSecondsRoundedUp() {
     Decision throttled = Decision.deny(429, "too_many_failed_credentials", "Later.");
 
-    assertThat(DeniedResponse.headers(throttled.withRetryAfter(Duration.ofSeconds(30))))
+    assertThat(DeniedResponse.of(throttled.withRetryAfter(Duration.ofSeconds(30))).headers())
         .contains(new Header("Retry-After", "30"));
-    assertThat(DeniedResponse.headers(throttled.withRetryAfter(Duration.ofMillis(29_001))))
+    assertThat(DeniedResponse.of(throttled.withRetryAfter(Duration.ofMillis(29_001))).headers())
         .contains(new Header("Retry-After", "30"));
-    assertThat(DeniedResponse.headers(throttled.withRetryAfter(Duration.ofNanos(1))))
+    assertThat(DeniedResponse.of(throttled.withRetryAfter(Duration.ofNanos(1))).headers())
         .contains(new Header("Retry-After", "1"));
   }
 

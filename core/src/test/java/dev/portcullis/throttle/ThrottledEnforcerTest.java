@@ -68,7 +68,7 @@ class ThrottledEnforcerTest {
         throttled++;
         assertThat(decision.reasons()).containsExactly("too_many_failed_credentials");
         assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(DeniedResponse.headers(decision))
+        assertThat(DeniedResponse.of(decision).headers())
             .contains(new DeniedResponse.Header("Retry-After", "30"));
       }
     }

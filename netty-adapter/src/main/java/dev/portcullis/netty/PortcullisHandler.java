@@ -1,6 +1,7 @@
 package dev.portcullis.netty;
 
 import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -505,14 +507,14 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       return;
     }
     if (keepAlive) {
-      ctx.writeAndFlush(DenyResponse.of(decision, version, true));
+      ctx.writeAndFlush(denyResponse(decision, version, true));
       if (request instanceof LastHttpContent) {
         phase = Phase.AWAITING_REQUEST;
       }
       return;
     }
     phase = Phase.CLOSING;
-    ctx.writeAndFlush(DenyResponse.of(decision, version, false))
+    ctx.writeAndFlush(denyResponse(decision, version, false))
         .addListener(ChannelFutureListener.CLOSE);
   }
 
@@ -536,7 +538,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   private void refuseUndecodable(HttpRequest request) {
     Throwable cause = request.decoderResult().cause();
-    Decision decision = DenyResponse.forDecoderFailure(cause);
+    Decision decision = DecoderFailures.denyFor(cause);
     LOG.debug(
         "refusing an undecodable request status={} cause={}",
         decision.status(),
@@ -544,7 +546,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     ReferenceCountUtil.release(request);
     phase = Phase.CLOSING;
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(DenyResponse.of(decision, HttpVersion.HTTP_1_1, false))
+      ctx.writeAndFlush(denyResponse(decision, HttpVersion.HTTP_1_1, false))
           .addListener(ChannelFutureListener.CLOSE);
     }
   }
@@ -596,7 +598,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     if (responseStarted || !ctx.channel().isActive()) {
       ctx.close();
     } else {
-      ctx.writeAndFlush(DenyResponse.of(deny, forwardingVersion, false))
+      ctx.writeAndFlush(denyResponse(deny, forwardingVersion, false))
           .addListener(ChannelFutureListener.CLOSE);
     }
   }
@@ -679,5 +681,29 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     public PortcullisHandler build() {
       return new PortcullisHandler(this);
     }
+  }
+
+  /**
+   * Core's {@link DeniedResponse} as a Netty response, written as it is. {@code keepAlive} false
+   * adds {@code Connection: close}; an HTTP/1.0 client that keeps its connection needs {@code
+   * Connection: keep-alive} spelled out.
+   */
+  private static FullHttpResponse denyResponse(
+      Decision decision, HttpVersion requestVersion, boolean keepAlive) {
+    DeniedResponse denied = DeniedResponse.of(decision);
+    if (!keepAlive) {
+      denied = denied.withConnection("close");
+    } else if (requestVersion.equals(HttpVersion.HTTP_1_0)) {
+      denied = denied.withConnection("keep-alive");
+    }
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(denied.status()),
+            Unpooled.wrappedBuffer(denied.body()));
+    for (DeniedResponse.Header header : denied.headers()) {
+      response.headers().add(header.name(), header.value());
+    }
+    return response;
   }
 }

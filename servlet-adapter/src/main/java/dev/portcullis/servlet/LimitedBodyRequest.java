@@ -13,7 +13,6 @@ import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
-import java.util.Objects;
 
 /**
  * An allowed request whose body may not grow past its decision's {@link Decision#maxBodyBytes()},
@@ -46,7 +45,9 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     synchronized (body) {
       // Lazily: asking the container for its stream rules out getParameter on a form body.
       if (body.stream == null) {
-        body.stream = new LimitedInputStream(super.getInputStream(), body.maxBodyBytes);
+        body.stream =
+            new CheckedInputStream(
+                super.getInputStream(), CheckedInputStream.BodyCheck.maxBytes(body.maxBodyBytes));
       }
       return body.stream;
     }
@@ -77,104 +78,18 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
   /** Whether a read on {@code thread} went past the limit. */
   boolean bodyTooLargeOn(Thread thread) {
     synchronized (body) {
-      return body.stream != null && body.stream.failedOn == thread;
+      return body.stream != null && body.stream.failedOn(thread);
     }
   }
 
   /** The body of one request, shared by its wrappers on every dispatch. */
   private static final class Body {
     final long maxBodyBytes;
-    LimitedInputStream stream;
+    CheckedInputStream stream;
     BufferedReader reader;
 
     Body(long maxBodyBytes) {
       this.maxBodyBytes = maxBodyBytes;
-    }
-  }
-
-  /**
-   * Counts what it hands out; reads of one request never run concurrently (Servlet 6.1, section
-   * 3.1.5).
-   */
-  static final class LimitedInputStream extends ServletInputStream {
-    private final ServletInputStream body;
-    private final long maxBodyBytes;
-    private long count;
-    private volatile BodyTooLargeException failure;
-    private volatile Thread failedOn;
-
-    LimitedInputStream(ServletInputStream body, long maxBodyBytes) {
-      this.body = body;
-      this.maxBodyBytes = maxBodyBytes;
-    }
-
-    @Override
-    public int read() throws IOException {
-      failIfTooLarge();
-      int read = body.read();
-      if (read >= 0) {
-        counted(1);
-      }
-      return read;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      Objects.checkFromIndexSize(offset, length, buffer.length);
-      failIfTooLarge();
-      if (length == 0) {
-        return 0;
-      }
-      // Up to the limit, then one byte: enough to tell a body of exactly the limit from a longer
-      // one,
-      // without handing out that byte or losing the ones before it.
-      long allowed = maxBodyBytes - count;
-      int read = body.read(buffer, offset, allowed == 0 ? 1 : (int) Math.min(length, allowed));
-      if (read > 0) {
-        counted(read);
-      }
-      return read;
-    }
-
-    private void counted(int read) throws BodyTooLargeException {
-      count += read;
-      if (count > maxBodyBytes) {
-        failedOn = Thread.currentThread();
-        failure = new BodyTooLargeException(maxBodyBytes);
-        throw failure;
-      }
-    }
-
-    private void failIfTooLarge() throws BodyTooLargeException {
-      if (failure != null) {
-        throw failure;
-      }
-    }
-
-    /** Ready once failed, so that a reader waiting for data reads and meets the failure. */
-    @Override
-    public boolean isReady() {
-      return failure != null || body.isReady();
-    }
-
-    @Override
-    public boolean isFinished() {
-      return failure == null && body.isFinished();
-    }
-
-    @Override
-    public void setReadListener(ReadListener listener) {
-      body.setReadListener(listener);
-    }
-
-    @Override
-    public int available() throws IOException {
-      return failure != null ? 0 : body.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-      body.close();
     }
   }
 }

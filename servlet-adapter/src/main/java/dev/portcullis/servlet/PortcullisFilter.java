@@ -1,6 +1,7 @@
 package dev.portcullis.servlet;
 
 import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
@@ -12,6 +13,7 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -157,7 +159,7 @@ public final class PortcullisFilter implements Filter {
       return;
     }
     try {
-      DenyResponse.write(decision, request, response);
+      writeDeny(decision, response, hasBody(request));
     } catch (IOException | RuntimeException e) {
       LOG.debug(
           "deny response not written status={} cause={}",
@@ -182,7 +184,7 @@ public final class PortcullisFilter implements Filter {
       throw new ServletException(
           "PortcullisFilter denied a request whose response was already committed; place it first in the chain");
     }
-    DenyResponse.write(decision, request, response);
+    writeDeny(decision, response, hasBody(request));
   }
 
   private static void allow(
@@ -199,7 +201,7 @@ public final class PortcullisFilter implements Filter {
       // one.
       request.removeAttribute(DECISION_ATTRIBUTE);
       request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
-      DenyResponse.write(Decision.bodyTooLarge(), response, true);
+      writeDeny(Decision.bodyTooLarge(), response, true);
       return;
     }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
@@ -263,7 +265,7 @@ public final class PortcullisFilter implements Filter {
       return false;
     }
     response.reset();
-    DenyResponse.write(Decision.bodyTooLarge(), response, true);
+    writeDeny(Decision.bodyTooLarge(), response, true);
     return true;
   }
 
@@ -291,5 +293,31 @@ public final class PortcullisFilter implements Filter {
     public PortcullisFilter build() {
       return new PortcullisFilter(this);
     }
+  }
+
+  /**
+   * Writes core's {@link DeniedResponse} as it is; {@code close} adds {@code Connection: close},
+   * for a request whose body is left unread. Such a connection cannot carry another request: Jetty
+   * 12 closes at once; Tomcat 11 still swallows up to its maxSwallowSize (2 MiB by default) and
+   * then closes, so a 500 MB body is never drained. The header also tells the client and any proxy
+   * not to reuse the connection.
+   */
+  private static void writeDeny(Decision decision, HttpServletResponse response, boolean close)
+      throws IOException {
+    DeniedResponse denied = DeniedResponse.of(decision);
+    if (close) {
+      denied = denied.withConnection("close");
+    }
+    response.setStatus(denied.status());
+    for (DeniedResponse.Header header : denied.headers()) {
+      response.addHeader(header.name(), header.value());
+    }
+    OutputStream out = response.getOutputStream();
+    out.write(denied.body());
+    out.flush();
+  }
+
+  private static boolean hasBody(HttpServletRequest request) {
+    return request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null;
   }
 }

@@ -3,6 +3,7 @@ package dev.portcullis.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.spi.PolicyEngine;
@@ -160,7 +161,7 @@ class BodyLimitIT {
     assertThat(response.status()).isEqualTo(413);
     assertThat(response.header("Content-Type")).startsWith("application/json");
     assertThat(response.header("Cache-Control")).isEqualTo("no-store");
-    assertThat(response.bodyText()).isEqualTo(DenyResponse.json(Decision.bodyTooLarge()));
+    assertThat(response.bodyText()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
     assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
     assertThat(response.closedByServer()).isTrue();
     assertThat(bodyBytesRead.get()).as("bytes handed to the servlet").isLessThanOrEqualTo(LIMIT);

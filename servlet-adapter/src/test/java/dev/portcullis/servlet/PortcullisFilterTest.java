@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.Decision;
+import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.testkit.StubPolicyEngine;
 import jakarta.servlet.ServletException;
@@ -40,7 +41,7 @@ class PortcullisFilterTest {
   void denyBodyHoldsStatusReasonsAndEscapedMessageOnly() {
     Decision deny = Decision.deny(403, List.of("user_directory", "second"), "Say \"no\"\\\n");
 
-    assertThat(DenyResponse.json(deny))
+    assertThat(DeniedResponse.json(deny))
         .isEqualTo(
             "{\"status\":403,\"reasons\":[\"user_directory\",\"second\"],\"message\":\"Say \\\"no\\\"\\\\\\u000a\","
                 + "\"errors\":[{\"msg\":\"Portcullis gateway: Say \\\"no\\\"\\\\\\u000a (user_directory, second)\"}]}");

@@ -1,6 +1,6 @@
 package dev.portcullis.examples.jetty;
 
-import jakarta.servlet.ReadListener;
+import dev.portcullis.servlet.CheckedInputStream;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
@@ -54,7 +54,7 @@ final class MinimumBodyRate {
       @Override
       public synchronized ServletInputStream getInputStream() throws IOException {
         if (body == null) {
-          body = new CheckedInputStream(super.getInputStream(), startNanos);
+          body = new CheckedInputStream(super.getInputStream(), from(startNanos));
         }
         return body;
       }
@@ -70,76 +70,14 @@ final class MinimumBodyRate {
     }
   }
 
-  private final class CheckedInputStream extends ServletInputStream {
-    private final ServletInputStream body;
-    private final long startNanos;
-    private long count;
-    private volatile TooSlowException failure;
-
-    CheckedInputStream(ServletInputStream body, long startNanos) {
-      this.body = body;
-      this.startNanos = startNanos;
-    }
-
-    @Override
-    public int read() throws IOException {
-      failIfTooSlow();
-      int read = body.read();
-      if (read >= 0) {
-        counted(1);
-      }
-      return read;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      failIfTooSlow();
-      int read = body.read(buffer, offset, length);
-      if (read > 0) {
-        counted(read);
-      }
-      return read;
-    }
-
-    private void counted(int read) throws TooSlowException {
-      count += read;
+  /** The check of one body, timed from the end of its headers. */
+  private CheckedInputStream.BodyCheck from(long startNanos) {
+    return handedOut -> {
       long elapsed = nanoClock.getAsLong() - startNanos;
       // In floating point: rate times elapsed nanoseconds overflows a long after a few hours.
-      if (elapsed > graceNanos && count < (long) (bytesPerSecond * (elapsed / 1e9))) {
-        failure = new TooSlowException(bytesPerSecond);
-        throw failure;
+      if (elapsed > graceNanos && handedOut < (long) (bytesPerSecond * (elapsed / 1e9))) {
+        throw new TooSlowException(bytesPerSecond);
       }
-    }
-
-    private void failIfTooSlow() throws TooSlowException {
-      if (failure != null) {
-        throw failure;
-      }
-    }
-
-    @Override
-    public boolean isReady() {
-      return failure != null || body.isReady();
-    }
-
-    @Override
-    public boolean isFinished() {
-      return failure == null && body.isFinished();
-    }
-
-    @Override
-    public void setReadListener(ReadListener listener) {
-      body.setReadListener(listener);
-    }
-
-    @Override
-    public int available() throws IOException {
-      return failure != null ? 0 : body.available();
-    }
-
-    @Override
-    public void close() throws IOException {
-      body.close();
-    }
+    };
   }
 }

@@ -1,0 +1,153 @@
+package dev.portcullis.servlet;
+
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * A request body judged by a {@link BodyCheck} as it is read: the stream counts the bytes it hands
+ * out and asks the check after every read. A read the check fails hands out nothing, and every
+ * later read fails the same way, whether the reader blocks or reads in a {@link ReadListener}.
+ *
+ * <p>The filter wraps an allowed request's body in one with {@link BodyCheck#maxBytes}; a gateway
+ * can wrap it again with its own check, such as a minimum rate. Reads of one request never run
+ * concurrently (Servlet 6.1, section 3.1.5); the failure is visible to any thread.
+ */
+public final class CheckedInputStream extends ServletInputStream {
+
+  /** What a {@link CheckedInputStream} checks as the body arrives. */
+  public interface BodyCheck {
+
+    /**
+     * Fails the body after a read, by throwing the exception the reader is to see; {@code
+     * handedOut} counts every byte so far, this read's included.
+     */
+    void afterRead(long handedOut) throws IOException;
+
+    /**
+     * The most bytes the next read may take from the container, given the bytes handed out so far
+     * and the reader's buffer space ({@code requested}, at least 1). By default all of it; a limit
+     * asks for no more than one byte past itself, so that the bytes before that one are handed out.
+     */
+    default int nextReadLength(long handedOut, int requested) {
+      return requested;
+    }
+
+    /**
+     * A body of at most {@code maxBytes}: the read that goes past fails with a {@link
+     * BodyTooLargeException}; a body of exactly {@code maxBytes} passes.
+     */
+    static BodyCheck maxBytes(long maxBytes) {
+      if (maxBytes < 0) {
+        throw new IllegalArgumentException("maxBytes must not be negative");
+      }
+      return new BodyCheck() {
+        @Override
+        public void afterRead(long handedOut) throws BodyTooLargeException {
+          if (handedOut > maxBytes) {
+            throw new BodyTooLargeException(maxBytes);
+          }
+        }
+
+        @Override
+        public int nextReadLength(long handedOut, int requested) {
+          // Up to the limit, then one byte: enough to tell a body of exactly the limit from a
+          // longer one, without handing out that byte or losing the ones before it.
+          long allowed = maxBytes - handedOut;
+          return allowed <= 0 ? 1 : (int) Math.min(requested, allowed);
+        }
+      };
+    }
+  }
+
+  private final ServletInputStream body;
+  private final BodyCheck check;
+  private long handedOut;
+  private volatile IOException failure;
+  private volatile Thread failedOn;
+
+  /** {@code body}, as the container hands it out, checked by {@code check}. */
+  public CheckedInputStream(ServletInputStream body, BodyCheck check) {
+    this.body = Objects.requireNonNull(body, "body");
+    this.check = Objects.requireNonNull(check, "check");
+  }
+
+  @Override
+  public int read() throws IOException {
+    rethrowFailure();
+    int read = body.read();
+    if (read >= 0) {
+      handedOut(1);
+    }
+    return read;
+  }
+
+  @Override
+  public int read(byte[] buffer, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, buffer.length);
+    rethrowFailure();
+    if (length == 0) {
+      return 0;
+    }
+    int read = body.read(buffer, offset, check.nextReadLength(handedOut, length));
+    if (read > 0) {
+      handedOut(read);
+    }
+    return read;
+  }
+
+  private void handedOut(int read) throws IOException {
+    handedOut += read;
+    try {
+      check.afterRead(handedOut);
+    } catch (IOException e) {
+      failedOn = Thread.currentThread();
+      failure = e;
+      throw e;
+    }
+  }
+
+  private void rethrowFailure() throws IOException {
+    IOException failed = failure;
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /** The failure the check raised, or null while the body passes. */
+  public IOException failure() {
+    return failure;
+  }
+
+  /** Whether the check failed a read made on {@code thread}. */
+  public boolean failedOn(Thread thread) {
+    return failure != null && failedOn == thread;
+  }
+
+  /** Ready once failed, so that a reader waiting for data reads and meets the failure. */
+  @Override
+  public boolean isReady() {
+    return failure != null || body.isReady();
+  }
+
+  @Override
+  public boolean isFinished() {
+    return failure == null && body.isFinished();
+  }
+
+  @Override
+  public void setReadListener(ReadListener listener) {
+    body.setReadListener(listener);
+  }
+
+  @Override
+  public int available() throws IOException {
+    return failure != null ? 0 : body.available();
+  }
+
+  @Override
+  public void close() throws IOException {
+    body.close();
+  }
+}
