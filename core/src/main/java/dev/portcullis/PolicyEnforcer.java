@@ -152,15 +152,24 @@ public final class PolicyEnforcer {
       if (!ifValid.allow()) {
         return CompletableFuture.completedFuture(finish(method, assumed, ifValid));
       }
-      Decision throttled = throttled(inspected);
-      if (throttled != null) {
-        return CompletableFuture.completedFuture(
-            finish(method, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
-      }
     } catch (RuntimeException | StackOverflowError unexpected) {
       return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
     }
     String judgedMethod = method;
+    return reserveFailure(inspected)
+        .thenCompose(
+            throttled ->
+                throttled != null
+                    ? CompletableFuture.completedFuture(
+                        finish(
+                            judgedMethod,
+                            inspected.toInput(CredentialVerification.UNVERIFIED),
+                            throttled))
+                    : verifyAndDecide(judgedMethod, inspected))
+        .exceptionally(unexpected -> finish(judgedMethod, null, internalError(unexpected)));
+  }
+
+  private CompletionStage<Decision> verifyAndDecide(String method, InspectedRequest inspected) {
     return verify(inspected.credential())
         .handle(
             (verification, failure) -> {
@@ -171,11 +180,11 @@ public final class PolicyEnforcer {
                   throttle.release(inspected.client()); // not a failure: give the reservation back
                 }
                 if (failure != null || verification == null) {
-                  return finish(judgedMethod, null, verificationFailure(failure));
+                  return finish(method, null, verificationFailure(failure));
                 }
-                return decideVerified(judgedMethod, inspected, verification);
+                return decideVerified(method, inspected, verification);
               } catch (RuntimeException | StackOverflowError unexpected) {
-                return finish(judgedMethod, null, internalError(unexpected));
+                return finish(method, null, internalError(unexpected));
               }
             });
   }
@@ -213,16 +222,22 @@ public final class PolicyEnforcer {
    * is never throttled, so one attacker behind a shared address cannot lock out the pipelines
    * there.
    */
-  private Decision throttled(InspectedRequest inspected) {
-    Duration wait = throttle.reserve(inspected.client());
-    if (wait.isZero() || wait.isNegative()) {
-      return null;
+  private CompletionStage<Decision> reserveFailure(InspectedRequest inspected) {
+    CompletionStage<Duration> reservation;
+    try {
+      reservation = throttle.reserveAsync(inspected.client());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
     }
-    return Decision.deny(
-            429,
-            "too_many_failed_credentials",
-            "Too many failed credentials from this client; try again later.")
-        .withRetryAfter(wait);
+    return reservation.thenApply(
+        wait ->
+            wait.isZero() || wait.isNegative()
+                ? null
+                : Decision.deny(
+                        429,
+                        "too_many_failed_credentials",
+                        "Too many failed credentials from this client; try again later.")
+                    .withRetryAfter(wait));
   }
 
   private Decision finish(String method, PolicyInput input, Decision decided) {

@@ -8,6 +8,7 @@ import dev.portcullis.ManualClock;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
+import dev.portcullis.client.IpAddress;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -161,6 +163,86 @@ class ThrottledEnforcerTest {
             RawRequest.of("GET", "/api/server/version", "203.0.113.7"), RawRequest.ACCESSOR);
     assertThat(anonymous.status()).isEqualTo(401);
     assertThat(anonymous.reasons()).containsExactly("credential_missing");
+  }
+
+  @Test
+  void aThrottleOverARemoteStoreIsWaitedForWithoutBlocking() {
+    CompletableFuture<Duration> answer = new CompletableFuture<>();
+    PolicyEnforcer remote = enforcerWith(new AsyncThrottle(() -> answer));
+
+    CompletableFuture<Decision> decision =
+        remote
+            .decideAsync(wrongTokenFrom("203.0.113.7"), RawRequest.ACCESSOR)
+            .toCompletableFuture();
+
+    assertThat(decision).as("decided only when the store answers").isNotDone();
+    assertThat(verifications).hasValue(0);
+    answer.complete(Duration.ofSeconds(7));
+    assertThat(decision.join().status()).isEqualTo(429);
+    assertThat(decision.join().retryAfter()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(verifications).as("a refused client causes no verification").hasValue(0);
+  }
+
+  @Test
+  void aThrottleThatFailsOrThrowsIsADenyNeverAnAllow() {
+    PolicyEnforcer failing =
+        enforcerWith(
+            new AsyncThrottle(
+                () -> CompletableFuture.failedFuture(new IllegalStateException("store down"))));
+    PolicyEnforcer throwing =
+        enforcerWith(
+            new AsyncThrottle(
+                () -> {
+                  throw new IllegalStateException("bug");
+                }));
+
+    for (PolicyEnforcer broken : List.of(failing, throwing)) {
+      Decision decision =
+          broken
+              .decideAsync(
+                  RawRequest.of("GET", "/api/server/version", "203.0.113.7")
+                      .withHeader("Authorization", "Bearer " + GOOD),
+                  RawRequest.ACCESSOR)
+              .toCompletableFuture()
+              .join();
+      assertThat(decision.allow()).isFalse();
+      assertThat(decision.status()).isEqualTo(500);
+    }
+    assertThat(verifications).hasValue(0);
+  }
+
+  private static RawRequest wrongTokenFrom(String clientIp) {
+    return RawRequest.of("GET", "/api/server/version", clientIp)
+        .withHeader("Authorization", "Bearer " + WRONG);
+  }
+
+  private PolicyEnforcer enforcerWith(CredentialFailureThrottle throttle) {
+    return PolicyEnforcer.builder(allowValidCredentials())
+        .credentialVerifier(
+            CredentialVerifier.of(
+                credential -> {
+                  verifications.incrementAndGet();
+                  return new CredentialVerification(CredentialValidity.INVALID, "test");
+                }))
+        .credentialFailureThrottle(throttle)
+        .build();
+  }
+
+  /** A throttle whose answers come from elsewhere, as one over a remote store's would. */
+  private record AsyncThrottle(Supplier<CompletableFuture<Duration>> answers)
+      implements CredentialFailureThrottle {
+    @Override
+    public Duration reserve(IpAddress client) {
+      return answers.get().join();
+    }
+
+    @Override
+    public CompletableFuture<Duration> reserveAsync(IpAddress client) {
+      return answers.get();
+    }
+
+    @Override
+    public void release(IpAddress client) {}
   }
 
   private static PolicyEngine allowValidCredentials() {
