@@ -1,0 +1,295 @@
+package dev.portcullis.throttle.redis;
+
+import dev.portcullis.client.IpAddress;
+import dev.portcullis.throttle.BucketCredentialFailureThrottle;
+import dev.portcullis.throttle.CredentialFailureThrottle;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Failed-credential counts shared by every gateway instance that names the same Redis: the buckets
+ * of {@link BucketCredentialFailureThrottle} (same capacity, same interval refill, same client
+ * keys, IPv6 by /64), kept in Redis through Bucket4j's Lettuce integration, so an attacker gets
+ * {@code maxFailures} per window in all, not per instance.
+ *
+ * <p>Never blocks the deciding thread: {@link #reserveAsync} completes when Redis answers.
+ *
+ * <p><b>When Redis is unavailable</b> (down, unreachable, or slower than the command timeout) the
+ * throttle counts in this process instead, with the same limits, so an outage never lets unlimited
+ * guesses through and never stops a valid credential: each instance then allows {@code maxFailures}
+ * per window on its own. The first failure is logged at WARN (never the password), the return at
+ * INFO; while Redis is out, it is tried again once per {@code retryInterval} rather than on every
+ * request. {@link #available()} says which store counts now, for a readiness check. A reservation
+ * taken in one store and given back in the other may leave a client one failure short or ahead for
+ * one window.
+ *
+ * <p>Redis must be reachable when the throttle is built: a wrong address stops the start. The
+ * instances' clocks must agree (NTP): Bucket4j refills by the clock of the instance that asks.
+ *
+ * <p>Thread-safe. {@link #close()} closes the connection.
+ */
+public final class RedisCredentialFailureThrottle
+    implements CredentialFailureThrottle, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisCredentialFailureThrottle.class);
+
+  /** The prefix of every key this throttle writes. */
+  public static final String KEY_PREFIX = "portcullis:credential-failures:";
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, byte[]> connection;
+  private final AsyncProxyManager<String> buckets;
+  private final BucketConfiguration configuration;
+  private final BucketCredentialFailureThrottle local;
+  private final String where;
+  private final long retryIntervalNanos;
+  private final LongSupplier nanoTime;
+  private final AtomicLong unavailableSince = new AtomicLong(NEVER);
+  private final AtomicLong fallbacks = new AtomicLong();
+  private final int maxFailures;
+  private final Duration window;
+
+  private static final long NEVER = Long.MIN_VALUE;
+
+  private RedisCredentialFailureThrottle(Builder builder) {
+    RedisUrl url = builder.url;
+    this.where = url.redacted();
+    this.maxFailures = builder.maxFailures;
+    this.window = builder.window;
+    this.retryIntervalNanos = builder.retryInterval.toNanos();
+    this.nanoTime = builder.nanoTime;
+    RedisURI uri = url.toRedisUri();
+    uri.setTimeout(builder.commandTimeout);
+    this.client = RedisClient.create(uri);
+    // Fail fast while disconnected instead of queueing requests behind a reconnect.
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(builder.commandTimeout))
+            .build());
+    try {
+      this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+    } catch (RuntimeException unreachable) {
+      client.shutdown();
+      throw new IllegalStateException(
+          "Redis at " + where + " is not reachable: " + unreachable.getClass().getSimpleName(),
+          unreachable);
+    }
+    this.buckets =
+        Bucket4jLettuce.casBasedBuilder(connection)
+            .expirationAfterWrite(
+                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(window))
+            .build()
+            .asAsync();
+    this.configuration =
+        BucketConfiguration.builder()
+            .addLimit(limit -> limit.capacity(maxFailures).refillIntervally(maxFailures, window))
+            .build();
+    this.local =
+        BucketCredentialFailureThrottle.builder().maxFailures(maxFailures).window(window).build();
+  }
+
+  /** A builder for the Redis at {@code url} ({@link RedisUrl#parse}). */
+  public static Builder builder(RedisUrl url) {
+    return new Builder(url);
+  }
+
+  @Override
+  public Duration reserve(IpAddress client) {
+    return reserveAsync(client).toCompletableFuture().join();
+  }
+
+  @Override
+  public CompletionStage<Duration> reserveAsync(IpAddress client) {
+    if (!tryRedis()) {
+      return CompletableFuture.completedFuture(local.reserve(client));
+    }
+    CompletableFuture<ConsumptionProbe> probe;
+    try {
+      probe = buckets.builder().build(key(client), configuration).tryConsumeAndReturnRemaining(1);
+    } catch (RuntimeException e) {
+      probe = CompletableFuture.failedFuture(e);
+    }
+    return probe.handle(
+        (answer, failure) -> {
+          if (failure != null) {
+            unavailable(failure);
+            return local.reserve(client);
+          }
+          recovered();
+          return answer.isConsumed()
+              ? Duration.ZERO
+              : Duration.ofNanos(Math.max(1, answer.getNanosToWaitForRefill()));
+        });
+  }
+
+  @Override
+  public void release(IpAddress client) {
+    if (!tryRedis()) {
+      local.release(client);
+      return;
+    }
+    try {
+      buckets
+          .builder()
+          .build(key(client), configuration)
+          .addTokens(1)
+          .whenComplete(
+              (done, failure) -> {
+                if (failure != null) {
+                  unavailable(failure);
+                  local.release(client);
+                }
+              });
+    } catch (RuntimeException e) {
+      unavailable(e);
+      local.release(client);
+    }
+  }
+
+  /** Whether Redis counts now; false while this instance counts on its own during an outage. */
+  public boolean available() {
+    return unavailableSince.get() == NEVER;
+  }
+
+  /** How many reservations and releases fell back to this instance's own counts so far. */
+  public long fallbacks() {
+    return fallbacks.get();
+  }
+
+  /** Whether to ask Redis: yes unless it failed less than a retry interval ago. */
+  private boolean tryRedis() {
+    long since = unavailableSince.get();
+    return since == NEVER || nanoTime.getAsLong() - since >= retryIntervalNanos;
+  }
+
+  private void unavailable(Throwable failure) {
+    fallbacks.incrementAndGet();
+    long now = nanoTime.getAsLong();
+    if (unavailableSince.getAndSet(now) == NEVER) {
+      LOG.warn(
+          "Redis at {} is unavailable ({}); counting failed credentials in this instance only,"
+              + " {} per {} per client, until it answers again",
+          where,
+          rootCause(failure),
+          maxFailures,
+          window);
+    }
+  }
+
+  private void recovered() {
+    if (unavailableSince.get() != NEVER && unavailableSince.getAndSet(NEVER) != NEVER) {
+      LOG.info("Redis at {} answers again; failed credentials are counted there", where);
+    }
+  }
+
+  private static String rootCause(Throwable failure) {
+    Throwable cause = failure;
+    for (int depth = 0; cause.getCause() != null && depth < 8; depth++) {
+      cause = cause.getCause();
+    }
+    // The class only: a Redis error message may quote a command's arguments.
+    return cause.getClass().getSimpleName();
+  }
+
+  /** The Redis key of a client's bucket: {@link #KEY_PREFIX} and the shared client key. */
+  static String key(IpAddress client) {
+    return KEY_PREFIX + BucketCredentialFailureThrottle.clientKey(client);
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  @Override
+  public String toString() {
+    return maxFailures + " failed credentials per " + window + " per client, shared in " + where;
+  }
+
+  /** Builds a {@link RedisCredentialFailureThrottle}. */
+  public static final class Builder {
+    private final RedisUrl url;
+    private int maxFailures = BucketCredentialFailureThrottle.DEFAULT_MAX_FAILURES;
+    private Duration window = BucketCredentialFailureThrottle.DEFAULT_WINDOW;
+    private Duration commandTimeout = Duration.ofMillis(500);
+    private Duration retryInterval = Duration.ofSeconds(5);
+    private LongSupplier nanoTime = System::nanoTime;
+
+    private Builder(RedisUrl url) {
+      this.url = Objects.requireNonNull(url, "url");
+    }
+
+    /** How many failed credentials a client may present per window, in all instances. */
+    public Builder maxFailures(int maxFailures) {
+      if (maxFailures < 1) {
+        throw new IllegalArgumentException("maxFailures must be at least 1, not " + maxFailures);
+      }
+      this.maxFailures = maxFailures;
+      return this;
+    }
+
+    /** The window the failures are counted in, which is also the longest cool-down. */
+    public Builder window(Duration window) {
+      this.window = positive(window, "window");
+      return this;
+    }
+
+    /** How long a Redis command may take before this instance counts on its own (500 ms). */
+    public Builder commandTimeout(Duration commandTimeout) {
+      this.commandTimeout = positive(commandTimeout, "commandTimeout");
+      return this;
+    }
+
+    /** How long after a failure Redis is asked again (5 s). */
+    public Builder retryInterval(Duration retryInterval) {
+      this.retryInterval = positive(retryInterval, "retryInterval");
+      return this;
+    }
+
+    /** The monotonic time of the retry interval, for tests. */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+      return this;
+    }
+
+    /**
+     * Connects to Redis.
+     *
+     * @throws IllegalStateException when Redis is not reachable; the message names the host and
+     *     port, never the password
+     */
+    public RedisCredentialFailureThrottle build() {
+      return new RedisCredentialFailureThrottle(this);
+    }
+
+    private static Duration positive(Duration duration, String name) {
+      Objects.requireNonNull(duration, name);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, not " + duration);
+      }
+      return duration;
+    }
+  }
+}
