@@ -11,6 +11,7 @@ import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -69,6 +70,7 @@ public final class RedisCredentialFailureThrottle
   private final Duration window;
 
   private static final long NEVER = Long.MIN_VALUE;
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private RedisCredentialFailureThrottle(Builder builder) {
     RedisUrl url = builder.url;
@@ -78,13 +80,16 @@ public final class RedisCredentialFailureThrottle
     this.retryIntervalNanos = builder.retryInterval.toNanos();
     this.nanoTime = builder.nanoTime;
     RedisURI uri = url.toRedisUri();
-    uri.setTimeout(builder.commandTimeout);
+    // The URI's timeout bounds connecting and the handshake, which loads classes the first time;
+    // every later command gets the short command timeout.
+    uri.setTimeout(CONNECT_TIMEOUT);
     this.client = RedisClient.create(uri);
     // Fail fast while disconnected instead of queueing requests behind a reconnect.
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).build())
             .timeoutOptions(TimeoutOptions.enabled(builder.commandTimeout))
             .build());
     try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.client.IpAddress;
+import dev.portcullis.testkit.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +28,7 @@ class RedisCredentialFailureThrottleTest {
   }
 
   private static RedisCredentialFailureThrottle.Builder throttle() {
-    return RedisCredentialFailureThrottle.builder(redis.url())
+    return RedisCredentialFailureThrottle.builder(RedisUrl.parse(redis.url()))
         .maxFailures(MAX)
         .window(Duration.ofMinutes(1));
   }
@@ -117,6 +118,14 @@ class RedisCredentialFailureThrottleTest {
                   }))
           .as("Redis counts again once it answers")
           .isTrue();
+      IpAddress fresh = IpAddress.parse("203.0.113.14");
+      try (var second = throttle().build()) {
+        for (int i = 0; i < MAX; i++) {
+          assertThat((i % 2 == 0 ? throttle : second).reserve(fresh)).isZero();
+        }
+        assertThat(throttle.reserve(fresh)).as("shared again").isPositive();
+        assertThat(second.reserve(fresh)).isPositive();
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.portcullis.examples.gateway;
 
+import dev.portcullis.throttle.redis.RedisUrl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -127,6 +128,17 @@ public final class GatewayCommand implements Callable<Integer> {
         description =
             "The window failed credentials are counted in, also the longest cool-down (default: ${DEFAULT-VALUE}).")
     Duration failureWindow;
+
+    @Option(
+        names = "--throttle-store",
+        defaultValue = "memory",
+        paramLabel = "memory|redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
+        description =
+            "Where failed credentials are counted: memory (this instance) or a Redis that every "
+                + "instance behind one load balancer shares (rediss:// for TLS; give a password through "
+                + "PORTCULLIS_THROTTLE_STORE or --config, not the command line). While Redis is out, each "
+                + "instance counts on its own (default: ${DEFAULT-VALUE}).")
+    String throttleStore;
   }
 
   static final class Limits {
@@ -287,10 +299,24 @@ public final class GatewayCommand implements Callable<Integer> {
         .upstreamTimeout(limits.upstreamTimeout)
         .trustedProxies(network.trustedProxies)
         .throttle(policy.maxFailedCredentials, policy.failureWindow)
+        .throttleStore(throttleStore(policy.throttleStore))
         .headerTimeout(limits.headerTimeout)
         .minBodyRate(limits.minBodyRate)
         .maxHeaders(limits.maxHeaderCount, limits.maxHeaderBytes)
         .build();
+  }
+
+  /** {@code memory} (null) or a Redis URL; the message of a bad one never quotes the password. */
+  static RedisUrl throttleStore(String store) {
+    if (store.equals("memory")) {
+      return null;
+    }
+    try {
+      return RedisUrl.parse(store);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--throttle-store must be memory or a Redis URL: " + e.getMessage());
+    }
   }
 
   /** {@code HOST:PORT}, with IPv6 hosts in brackets; the host is never resolved here. */

@@ -1,6 +1,7 @@
 package dev.portcullis.examples.gateway;
 
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.throttle.redis.RedisUrl;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,6 +40,8 @@ import java.util.Objects;
  * @param contextPath SonarQube's web context ({@code sonar.web.context}) from the upstream URL's
  *     path, such as {@code /sonarqube}, or "" when SonarQube serves at the root; clients address
  *     the gateway with the same path, and requests are forwarded with their path unchanged
+ * @param throttleStore the Redis that gateway instances share their failed-credential counts in, or
+ *     {@code null} to count in this process
  */
 public record GatewayConfig(
     URI upstream,
@@ -57,7 +60,8 @@ public record GatewayConfig(
     long minBodyRate,
     int maxHeaderCount,
     int maxHeaderBytes,
-    String contextPath) {
+    String contextPath,
+    RedisUrl throttleStore) {
 
   public GatewayConfig {
     trustedProxies = List.copyOf(trustedProxies);
@@ -172,6 +176,7 @@ public record GatewayConfig(
     private long minBodyRate = 1024;
     private int maxHeaderCount = PolicyEnforcer.DEFAULT_MAX_HEADER_COUNT;
     private int maxHeaderBytes = PolicyEnforcer.DEFAULT_MAX_HEADER_BYTES;
+    private RedisUrl throttleStore;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -224,6 +229,12 @@ public record GatewayConfig(
       return this;
     }
 
+    /** The Redis to share failed-credential counts in; {@code null} counts in this process. */
+    public Builder throttleStore(RedisUrl throttleStore) {
+      this.throttleStore = throttleStore;
+      return this;
+    }
+
     public Builder headerTimeout(Duration headerTimeout) {
       this.headerTimeout = headerTimeout;
       return this;
@@ -258,7 +269,8 @@ public record GatewayConfig(
           minBodyRate,
           maxHeaderCount,
           maxHeaderBytes,
-          "");
+          "",
+          throttleStore);
     }
   }
 }

@@ -9,6 +9,7 @@ import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
+import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,13 +27,20 @@ public final class GatewayEnforcer implements AutoCloseable {
   /** Room for tens of thousands of distinct requests; a scan repeats a few dozen. */
   static final long DECISION_CACHE_BYTES = 16L * 1024 * 1024;
 
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayEnforcer.class);
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
   private final PolicyEnforcer enforcer;
   private final OpaWasmPolicyEngine engine;
+  private final CredentialFailureThrottle throttle;
   private final String description;
 
-  private GatewayEnforcer(PolicyEnforcer enforcer, OpaWasmPolicyEngine engine, String description) {
+  private GatewayEnforcer(
+      PolicyEnforcer enforcer,
+      OpaWasmPolicyEngine engine,
+      CredentialFailureThrottle throttle,
+      String description) {
+    this.throttle = throttle;
     this.enforcer = enforcer;
     this.engine = engine;
     this.description = description;
@@ -47,13 +55,7 @@ public final class GatewayEnforcer implements AutoCloseable {
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
-    CredentialFailureThrottle throttle =
-        config.maxFailedCredentials() == 0
-            ? CredentialFailureThrottle.NONE
-            : BucketCredentialFailureThrottle.builder()
-                .maxFailures(config.maxFailedCredentials())
-                .window(config.failureWindow())
-                .build();
+    CredentialFailureThrottle throttle = throttle(config);
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
     OpaWasmPolicyEngine engine =
         SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
@@ -72,7 +74,23 @@ public final class GatewayEnforcer implements AutoCloseable {
             + describe(config, sonarQubeRoot)
             + ", throttling "
             + throttle;
-    return new GatewayEnforcer(enforcer, engine, description);
+    return new GatewayEnforcer(enforcer, engine, throttle, description);
+  }
+
+  private static CredentialFailureThrottle throttle(GatewayConfig config) {
+    if (config.maxFailedCredentials() == 0) {
+      return CredentialFailureThrottle.NONE;
+    }
+    if (config.throttleStore() != null) {
+      return RedisCredentialFailureThrottle.builder(config.throttleStore())
+          .maxFailures(config.maxFailedCredentials())
+          .window(config.failureWindow())
+          .build();
+    }
+    return BucketCredentialFailureThrottle.builder()
+        .maxFailures(config.maxFailedCredentials())
+        .window(config.failureWindow())
+        .build();
   }
 
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {
@@ -118,5 +136,12 @@ public final class GatewayEnforcer implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
+    if (throttle instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        LOG.debug("closing the throttle failed", e);
+      }
+    }
   }
 }

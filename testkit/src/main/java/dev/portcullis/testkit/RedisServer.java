@@ -1,4 +1,4 @@
-package dev.portcullis.throttle.redis;
+package dev.portcullis.testkit;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,24 +10,40 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A real {@code redis-server} on loopback, on a free port, with nothing persisted: Debian's package
- * ({@code apt-get install redis-server}; {@code .ci/run} installs it). Stopped and started again on
- * the same port to play an outage.
+ * A real {@code redis-server} for tests of a shared throttle: on loopback, on a free port, with
+ * nothing persisted. It needs the binary on the {@code PATH} (Debian: {@code apt-get install
+ * redis-server}; Portcullis's {@code .ci/run} installs it). {@link #stop()} and {@link
+ * #startAgain()} play an outage on the same port.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
   private final Path binary;
   private final int port;
+  private final String password;
   private Process process;
 
-  private RedisServer(Path binary, int port) {
+  private RedisServer(Path binary, int port, String password) {
     this.binary = binary;
     this.port = port;
+    this.password = password;
   }
 
-  /** Starts one; fails with what to install when there is no {@code redis-server}. */
-  static RedisServer start() throws IOException, InterruptedException {
-    RedisServer server = new RedisServer(binary(), freePort());
+  /**
+   * Starts one.
+   *
+   * @throws IllegalStateException when there is no {@code redis-server}, saying what to install
+   */
+  public static RedisServer start() throws IOException, InterruptedException {
+    return start("");
+  }
+
+  /**
+   * Starts one that asks clients for {@code password} ({@code requirepass}); empty for none.
+   *
+   * @throws IllegalStateException when there is no {@code redis-server}, saying what to install
+   */
+  public static RedisServer start(String password) throws IOException, InterruptedException {
+    RedisServer server = new RedisServer(binary(), freePort(), password);
     server.startAgain();
     return server;
   }
@@ -50,15 +66,18 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  int port() {
+  /** The port it listens on, on 127.0.0.1. */
+  public int port() {
     return port;
   }
 
-  RedisUrl url() {
-    return RedisUrl.parse("redis://127.0.0.1:" + port);
+  /** {@code redis://127.0.0.1:PORT}, or {@code redis://:PASSWORD@127.0.0.1:PORT}. */
+  public String url() {
+    return "redis://" + (password.isEmpty() ? "" : ":" + password + "@") + "127.0.0.1:" + port;
   }
 
-  void startAgain() throws IOException, InterruptedException {
+  /** Starts the server again on the same port, after {@link #stop()}; nothing was kept. */
+  public void startAgain() throws IOException, InterruptedException {
     process =
         new ProcessBuilder(
                 List.of(
@@ -70,7 +89,9 @@ final class RedisServer implements AutoCloseable {
                     "--save",
                     "",
                     "--appendonly",
-                    "no"))
+                    "no",
+                    "--requirepass",
+                    password))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
@@ -83,7 +104,8 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  void stop() throws InterruptedException {
+  /** Stops the server, as an outage would. */
+  public void stop() throws InterruptedException {
     process.destroy();
     process.waitFor();
   }
