@@ -8,6 +8,7 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.testkit.EchoUpstream;
+import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.channel.Channel;
 import java.io.IOException;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The handler in a real server, spoken to over a socket: pipelining, keep-alive, 100-continue,
  * closes.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PortcullisHandlerIT {
 

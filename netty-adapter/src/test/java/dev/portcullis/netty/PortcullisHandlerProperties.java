@@ -3,6 +3,7 @@ package dev.portcullis.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -183,6 +184,6 @@ class PortcullisHandlerProperties {
 
   @AfterProperty
   void noBufferLeaked() throws InterruptedException {
-    LeakCheck.assertNoLeaks();
+    NettyLeakCheck.assertNoLeaks();
   }
 }

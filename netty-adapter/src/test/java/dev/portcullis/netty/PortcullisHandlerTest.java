@@ -6,6 +6,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class PortcullisHandlerTest {
 
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";

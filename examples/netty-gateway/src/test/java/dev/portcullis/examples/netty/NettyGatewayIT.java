@@ -7,6 +7,7 @@ import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.RunningGateway;
+import dev.portcullis.testkit.NettyLeakCheck;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 100-continue}). Runs with a 128 MB heap and paranoid leak detection; {@link NettyProxyIT} tests
  * the proxy alone.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class NettyGatewayIT extends AbstractGatewayIT {
 
   @Override

@@ -11,6 +11,7 @@ import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.PatternStream;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.NettyLeakCheck;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -51,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * that behave well and badly: pooling, framing, headers, failures, streaming with a small heap,
  * shutdown. {@link NettyGatewayIT} runs the whole gateway.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class NettyProxyIT {
 
   /**
