@@ -7,7 +7,10 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A hand-moved clock with nanosecond precision. */
+/**
+ * A hand-moved clock with nanosecond precision. The same as the test kit's {@code ManualClock},
+ * which core's own tests cannot use: the test kit depends on core, and Maven refuses the cycle.
+ */
 public final class ManualClock extends Clock {
 
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);

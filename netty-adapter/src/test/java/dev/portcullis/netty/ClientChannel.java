@@ -1,5 +1,6 @@
 package dev.portcullis.netty;
 
+import dev.portcullis.testkit.RawHttpResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -79,7 +80,7 @@ final class ClientChannel extends EmbeddedChannel {
   }
 
   /** Every response written to the client so far, in order. */
-  List<WireResponse> responses() {
+  List<RawHttpResponse> responses() {
     ByteBuf out;
     while ((out = readOutbound()) != null) {
       try {
@@ -91,7 +92,7 @@ final class ClientChannel extends EmbeddedChannel {
       }
     }
     try {
-      return WireResponse.parseAll(written.toByteArray());
+      return RawHttpResponse.parseAll(written.toByteArray());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

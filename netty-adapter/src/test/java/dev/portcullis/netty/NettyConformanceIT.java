@@ -2,11 +2,12 @@ package dev.portcullis.netty;
 
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.testkit.AbstractAdapterConformanceTest;
+import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.UpstreamHandler;
 import java.net.URI;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class NettyConformanceIT extends AbstractAdapterConformanceTest {
 
   private NettyServer server;

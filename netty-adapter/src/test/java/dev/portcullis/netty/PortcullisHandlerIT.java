@@ -8,6 +8,9 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.testkit.EchoUpstream;
+import dev.portcullis.testkit.NettyLeakCheck;
+import dev.portcullis.testkit.RawHttpConnection;
+import dev.portcullis.testkit.RawHttpResponse;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.channel.Channel;
 import java.io.IOException;
@@ -27,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The handler in a real server, spoken to over a socket: pipelining, keep-alive, 100-continue,
  * closes.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PortcullisHandlerIT {
 
@@ -80,7 +83,8 @@ class PortcullisHandlerIT {
   @ParameterizedTest(name = "decided on another thread: {0}")
   @ValueSource(booleans = {false, true})
   void pipelinedAllowDenyAllowAreAnsweredInOrder(boolean decideOnAnotherThread) throws IOException {
-    try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
+    try (RawHttpConnection connection =
+        RawHttpConnection.open(server(decideOnAnotherThread).uri())) {
       connection.send(
           "GET /echo/first HTTP/1.1\r\nHost: h\r\n"
               + CREDENTIAL
@@ -92,9 +96,9 @@ class PortcullisHandlerIT {
               + CREDENTIAL
               + "Content-Length: 3\r\n\r\nabc");
 
-      WireResponse first = connection.read();
-      WireResponse second = connection.read();
-      WireResponse third = connection.read();
+      RawHttpResponse first = connection.read();
+      RawHttpResponse second = connection.read();
+      RawHttpResponse third = connection.read();
 
       assertThat(first.status()).isEqualTo(200);
       assertThat(json(first).get("target").asText()).isEqualTo("/echo/first");
@@ -114,9 +118,10 @@ class PortcullisHandlerIT {
   @ValueSource(booleans = {false, true})
   void denyWithoutBodyKeepsTheConnectionForTheNextRequest(boolean decideOnAnotherThread)
       throws IOException {
-    try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
+    try (RawHttpConnection connection =
+        RawHttpConnection.open(server(decideOnAnotherThread).uri())) {
       connection.send("GET /denied HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
-      WireResponse deny = connection.read();
+      RawHttpResponse deny = connection.read();
       assertThat(deny.status()).isEqualTo(403);
       assertThat(deny.header("Connection")).isNull();
 
@@ -129,14 +134,15 @@ class PortcullisHandlerIT {
   @ValueSource(booleans = {false, true})
   void denyWhileTheBodyIsStillComingClosesTheConnection(boolean decideOnAnotherThread)
       throws IOException {
-    try (WireConnection connection = new WireConnection(server(decideOnAnotherThread).uri())) {
+    try (RawHttpConnection connection =
+        RawHttpConnection.open(server(decideOnAnotherThread).uri())) {
       connection.send(
           "POST /denied HTTP/1.1\r\nHost: h\r\n"
               + CREDENTIAL
               + "Content-Length: 1000000\r\n\r\n"
               + "x".repeat(100));
 
-      WireResponse deny = connection.read();
+      RawHttpResponse deny = connection.read();
       assertThat(deny.status()).isEqualTo(403);
       assertThat(deny.header("Connection")).isEqualTo("close");
       assertThat(connection.closedByServer()).isTrue();
@@ -146,7 +152,7 @@ class PortcullisHandlerIT {
 
   @Test
   void allowedExpectContinueGets100ThenTheUpstreamsAnswer() throws IOException {
-    try (WireConnection connection = new WireConnection(decidingOnAnotherThread.uri())) {
+    try (RawHttpConnection connection = RawHttpConnection.open(decidingOnAnotherThread.uri())) {
       connection.send(
           "POST /echo/upload HTTP/1.1\r\nHost: h\r\n"
               + CREDENTIAL
@@ -154,7 +160,7 @@ class PortcullisHandlerIT {
       assertThat(connection.read().status()).isEqualTo(100);
 
       connection.send("hello");
-      WireResponse answer = connection.read();
+      RawHttpResponse answer = connection.read();
       assertThat(answer.status()).isEqualTo(200);
       assertThat(json(answer).get("body_bytes").asLong()).isEqualTo(5);
     }
@@ -162,13 +168,13 @@ class PortcullisHandlerIT {
 
   @Test
   void deniedExpectContinueGetsTheFinalStatusOnlyAndTheConnectionCloses() throws IOException {
-    try (WireConnection connection = new WireConnection(decidingOnAnotherThread.uri())) {
+    try (RawHttpConnection connection = RawHttpConnection.open(decidingOnAnotherThread.uri())) {
       connection.send(
           "POST /denied HTTP/1.1\r\nHost: h\r\n"
               + CREDENTIAL
               + "Expect: 100-continue\r\nContent-Length: 5\r\n\r\n");
 
-      WireResponse deny = connection.read();
+      RawHttpResponse deny = connection.read();
       assertThat(deny.status()).isEqualTo(403);
       assertThat(deny.header("Connection")).isEqualTo("close");
       assertThat(connection.closedByServer()).isTrue();
@@ -177,10 +183,10 @@ class PortcullisHandlerIT {
 
   @Test
   void undecodableRequestGets400AsJsonAndTheConnectionCloses() throws IOException {
-    try (WireConnection connection = new WireConnection(decidingAtOnce.uri())) {
+    try (RawHttpConnection connection = RawHttpConnection.open(decidingAtOnce.uri())) {
       connection.send("GET /echo/x HTTP/1.1\r\nHost: h\r\nBad Header: value\r\n\r\n");
 
-      WireResponse refusal = connection.read();
+      RawHttpResponse refusal = connection.read();
       assertThat(refusal.status()).isEqualTo(400);
       assertThat(json(refusal).get("reasons").get(0).asText()).isEqualTo("malformed_request");
       assertThat(refusal.bodyText()).doesNotContain("Exception").doesNotContain("value");
@@ -192,7 +198,7 @@ class PortcullisHandlerIT {
   @Test
   void closingTheConnectionWhileDecidingReleasesWhatWasHeldAndIgnoresTheLateDecision()
       throws Exception {
-    try (WireConnection connection = new WireConnection(decidingWhenTold.uri())) {
+    try (RawHttpConnection connection = RawHttpConnection.open(decidingWhenTold.uri())) {
       connection.send(
           "POST /echo/x HTTP/1.1\r\nHost: h\r\n"
               + CREDENTIAL
@@ -220,7 +226,7 @@ class PortcullisHandlerIT {
     }
   }
 
-  private static JsonNode json(WireResponse response) throws IOException {
+  private static JsonNode json(RawHttpResponse response) throws IOException {
     return JSON.readTree(response.body());
   }
 }

@@ -3,6 +3,8 @@ package dev.portcullis.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.testkit.NettyLeakCheck;
+import dev.portcullis.testkit.RawHttpResponse;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -96,7 +98,7 @@ class PortcullisHandlerProperties {
     byte[] bytes = wire.toString().getBytes(StandardCharsets.ISO_8859_1);
 
     List<ByteBuf> reads = new ArrayList<>();
-    List<WireResponse> responses;
+    List<RawHttpResponse> responses;
     boolean closed;
     try {
       int offset = 0;
@@ -140,7 +142,7 @@ class PortcullisHandlerProperties {
     List<String> expectedUpstream = new ArrayList<>();
     for (int i = 0; i < responses.size(); i++) {
       Spec spec = requests.get(i);
-      WireResponse response = responses.get(i);
+      RawHttpResponse response = responses.get(i);
       if (spec.allowed()) {
         assertThat(response.status()).as("response %d", i).isEqualTo(200);
         assertThat(response.bodyText())
@@ -183,6 +185,6 @@ class PortcullisHandlerProperties {
 
   @AfterProperty
   void noBufferLeaked() throws InterruptedException {
-    LeakCheck.assertNoLeaks();
+    NettyLeakCheck.assertNoLeaks();
   }
 }

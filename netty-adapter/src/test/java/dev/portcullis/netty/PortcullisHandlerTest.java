@@ -6,6 +6,8 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.NettyLeakCheck;
+import dev.portcullis.testkit.RawHttpResponse;
 import dev.portcullis.testkit.StubPolicyEngine;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,7 +34,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class PortcullisHandlerTest {
 
   private static final String TOKEN = "sqp_0123456789abcdef0123456789abcdef01234567";
@@ -163,7 +165,7 @@ class PortcullisHandlerTest {
     serve(decidingAtOnce)
         .send("GET /denied?marker=do-not-echo HTTP/1.1\r\nHost: h\r\n" + CREDENTIAL + "\r\n");
 
-    WireResponse deny = channel.responses().get(0);
+    RawHttpResponse deny = channel.responses().get(0);
     assertThat(deny.status()).isEqualTo(403);
     assertThat(deny.header("Content-Type")).isEqualTo("application/json");
     assertThat(deny.header("Cache-Control")).isEqualTo("no-store");
@@ -177,7 +179,7 @@ class PortcullisHandlerTest {
     assertThat(channel.isOpen()).isTrue();
 
     channel.send("GET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(403, 200);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(403, 200);
     assertThat(upstream.received()).extracting(r -> r.uri).containsExactly("/echo/next");
   }
 
@@ -251,7 +253,7 @@ class PortcullisHandlerTest {
         .satisfies(deny -> assertThat(deny.header("Connection")).isNull());
     assertThat(channel.isOpen()).isTrue();
     channel.send("GET /echo/next HTTP/1.1\r\nHost: h\r\n\r\n");
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(403, 200);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(403, 200);
   }
 
   @Test
@@ -391,7 +393,7 @@ class PortcullisHandlerTest {
     channel.send("5\r\nworld\r\n");
 
     assertThat(early.events()).contains("aborted body_too_large").doesNotContain("last");
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(200);
     assertThat(channel.isOpen()).isFalse();
   }
 
@@ -438,7 +440,7 @@ class PortcullisHandlerTest {
     channel.send(
         "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n");
 
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(413);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(413);
     assertThat(channel.isOpen()).isFalse();
   }
 
@@ -477,13 +479,13 @@ class PortcullisHandlerTest {
         .send(
             "POST /echo/upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
 
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(100);
     assertThat(upstream.received())
         .singleElement()
         .satisfies(r -> assertThat(r.headers.contains(HttpHeaderNames.EXPECT)).isFalse());
 
     channel.send("hello");
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100, 200);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(100, 200);
     assertThat(channel.responses().get(1).bodyText()).isEqualTo("/echo/upload 5");
   }
 
@@ -529,16 +531,18 @@ class PortcullisHandlerTest {
 
     slow.answer(0);
     channel.runTasks();
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200, 403);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(200, 403);
     assertThat(slow.received()).extracting(r -> r.uri).containsExactly("/echo/1", "/echo/3");
 
     slow.answer(1);
     channel.runTasks();
     assertThat(channel.responses())
-        .extracting(WireResponse::bodyText)
+        .extracting(RawHttpResponse::bodyText)
         .first()
         .isEqualTo("/echo/1 0");
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200, 403, 200);
+    assertThat(channel.responses())
+        .extracting(RawHttpResponse::status)
+        .containsExactly(200, 403, 200);
     assertThat(channel.responses().get(2).bodyText()).isEqualTo("/echo/3 0");
     assertThat(channel.isOpen()).isTrue();
     assertThat(channel.config().isAutoRead()).isTrue();
@@ -561,11 +565,13 @@ class PortcullisHandlerTest {
     channel.writeAndFlush(
         new DefaultHttpContent(Unpooled.copiedBuffer("part", StandardCharsets.US_ASCII)));
     channel.runTasks();
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(100);
 
     channel.writeAndFlush(new DefaultLastHttpContent());
     channel.runTasks();
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(100, 200, 403);
+    assertThat(channel.responses())
+        .extracting(RawHttpResponse::status)
+        .containsExactly(100, 200, 403);
     assertThat(channel.responses().get(1).bodyText()).isEqualTo("part");
   }
 
@@ -620,7 +626,7 @@ class PortcullisHandlerTest {
 
     channel.runTasks();
     assertThat(upstream.received()).hasSize(1);
-    assertThat(channel.responses()).extracting(WireResponse::status).containsExactly(200);
+    assertThat(channel.responses()).extracting(RawHttpResponse::status).containsExactly(200);
   }
 
   @Test

@@ -14,12 +14,9 @@ import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.credential.CredentialVerificationException;
 import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.testkit.ManualClock;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,30 +144,6 @@ class CachedSonarQubeCredentialVerifierTest {
       latch.await(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A hand-moved clock with nanosecond precision. */
-  private static final class ManualClock extends Clock {
-    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-
-    void advance(Duration duration) {
-      nanos.addAndGet(duration.toNanos());
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochSecond(0, nanos.get());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
     }
   }
 }

@@ -2,13 +2,10 @@ package dev.portcullis.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import dev.portcullis.testkit.RawHttpConnection;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -160,20 +157,15 @@ public abstract class AbstractGatewayIT {
 
   @Test
   void deniedUploadIsAnsweredWithoutReadingItsBody() throws Exception {
-    try (Socket socket = new Socket("127.0.0.1", gateway.uri().getPort())) {
-      socket.setSoTimeout(10_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          ("POST /api/users/create HTTP/1.1\r\nHost: x\r\nAuthorization: "
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
+      client.setReadTimeout(Duration.ofSeconds(10));
+      client
+          .send(
+              "POST /api/users/create HTTP/1.1\r\nHost: x\r\nAuthorization: "
                   + BASIC_GOOD
                   + "\r\nContent-Length: 500000000\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(new byte[4096]);
-      out.flush();
-      String statusLine =
-          new BufferedReader(
-                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-              .readLine();
+          .send(new byte[4096]);
+      String statusLine = client.readHead().statusLine();
       assertThat(statusLine).isEqualTo("HTTP/1.1 403 Forbidden");
     }
   }

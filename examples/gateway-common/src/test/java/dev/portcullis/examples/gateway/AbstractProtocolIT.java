@@ -3,6 +3,8 @@ package dev.portcullis.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.credential.StaticCredentialVerifier;
+import dev.portcullis.testkit.RawHttpConnection;
+import dev.portcullis.testkit.RawHttpResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -243,11 +245,12 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void http10WithoutHostIsServed() throws Exception {
-    try (RawConnection client = connect()) {
-      RawConnection.Response response = client.send("GET " + ALLOWED + " HTTP/1.0\r\n\r\n").read();
+    try (RawHttpConnection client = connect()) {
+      RawHttpResponse response =
+          client.send("GET " + ALLOWED + " HTTP/1.0\r\n\r\n").readIfAnswered();
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.body()).isEqualTo("echo GET " + ALLOWED);
+      assertThat(response.bodyText()).isEqualTo("echo GET " + ALLOWED);
     }
     assertThat(upstream.heads).containsExactly("GET " + ALLOWED);
   }
@@ -267,12 +270,13 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void pipelinedRequestsAfterAnAllowAreAnsweredInOrder() throws Exception {
-    try (RawConnection client = connect()) {
+    try (RawHttpConnection client = connect()) {
       client.send(UPLOAD_HEAD + "Content-Length: 5\r\n\r\nhello" + get(ALLOWED) + SMUGGLED);
 
-      assertThat(client.read().body()).isEqualTo("echo POST /api/ce/submit?projectKey=demo");
-      assertThat(client.read().body()).isEqualTo("echo GET " + ALLOWED);
-      assertThat(client.read().body()).isEqualTo("echo GET /batch/index");
+      assertThat(client.readIfAnswered().bodyText())
+          .isEqualTo("echo POST /api/ce/submit?projectKey=demo");
+      assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET " + ALLOWED);
+      assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET /batch/index");
     }
     assertThat(upstream.requests)
         .extracting(RecordingUpstream.Request::line)
@@ -283,13 +287,13 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void pipelinedRequestAfterADenyIsAnsweredInOrder() throws Exception {
-    try (RawConnection client = connect()) {
+    try (RawHttpConnection client = connect()) {
       client.send(get("/api/users/search?q=a") + get(ALLOWED));
 
-      RawConnection.Response denied = client.read();
+      RawHttpResponse denied = client.readIfAnswered();
       assertThat(denied.status()).isBetween(400, 499);
-      assertThat(denied.body()).contains("\"reasons\"");
-      assertThat(client.read().body()).isEqualTo("echo GET " + ALLOWED);
+      assertThat(denied.bodyText()).contains("\"reasons\"");
+      assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET " + ALLOWED);
     }
     assertThat(upstream.heads).containsExactly("GET " + ALLOWED);
   }
@@ -310,13 +314,13 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void headersTrickledSlowerThanTheHeaderTimeoutAreCut() throws Exception {
-    try (RawConnection client = connect();
+    try (RawHttpConnection client = connect();
         Trickle trickle = new Trickle(client, "X-Slow: " + "a".repeat(100), 200)) {
       long start = System.nanoTime();
       client.send("GET " + ALLOWED + " HTTP/1.1\r\nHost: gateway.test\r\n");
       trickle.start();
 
-      RawConnection.Response response = client.read();
+      RawHttpResponse response = client.readIfAnswered();
 
       assertThat(response == null || response.status() == 408)
           .as("408 or a close, not %s", response)
@@ -329,24 +333,24 @@ public abstract class AbstractProtocolIT {
 
   @Test
   protected void theHeaderTimeoutStartsWithEachRequestNotWithTheConnection() throws Exception {
-    try (RawConnection client = connect()) {
-      assertThat(client.send(get(ALLOWED)).read().status()).isEqualTo(200);
+    try (RawHttpConnection client = connect()) {
+      assertThat(client.send(get(ALLOWED)).readIfAnswered().status()).isEqualTo(200);
       // Idle between requests for longer than the header timeout, shorter than the idle timeout.
       Thread.sleep(HEADER_TIMEOUT.toMillis() + 500);
-      assertThat(client.send(get(ALLOWED)).read().status()).isEqualTo(200);
+      assertThat(client.send(get(ALLOWED)).readIfAnswered().status()).isEqualTo(200);
     }
   }
 
   @Test
   protected void aBodyTrickledSlowerThanTheMinimumRateIsCutAndNeverCompletesUpstream()
       throws Exception {
-    try (RawConnection client = connect();
+    try (RawHttpConnection client = connect();
         Trickle trickle = new Trickle(client, "x".repeat(100), 1000)) {
       long start = System.nanoTime();
       client.send(UPLOAD_HEAD + "Content-Length: 100\r\n\r\n");
       trickle.start();
 
-      RawConnection.Response response = client.read();
+      RawHttpResponse response = client.readIfAnswered();
 
       assertThat(response == null || response.status() == 408)
           .as("408 or a close, not %s", response)
@@ -367,14 +371,14 @@ public abstract class AbstractProtocolIT {
    */
   @Test
   protected void aBodyThatPausesWithinTheHeaderTimeoutIsNotCut() throws Exception {
-    try (RawConnection client = connect()) {
+    try (RawHttpConnection client = connect()) {
       client.send(UPLOAD_HEAD + "Content-Length: 2000\r\n\r\n" + "x".repeat(100));
       Thread.sleep(HEADER_TIMEOUT.toMillis() * 4 / 10);
       client.send("x".repeat(100));
       Thread.sleep(100);
       client.send("x".repeat(1800));
 
-      assertThat(client.read().status()).isEqualTo(200);
+      assertThat(client.readIfAnswered().status()).isEqualTo(200);
     }
     assertThat(upstream.requests)
         .singleElement()
@@ -388,9 +392,9 @@ public abstract class AbstractProtocolIT {
   @Test
   protected void manyIdleConnectionsDoNotStopANewClientAndAreClosedByTheIdleTimeout()
       throws Exception {
-    List<RawConnection> idle = new ArrayList<>();
+    List<RawHttpConnection> idle = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      RawConnection connection = connect();
+      RawHttpConnection connection = connect();
       closeAfterTest.add(connection);
       idle.add(connection);
     }
@@ -398,7 +402,7 @@ public abstract class AbstractProtocolIT {
     assertGatewayStillServes();
 
     long deadline = System.nanoTime() + IDLE_TIMEOUT.plusSeconds(5).toNanos();
-    for (RawConnection connection : idle) {
+    for (RawHttpConnection connection : idle) {
       Duration left = Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime()));
       assertThat(connection.closedWithin(left))
           .as("idle connection closed by the gateway")
@@ -461,10 +465,10 @@ public abstract class AbstractProtocolIT {
         // Consecutive clients ask different questions, so that one getting another's answer shows
         // too.
         String target = i % 2 == 0 ? "/batch/index" : ALLOWED;
-        try (RawConnection client = connect()) {
-          RawConnection.Response response = client.send(get(target)).read();
+        try (RawHttpConnection client = connect()) {
+          RawHttpResponse response = client.send(get(target)).readIfAnswered();
           assertThat(response).as("answer to client %s", i).isNotNull();
-          assertThat(response.body()).isEqualTo("echo GET " + target);
+          assertThat(response.bodyText()).isEqualTo("echo GET " + target);
         }
         Thread.sleep(pause.toMillis());
       }
@@ -475,8 +479,8 @@ public abstract class AbstractProtocolIT {
 
   // ---------------------------------------------------------------- helpers
 
-  protected RawConnection connect() throws IOException {
-    return new RawConnection(gateway.uri());
+  protected RawHttpConnection connect() throws IOException {
+    return RawHttpConnection.open(gateway.uri());
   }
 
   protected static String get(String target) {
@@ -488,8 +492,8 @@ public abstract class AbstractProtocolIT {
    * upstream.
    */
   private void assertRefused(String request, int... statuses) throws Exception {
-    try (RawConnection client = connect()) {
-      assertRefusal(client.send(request).read(), statuses);
+    try (RawHttpConnection client = connect()) {
+      assertRefusal(client.send(request).readIfAnswered(), statuses);
     }
     assertOnlyLivenessChecksReachTheUpstream();
   }
@@ -499,8 +503,8 @@ public abstract class AbstractProtocolIT {
    * framed.
    */
   private void assertRefusedAndClosed(String request, int... statuses) throws Exception {
-    try (RawConnection client = connect()) {
-      assertRefusal(client.send(request).read(), statuses);
+    try (RawHttpConnection client = connect()) {
+      assertRefusal(client.send(request).readIfAnswered(), statuses);
       assertThat(client.closedWithin(Duration.ofSeconds(5)))
           .as("closed after the refusal")
           .isTrue();
@@ -508,7 +512,7 @@ public abstract class AbstractProtocolIT {
     assertOnlyLivenessChecksReachTheUpstream();
   }
 
-  private static void assertRefusal(RawConnection.Response response, int... statuses) {
+  private static void assertRefusal(RawHttpResponse response, int... statuses) {
     if (response != null) {
       assertThat(response.status()).as("status of the refusal").isIn(box(statuses));
     }
@@ -527,9 +531,9 @@ public abstract class AbstractProtocolIT {
   }
 
   protected void assertGatewayStillServes() throws Exception {
-    try (RawConnection client = connect()) {
+    try (RawHttpConnection client = connect()) {
       client.setReadTimeout(Duration.ofSeconds(5));
-      RawConnection.Response response = client.send(get(ALLOWED)).read();
+      RawHttpResponse response = client.send(get(ALLOWED)).readIfAnswered();
       assertThat(response).as("answer to a new client").isNotNull();
       assertThat(response.status()).isEqualTo(200);
     }
@@ -549,7 +553,7 @@ public abstract class AbstractProtocolIT {
   private static final class Trickle implements AutoCloseable {
     private final Thread thread;
 
-    Trickle(RawConnection connection, String text, long periodMillis) {
+    Trickle(RawHttpConnection connection, String text, long periodMillis) {
       thread =
           new Thread(
               () -> {

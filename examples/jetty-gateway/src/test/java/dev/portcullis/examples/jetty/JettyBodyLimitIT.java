@@ -8,9 +8,10 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.GatewayConfig;
-import dev.portcullis.examples.gateway.RawConnection;
 import dev.portcullis.examples.gateway.RecordingUpstream;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.RawHttpConnection;
+import dev.portcullis.testkit.RawHttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -58,10 +59,10 @@ class JettyBodyLimitIT {
 
   @Test
   void aChunkedUploadOfExactlyTheLimitStreamsThroughWhole() throws Exception {
-    try (RawConnection client = new RawConnection(gateway.uri())) {
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(UPLOAD + "Transfer-Encoding: chunked\r\n\r\n" + chunks(LIMIT) + "0\r\n\r\n");
 
-      assertThat(client.read().status()).isEqualTo(200);
+      assertThat(client.readIfAnswered().status()).isEqualTo(200);
     }
     assertThat(upstream.requests)
         .singleElement()
@@ -74,7 +75,7 @@ class JettyBodyLimitIT {
 
   @Test
   void aChunkedUploadPastTheLimitIs413AndTheUpstreamRequestIsAborted() throws Exception {
-    try (RawConnection client = new RawConnection(gateway.uri())) {
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(UPLOAD + "Transfer-Encoding: chunked\r\n\r\n" + chunks(LIMIT - 1000));
       // The upstream request is under way before the body goes past the limit.
       for (int i = 0; i < 50 && upstream.heads.isEmpty(); i++) {
@@ -83,13 +84,13 @@ class JettyBodyLimitIT {
       assertThat(upstream.heads).containsExactly("POST /api/ce/submit?projectKey=demo");
       client.send(chunks(1001) + "0\r\n\r\n");
 
-      RawConnection.Response response = client.read();
+      RawHttpResponse response = client.readIfAnswered();
 
       assertThat(response.status()).isEqualTo(413);
       assertThat(response.header("Content-Type")).startsWith(DeniedResponse.CONTENT_TYPE);
       assertThat(response.header("Cache-Control")).isEqualTo("no-store");
       assertThat(response.header("Connection")).isEqualToIgnoringCase("close");
-      assertThat(response.body()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
+      assertThat(response.bodyText()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
       assertThat(client.closedWithin(Duration.ofSeconds(5))).isTrue();
     }
     awaitUpstreamSawTheEnd();
@@ -104,13 +105,13 @@ class JettyBodyLimitIT {
 
   @Test
   void aDeclaredLengthPastTheLimitIs413AndNeverForwarded() throws Exception {
-    try (RawConnection client = new RawConnection(gateway.uri())) {
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(UPLOAD + "Content-Length: " + (LIMIT + 1) + "\r\n\r\n" + "x".repeat(100));
 
-      RawConnection.Response response = client.read();
+      RawHttpResponse response = client.readIfAnswered();
 
       assertThat(response.status()).isEqualTo(413);
-      assertThat(response.body()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
+      assertThat(response.bodyText()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
       assertThat(client.closedWithin(Duration.ofSeconds(5))).isTrue();
     }
     assertThat(upstream.heads).isEmpty();

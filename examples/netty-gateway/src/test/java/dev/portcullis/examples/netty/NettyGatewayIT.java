@@ -7,6 +7,9 @@ import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.RunningGateway;
+import dev.portcullis.testkit.NettyLeakCheck;
+import dev.portcullis.testkit.RawHttpConnection;
+import dev.portcullis.testkit.RawHttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 100-continue}). Runs with a 128 MB heap and paranoid leak detection; {@link NettyProxyIT} tests
  * the proxy alone.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class NettyGatewayIT extends AbstractGatewayIT {
 
   @Override
@@ -40,25 +43,23 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-    try (RawClient client = new RawClient(gateway.uri())) {
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(
-          RawClient.get("/api/server/version")
+          RawHttpConnection.get("/api/server/version")
               + "GET /api/settings/values.protobuf?component=demo HTTP/1.1\r\nHost: x\r\nAuthorization: "
               + BASIC_GOOD
               + "\r\n\r\n"
-              + RawClient.get("/api/users/search?q=a")
-              + RawClient.get("/batch/index"));
+              + RawHttpConnection.get("/api/users/search?q=a")
+              + RawHttpConnection.get("/batch/index"));
 
-      List<RawClient.Response> responses =
-          List.of(client.read(false), client.read(false), client.read(false), client.read(false));
+      List<RawHttpResponse> responses =
+          List.of(client.read(), client.read(), client.read(), client.read());
 
-      assertThat(responses)
-          .extracting(RawClient.Response::status)
-          .containsExactly(200, 200, 401, 200);
-      assertThat(responses.get(0).body()).isEqualTo("echo GET /api/server/version");
-      assertThat(responses.get(1).body())
+      assertThat(responses).extracting(RawHttpResponse::status).containsExactly(200, 200, 401, 200);
+      assertThat(responses.get(0).bodyText()).isEqualTo("echo GET /api/server/version");
+      assertThat(responses.get(1).bodyText())
           .isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
-      assertThat(responses.get(3).body()).isEqualTo("echo GET /batch/index");
+      assertThat(responses.get(3).bodyText()).isEqualTo("echo GET /batch/index");
     }
     assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
   }
@@ -76,12 +77,12 @@ class NettyGatewayIT extends AbstractGatewayIT {
                 GatewayConfig.builder(upstream.uri())
                     .credentialCheck(CredentialCheck.NONE)
                     .build());
-        RawClient client = new RawClient(behindPolicy.uri())) {
+        RawHttpConnection client = RawHttpConnection.open(behindPolicy.uri())) {
       for (int i = 0; i < 10; i++) {
-        assertThat(client.send(RawClient.get("/api/server/version")).read(false).status())
+        assertThat(client.send(RawHttpConnection.get("/api/server/version")).read().status())
             .isEqualTo(200);
       }
-      assertThat(client.send(RawClient.get("/api/users/search?q=a")).read(false).status())
+      assertThat(client.send(RawHttpConnection.get("/api/users/search?q=a")).read().status())
           .isEqualTo(401);
 
       assertThat(upstream.requests).hasSize(10);
@@ -103,16 +104,16 @@ class NettyGatewayIT extends AbstractGatewayIT {
                     .credentialCheck(CredentialCheck.NONE)
                     .trustedProxies(List.of("127.0.0.1/32"))
                     .build());
-        RawClient client = new RawClient(behindProxy.uri())) {
+        RawHttpConnection client = RawHttpConnection.open(behindProxy.uri())) {
       // The peer (127.0.0.1) is the trusted proxy; it says the request came from 198.51.100.7,
       // which was
       // told so by a hop nobody trusts.
-      RawClient.Response response =
+      RawHttpResponse response =
           client
               .send(
                   "GET /api/server/version HTTP/1.1\r\nHost: x\r\n"
                       + "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n\r\n")
-              .read(false);
+              .read();
 
       assertThat(response.status()).isEqualTo(200);
       assertThat(upstream.requests)
@@ -125,18 +126,18 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void expectContinueIsAnsweredByTheGatewayAndNotForwarded() throws Exception {
-    try (RawClient client = new RawClient(gateway.uri())) {
+    try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(
           "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: "
               + BASIC_GOOD
               + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
       assertThat(client.readHead().status()).isEqualTo(100);
-      client.sendBytes("0123456789".getBytes(StandardCharsets.US_ASCII));
+      client.send("0123456789".getBytes(StandardCharsets.US_ASCII));
 
-      RawClient.Response response = client.read(false);
+      RawHttpResponse response = client.read();
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.body())
+      assertThat(response.bodyText())
           .isEqualTo(
               FakeSonarQube.digest(
                   new java.io.ByteArrayInputStream(

@@ -2,6 +2,7 @@ package dev.portcullis.examples.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.testkit.NettyLeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The header deadline and the body rate on an embedded channel whose clock only the test moves. */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class RequestDeadlinesTest {
 
   private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);

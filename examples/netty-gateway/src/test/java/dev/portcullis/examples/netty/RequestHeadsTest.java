@@ -2,6 +2,7 @@ package dev.portcullis.examples.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.testkit.NettyLeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
@@ -31,7 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Request heads checked at the byte level in front of the gateway's own decoder, with what it
  * decoded.
  */
-@ExtendWith(LeakCheck.class)
+@ExtendWith(NettyLeakCheck.class)
 class RequestHeadsTest {
 
   private static final String GOOD = "GET /good HTTP/1.1\r\nHost: h\r\n\r\n";
