@@ -18,6 +18,8 @@
  *   <li>{@link dev.portcullis.testkit.NettyLeakCheck} and {@link
  *       dev.portcullis.testkit.RecordingLeakDetector}: fail a test that leaked a Netty buffer
  *       (Netty is an optional dependency: only these two need it).
+ *   <li>{@link dev.portcullis.testkit.RedisServer}: a real {@code redis-server} on a free loopback
+ *       port, stopped and started again to play an outage of a shared throttle.
  * </ul>
  */
 package dev.portcullis.testkit;
