@@ -191,6 +191,7 @@ test_legacy_engine_download_on_each_server_generation if {
 		"9.9": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-shaded-9.9.0.65466-all.jar"), allow_anonymous],
 		"9.9.8": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-shaded-9.9.8.100196-all.jar"), allow_anonymous],
 		"10.7": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-shaded-10.7.0.96327-all.jar"), allow_anonymous],
+		"25.1": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-shaded-25.1.0.102122-all.jar"), allow_anonymous],
 		"25.12": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-shaded-25.12.0.117093-all.jar"), allow_anonymous],
 		"26.9": [anonymous("GET", "/batch/file?name=sonar-scanner-engine-community-13.7.0.4455.jar"), allow_anonymous],
 		"a plugin jar": [anonymous("GET", "/batch/file?name=sonar-java-plugin-8.9.0.37768.jar"), forbidden("batch_file_not_allowed")],
