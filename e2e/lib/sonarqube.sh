@@ -63,11 +63,16 @@ sq_version() { sq_env "$1" VERSION; }
 sq_url() { printf 'http://%s:%s' "$SQ_HOST" "$(sq_env "$1" WEB_PORT)"; }
 sq_access_log() { printf '%s/logs/access.log' "$(sq_home "$1")"; }
 
-# Which JDK runs a given SonarQube version: 9.x/10.x -> 17, 2025.x/26.x -> 21+.
+# Which JDK runs a given SonarQube version: 9.x/10.x -> 17; 25.x (Community Build) -> 17 as well:
+# its Elasticsearch starts with -Djava.security.manager=allow, which Java 24 and later refuse
+# ("Enabling a Security Manager is not supported"; seen with 25.12 on Temurin 25, while 25.12 runs
+# on JDK 17), and SQ_JDK21PLUS may be such a JDK. 2025.x (the commercial releases of that
+# generation, not tried) is treated alike. 26.x and later -> 21+.
 sq_java_home_for() {
   local major="${1%%.*}"
   if [ -n "${SQ_JAVA_HOME:-}" ]; then printf '%s' "$SQ_JAVA_HOME"; return; fi
-  if [ "$major" -ge 2025 ] || [ "$major" -ge 11 ]; then printf '%s' "$SQ_JDK21PLUS"; else printf '%s' "$SQ_JDK17"; fi
+  if [ "$major" -eq 25 ] || [ "$major" -eq 2025 ] || [ "$major" -lt 11 ]; then printf '%s' "$SQ_JDK17"
+  else printf '%s' "$SQ_JDK21PLUS"; fi
 }
 
 # --- fetch and install --------------------------------------------------------------------
