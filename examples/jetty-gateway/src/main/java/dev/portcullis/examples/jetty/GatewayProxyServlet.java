@@ -1,6 +1,7 @@
 package dev.portcullis.examples.jetty;
 
 import dev.portcullis.Decision;
+import dev.portcullis.examples.gateway.ForwardingHeaders;
 import dev.portcullis.servlet.BodyTooLargeException;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.ReadListener;
@@ -10,7 +11,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -44,16 +44,6 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private static final long serialVersionUID = 1L;
 
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
-
-  private static final List<String> CLIENT_FORWARDING_HEADERS =
-      List.of(
-          "forwarded",
-          "x-forwarded-for",
-          "x-forwarded-host",
-          "x-forwarded-proto",
-          "x-forwarded-port",
-          "x-forwarded-prefix",
-          "x-real-ip");
 
   /**
    * Why the client's side of an exchange failed, for the answer once the upstream request is
@@ -125,7 +115,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   @Override
   protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest) {
     super.copyRequestHeaders(clientRequest, proxyRequest);
-    proxyRequest.headers(headers -> CLIENT_FORWARDING_HEADERS.forEach(headers::remove));
+    proxyRequest.headers(headers -> ForwardingHeaders.CLIENT_SUPPLIED.forEach(headers::remove));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.portcullis.examples.netty;
 
+import dev.portcullis.examples.gateway.ForwardingHeaders;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -45,16 +46,7 @@ final class ProxyHeaders {
    * relayed.
    */
   private static final Set<String> REPLACED_ON_REQUEST =
-      Set.of(
-          "host",
-          "expect",
-          "forwarded",
-          "x-forwarded-for",
-          "x-forwarded-host",
-          "x-forwarded-proto",
-          "x-forwarded-port",
-          "x-forwarded-prefix",
-          "x-real-ip");
+      union(Set.of("host", "expect"), ForwardingHeaders.CLIENT_SUPPLIED);
 
   /**
    * Never removed because {@code Connection} names them: dropping them would change how the body is
@@ -151,5 +143,11 @@ final class ProxyHeaders {
         to.add(entry.getKey(), entry.getValue());
       }
     }
+  }
+
+  private static Set<String> union(Set<String> first, Set<String> second) {
+    Set<String> union = new HashSet<>(first);
+    union.addAll(second);
+    return Set.copyOf(union);
   }
 }
