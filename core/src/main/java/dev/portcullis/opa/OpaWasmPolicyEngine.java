@@ -14,6 +14,7 @@ import dev.portcullis.internal.DecisionDocument;
 import dev.portcullis.internal.PolicyInputJson;
 import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.PolicyEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
 
   private final String description;
+  private final String revision;
   private final InstancePool pool;
   private final WarnOnce resultLog = new WarnOnce(LOG);
 
@@ -53,6 +55,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
     this.description = description;
+    this.revision = builder.source.sha256();
     this.pool = pool;
     this.decisions =
         builder.decisionCacheBytes == 0
@@ -115,6 +118,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     return description;
   }
 
+  /** The SHA-256 of the compiled policy, as logged when it was loaded. */
+  @Override
+  public String revision() {
+    return revision;
+  }
+
   /** The number of instances in the pool. */
   public int instances() {
     return pool.size();
@@ -171,8 +180,19 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     private int warmUpEvaluations = 200;
     private String warmUpInput = PolicyInputJson.write(defaultWarmUpInput());
     private long decisionCacheBytes;
+    private PoolMetrics poolMetrics = PoolMetrics.NONE;
 
     private Builder() {}
+
+    /**
+     * Counts the pool's waits for a free instance ({@code portcullis.engine.pool.wait}) and its
+     * borrow and evaluation timeouts ({@code portcullis.engine.pool.timeouts}) in {@code registry}.
+     * Micrometer is an optional dependency: needed on the classpath only when this is called.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.poolMetrics = PoolMetrics.micrometer(Objects.requireNonNull(registry, "registry"));
+      return this;
+    }
 
     /** The compiled policy. Required. */
     public Builder policy(PolicySource source) {
@@ -348,7 +368,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
               this,
               description,
               new InstancePool(
-                  ready, factory::create, borrowTimeout, evaluationTimeout, description));
+                  ready,
+                  factory::create,
+                  borrowTimeout,
+                  evaluationTimeout,
+                  description,
+                  poolMetrics));
       LOG.info(
           "policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
           source.name(),
