@@ -39,6 +39,7 @@ import java.util.Objects;
  * @param contextPath SonarQube's web context ({@code sonar.web.context}) from the upstream URL's
  *     path, such as {@code /sonarqube}, or "" when SonarQube serves at the root; clients address
  *     the gateway with the same path, and requests are forwarded with their path unchanged
+ * @param operations the admin listener, decision log and report-only mode
  */
 public record GatewayConfig(
     URI upstream,
@@ -57,9 +58,11 @@ public record GatewayConfig(
     long minBodyRate,
     int maxHeaderCount,
     int maxHeaderBytes,
-    String contextPath) {
+    String contextPath,
+    OperationsConfig operations) {
 
   public GatewayConfig {
+    Objects.requireNonNull(operations, "operations");
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(listen, "listen");
@@ -172,6 +175,7 @@ public record GatewayConfig(
     private long minBodyRate = 1024;
     private int maxHeaderCount = PolicyEnforcer.DEFAULT_MAX_HEADER_COUNT;
     private int maxHeaderBytes = PolicyEnforcer.DEFAULT_MAX_HEADER_BYTES;
+    private OperationsConfig operations = OperationsConfig.NONE;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -240,6 +244,11 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder operations(OperationsConfig operations) {
+      this.operations = operations;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           upstream,
@@ -258,7 +267,8 @@ public record GatewayConfig(
           minBodyRate,
           maxHeaderCount,
           maxHeaderBytes,
-          "");
+          "",
+          operations);
     }
   }
 }

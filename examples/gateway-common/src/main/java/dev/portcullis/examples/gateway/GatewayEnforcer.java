@@ -31,11 +31,17 @@ public final class GatewayEnforcer implements AutoCloseable {
   private final PolicyEnforcer enforcer;
   private final OpaWasmPolicyEngine engine;
   private final String description;
+  private final URI verifyingSonarQube;
 
-  private GatewayEnforcer(PolicyEnforcer enforcer, OpaWasmPolicyEngine engine, String description) {
+  private GatewayEnforcer(
+      PolicyEnforcer enforcer,
+      OpaWasmPolicyEngine engine,
+      String description,
+      URI verifyingSonarQube) {
     this.enforcer = enforcer;
     this.engine = engine;
     this.description = description;
+    this.verifyingSonarQube = verifyingSonarQube;
   }
 
   /**
@@ -43,6 +49,14 @@ public final class GatewayEnforcer implements AutoCloseable {
    * configuration is wrong.
    */
   public static GatewayEnforcer create(GatewayConfig config) {
+    return create(config, null);
+  }
+
+  /**
+   * Loads and warms up the policy, metered, logged and in report-only mode as {@code operations}
+   * says ({@code null}: none of it).
+   */
+  static GatewayEnforcer create(GatewayConfig config, GatewayOperations operations) {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
@@ -55,16 +69,29 @@ public final class GatewayEnforcer implements AutoCloseable {
                 .window(config.failureWindow())
                 .build();
     // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine engine =
-        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
-    PolicyEnforcer enforcer =
+    OpaWasmPolicyEngine.Builder engineBuilder =
+        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES);
+    if (operations != null) {
+      operations.instrument(engineBuilder);
+    }
+    OpaWasmPolicyEngine engine = engineBuilder.build();
+    PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
             .credentialFailureThrottle(throttle)
             .trustedProxies(trustedProxies)
             .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
-            .listener(GatewayEnforcer::logDenial)
-            .build();
+            .listener(GatewayEnforcer::logDenial);
+    if (operations != null) {
+      operations.instrument(enforcerBuilder);
+    }
+    PolicyEnforcer enforcer;
+    try {
+      enforcer = enforcerBuilder.build();
+    } catch (RuntimeException e) {
+      engine.close();
+      throw e;
+    }
     String description =
         "policy "
             + engine.describe()
@@ -72,7 +99,11 @@ public final class GatewayEnforcer implements AutoCloseable {
             + describe(config, sonarQubeRoot)
             + ", throttling "
             + throttle;
-    return new GatewayEnforcer(enforcer, engine, description);
+    URI verifyingSonarQube =
+        config.credentialCheck().mode() == CredentialCheck.Mode.SONARQUBE
+            ? config.credentialCheck().sonarQubeOr(sonarQubeRoot)
+            : null;
+    return new GatewayEnforcer(enforcer, engine, description, verifyingSonarQube);
   }
 
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {
@@ -101,6 +132,11 @@ public final class GatewayEnforcer implements AutoCloseable {
           input == null ? "-" : input.request().path(),
           input == null ? "-" : input.client().ip());
     }
+  }
+
+  /** The SonarQube that verifies credentials, or {@code null} when none does. */
+  URI verifyingSonarQube() {
+    return verifyingSonarQube;
   }
 
   /** The enforcer to give the adapter. */

@@ -3,7 +3,9 @@ package dev.portcullis.examples.netty;
 import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
+import dev.portcullis.examples.gateway.GatewayLauncher;
 import dev.portcullis.examples.gateway.RunningGateway;
+import dev.portcullis.examples.gateway.UpstreamMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -77,19 +79,22 @@ public final class NettyGateway implements RunningGateway {
     this.description = description;
   }
 
-  /** Loads the policy, starts Netty and returns once the gateway accepts connections. */
-  public static NettyGateway start(GatewayConfig config) throws Exception {
-    GatewayEnforcer decisions = GatewayEnforcer.create(config);
-    try {
-      return start(
-          config,
-          new PortcullisDecider(decisions.enforcer()),
-          decisions::close,
-          decisions.describe());
-    } catch (Exception | Error e) {
-      decisions.close();
-      throw e;
-    }
+  /**
+   * Starts the admin listener (if configured), loads the policy, starts Netty and returns once the
+   * gateway accepts connections.
+   */
+  public static RunningGateway start(GatewayConfig config) throws Exception {
+    return GatewayLauncher.start(
+        config,
+        "netty-gateway",
+        (decisions, upstreamMetrics, closeDecisions, howItDecides) ->
+            start(
+                config,
+                new PortcullisDecider(decisions.enforcer()),
+                closeDecisions,
+                howItDecides,
+                Sizes.DEFAULT,
+                upstreamMetrics));
   }
 
   /**
@@ -120,13 +125,26 @@ public final class NettyGateway implements RunningGateway {
       String howItDecides,
       Sizes sizes)
       throws Exception {
+    return start(config, decider, closeDecisions, howItDecides, sizes, UpstreamMetrics.NONE);
+  }
+
+  /** As above, counting upstream responses in {@code upstreamMetrics}. */
+  static NettyGateway start(
+      GatewayConfig config,
+      Decider decider,
+      Runnable closeDecisions,
+      String howItDecides,
+      Sizes sizes,
+      UpstreamMetrics upstreamMetrics)
+      throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
     Upstream upstream =
         new Upstream(
             config.upstream(),
             config.connectTimeout(),
             config.idleTimeout(),
-            sizes.upstreamConnectionsPerLoop());
+            sizes.upstreamConnectionsPerLoop(),
+            upstreamMetrics);
     EventLoopGroup acceptor =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());

@@ -1,0 +1,74 @@
+package dev.portcullis.examples.gateway;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Whether the gateway is ready for traffic: its policy is loaded and warmed, its proxied port
+ * listens, and, when credentials are verified by SonarQube, SonarQube has answered once.
+ *
+ * <p>Thread-safe.
+ */
+final class Readiness {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final boolean sonarQubeRequired;
+  private final boolean reportOnly;
+  private volatile boolean policyLoaded;
+  private volatile boolean serving;
+  private volatile boolean sonarQubeAnswered;
+
+  Readiness(boolean sonarQubeRequired, boolean reportOnly) {
+    this.sonarQubeRequired = sonarQubeRequired;
+    this.reportOnly = reportOnly;
+  }
+
+  void policyLoaded() {
+    policyLoaded = true;
+  }
+
+  void serving() {
+    serving = true;
+  }
+
+  void sonarQubeAnswered() {
+    sonarQubeAnswered = true;
+  }
+
+  boolean ready() {
+    return policyLoaded && serving && (!sonarQubeRequired || sonarQubeAnswered);
+  }
+
+  /** The body of {@code /health/ready}: the status, each check and, when not ready, why. */
+  String json() {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("status", ready() ? "ready" : "not_ready");
+    if (!ready()) {
+      body.put("reason", reason());
+    }
+    ObjectNode checks = body.putObject("checks");
+    checks.put("policy", policyLoaded ? "loaded" : "loading");
+    checks.put("listener", serving ? "serving" : "starting");
+    checks.put(
+        "sonarqube",
+        !sonarQubeRequired ? "not_required" : sonarQubeAnswered ? "answered" : "waiting");
+    body.put("report_only", reportOnly);
+    if (reportOnly) {
+      body.put(
+          "warning",
+          "REPORT-ONLY: requests the policy denies are forwarded to SonarQube and only logged");
+    }
+    return body.toString();
+  }
+
+  private String reason() {
+    if (!policyLoaded) {
+      return "the policy is still loading and warming up";
+    }
+    if (!serving) {
+      return "the proxied port is not listening yet";
+    }
+    return "SonarQube has not answered yet";
+  }
+}
