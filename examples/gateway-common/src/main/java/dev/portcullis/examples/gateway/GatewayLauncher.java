@@ -16,13 +16,13 @@ public final class GatewayLauncher {
   public interface Proxy {
     /**
      * @param decisions the enforcer to put in front of every request
-     * @param upstreamMetrics where the proxy counts upstream responses
+     * @param telemetry where the proxy counts upstream responses and logs requests
      * @param closeDecisions to run last when the proxy stops
      * @param howItDecides the end of the start-up line
      */
     RunningGateway start(
         GatewayEnforcer decisions,
-        UpstreamMetrics upstreamMetrics,
+        ProxyTelemetry telemetry,
         Runnable closeDecisions,
         String howItDecides)
         throws Exception;
@@ -40,7 +40,7 @@ public final class GatewayLauncher {
       RunningGateway gateway =
           proxy.start(
               decisions,
-              operations.upstreamMetrics(),
+              operations.telemetry(),
               () -> {
                 try {
                   started.close();

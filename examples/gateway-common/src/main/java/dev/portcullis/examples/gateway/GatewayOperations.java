@@ -27,6 +27,7 @@ public final class GatewayOperations implements AutoCloseable {
   private final Readiness readiness;
   private final PrometheusMeterRegistry registry;
   private final UpstreamMetrics upstreamMetrics;
+  private final AccessLog accessLog;
   private final JsonDecisionLog decisionLog;
   private final OutputStream decisionLogFile;
   private final AdminServer admin;
@@ -43,6 +44,7 @@ public final class GatewayOperations implements AutoCloseable {
     this.readiness = readiness;
     this.registry = registry;
     this.upstreamMetrics = registry == null ? UpstreamMetrics.NONE : UpstreamMetrics.in(registry);
+    this.accessLog = AccessLog.start(registry);
     this.decisionLog = decisionLog;
     this.decisionLogFile = decisionLogFile;
     this.admin = admin;
@@ -157,9 +159,9 @@ public final class GatewayOperations implements AutoCloseable {
     }
   }
 
-  /** Upstream responses and latency, for the proxy. */
-  public UpstreamMetrics upstreamMetrics() {
-    return upstreamMetrics;
+  /** Upstream responses and latency and the access log, for the proxy. */
+  public ProxyTelemetry telemetry() {
+    return new ProxyTelemetry(upstreamMetrics, accessLog);
   }
 
   /** Where the admin listener listens, or {@code null} when there is none. */
@@ -191,6 +193,7 @@ public final class GatewayOperations implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    accessLog.close();
     if (decisionLog != null) {
       decisionLog.close();
     }

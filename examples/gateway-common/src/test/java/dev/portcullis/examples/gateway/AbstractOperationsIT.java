@@ -217,6 +217,89 @@ public abstract class AbstractOperationsIT {
         .noneSatisfy(line -> assertThat(line.path("result").path("status").asInt()).isEqualTo(400));
   }
 
+  @Test
+  void everyRequestGetsOneAccessLogLineWithoutQueryValuesOrCredentials() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+    try {
+      RunningGateway gateway = gateway(OperationsConfig.NONE);
+      send(gateway.uri(), "/api/settings/values.protobuf?component=secret-project", BASIC_GOOD);
+      send(gateway.uri(), "/api/users/search?q=secret-user", BASIC_GOOD);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (accessLines(captured).size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      System.setErr(original);
+    }
+
+    List<JsonNode> lines = accessLines(captured);
+    assertThat(lines).hasSize(2);
+    JsonNode allowed = lines.get(0);
+    assertThat(allowed.path("method").asText()).isEqualTo("GET");
+    assertThat(allowed.path("path").asText()).isEqualTo("/api/settings/values.protobuf");
+    assertThat(allowed.path("status").asInt()).isEqualTo(200);
+    assertThat(allowed.path("bytes").asLong()).isPositive();
+    assertThat(allowed.path("client_ip").asText()).isEqualTo("127.0.0.1");
+    assertThat(allowed.path("decision").asText()).isEqualTo("allow");
+    assertThat(allowed.path("reasons").get(0).asText()).isEqualTo("scanner_endpoint");
+    assertThat(allowed.path("upstream_status").asInt()).isEqualTo(200);
+    assertThat(allowed.path("duration_ms").isNumber()).isTrue();
+    JsonNode denied = lines.get(1);
+    assertThat(denied.path("path").asText()).isEqualTo("/api/users/search");
+    assertThat(denied.path("status").asInt()).isEqualTo(403);
+    assertThat(denied.path("decision").asText()).isEqualTo("deny");
+    assertThat(denied.has("upstream_status")).isFalse();
+    assertThat(lines.toString())
+        .doesNotContain("secret-project")
+        .doesNotContain("secret-user")
+        .doesNotContain(FakeSonarQube.GOOD_TOKEN)
+        .doesNotContain(BASIC_GOOD.substring(6));
+  }
+
+  private static List<JsonNode> accessLines(java.io.ByteArrayOutputStream captured)
+      throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    String text;
+    synchronized (captured) {
+      text = captured.toString(StandardCharsets.UTF_8);
+    }
+    String marker = " " + AccessLog.LOGGER + " - ";
+    for (String line : text.split("\n")) {
+      int at = line.indexOf(marker);
+      if (at >= 0) {
+        lines.add(JSON.readTree(line.substring(at + marker.length())));
+      }
+    }
+    return lines;
+  }
+
+  /** Writes to both streams, so the build's output stays whole while a test reads it. */
+  private static final class TeeStream extends java.io.OutputStream {
+    private final java.io.OutputStream first;
+    private final java.io.ByteArrayOutputStream second;
+
+    TeeStream(java.io.OutputStream first, java.io.ByteArrayOutputStream second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      first.write(b, off, len);
+      synchronized (second) {
+        second.write(b, off, len);
+      }
+    }
+  }
+
   private void awaitReady(URI admin) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (send(admin, "/health/ready", null).statusCode() != 200) {

@@ -72,6 +72,10 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   /** When the request was sent upstream (System.nanoTime), until its response headers arrive. */
   private static final String SENT_ATTRIBUTE = GatewayProxyServlet.class.getName() + ".sent";
 
+  /** SonarQube's status for the request, for the access log. */
+  static final String UPSTREAM_STATUS_ATTRIBUTE =
+      GatewayProxyServlet.class.getName() + ".upstreamStatus";
+
   /**
    * @param bodyRate the slowest a request body may arrive, or null for no minimum
    */
@@ -104,6 +108,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     Object sent = clientRequest.getAttribute(SENT_ATTRIBUTE);
     if (sent instanceof Long) {
       clientRequest.removeAttribute(SENT_ATTRIBUTE); // counted once
+      clientRequest.setAttribute(UPSTREAM_STATUS_ATTRIBUTE, serverResponse.getStatus());
       upstreamMetrics.responded(serverResponse.getStatus(), System.nanoTime() - (Long) sent);
     }
     super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);

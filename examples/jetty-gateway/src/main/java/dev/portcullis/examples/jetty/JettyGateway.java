@@ -5,8 +5,8 @@ import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
 import dev.portcullis.examples.gateway.GatewayLauncher;
+import dev.portcullis.examples.gateway.ProxyTelemetry;
 import dev.portcullis.examples.gateway.RunningGateway;
-import dev.portcullis.examples.gateway.UpstreamMetrics;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.DispatcherType;
 import java.net.URI;
@@ -64,8 +64,8 @@ public final class JettyGateway implements RunningGateway {
     return GatewayLauncher.start(
         config,
         "jetty-gateway",
-        (decisions, upstreamMetrics, closeDecisions, howItDecides) ->
-            start(config, decisions.enforcer(), closeDecisions, howItDecides, upstreamMetrics));
+        (decisions, telemetry, closeDecisions, howItDecides) ->
+            start(config, decisions.enforcer(), closeDecisions, howItDecides, telemetry));
   }
 
   /**
@@ -75,16 +75,16 @@ public final class JettyGateway implements RunningGateway {
   static JettyGateway start(
       GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
       throws Exception {
-    return start(config, enforcer, closeDecisions, howItDecides, UpstreamMetrics.NONE);
+    return start(config, enforcer, closeDecisions, howItDecides, ProxyTelemetry.NONE);
   }
 
-  /** As above, counting upstream responses in {@code upstreamMetrics}. */
+  /** As above, counting upstream responses and logging requests in {@code telemetry}. */
   static JettyGateway start(
       GatewayConfig config,
       PolicyEnforcer enforcer,
       Runnable closeDecisions,
       String howItDecides,
-      UpstreamMetrics upstreamMetrics)
+      ProxyTelemetry telemetry)
       throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
@@ -135,13 +135,16 @@ public final class JettyGateway implements RunningGateway {
                 PortcullisFilter.FORWARD_TARGET_ATTRIBUTE,
                 config.connectTimeout(),
                 bodyRate,
-                upstreamMetrics));
+                telemetry.upstream()));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
     proxy.setInitParameter("preserveHost", "false");
     context.addServlet(proxy, "/*");
     server.setHandler(context);
+    if (telemetry.access().enabled()) {
+      server.setRequestLog(new JettyAccessLog(telemetry.access()));
+    }
     server.setStopTimeout(5_000);
     server.setStopAtShutdown(false);
     server.start();

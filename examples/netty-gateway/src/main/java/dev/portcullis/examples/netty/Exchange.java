@@ -219,6 +219,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       return;
     }
     upstream.metrics().responded(response.status().code(), System.nanoTime() - startedNanos);
+    client.channel().attr(NettyAccessLog.UPSTREAM_STATUS).set(response.status().code());
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     HttpResponse relayed =
         ProxyHeaders.toClient(response, request, requestReceived && HttpUtil.isKeepAlive(request));

@@ -4,8 +4,8 @@ import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
 import dev.portcullis.examples.gateway.GatewayLauncher;
+import dev.portcullis.examples.gateway.ProxyTelemetry;
 import dev.portcullis.examples.gateway.RunningGateway;
-import dev.portcullis.examples.gateway.UpstreamMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -87,14 +87,14 @@ public final class NettyGateway implements RunningGateway {
     return GatewayLauncher.start(
         config,
         "netty-gateway",
-        (decisions, upstreamMetrics, closeDecisions, howItDecides) ->
+        (decisions, telemetry, closeDecisions, howItDecides) ->
             start(
                 config,
                 new PortcullisDecider(decisions.enforcer()),
                 closeDecisions,
                 howItDecides,
                 Sizes.DEFAULT,
-                upstreamMetrics));
+                telemetry));
   }
 
   /**
@@ -125,17 +125,17 @@ public final class NettyGateway implements RunningGateway {
       String howItDecides,
       Sizes sizes)
       throws Exception {
-    return start(config, decider, closeDecisions, howItDecides, sizes, UpstreamMetrics.NONE);
+    return start(config, decider, closeDecisions, howItDecides, sizes, ProxyTelemetry.NONE);
   }
 
-  /** As above, counting upstream responses in {@code upstreamMetrics}. */
+  /** As above, counting upstream responses and logging requests in {@code telemetry}. */
   static NettyGateway start(
       GatewayConfig config,
       Decider decider,
       Runnable closeDecisions,
       String howItDecides,
       Sizes sizes,
-      UpstreamMetrics upstreamMetrics)
+      ProxyTelemetry telemetry)
       throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
     Upstream upstream =
@@ -144,7 +144,7 @@ public final class NettyGateway implements RunningGateway {
             config.connectTimeout(),
             config.idleTimeout(),
             sizes.upstreamConnectionsPerLoop(),
-            upstreamMetrics);
+            telemetry.upstream());
     EventLoopGroup acceptor =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
@@ -177,7 +177,17 @@ public final class NettyGateway implements RunningGateway {
                     channel
                         .pipeline()
                         .addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
+                    NettyAccessLog accessLog =
+                        telemetry.access().enabled()
+                            ? new NettyAccessLog(telemetry.access())
+                            : null;
+                    if (accessLog != null) {
+                      channel.pipeline().addLast("access-log", accessLog.front());
+                    }
                     channel.pipeline().addLast("portcullis", decider.newHandler());
+                    if (accessLog != null) {
+                      channel.pipeline().addLast("access-decision", accessLog.behind());
+                    }
                     channel
                         .pipeline()
                         .addLast(
