@@ -55,7 +55,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
     this.description = description;
-    this.revision = builder.source.sha256();
+    this.revision = builder.source.sha256() + "+" + dataSha256(builder.data).substring(0, 16);
     this.pool = pool;
     this.decisions =
         builder.decisionCacheBytes == 0
@@ -65,6 +65,17 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                 .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
                 .recordStats()
                 .build();
+  }
+
+  private static String dataSha256(String data) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(data.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   public static Builder builder() {
@@ -118,7 +129,10 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     return description;
   }
 
-  /** The SHA-256 of the compiled policy, as logged when it was loaded. */
+  /**
+   * The SHA-256 of the compiled policy, as logged when it was loaded, a {@code +} and the first 16
+   * hex digits of the data document's SHA-256: a new policy or new data is a new revision.
+   */
   @Override
   public String revision() {
     return revision;
@@ -375,9 +389,10 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                   description,
                   poolMetrics));
       LOG.info(
-          "policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
+          "policy loaded name={} sha256={} revision={} entrypoint={} instances={} mode={} ready_ms={}",
           source.name(),
           source.sha256(),
+          engine.revision(),
           entrypoint,
           instances,
           compiled ? "compiled" : "interpreter",

@@ -344,7 +344,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 operations.decisionLog,
                 operations.decisionLogSampleAllows,
                 operations.reportOnly,
-                operations.gatewayId))
+                operations.gatewayId,
+                policy.data))
         .build();
   }
 

@@ -5,11 +5,13 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.opa.SwappablePolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
 import java.net.URI;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,18 +30,30 @@ public final class GatewayEnforcer implements AutoCloseable {
 
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
+  /** How long a replaced engine keeps serving evaluations that began on it: past every timeout. */
+  private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
+
   private final PolicyEnforcer enforcer;
-  private final OpaWasmPolicyEngine engine;
+  private final SwappablePolicyEngine engine;
+  private final GatewayConfig config;
+  private final GatewayOperations operations;
+  private final String contextPath;
   private final String description;
   private final URI verifyingSonarQube;
 
   private GatewayEnforcer(
       PolicyEnforcer enforcer,
-      OpaWasmPolicyEngine engine,
+      SwappablePolicyEngine engine,
       String description,
-      URI verifyingSonarQube) {
+      URI verifyingSonarQube,
+      GatewayConfig config,
+      GatewayOperations operations,
+      String contextPath) {
     this.enforcer = enforcer;
     this.engine = engine;
+    this.config = config;
+    this.operations = operations;
+    this.contextPath = contextPath;
     this.description = description;
     this.verifyingSonarQube = verifyingSonarQube;
   }
@@ -68,13 +82,8 @@ public final class GatewayEnforcer implements AutoCloseable {
                 .maxFailures(config.maxFailedCredentials())
                 .window(config.failureWindow())
                 .build();
-    // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine.Builder engineBuilder =
-        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES);
-    if (operations != null) {
-      operations.instrument(engineBuilder);
-    }
-    OpaWasmPolicyEngine engine = engineBuilder.build();
+    SwappablePolicyEngine engine =
+        new SwappablePolicyEngine(loadEngine(policyData, operations), RETIRE_AFTER);
     PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
@@ -103,7 +112,44 @@ public final class GatewayEnforcer implements AutoCloseable {
         config.credentialCheck().mode() == CredentialCheck.Mode.SONARQUBE
             ? config.credentialCheck().sonarQubeOr(sonarQubeRoot)
             : null;
-    return new GatewayEnforcer(enforcer, engine, description, verifyingSonarQube);
+    return new GatewayEnforcer(
+        enforcer,
+        engine,
+        description,
+        verifyingSonarQube,
+        config,
+        operations,
+        PolicyDataContextPath.of(policyData));
+  }
+
+  /** The bundled policy with {@code policyData}, loaded, warmed up and metered. */
+  private static OpaWasmPolicyEngine loadEngine(String policyData, GatewayOperations operations) {
+    // The bundled policy is pure (input and data only), so identical requests can share a decision.
+    OpaWasmPolicyEngine.Builder engineBuilder =
+        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES);
+    if (operations != null) {
+      operations.instrument(engineBuilder);
+    }
+    return engineBuilder.build();
+  }
+
+  /**
+   * Loads, checks and warms up the policy with new {@code --data} and swaps it in atomically; the
+   * engine serving now keeps serving when anything fails. Its decision cache goes with it, so no
+   * decision of the old data is served afterwards.
+   *
+   * @return the new revision
+   * @throws RuntimeException naming what is wrong with the data; nothing was swapped
+   */
+  String reloadData(String userData) {
+    String policyData = PolicyDataContextPath.reconcile(userData, config.contextPath());
+    if (!PolicyDataContextPath.of(policyData).equals(contextPath)) {
+      throw new IllegalArgumentException(
+          "context_path cannot change while the gateway runs (credentials are verified under it); restart");
+    }
+    OpaWasmPolicyEngine next = loadEngine(policyData, operations);
+    engine.swap(next);
+    return next.revision();
   }
 
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {

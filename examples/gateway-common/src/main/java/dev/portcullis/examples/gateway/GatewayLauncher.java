@@ -43,13 +43,14 @@ public final class GatewayLauncher {
               operations.telemetry(),
               () -> {
                 try {
-                  started.close();
+                  operations.close(); // first: stops reloads before the engine closes
                 } finally {
-                  operations.close();
+                  started.close();
                 }
               },
               decisions.describe() + operations.describe());
       operations.serving(decisions.verifyingSonarQube());
+      operations.watchData(decisions);
       return new Operated(gateway, operations.adminUri());
     } catch (Exception | Error e) {
       if (decisions != null) {

@@ -32,6 +32,7 @@ public final class GatewayOperations implements AutoCloseable {
   private final OutputStream decisionLogFile;
   private final AdminServer admin;
   private volatile SonarQubeProbe probe;
+  private volatile DataReloader reloader;
 
   private GatewayOperations(
       OperationsConfig config,
@@ -159,6 +160,13 @@ public final class GatewayOperations implements AutoCloseable {
     }
   }
 
+  /** Watches the {@code --data} file, if there is one, and reloads {@code decisions} from it. */
+  void watchData(GatewayEnforcer decisions) {
+    if (config.dataFile() != null) {
+      reloader = DataReloader.start(config.dataFile(), decisions::reloadData, registry);
+    }
+  }
+
   /** Upstream responses and latency and the access log, for the proxy. */
   public ProxyTelemetry telemetry() {
     return new ProxyTelemetry(upstreamMetrics, accessLog);
@@ -186,6 +194,10 @@ public final class GatewayOperations implements AutoCloseable {
 
   @Override
   public void close() {
+    DataReloader watching = reloader;
+    if (watching != null) {
+      watching.close();
+    }
     SonarQubeProbe running = probe;
     if (running != null) {
       running.close();

@@ -1,6 +1,7 @@
 package dev.portcullis.examples.gateway;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 
 /**
  * The operations settings of a gateway: its admin listener, decision log and roll-out mode.
@@ -13,16 +14,20 @@ import java.net.InetSocketAddress;
  * @param reportOnly forward policy denies and only log them (see {@link
  *     dev.portcullis.PolicyEnforcer.Builder#reportOnly})
  * @param gatewayId the gateway's id in the decision log's labels; {@code null} for the host name
+ * @param dataFile the {@code --data} file, watched and reloaded when it changes; {@code null} for
+ *     none
  */
 public record OperationsConfig(
     InetSocketAddress adminListen,
     String decisionLog,
     double decisionLogSampleAllows,
     boolean reportOnly,
-    String gatewayId) {
+    String gatewayId,
+    Path dataFile) {
 
   /** No admin listener, no decision log, every deny enforced. */
-  public static final OperationsConfig NONE = new OperationsConfig(null, null, 1, false, null);
+  public static final OperationsConfig NONE =
+      new OperationsConfig(null, null, 1, false, null, null);
 
   public OperationsConfig {
     if (!(decisionLogSampleAllows >= 0 && decisionLogSampleAllows <= 1)) {
@@ -36,19 +41,25 @@ public record OperationsConfig(
 
   public OperationsConfig withAdminListen(InetSocketAddress address) {
     return new OperationsConfig(
-        address, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId);
+        address, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, dataFile);
   }
 
   public OperationsConfig withDecisionLog(String target, double sampleAllows) {
-    return new OperationsConfig(adminListen, target, sampleAllows, reportOnly, gatewayId);
+    return new OperationsConfig(adminListen, target, sampleAllows, reportOnly, gatewayId, dataFile);
   }
 
   public OperationsConfig withReportOnly(boolean enabled) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, enabled, gatewayId);
+        adminListen, decisionLog, decisionLogSampleAllows, enabled, gatewayId, dataFile);
   }
 
   public OperationsConfig withGatewayId(String id) {
-    return new OperationsConfig(adminListen, decisionLog, decisionLogSampleAllows, reportOnly, id);
+    return new OperationsConfig(
+        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, id, dataFile);
+  }
+
+  public OperationsConfig withDataFile(Path file) {
+    return new OperationsConfig(
+        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, file);
   }
 }

@@ -156,7 +156,7 @@ public abstract class AbstractOperationsIT {
               assertThat(line.path("path").asText()).isEqualTo("portcullis/sonarqube/decision");
               assertThat(line.path("labels").path("id").asText()).isEqualTo("gw-test");
               assertThat(line.path("labels").path("version").asText()).isNotEmpty();
-              assertThat(line.path("revision").asText()).hasSize(64);
+              assertThat(line.path("revision").asText()).matches("[0-9a-f]{64}\\+[0-9a-f]{16}");
             });
     assertThat(lines)
         .anySatisfy(
@@ -298,6 +298,58 @@ public abstract class AbstractOperationsIT {
         second.write(b, off, len);
       }
     }
+  }
+
+  @Test
+  void aChangedDataFileIsReloadedAndABrokenOneKeepsTheLastGoodPolicy() throws Exception {
+    Path data = dir.resolve("data.json");
+    String onlyAlpha =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"alpha\"]}}}}";
+    Files.writeString(data, onlyAlpha);
+    RunningGateway gateway =
+        start(
+            GatewayConfig.builder(sonar.uri())
+                .policyData(onlyAlpha)
+                .operations(
+                    OperationsConfig.NONE
+                        .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
+                        .withDataFile(data))
+                .build());
+    started.add(gateway);
+    String demo = "/api/settings/values.protobuf?component=demo";
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(403);
+
+    Files.writeString(
+        data.resolveSibling("data.json.tmp"), onlyAlpha.replace("\"alpha\"", "\"alpha\",\"demo\""));
+    Files.move(
+        data.resolveSibling("data.json.tmp"),
+        data,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int status;
+    do {
+      status = send(gateway.uri(), demo, BASIC_GOOD).statusCode();
+      assertThat(status).as("every answer is the old or the new decision").isIn(200, 403);
+      assertThat(System.nanoTime()).as("the new data applies").isLessThan(deadline);
+      Thread.sleep(100);
+    } while (status != 200);
+
+    Files.writeString(data, "{\"portcullis\": ");
+    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!send(gateway.adminUri(), "/metrics", null)
+        .body()
+        .contains("portcullis_policy_reloads_total{outcome=\"failure\"} 1.0")) {
+      assertThat(System.nanoTime()).as("the broken file is noticed").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(send(gateway.adminUri(), "/metrics", null).body())
+        .contains("portcullis_policy_reloads_total{outcome=\"success\"} 1.0");
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
+    assertThat(
+            send(gateway.uri(), "/api/settings/values.protobuf?component=gamma", BASIC_GOOD)
+                .statusCode())
+        .isEqualTo(403);
   }
 
   private void awaitReady(URI admin) throws Exception {
