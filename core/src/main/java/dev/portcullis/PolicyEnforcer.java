@@ -6,6 +6,8 @@ import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.credential.Credential;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
+import dev.portcullis.internal.EnforcerMetrics;
+import dev.portcullis.internal.MicrometerEnforcerMetrics;
 import dev.portcullis.internal.RequestFraming;
 import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.CredentialClassifier;
@@ -13,6 +15,7 @@ import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.spi.RequestAccessor;
 import dev.portcullis.throttle.CredentialFailureThrottle;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,6 +81,9 @@ public final class PolicyEnforcer {
   private final ClientAddressResolver clientAddressResolver;
   private final CredentialFailureThrottle throttle;
   private final RequestFraming framing;
+  private final List<DecisionRecorder> recorders;
+  private final EnforcerMetrics metrics;
+  private final boolean reportOnly;
   private final WarnOnce failureLog = new WarnOnce(LOG);
 
   private PolicyEnforcer(Builder builder) {
@@ -93,6 +99,15 @@ public final class PolicyEnforcer {
     this.throttle = builder.throttle;
     this.framing =
         new RequestFraming(builder.maxHeaderCount, builder.maxHeaderBytes, selectedHeaders);
+    this.recorders = List.copyOf(builder.recorders);
+    this.metrics = builder.metrics;
+    this.reportOnly = builder.reportOnly;
+    if (reportOnly) {
+      LOG.warn(
+          "REPORT-ONLY MODE: requests the policy denies are forwarded anyway and only logged; "
+              + "nothing but framing, throttling and failures is enforced engine={}",
+          engine.describe());
+    }
   }
 
   public static Builder builder(PolicyEngine engine) {
@@ -127,49 +142,51 @@ public final class PolicyEnforcer {
    * valid one.
    */
   public <R> CompletionStage<Decision> decideAsync(R request, RequestAccessor<R> accessor) {
-    String method = "";
+    Pending pending = new Pending(System.nanoTime());
     InspectedRequest inspected;
     try {
-      method = accessor.method(request);
-      inspected = inspect(request, accessor, method);
+      pending.method = accessor.method(request);
+      inspected = inspect(request, accessor, pending.method);
     } catch (RequestRejectedException rejected) {
-      return CompletableFuture.completedFuture(finish(method, null, rejected.toDecision()));
+      return CompletableFuture.completedFuture(finish(pending, null, rejected.toDecision()));
     } catch (RuntimeException | StackOverflowError unexpected) {
-      return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
+      return CompletableFuture.completedFuture(finish(pending, null, internalError(unexpected)));
     }
     try {
       Credential credential = inspected.credential();
       if (!credential.present()) {
         return CompletableFuture.completedFuture(
-            decideVerified(method, inspected, CredentialVerification.UNVERIFIED));
+            decideVerified(pending, inspected, CredentialVerification.UNVERIFIED));
       }
       CredentialVerification remembered = remembered(credential);
       if (remembered != null && remembered.validity() == CredentialValidity.VALID) {
-        return CompletableFuture.completedFuture(decideVerified(method, inspected, remembered));
+        metrics.verified("valid", true);
+        return CompletableFuture.completedFuture(decideVerified(pending, inspected, remembered));
       }
       PolicyInput assumed = inspected.toInput(ASSUMED_VALID);
-      Decision ifValid = evaluate(assumed);
-      if (!ifValid.allow()) {
-        return CompletableFuture.completedFuture(finish(method, assumed, ifValid));
+      Decision ifValid = evaluate(pending, assumed);
+      // In report-only mode a policy deny is not final: the request may be forwarded, so its
+      // credential is verified and the real decision logged.
+      if (!ifValid.allow() && !(reportOnly && reportable(ifValid))) {
+        return CompletableFuture.completedFuture(finish(pending, assumed, ifValid));
       }
     } catch (RuntimeException | StackOverflowError unexpected) {
-      return CompletableFuture.completedFuture(finish(method, null, internalError(unexpected)));
+      return CompletableFuture.completedFuture(finish(pending, null, internalError(unexpected)));
     }
-    String judgedMethod = method;
     return reserveFailure(inspected)
         .thenCompose(
-            throttled ->
-                throttled != null
-                    ? CompletableFuture.completedFuture(
-                        finish(
-                            judgedMethod,
-                            inspected.toInput(CredentialVerification.UNVERIFIED),
-                            throttled))
-                    : verifyAndDecide(judgedMethod, inspected))
-        .exceptionally(unexpected -> finish(judgedMethod, null, internalError(unexpected)));
+            throttled -> {
+              if (throttled == null) {
+                return verifyAndDecide(pending, inspected);
+              }
+              metrics.throttled();
+              return CompletableFuture.completedFuture(
+                  finish(pending, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
+            })
+        .exceptionally(unexpected -> finish(pending, null, internalError(unexpected)));
   }
 
-  private CompletionStage<Decision> verifyAndDecide(String method, InspectedRequest inspected) {
+  private CompletionStage<Decision> verifyAndDecide(Pending pending, InspectedRequest inspected) {
     return verify(inspected.credential())
         .handle(
             (verification, failure) -> {
@@ -180,13 +197,39 @@ public final class PolicyEnforcer {
                   throttle.release(inspected.client()); // not a failure: give the reservation back
                 }
                 if (failure != null || verification == null) {
-                  return finish(method, null, verificationFailure(failure));
+                  Decision failed = verificationFailure(failure);
+                  metrics.verified(
+                      "credential_verification_timeout".equals(failed.primaryReason())
+                          ? "timeout"
+                          : "error",
+                      false);
+                  return finish(pending, null, failed);
                 }
-                return decideVerified(method, inspected, verification);
+                metrics.verified(verification.validity().name().toLowerCase(Locale.ROOT), false);
+                return decideVerified(pending, inspected, verification);
               } catch (RuntimeException | StackOverflowError unexpected) {
-                return finish(method, null, internalError(unexpected));
+                return finish(pending, null, internalError(unexpected));
               }
             });
+  }
+
+  /**
+   * A deny the policy made, which report-only mode forwards: not a failure of the engine or of the
+   * policy's result (5xx), which is enforced in every mode, like framing refusals and throttling.
+   */
+  private static boolean reportable(Decision deny) {
+    return deny.status() < 500;
+  }
+
+  /** What one decision has measured so far; used by one thread at a time. */
+  private static final class Pending {
+    final long startedNanos;
+    String method = "";
+    long evaluationNanos;
+
+    Pending(long startedNanos) {
+      this.startedNanos = startedNanos;
+    }
   }
 
   /**
@@ -197,16 +240,23 @@ public final class PolicyEnforcer {
       new CredentialVerification(CredentialValidity.VALID, "assumed");
 
   private Decision decideVerified(
-      String method, InspectedRequest inspected, CredentialVerification verification) {
+      Pending pending, InspectedRequest inspected, CredentialVerification verification) {
     PolicyInput input = inspected.toInput(verification);
-    Decision decision = evaluate(input);
+    Decision decision = evaluate(pending, input);
     if (decision.allow() && decision.bodyLimitExceededBy(input.request().contentLength())) {
       // The declared length is already over the allow's limit: refuse before any byte is forwarded.
-      return finish(method, input, Decision.bodyTooLarge());
+      return finish(pending, input, Decision.bodyTooLarge());
+    }
+    if (!decision.allow() && reportOnly && reportable(decision)) {
+      Decision forwarded =
+          Decision.allow(decision.reasons(), "Denied by the policy, forwarded in report-only mode.")
+              .forTarget(inspected.target().forwardTarget())
+              .forClient(inspected.client().text());
+      return finish(pending, input, decision, forwarded);
     }
     decision =
         decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().text());
-    return finish(method, input, decision);
+    return finish(pending, input, decision);
   }
 
   /** What the verifier remembers about the credential without asking anyone; null when nothing. */
@@ -216,11 +266,11 @@ public final class PolicyEnforcer {
 
   /**
    * A 429 when the client has presented too many failed credentials, checked before verification so
-   * a brute-force attempt costs no verification call; null when the request may go on, with one
-   * failure reserved that {@link #decideAsync} gives back unless the credential is invalid. Only
-   * requests that are about to be verified get here: a credential the verifier remembers as valid
-   * is never throttled, so one attacker behind a shared address cannot lock out the pipelines
-   * there.
+   * a brute-force attempt costs no verification call; a null result when the request may go on,
+   * with one failure reserved that {@link #decideAsync} gives back unless the credential is
+   * invalid. Only requests that are about to be verified get here: a credential the verifier
+   * remembers as valid is never throttled, so one attacker behind a shared address cannot lock out
+   * the pipelines there.
    */
   private CompletionStage<Decision> reserveFailure(InspectedRequest inspected) {
     CompletionStage<Duration> reservation;
@@ -240,9 +290,39 @@ public final class PolicyEnforcer {
                     .withRetryAfter(wait));
   }
 
-  private Decision finish(String method, PolicyInput input, Decision decided) {
+  private Decision finish(Pending pending, PolicyInput input, Decision decided) {
+    return finish(pending, input, decided, decided);
+  }
+
+  /**
+   * Records and returns {@code applied}, the decision the adapter acts on; {@code judged} differs
+   * from it only for a deny forwarded in report-only mode.
+   */
+  private Decision finish(Pending pending, PolicyInput input, Decision judged, Decision applied) {
+    String method = pending.method;
     Decision decision =
-        realm != null && decided.status() == 401 ? decided.withRealm(realm) : decided;
+        realm != null && applied.status() == 401 ? applied.withRealm(realm) : applied;
+    boolean enforced = judged == applied;
+    Decision recorded = enforced ? decision : judged;
+    long nanos = System.nanoTime() - pending.startedNanos;
+    try {
+      metrics.decided(recorded, enforced, nanos);
+    } catch (RuntimeException e) {
+      failureLog.log(
+          "metrics", "further failures", "decision metrics failed cause={}", e.toString());
+    }
+    if (!recorders.isEmpty()) {
+      record(
+          new DecisionRecord(
+              method,
+              input,
+              recorded,
+              enforced,
+              System.currentTimeMillis(),
+              pending.evaluationNanos,
+              nanos,
+              engine.revision()));
+    }
     notifyListeners(method, input, decision);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
@@ -364,6 +444,15 @@ public final class PolicyEnforcer {
         : future.copy().orTimeout(verificationTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
+  private Decision evaluate(Pending pending, PolicyInput input) {
+    long started = System.nanoTime();
+    try {
+      return evaluate(input);
+    } finally {
+      pending.evaluationNanos += System.nanoTime() - started;
+    }
+  }
+
   private Decision evaluate(PolicyInput input) {
     Decision decision;
     try {
@@ -405,6 +494,19 @@ public final class PolicyEnforcer {
     return Decision.deny(status, reason, message);
   }
 
+  private void record(DecisionRecord record) {
+    for (DecisionRecorder recorder : recorders) {
+      try {
+        recorder.record(record);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "decision recorder failed recorder={} cause={}",
+            recorder.getClass().getName(),
+            e.toString());
+      }
+    }
+  }
+
   private void notifyListeners(String method, PolicyInput input, Decision decision) {
     for (DecisionListener listener : listeners) {
       try {
@@ -416,6 +518,11 @@ public final class PolicyEnforcer {
             e.toString());
       }
     }
+  }
+
+  /** Whether policy denies are forwarded and only recorded ({@link Builder#reportOnly}). */
+  public boolean reportOnly() {
+    return reportOnly;
   }
 
   /** The engine this enforcer asks. */
@@ -452,6 +559,9 @@ public final class PolicyEnforcer {
     private CredentialFailureThrottle throttle = CredentialFailureThrottle.NONE;
     private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
     private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private final List<DecisionRecorder> recorders = new ArrayList<>();
+    private EnforcerMetrics metrics = EnforcerMetrics.NONE;
+    private boolean reportOnly;
 
     private Builder(PolicyEngine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
@@ -546,6 +656,43 @@ public final class PolicyEnforcer {
      */
     public Builder credentialFailureThrottle(CredentialFailureThrottle throttle) {
       this.throttle = Objects.requireNonNull(throttle, "throttle");
+      return this;
+    }
+
+    /**
+     * Adds a recorder that gets a {@link DecisionRecord} of every decision (with timings, the
+     * policy revision and, in report-only mode, the denies that were not enforced), such as a
+     * {@link dev.portcullis.audit.JsonDecisionLog}.
+     */
+    public Builder recorder(DecisionRecorder recorder) {
+      recorders.add(Objects.requireNonNull(recorder, "recorder"));
+      return this;
+    }
+
+    /**
+     * Counts decisions ({@code portcullis.decisions}, by result, primary reason and whether it was
+     * enforced), their latency ({@code portcullis.decision.duration}), credential verifications by
+     * outcome ({@code portcullis.credential.verifications}) and throttle refusals ({@code
+     * portcullis.throttle.refusals}) in {@code registry}. Reason labels are bounded: anything but
+     * the first 100 snake_case codes counts as {@code other}. Micrometer is an optional dependency:
+     * needed on the classpath only when this is called.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.metrics = MicrometerEnforcerMetrics.of(registry);
+      return this;
+    }
+
+    /**
+     * Report-only mode, for rolling out a stricter policy: a request the policy denies (a 4xx from
+     * the policy) is forwarded anyway, recorded as not enforced ({@link DecisionRecord#enforced()}
+     * false), and its credential verified as for an allow. Refusals that protect the gateway itself
+     * are enforced in every mode: malformed or ambiguous requests (400), over-long targets (414),
+     * too many or too large headers (431), bodies over a limit (413), unsupported framing (501),
+     * throttling (429), and every failure to decide (5xx). Listeners see the decision the adapter
+     * acts on. Off by default.
+     */
+    public Builder reportOnly(boolean reportOnly) {
+      this.reportOnly = reportOnly;
       return this;
     }
 

@@ -43,6 +43,7 @@ final class InstancePool implements AutoCloseable {
   private final long evaluationTimeoutNanos;
   private final Thread watchdog;
   private final ExecutorService rebuilder;
+  private final PoolMetrics metrics;
   private volatile boolean closed;
 
   /**
@@ -56,8 +57,10 @@ final class InstancePool implements AutoCloseable {
       Supplier<OpaPolicy> factory,
       Duration borrowTimeout,
       Duration evaluationTimeout,
-      String description) {
+      String description,
+      PoolMetrics metrics) {
     this.factory = factory;
+    this.metrics = metrics;
     this.description = description;
     this.slots = new AtomicReferenceArray<>(instances.size());
     this.idle = new LinkedBlockingDeque<>(instances.size());
@@ -97,6 +100,7 @@ final class InstancePool implements AutoCloseable {
       } else {
         replace(instance);
         if (!inTime) {
+          metrics.evaluationTimedOut();
           failure =
               new PolicyEvaluationException(
                   503,
@@ -124,6 +128,7 @@ final class InstancePool implements AutoCloseable {
     if (instance != null) {
       return instance;
     }
+    long waitStarted = System.nanoTime();
     try {
       instance = idle.pollFirst(borrowTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
@@ -132,6 +137,7 @@ final class InstancePool implements AutoCloseable {
           503, "engine_interrupted", "interrupted while waiting for a policy instance");
     }
     if (instance == null) {
+      metrics.borrowTimedOut();
       throw new PolicyEvaluationException(
           503,
           "engine_busy",
@@ -139,6 +145,7 @@ final class InstancePool implements AutoCloseable {
               + Duration.ofNanos(borrowTimeoutNanos).toMillis()
               + " ms");
     }
+    metrics.waited(System.nanoTime() - waitStarted);
     return instance;
   }
 

@@ -14,6 +14,7 @@ import dev.portcullis.internal.DecisionDocument;
 import dev.portcullis.internal.PolicyInputJson;
 import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.PolicyEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
 
   private final String description;
+  private final String revision;
   private final InstancePool pool;
   private final WarnOnce resultLog = new WarnOnce(LOG);
 
@@ -53,6 +55,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
     this.description = description;
+    this.revision = builder.source.sha256() + "+" + dataSha256(builder.data).substring(0, 16);
     this.pool = pool;
     this.decisions =
         builder.decisionCacheBytes == 0
@@ -62,6 +65,17 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                 .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
                 .recordStats()
                 .build();
+  }
+
+  private static String dataSha256(String data) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(data.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   public static Builder builder() {
@@ -113,6 +127,15 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   @Override
   public String describe() {
     return description;
+  }
+
+  /**
+   * The SHA-256 of the compiled policy, as logged when it was loaded, a {@code +} and the first 16
+   * hex digits of the data document's SHA-256: a new policy or new data is a new revision.
+   */
+  @Override
+  public String revision() {
+    return revision;
   }
 
   /** The number of instances in the pool. */
@@ -171,8 +194,19 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     private int warmUpEvaluations = 200;
     private String warmUpInput = PolicyInputJson.write(defaultWarmUpInput());
     private long decisionCacheBytes;
+    private PoolMetrics poolMetrics = PoolMetrics.NONE;
 
     private Builder() {}
+
+    /**
+     * Counts the pool's waits for a free instance ({@code portcullis.engine.pool.wait}) and its
+     * borrow and evaluation timeouts ({@code portcullis.engine.pool.timeouts}) in {@code registry}.
+     * Micrometer is an optional dependency: needed on the classpath only when this is called.
+     */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.poolMetrics = PoolMetrics.micrometer(Objects.requireNonNull(registry, "registry"));
+      return this;
+    }
 
     /** The compiled policy. Required. */
     public Builder policy(PolicySource source) {
@@ -348,11 +382,17 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
               this,
               description,
               new InstancePool(
-                  ready, factory::create, borrowTimeout, evaluationTimeout, description));
+                  ready,
+                  factory::create,
+                  borrowTimeout,
+                  evaluationTimeout,
+                  description,
+                  poolMetrics));
       LOG.info(
-          "policy loaded name={} sha256={} entrypoint={} instances={} mode={} ready_ms={}",
+          "policy loaded name={} sha256={} revision={} entrypoint={} instances={} mode={} ready_ms={}",
           source.name(),
           source.sha256(),
+          engine.revision(),
           entrypoint,
           instances,
           compiled ? "compiled" : "interpreter",

@@ -20,6 +20,14 @@ public interface PolicyEngine extends AutoCloseable {
   /** A short description for logs, such as {@code opa-wasm policy=sonarqube.wasm}. */
   String describe();
 
+  /**
+   * What identifies the policy (and data) that decides, such as a content hash, for decision logs;
+   * "" when the engine does not say.
+   */
+  default String revision() {
+    return "";
+  }
+
   /** Releases the engine's resources; evaluations after this fail. */
   @Override
   default void close() {}

@@ -10,6 +10,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEvaluationException;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,12 +124,14 @@ class OpaWasmPolicyEngineIT {
 
   @Test
   void aRunawayEvaluationIsInterruptedAndTheEngineRecovers() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
     OpaWasmPolicyEngine engine =
         build(
             builder("enginetest/slow")
                 .instances(1)
                 .evaluationTimeout(Duration.ofMillis(50))
-                .borrowTimeout(Duration.ofSeconds(30)));
+                .borrowTimeout(Duration.ofSeconds(30))
+                .meterRegistry(registry));
     PolicyInput slow = inputWithValues(3000);
 
     assertThatThrownBy(() -> engine.evaluate(slow))
@@ -145,6 +148,14 @@ class OpaWasmPolicyEngineIT {
     Decision next = engine.evaluate(inputWithValues(3));
     assertThat(next.allow()).as("%s", next).isTrue();
     assertThat(next.reasons()).containsExactly("pairs");
+    assertThat(
+            registry
+                .get("portcullis.engine.pool.timeouts")
+                .tag("kind", "evaluation")
+                .counter()
+                .count())
+        .isEqualTo(1);
+    assertThat(engine.revision()).startsWith(POLICY.sha256() + "+").hasSize(64 + 1 + 16);
   }
 
   @Test

@@ -57,6 +57,9 @@ public final class GatewayCommand implements Callable<Integer> {
   @ArgGroup(validate = false, heading = "%nTimeouts and limits%n", order = 3)
   Limits limits = new Limits();
 
+  @ArgGroup(validate = false, heading = "%nOperations%n", order = 4)
+  Operations operations = new Operations();
+
   static final class Network {
     @Option(
         names = "--upstream",
@@ -195,6 +198,49 @@ public final class GatewayCommand implements Callable<Integer> {
     int maxHeaderBytes;
   }
 
+  static final class Operations {
+    @Option(
+        names = "--admin-listen",
+        paramLabel = "HOST:PORT",
+        description =
+            "Serve /health/live, /health/ready and /metrics (Prometheus) on this address, apart from the "
+                + "proxied port and never judged by the policy, e.g. 127.0.0.1:9091. Default: off.")
+    String adminListen;
+
+    @Option(
+        names = "--decision-log",
+        paramLabel = "stdout|FILE",
+        description =
+            "Write one JSON line per decision (OPA's decision-log fields) to stdout or append it to FILE; "
+                + "never blocks a request (bounded queue, drops counted). Default: off.")
+    String decisionLog;
+
+    @Option(
+        names = "--decision-log-sample-allows",
+        paramLabel = "RATIO",
+        defaultValue = "1",
+        description =
+            "Share of allows the decision log keeps, 0 to 1; denies are always logged (default: ${DEFAULT-VALUE}).")
+    double decisionLogSampleAllows;
+
+    @Option(
+        names = "--report-only",
+        defaultValue = "false",
+        fallbackValue = "true",
+        arity = "0..1",
+        description =
+            "Roll-out mode: forward requests the policy denies and log them as \"enforced\": false. Framing "
+                + "refusals (400, 413, 414, 431, 501), throttling (429) and failures stay enforced. Default: off.")
+    boolean reportOnly;
+
+    @Option(
+        names = "--gateway-id",
+        paramLabel = "ID",
+        description =
+            "This gateway's id in the decision log's labels (default: the gateway's name @ $HOSTNAME).")
+    String gatewayId;
+  }
+
   private final String name;
   private final Starter starter;
 
@@ -303,6 +349,16 @@ public final class GatewayCommand implements Callable<Integer> {
         .headerTimeout(limits.headerTimeout)
         .minBodyRate(limits.minBodyRate)
         .maxHeaders(limits.maxHeaderCount, limits.maxHeaderBytes)
+        .operations(
+            new OperationsConfig(
+                operations.adminListen == null
+                    ? null
+                    : parseAddress("--admin-listen", operations.adminListen),
+                operations.decisionLog,
+                operations.decisionLogSampleAllows,
+                operations.reportOnly,
+                operations.gatewayId,
+                policy.data))
         .build();
   }
 
@@ -321,9 +377,16 @@ public final class GatewayCommand implements Callable<Integer> {
 
   /** {@code HOST:PORT}, with IPv6 hosts in brackets; the host is never resolved here. */
   static InetSocketAddress parseListen(String listen) {
+    return parseAddress("--listen", listen);
+  }
+
+  /**
+   * {@code HOST:PORT} given to {@code option}, with IPv6 hosts in brackets; never resolved here.
+   */
+  static InetSocketAddress parseAddress(String option, String listen) {
     int colon = listen.lastIndexOf(':');
     if (colon <= 0) {
-      throw new IllegalArgumentException("--listen must be HOST:PORT, such as 127.0.0.1:8080");
+      throw new IllegalArgumentException(option + " must be HOST:PORT, such as 127.0.0.1:8080");
     }
     String host = listen.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -333,7 +396,7 @@ public final class GatewayCommand implements Callable<Integer> {
     try {
       port = Integer.parseInt(listen.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--listen port must be a number: " + listen);
+      throw new IllegalArgumentException(option + " port must be a number: " + listen);
     }
     return InetSocketAddress.createUnresolved(host, port);
   }

@@ -42,6 +42,7 @@ import java.util.Objects;
  *     the gateway with the same path, and requests are forwarded with their path unchanged
  * @param throttleStore the Redis that gateway instances share their failed-credential counts in, or
  *     {@code null} to count in this process
+ * @param operations the admin listener, decision log and report-only mode
  */
 public record GatewayConfig(
     URI upstream,
@@ -61,9 +62,11 @@ public record GatewayConfig(
     int maxHeaderCount,
     int maxHeaderBytes,
     String contextPath,
-    RedisUrl throttleStore) {
+    RedisUrl throttleStore,
+    OperationsConfig operations) {
 
   public GatewayConfig {
+    Objects.requireNonNull(operations, "operations");
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(listen, "listen");
@@ -177,6 +180,7 @@ public record GatewayConfig(
     private int maxHeaderCount = PolicyEnforcer.DEFAULT_MAX_HEADER_COUNT;
     private int maxHeaderBytes = PolicyEnforcer.DEFAULT_MAX_HEADER_BYTES;
     private RedisUrl throttleStore;
+    private OperationsConfig operations = OperationsConfig.NONE;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -251,6 +255,11 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder operations(OperationsConfig operations) {
+      this.operations = operations;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           upstream,
@@ -270,7 +279,8 @@ public record GatewayConfig(
           maxHeaderCount,
           maxHeaderBytes,
           "",
-          throttleStore);
+          throttleStore,
+          operations);
     }
   }
 }

@@ -5,12 +5,14 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.opa.SwappablePolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
 import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
 import java.net.URI;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,23 +29,37 @@ public final class GatewayEnforcer implements AutoCloseable {
   /** Room for tens of thousands of distinct requests; a scan repeats a few dozen. */
   static final long DECISION_CACHE_BYTES = 16L * 1024 * 1024;
 
-  private static final Logger LOG = LoggerFactory.getLogger(GatewayEnforcer.class);
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
+  /** How long a replaced engine keeps serving evaluations that began on it: past every timeout. */
+  private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
+
   private final PolicyEnforcer enforcer;
-  private final OpaWasmPolicyEngine engine;
+  private final SwappablePolicyEngine engine;
   private final CredentialFailureThrottle throttle;
+  private final GatewayConfig config;
+  private final GatewayOperations operations;
+  private final String contextPath;
   private final String description;
+  private final URI verifyingSonarQube;
 
   private GatewayEnforcer(
       PolicyEnforcer enforcer,
-      OpaWasmPolicyEngine engine,
+      SwappablePolicyEngine engine,
       CredentialFailureThrottle throttle,
-      String description) {
-    this.throttle = throttle;
+      String description,
+      URI verifyingSonarQube,
+      GatewayConfig config,
+      GatewayOperations operations,
+      String contextPath) {
     this.enforcer = enforcer;
     this.engine = engine;
+    this.throttle = throttle;
+    this.config = config;
+    this.operations = operations;
+    this.contextPath = contextPath;
     this.description = description;
+    this.verifyingSonarQube = verifyingSonarQube;
   }
 
   /**
@@ -51,22 +67,39 @@ public final class GatewayEnforcer implements AutoCloseable {
    * configuration is wrong.
    */
   public static GatewayEnforcer create(GatewayConfig config) {
+    return create(config, null);
+  }
+
+  /**
+   * Loads and warms up the policy, metered, logged and in report-only mode as {@code operations}
+   * says ({@code null}: none of it).
+   */
+  static GatewayEnforcer create(GatewayConfig config, GatewayOperations operations) {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
     CredentialFailureThrottle throttle = throttle(config);
-    // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine engine =
-        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES).build();
-    PolicyEnforcer enforcer =
+    SwappablePolicyEngine engine =
+        new SwappablePolicyEngine(loadEngine(policyData, operations), RETIRE_AFTER);
+    PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
             .credentialFailureThrottle(throttle)
             .trustedProxies(trustedProxies)
             .maxHeaders(config.maxHeaderCount(), config.maxHeaderBytes())
-            .listener(GatewayEnforcer::logDenial)
-            .build();
+            .listener(GatewayEnforcer::logDenial);
+    if (operations != null) {
+      operations.instrument(enforcerBuilder);
+    }
+    PolicyEnforcer enforcer;
+    try {
+      enforcer = enforcerBuilder.build();
+    } catch (RuntimeException e) {
+      engine.close();
+      closeThrottle(throttle);
+      throw e;
+    }
     String description =
         "policy "
             + engine.describe()
@@ -74,7 +107,19 @@ public final class GatewayEnforcer implements AutoCloseable {
             + describe(config, sonarQubeRoot)
             + ", throttling "
             + throttle;
-    return new GatewayEnforcer(enforcer, engine, throttle, description);
+    URI verifyingSonarQube =
+        config.credentialCheck().mode() == CredentialCheck.Mode.SONARQUBE
+            ? config.credentialCheck().sonarQubeOr(sonarQubeRoot)
+            : null;
+    return new GatewayEnforcer(
+        enforcer,
+        engine,
+        throttle,
+        description,
+        verifyingSonarQube,
+        config,
+        operations,
+        PolicyDataContextPath.of(policyData));
   }
 
   private static CredentialFailureThrottle throttle(GatewayConfig config) {
@@ -91,6 +136,50 @@ public final class GatewayEnforcer implements AutoCloseable {
         .maxFailures(config.maxFailedCredentials())
         .window(config.failureWindow())
         .build();
+  }
+
+  private static void closeThrottle(CredentialFailureThrottle throttle) {
+    if (throttle instanceof RedisCredentialFailureThrottle shared) {
+      shared.close();
+    }
+  }
+
+  /**
+   * Whether the shared throttle store answers: false while a Redis throttle counts on its own
+   * during an outage; true for a throttle in memory.
+   */
+  boolean throttleStoreAvailable() {
+    return !(throttle instanceof RedisCredentialFailureThrottle shared) || shared.available();
+  }
+
+  /** The bundled policy with {@code policyData}, loaded, warmed up and metered. */
+  private static OpaWasmPolicyEngine loadEngine(String policyData, GatewayOperations operations) {
+    // The bundled policy is pure (input and data only), so identical requests can share a decision.
+    OpaWasmPolicyEngine.Builder engineBuilder =
+        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES);
+    if (operations != null) {
+      operations.instrument(engineBuilder);
+    }
+    return engineBuilder.build();
+  }
+
+  /**
+   * Loads, checks and warms up the policy with new {@code --data} and swaps it in atomically; the
+   * engine serving now keeps serving when anything fails. Its decision cache goes with it, so no
+   * decision of the old data is served afterwards.
+   *
+   * @return the new revision
+   * @throws RuntimeException naming what is wrong with the data; nothing was swapped
+   */
+  String reloadData(String userData) {
+    String policyData = PolicyDataContextPath.reconcile(userData, config.contextPath());
+    if (!PolicyDataContextPath.of(policyData).equals(contextPath)) {
+      throw new IllegalArgumentException(
+          "context_path cannot change while the gateway runs (credentials are verified under it); restart");
+    }
+    OpaWasmPolicyEngine next = loadEngine(policyData, operations);
+    engine.swap(next);
+    return next.revision();
   }
 
   private static String describe(GatewayConfig config, URI sonarQubeRoot) {
@@ -121,6 +210,11 @@ public final class GatewayEnforcer implements AutoCloseable {
     }
   }
 
+  /** The SonarQube that verifies credentials, or {@code null} when none does. */
+  URI verifyingSonarQube() {
+    return verifyingSonarQube;
+  }
+
   /** The enforcer to give the adapter. */
   public PolicyEnforcer enforcer() {
     return enforcer;
@@ -136,12 +230,6 @@ public final class GatewayEnforcer implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
-    if (throttle instanceof AutoCloseable closeable) {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        LOG.debug("closing the throttle failed", e);
-      }
-    }
+    closeThrottle(throttle);
   }
 }

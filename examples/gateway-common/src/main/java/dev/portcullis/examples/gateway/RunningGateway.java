@@ -8,6 +8,11 @@ public interface RunningGateway extends AutoCloseable {
   /** Where the gateway listens. */
   URI uri();
 
+  /** Where the admin listener ({@code --admin-listen}) listens, or {@code null} without one. */
+  default URI adminUri() {
+    return null;
+  }
+
   /** One line saying where it listens, what it forwards to and how it decides. */
   String describe();
 

@@ -43,6 +43,49 @@ class GatewayCommandTest {
   }
 
   @Test
+  void operationsAreOffByDefaultAndEveryOperationsOptionReachesTheConfiguration() throws Exception {
+    assertThat(parse().operations()).isEqualTo(OperationsConfig.NONE);
+
+    OperationsConfig flags =
+        parse(
+                "--admin-listen",
+                "127.0.0.1:9091",
+                "--decision-log",
+                "stdout",
+                "--decision-log-sample-allows",
+                "0.25",
+                "--report-only",
+                "--gateway-id",
+                "gw-7")
+            .operations();
+    assertThat(flags.adminListen())
+        .isEqualTo(InetSocketAddress.createUnresolved("127.0.0.1", 9091));
+    assertThat(flags.decisionLog()).isEqualTo("stdout");
+    assertThat(flags.decisionLogSampleAllows()).isEqualTo(0.25);
+    assertThat(flags.reportOnly()).isTrue();
+    assertThat(flags.gatewayId()).isEqualTo("gw-7");
+
+    Path file = dir.resolve("ops.yaml");
+    Files.writeString(file, "admin-listen: '[::1]:9091'\nreport-only: true\n");
+    OperationsConfig fromFileAndEnvironment =
+        GatewayCommand.parse(
+                Map.of("PORTCULLIS_DECISION_LOG", "/var/log/decisions.jsonl"),
+                "--config",
+                file.toString())
+            .config()
+            .operations();
+    assertThat(fromFileAndEnvironment.adminListen())
+        .isEqualTo(InetSocketAddress.createUnresolved("::1", 9091));
+    assertThat(fromFileAndEnvironment.reportOnly()).isTrue();
+    assertThat(fromFileAndEnvironment.decisionLog()).isEqualTo("/var/log/decisions.jsonl");
+
+    assertThatThrownBy(() -> parse("--decision-log-sample-allows", "1.5"))
+        .hasMessageContaining("--decision-log-sample-allows");
+    assertThatThrownBy(() -> parse("--admin-listen", "9091"))
+        .hasMessageContaining("--admin-listen must be HOST:PORT");
+  }
+
+  @Test
   void everyOptionReachesTheConfiguration() throws Exception {
     GatewayConfig config =
         parse(

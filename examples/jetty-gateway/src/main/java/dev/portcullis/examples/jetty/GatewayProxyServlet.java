@@ -2,6 +2,7 @@ package dev.portcullis.examples.jetty;
 
 import dev.portcullis.Decision;
 import dev.portcullis.examples.gateway.ForwardingHeaders;
+import dev.portcullis.examples.gateway.UpstreamMetrics;
 import dev.portcullis.servlet.BodyTooLargeException;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.ReadListener;
@@ -56,6 +57,14 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private final String forwardTargetAttribute;
   private final Duration connectTimeout;
   private final transient MinimumBodyRate bodyRate;
+  private final transient UpstreamMetrics upstreamMetrics;
+
+  /** When the request was sent upstream (System.nanoTime), until its response headers arrive. */
+  private static final String SENT_ATTRIBUTE = GatewayProxyServlet.class.getName() + ".sent";
+
+  /** SonarQube's status for the request, for the access log. */
+  static final String UPSTREAM_STATUS_ATTRIBUTE =
+      GatewayProxyServlet.class.getName() + ".upstreamStatus";
 
   /**
    * @param bodyRate the slowest a request body may arrive, or null for no minimum
@@ -64,12 +73,35 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       URI upstream,
       String forwardTargetAttribute,
       Duration connectTimeout,
-      MinimumBodyRate bodyRate) {
+      MinimumBodyRate bodyRate,
+      UpstreamMetrics upstreamMetrics) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.forwardTargetAttribute = forwardTargetAttribute;
     this.connectTimeout = connectTimeout;
     this.bodyRate = bodyRate;
+    this.upstreamMetrics = upstreamMetrics;
+  }
+
+  @Override
+  protected void sendProxyRequest(
+      HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) {
+    clientRequest.setAttribute(SENT_ATTRIBUTE, System.nanoTime());
+    super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+  }
+
+  @Override
+  protected void onServerResponseHeaders(
+      HttpServletRequest clientRequest,
+      HttpServletResponse proxyResponse,
+      Response serverResponse) {
+    Object sent = clientRequest.getAttribute(SENT_ATTRIBUTE);
+    if (sent instanceof Long) {
+      clientRequest.removeAttribute(SENT_ATTRIBUTE); // counted once
+      clientRequest.setAttribute(UPSTREAM_STATUS_ATTRIBUTE, serverResponse.getStatus());
+      upstreamMetrics.responded(serverResponse.getStatus(), System.nanoTime() - (Long) sent);
+    }
+    super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
   }
 
   @Override
@@ -182,6 +214,11 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       HttpServletResponse proxyResponse,
       Response serverResponse,
       Throwable failure) {
+    Object sent = clientRequest.getAttribute(SENT_ATTRIBUTE);
+    if (sent instanceof Long) {
+      clientRequest.removeAttribute(SENT_ATTRIBUTE); // no response headers came
+      upstreamMetrics.failed(System.nanoTime() - (Long) sent);
+    }
     Object clientFailure = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
     int status =
         clientFailure instanceof Throwable ? clientFailureStatus((Throwable) clientFailure) : 0;

@@ -4,6 +4,8 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
+import dev.portcullis.examples.gateway.GatewayLauncher;
+import dev.portcullis.examples.gateway.ProxyTelemetry;
 import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.DispatcherType;
@@ -54,15 +56,16 @@ public final class JettyGateway implements RunningGateway {
     this.description = description;
   }
 
-  /** Loads the policy, starts Jetty and returns once the gateway accepts connections. */
-  public static JettyGateway start(GatewayConfig config) throws Exception {
-    GatewayEnforcer decisions = GatewayEnforcer.create(config);
-    try {
-      return start(config, decisions.enforcer(), decisions::close, decisions.describe());
-    } catch (Exception | Error e) {
-      decisions.close();
-      throw e;
-    }
+  /**
+   * Starts the admin listener (if configured), loads the policy, starts Jetty and returns once the
+   * gateway accepts connections.
+   */
+  public static RunningGateway start(GatewayConfig config) throws Exception {
+    return GatewayLauncher.start(
+        config,
+        "jetty-gateway",
+        (decisions, telemetry, closeDecisions, howItDecides) ->
+            start(config, decisions.enforcer(), closeDecisions, howItDecides, telemetry));
   }
 
   /**
@@ -71,6 +74,17 @@ public final class JettyGateway implements RunningGateway {
    */
   static JettyGateway start(
       GatewayConfig config, PolicyEnforcer enforcer, Runnable closeDecisions, String howItDecides)
+      throws Exception {
+    return start(config, enforcer, closeDecisions, howItDecides, ProxyTelemetry.NONE);
+  }
+
+  /** As above, counting upstream responses and logging requests in {@code telemetry}. */
+  static JettyGateway start(
+      GatewayConfig config,
+      PolicyEnforcer enforcer,
+      Runnable closeDecisions,
+      String howItDecides,
+      ProxyTelemetry telemetry)
       throws Exception {
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
     threads.setName("gateway");
@@ -120,13 +134,17 @@ public final class JettyGateway implements RunningGateway {
                 config.upstream(),
                 PortcullisFilter.FORWARD_TARGET_ATTRIBUTE,
                 config.connectTimeout(),
-                bodyRate));
+                bodyRate,
+                telemetry.upstream()));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
     proxy.setInitParameter("preserveHost", "false");
     context.addServlet(proxy, "/*");
     server.setHandler(context);
+    if (telemetry.access().enabled()) {
+      server.setRequestLog(new JettyAccessLog(telemetry.access()));
+    }
     server.setStopTimeout(5_000);
     server.setStopAtShutdown(false);
     server.start();

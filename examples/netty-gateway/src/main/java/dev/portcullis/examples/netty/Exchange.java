@@ -78,6 +78,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
   private boolean clientPaused;
   private boolean flushScheduled;
   private boolean finished;
+  private long startedNanos;
 
   Exchange(
       ProxyHandler owner,
@@ -102,6 +103,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
    * body.
    */
   void start(Duration upstreamTimeout) {
+    startedNanos = System.nanoTime();
     pauseClient();
     deadline =
         loop.schedule(
@@ -216,6 +218,8 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
               new IllegalStateException("101 Switching Protocols, but no upgrade was asked for")));
       return;
     }
+    upstream.metrics().responded(response.status().code(), System.nanoTime() - startedNanos);
+    client.channel().attr(NettyAccessLog.UPSTREAM_STATUS).set(response.status().code());
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     HttpResponse relayed =
         ProxyHeaders.toClient(response, request, requestReceived && HttpUtil.isKeepAlive(request));
@@ -336,6 +340,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     }
     boolean news = upstream.answered(false);
     if (!responseStarted) {
+      upstream.metrics().failed(System.nanoTime() - startedNanos);
       if (news) {
         LOG.warn(
             "upstream failed status={} method={} path={} failure={}",

@@ -3,6 +3,8 @@ package dev.portcullis.examples.netty;
 import dev.portcullis.examples.gateway.GatewayCommand;
 import dev.portcullis.examples.gateway.GatewayConfig;
 import dev.portcullis.examples.gateway.GatewayEnforcer;
+import dev.portcullis.examples.gateway.GatewayLauncher;
+import dev.portcullis.examples.gateway.ProxyTelemetry;
 import dev.portcullis.examples.gateway.RunningGateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -77,19 +79,22 @@ public final class NettyGateway implements RunningGateway {
     this.description = description;
   }
 
-  /** Loads the policy, starts Netty and returns once the gateway accepts connections. */
-  public static NettyGateway start(GatewayConfig config) throws Exception {
-    GatewayEnforcer decisions = GatewayEnforcer.create(config);
-    try {
-      return start(
-          config,
-          new PortcullisDecider(decisions.enforcer()),
-          decisions::close,
-          decisions.describe());
-    } catch (Exception | Error e) {
-      decisions.close();
-      throw e;
-    }
+  /**
+   * Starts the admin listener (if configured), loads the policy, starts Netty and returns once the
+   * gateway accepts connections.
+   */
+  public static RunningGateway start(GatewayConfig config) throws Exception {
+    return GatewayLauncher.start(
+        config,
+        "netty-gateway",
+        (decisions, telemetry, closeDecisions, howItDecides) ->
+            start(
+                config,
+                new PortcullisDecider(decisions.enforcer()),
+                closeDecisions,
+                howItDecides,
+                Sizes.DEFAULT,
+                telemetry));
   }
 
   /**
@@ -120,13 +125,26 @@ public final class NettyGateway implements RunningGateway {
       String howItDecides,
       Sizes sizes)
       throws Exception {
+    return start(config, decider, closeDecisions, howItDecides, sizes, ProxyTelemetry.NONE);
+  }
+
+  /** As above, counting upstream responses and logging requests in {@code telemetry}. */
+  static NettyGateway start(
+      GatewayConfig config,
+      Decider decider,
+      Runnable closeDecisions,
+      String howItDecides,
+      Sizes sizes,
+      ProxyTelemetry telemetry)
+      throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
     Upstream upstream =
         new Upstream(
             config.upstream(),
             config.connectTimeout(),
             config.idleTimeout(),
-            sizes.upstreamConnectionsPerLoop());
+            sizes.upstreamConnectionsPerLoop(),
+            telemetry.upstream());
     EventLoopGroup acceptor =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
@@ -159,7 +177,17 @@ public final class NettyGateway implements RunningGateway {
                     channel
                         .pipeline()
                         .addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
+                    NettyAccessLog accessLog =
+                        telemetry.access().enabled()
+                            ? new NettyAccessLog(telemetry.access())
+                            : null;
+                    if (accessLog != null) {
+                      channel.pipeline().addLast("access-log", accessLog.front());
+                    }
                     channel.pipeline().addLast("portcullis", decider.newHandler());
+                    if (accessLog != null) {
+                      channel.pipeline().addLast("access-decision", accessLog.behind());
+                    }
                     channel
                         .pipeline()
                         .addLast(

@@ -1,5 +1,6 @@
 package dev.portcullis.examples.netty;
 
+import dev.portcullis.examples.gateway.UpstreamMetrics;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,8 +59,19 @@ final class Upstream {
   private final ExecutorService resolver;
   private final ConcurrentMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private final AtomicBoolean answering = new AtomicBoolean(true);
+  private final UpstreamMetrics metrics;
 
   Upstream(URI uri, Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerLoop) {
+    this(uri, connectTimeout, idleTimeout, maxConnectionsPerLoop, UpstreamMetrics.NONE);
+  }
+
+  Upstream(
+      URI uri,
+      Duration connectTimeout,
+      Duration idleTimeout,
+      int maxConnectionsPerLoop,
+      UpstreamMetrics metrics) {
+    this.metrics = metrics;
     this.uri = uri;
     this.maxConnectionsPerLoop = maxConnectionsPerLoop;
     boolean https = "https".equals(uri.getScheme());
@@ -107,6 +119,11 @@ final class Upstream {
    * Records whether the upstream answered and says whether that is news: the first failure after
    * answers, or the first answer after failures, is worth a WARN or INFO line; repeats are DEBUG.
    */
+  /** Where exchanges count upstream responses; lock-free, so event loops may use it. */
+  UpstreamMetrics metrics() {
+    return metrics;
+  }
+
   boolean answered(boolean ok) {
     return answering.getAndSet(ok) != ok;
   }

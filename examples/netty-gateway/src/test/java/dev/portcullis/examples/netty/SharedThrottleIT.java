@@ -10,6 +10,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +47,7 @@ class SharedThrottleIT {
   private static final List<Gateway> gateways = new ArrayList<>();
   private static int nextToken;
 
-  private record Gateway(String name, Process process, int port, Path log) {
+  private record Gateway(String name, Process process, int port, int adminPort, Path log) {
     String output() throws IOException {
       return Files.readString(log, StandardCharsets.UTF_8);
     }
@@ -77,6 +81,11 @@ class SharedThrottleIT {
 
   @Test
   void failuresThroughEitherInstanceAreCountedOnceAndTheOutageKeepsCounting() throws Exception {
+    for (Gateway gateway : gateways) {
+      assertThat(awaitReadiness(gateway, "200"))
+          .startsWith("200")
+          .contains("\"throttle_store\":\"available\"");
+    }
     // 20 distinct wrong tokens, alternately through both instances, from one client.
     int validations = sonar.validations.get();
     List<Integer> statuses = alternately("127.0.0.2", 20);
@@ -110,6 +119,10 @@ class SharedThrottleIT {
         assertThat(gateway.output())
             .contains("is unavailable")
             .contains("counting failed credentials in this instance only");
+        assertThat(readiness(gateway))
+            .as("%s reports not ready while it counts on its own", gateway.name())
+            .startsWith("503")
+            .contains("\"throttle_store\":\"unavailable\"");
       }
     } finally {
       redis.startAgain();
@@ -117,6 +130,9 @@ class SharedThrottleIT {
 
     // Back: once each instance has found Redis again, the counts are shared again.
     awaitRedisAgain();
+    for (Gateway gateway : gateways) {
+      assertThat(awaitReadiness(gateway, "200")).startsWith("200");
+    }
     validations = sonar.validations.get();
     statuses = alternately("127.0.0.6", 20);
     assertThat(statuses.subList(0, MAX_FAILURES)).containsOnly(401);
@@ -186,10 +202,8 @@ class SharedThrottleIT {
   }
 
   private static Gateway launch(String name, Path jar) throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = freePort();
+    int adminPort = freePort();
     Path log = logs.resolve(name + ".log");
     ProcessBuilder command =
         new ProcessBuilder(
@@ -201,13 +215,45 @@ class SharedThrottleIT {
                 "--listen",
                 "127.0.0.1:" + port,
                 "--max-failed-credentials",
-                Integer.toString(MAX_FAILURES))
+                Integer.toString(MAX_FAILURES),
+                "--admin-listen",
+                "127.0.0.1:" + adminPort)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     // The URL holds the password: through the environment, as the option's help advises.
     command.environment().put("PORTCULLIS_THROTTLE_STORE", redis.url());
     Process process = command.start();
-    return new Gateway(name, process, port, log);
+    return new Gateway(name, process, port, adminPort, log);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The status and body of {@code GET /health/ready} on the gateway's admin listener. */
+  private static String readiness(Gateway gateway) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gateway.adminPort() + "/health/ready"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
+  }
+
+  /** Polls readiness until it starts with {@code status}. */
+  private static String awaitReadiness(Gateway gateway, String status) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    String answer = readiness(gateway);
+    while (!answer.startsWith(status) && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+      answer = readiness(gateway);
+    }
+    return answer;
   }
 
   private static void awaitListening(Gateway gateway) throws Exception {

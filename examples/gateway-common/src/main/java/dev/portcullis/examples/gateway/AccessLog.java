@@ -1,0 +1,175 @@
+package dev.portcullis.examples.gateway;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One JSON line per request at INFO on the SLF4J logger {@value #LOGGER}, so users route or silence
+ * it with their logging configuration. The proxies hand entries over without waiting: a bounded
+ * queue and a background thread do the formatting and logging (a logger may write to a blocking
+ * stream, which an event loop must never wait for); entries that find the queue full are dropped
+ * and counted.
+ *
+ * <p>The path is logged without its query, so no query value (which may be anything) is logged;
+ * nothing from the headers is logged.
+ */
+public final class AccessLog implements AutoCloseable {
+
+  /** The logger's name. */
+  public static final String LOGGER = "portcullis.access";
+
+  private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int MAX_PATH = 512;
+  private static final Entry STOP = new Entry("", "", 0, 0, 0, "", "", List.of(), 0);
+
+  /** Logs nothing: for gateways without operations. */
+  public static final AccessLog NONE = new AccessLog();
+
+  /**
+   * One request.
+   *
+   * @param method the request method
+   * @param target the request target as received; only its path is logged
+   * @param status the status the client was answered with
+   * @param bytes the response body bytes sent
+   * @param durationNanos from the request's start to its response's end
+   * @param client the client's IP address
+   * @param decision {@code allow} when the policy let it through, else {@code deny}
+   * @param reasons the allow's reason codes, when known
+   * @param upstreamStatus SonarQube's status, or 0 when SonarQube did not answer it
+   */
+  public record Entry(
+      String method,
+      String target,
+      int status,
+      long bytes,
+      long durationNanos,
+      String client,
+      String decision,
+      List<String> reasons,
+      int upstreamStatus) {}
+
+  private final BlockingQueue<Entry> queue;
+  private final Thread writer;
+  private final Counter dropped;
+  private volatile boolean closed;
+
+  private AccessLog() {
+    this.queue = null;
+    this.writer = null;
+    this.dropped = null;
+  }
+
+  private AccessLog(MeterRegistry registry) {
+    this.queue = new ArrayBlockingQueue<>(10_000);
+    this.dropped =
+        registry == null
+            ? null
+            : Counter.builder("portcullis.access.log.dropped")
+                .description("Access log lines dropped because the queue was full")
+                .register(registry);
+    this.writer = new Thread(this::writeAll, "gateway-access-log");
+    this.writer.setDaemon(true);
+    this.writer.start();
+  }
+
+  /**
+   * An access log, or {@link #NONE} when the {@value #LOGGER} logger is off at INFO.
+   *
+   * @param registry where to count dropped lines, or {@code null}
+   */
+  static AccessLog start(MeterRegistry registry) {
+    return LOG.isInfoEnabled() ? new AccessLog(registry) : NONE;
+  }
+
+  /** Whether entries are logged at all; proxies skip gathering them when not. */
+  public boolean enabled() {
+    return queue != null;
+  }
+
+  /** Queues {@code entry}; never blocks. */
+  public void log(Entry entry) {
+    if (queue == null || closed) {
+      return;
+    }
+    if (!queue.offer(entry) && dropped != null) {
+      dropped.increment();
+    }
+  }
+
+  private void writeAll() {
+    while (true) {
+      Entry entry;
+      try {
+        entry = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (entry == STOP) {
+        return;
+      }
+      try {
+        LOG.info(line(entry));
+      } catch (IOException | RuntimeException e) {
+        // A broken entry must not stop the log.
+      }
+    }
+  }
+
+  static String line(Entry entry) throws IOException {
+    StringWriter text = new StringWriter(256);
+    try (JsonGenerator json = JSON.createGenerator(text)) {
+      json.writeStartObject();
+      json.writeStringField("method", entry.method());
+      json.writeStringField("path", pathOf(entry.target()));
+      json.writeNumberField("status", entry.status());
+      json.writeNumberField("bytes", entry.bytes());
+      json.writeNumberField("duration_ms", entry.durationNanos() / 1_000_000.0);
+      json.writeStringField("client_ip", entry.client());
+      json.writeStringField("decision", entry.decision());
+      json.writeArrayFieldStart("reasons");
+      for (String reason : entry.reasons()) {
+        json.writeString(reason);
+      }
+      json.writeEndArray();
+      if (entry.upstreamStatus() > 0) {
+        json.writeNumberField("upstream_status", entry.upstreamStatus());
+      }
+      json.writeEndObject();
+    }
+    return text.toString();
+  }
+
+  private static String pathOf(String target) {
+    int query = target.indexOf('?');
+    String path = query < 0 ? target : target.substring(0, query);
+    return path.length() > MAX_PATH ? path.substring(0, MAX_PATH) + "..." : path;
+  }
+
+  @Override
+  public void close() {
+    if (queue == null || closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (queue.offer(STOP, 1, TimeUnit.SECONDS)) {
+        writer.join(5_000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    writer.interrupt();
+  }
+}

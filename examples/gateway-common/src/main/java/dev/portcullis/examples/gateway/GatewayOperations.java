@@ -1,0 +1,229 @@
+package dev.portcullis.examples.gateway;
+
+import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.audit.JsonDecisionLog;
+import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.policies.SonarQubePolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a gateway runs beside the proxy: the admin listener with its probes and metrics, the
+ * decision log and report-only mode. Started before the policy loads, so {@code /health/live}
+ * answers and {@code /health/ready} says why it is not ready yet; closed after the proxy stops.
+ */
+public final class GatewayOperations implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayOperations.class);
+
+  private final OperationsConfig config;
+  private final Readiness readiness;
+  private final PrometheusMeterRegistry registry;
+  private final UpstreamMetrics upstreamMetrics;
+  private final AccessLog accessLog;
+  private final JsonDecisionLog decisionLog;
+  private final OutputStream decisionLogFile;
+  private final AdminServer admin;
+  private volatile SonarQubeProbe probe;
+  private volatile DataReloader reloader;
+
+  private GatewayOperations(
+      OperationsConfig config,
+      Readiness readiness,
+      PrometheusMeterRegistry registry,
+      JsonDecisionLog decisionLog,
+      OutputStream decisionLogFile,
+      AdminServer admin) {
+    this.config = config;
+    this.readiness = readiness;
+    this.registry = registry;
+    this.upstreamMetrics = registry == null ? UpstreamMetrics.NONE : UpstreamMetrics.in(registry);
+    this.accessLog = AccessLog.start(registry);
+    this.decisionLog = decisionLog;
+    this.decisionLogFile = decisionLogFile;
+    this.admin = admin;
+  }
+
+  /**
+   * Opens the decision log and starts the admin listener, if configured.
+   *
+   * @param gatewayName such as {@code jetty-gateway}, for the decision log's labels
+   */
+  public static GatewayOperations start(GatewayConfig gateway, String gatewayName)
+      throws IOException {
+    OperationsConfig config = gateway.operations();
+    if (config.reportOnly()) {
+      LOG.warn(
+          "REPORT-ONLY MODE (--report-only): requests the policy denies are FORWARDED to SonarQube "
+              + "and only logged; do not run this way longer than a roll-out needs");
+    }
+    Readiness readiness =
+        new Readiness(
+            gateway.credentialCheck().mode() == CredentialCheck.Mode.SONARQUBE,
+            config.reportOnly());
+    PrometheusMeterRegistry registry =
+        config.adminListen() == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OutputStream file = null;
+    JsonDecisionLog decisionLog = null;
+    if (config.decisionLog() != null) {
+      OutputStream out;
+      if (config.decisionLog().equals("stdout")) {
+        out = System.out;
+      } else {
+        try {
+          file = new FileOutputStream(Path.of(config.decisionLog()).toFile(), true);
+        } catch (IOException e) {
+          throw new IOException(
+              "--decision-log " + config.decisionLog() + ": cannot open (" + e.getMessage() + ")",
+              e);
+        }
+        out = file;
+      }
+      JsonDecisionLog.Builder builder =
+          JsonDecisionLog.builder(out)
+              .path(SonarQubePolicy.ENTRYPOINT)
+              .sampleAllows(config.decisionLogSampleAllows())
+              .label("id", gatewayId(config, gatewayName))
+              .label("version", GatewayVersion.version());
+      if (registry != null) {
+        builder.meterRegistry(registry);
+      }
+      decisionLog = builder.build();
+    }
+    AdminServer admin = null;
+    if (config.adminListen() != null) {
+      try {
+        admin = AdminServer.start(config.adminListen(), readiness, registry);
+      } catch (IOException | RuntimeException e) {
+        if (decisionLog != null) {
+          decisionLog.close();
+        }
+        if (file != null) {
+          file.close();
+        }
+        throw e;
+      }
+    }
+    return new GatewayOperations(config, readiness, registry, decisionLog, file, admin);
+  }
+
+  private static String gatewayId(OperationsConfig config, String gatewayName) {
+    if (config.gatewayId() != null && !config.gatewayId().isBlank()) {
+      return config.gatewayId();
+    }
+    String host = System.getenv("HOSTNAME");
+    return gatewayName + "@" + (host == null || host.isBlank() ? "localhost" : host);
+  }
+
+  /** Meters and records the engine's pool, when there are metrics. */
+  void instrument(OpaWasmPolicyEngine.Builder engine) {
+    if (registry != null) {
+      engine.meterRegistry(registry);
+    }
+  }
+
+  /**
+   * Meters, logs and, in report-only mode, reports instead of enforcing the enforcer's decisions.
+   */
+  void instrument(PolicyEnforcer.Builder enforcer) {
+    if (registry != null) {
+      enforcer.meterRegistry(registry);
+    }
+    if (decisionLog != null) {
+      enforcer.recorder(decisionLog);
+    }
+    enforcer.reportOnly(config.reportOnly());
+  }
+
+  /** The policy is loaded and warmed up. */
+  void policyLoaded() {
+    readiness.policyLoaded();
+  }
+
+  /**
+   * The proxied port listens; readiness now waits only for {@code sonarQube} to answer, when
+   * credentials are verified by it.
+   *
+   * @param sonarQube the SonarQube that verifies credentials, or {@code null} when none does
+   */
+  void serving(URI sonarQube) {
+    readiness.serving();
+    if (admin != null && sonarQube != null) {
+      probe = SonarQubeProbe.start(sonarQube, readiness::sonarQubeAnswered);
+    }
+  }
+
+  /** Readiness also asks whether the shared throttle store answers ({@code --throttle-store}). */
+  void throttleStore(BooleanSupplier available) {
+    readiness.throttleStore(available);
+  }
+
+  /** Watches the {@code --data} file, if there is one, and reloads {@code decisions} from it. */
+  void watchData(GatewayEnforcer decisions) {
+    if (config.dataFile() != null) {
+      reloader = DataReloader.start(config.dataFile(), decisions::reloadData, registry);
+    }
+  }
+
+  /** Upstream responses and latency and the access log, for the proxy. */
+  public ProxyTelemetry telemetry() {
+    return new ProxyTelemetry(upstreamMetrics, accessLog);
+  }
+
+  /** Where the admin listener listens, or {@code null} when there is none. */
+  public URI adminUri() {
+    return admin == null ? null : admin.uri();
+  }
+
+  /** What is on, for the start-up line; "" when nothing is. */
+  String describe() {
+    StringBuilder text = new StringBuilder();
+    if (admin != null) {
+      text.append(", admin on ").append(admin.uri());
+    }
+    if (decisionLog != null) {
+      text.append(", decision log to ").append(config.decisionLog());
+    }
+    if (config.reportOnly()) {
+      text.append(", REPORT-ONLY: policy denies are forwarded");
+    }
+    return text.toString();
+  }
+
+  @Override
+  public void close() {
+    DataReloader watching = reloader;
+    if (watching != null) {
+      watching.close();
+    }
+    SonarQubeProbe running = probe;
+    if (running != null) {
+      running.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    accessLog.close();
+    if (decisionLog != null) {
+      decisionLog.close();
+    }
+    if (decisionLogFile != null) {
+      try {
+        decisionLogFile.close();
+      } catch (IOException e) {
+        LOG.warn("could not close the decision log cause={}", e.toString());
+      }
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+}

@@ -1,0 +1,381 @@
+package dev.portcullis.examples.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operations side of every example gateway: the admin listener's probes and metrics, the
+ * decision log and report-only mode, with the real gateway in front of a {@link FakeSonarQube}.
+ * Each gateway's test extends it and says how to start that gateway.
+ */
+public abstract class AbstractOperationsIT {
+
+  private static final String PASSWORD = "correct-horse-battery-staple";
+  private static final String BASIC_GOOD =
+      "Basic "
+          + Base64.getEncoder()
+              .encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+  private static final String BASIC_PASSWORD =
+      "Basic "
+          + Base64.getEncoder()
+              .encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir protected Path dir;
+  protected FakeSonarQube sonar;
+  private final List<RunningGateway> started = new ArrayList<>();
+  protected final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** Starts the gateway under test. */
+  protected abstract RunningGateway start(GatewayConfig config) throws Exception;
+
+  @BeforeEach
+  void startSonarQube() throws Exception {
+    sonar = new FakeSonarQube();
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    try {
+      for (RunningGateway gateway : started) {
+        gateway.close();
+      }
+    } finally {
+      sonar.close();
+    }
+  }
+
+  private RunningGateway gateway(OperationsConfig operations) throws Exception {
+    RunningGateway gateway =
+        start(
+            GatewayConfig.builder(sonar.uri())
+                .operations(operations.withAdminListen(new InetSocketAddress("127.0.0.1", 0)))
+                .build());
+    started.add(gateway);
+    return gateway;
+  }
+
+  @Test
+  void probesAndMetricsAreServedOnTheAdminListenerOnly() throws Exception {
+    RunningGateway gateway = gateway(OperationsConfig.NONE);
+    URI admin = gateway.adminUri();
+    assertThat(admin).isNotNull();
+    assertThat(admin.getPort()).isNotEqualTo(gateway.uri().getPort());
+
+    assertThat(send(admin, "/health/live", null).statusCode()).isEqualTo(200);
+    awaitReady(admin);
+    assertThat(send(admin, "/health/ready", null).body())
+        .contains("\"policy\":\"loaded\"")
+        .contains("\"sonarqube\":\"answered\"");
+
+    assertThat(
+            send(gateway.uri(), "/api/settings/values.protobuf?component=demo", BASIC_GOOD)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(send(gateway.uri(), "/api/users/search?q=a", BASIC_GOOD).statusCode())
+        .isEqualTo(403);
+
+    // The proxied port knows nothing of the admin paths: the policy judges them like any request.
+    for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
+      HttpResponse<String> proxied = send(gateway.uri(), path, null);
+      assertThat(proxied.statusCode()).as(path).isBetween(400, 499);
+      assertThat(proxied.body())
+          .as(path)
+          .doesNotContain("\"status\":\"live\"")
+          .doesNotContain("# HELP");
+    }
+
+    String metrics = send(admin, "/metrics", null).body();
+    assertThat(metrics)
+        .contains(
+            "portcullis_decisions_total{enforced=\"true\",reason=\"scanner_endpoint\",result=\"allow\"} 1.0")
+        .contains(
+            "portcullis_decisions_total{enforced=\"true\",reason=\"user_directory\",result=\"deny\"}")
+        .contains("portcullis_decision_duration_seconds_bucket{result=\"allow\"")
+        .contains(
+            "portcullis_credential_verifications_total{cached=\"false\",outcome=\"valid\"} 1.0")
+        .contains("portcullis_credential_verifications_total{cached=\"true\",outcome=\"valid\"}")
+        .contains("portcullis_throttle_refusals_total 0.0")
+        .contains("portcullis_engine_pool_timeouts_total{kind=\"borrow\"} 0.0")
+        .contains("portcullis_upstream_responses_total{status_class=\"2xx\"} 1.0")
+        .contains("portcullis_upstream_duration_seconds_count{status_class=\"2xx\"} 1")
+        .doesNotContain("/api/")
+        .doesNotContain(FakeSonarQube.GOOD_TOKEN);
+  }
+
+  @Test
+  void notReadyWhileSonarQubeDoesNotAnswer() throws Exception {
+    sonar.close();
+    RunningGateway gateway = gateway(OperationsConfig.NONE);
+
+    assertThat(send(gateway.adminUri(), "/health/live", null).statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = send(gateway.adminUri(), "/health/ready", null);
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(JSON.readTree(ready.body()).path("reason").asText())
+        .isEqualTo("SonarQube has not answered yet");
+  }
+
+  @Test
+  void everyDecisionIsLoggedWithoutASecret() throws Exception {
+    Path log = dir.resolve("decisions.jsonl");
+    RunningGateway gateway =
+        gateway(OperationsConfig.NONE.withDecisionLog(log.toString(), 1).withGatewayId("gw-test"));
+
+    send(gateway.uri(), "/api/settings/values.protobuf?component=demo", BASIC_GOOD);
+    send(gateway.uri(), "/api/users/search?q=a", BASIC_GOOD);
+    send(gateway.uri(), "/api/plugins/installed", BASIC_PASSWORD);
+    gateway.close();
+    started.remove(gateway);
+
+    String text = Files.readString(log);
+    List<JsonNode> lines = lines(text);
+    assertThat(lines).hasSize(3);
+    assertThat(lines)
+        .allSatisfy(
+            line -> {
+              assertThat(line.path("decision_id").asText()).isNotEmpty();
+              assertThat(line.path("path").asText()).isEqualTo("portcullis/sonarqube/decision");
+              assertThat(line.path("labels").path("id").asText()).isEqualTo("gw-test");
+              assertThat(line.path("labels").path("version").asText()).isNotEmpty();
+              assertThat(line.path("revision").asText()).matches("[0-9a-f]{64}\\+[0-9a-f]{16}");
+            });
+    assertThat(lines)
+        .anySatisfy(
+            line -> {
+              assertThat(line.path("input").path("request").path("path").asText())
+                  .isEqualTo("/api/users/search");
+              assertThat(line.path("result").path("reasons").get(0).asText())
+                  .isEqualTo("user_directory");
+              assertThat(line.path("enforced").asBoolean()).isTrue();
+            });
+    assertThat(lines)
+        .anySatisfy(
+            line -> {
+              assertThat(line.path("input").path("credential").path("kind").asText())
+                  .isEqualTo("password");
+              assertThat(line.path("result").path("allow").asBoolean()).isFalse();
+            });
+    assertThat(text)
+        .doesNotContain(FakeSonarQube.GOOD_TOKEN)
+        .doesNotContain(PASSWORD)
+        .doesNotContain(BASIC_GOOD.substring(6))
+        .doesNotContain(BASIC_PASSWORD.substring(6));
+  }
+
+  @Test
+  void reportOnlyForwardsPolicyDeniesLogsThemAsNotEnforcedAndStillRefusesBadFraming()
+      throws Exception {
+    Path log = dir.resolve("decisions.jsonl");
+    RunningGateway gateway =
+        gateway(OperationsConfig.NONE.withDecisionLog(log.toString(), 0).withReportOnly(true));
+
+    HttpResponse<String> denied = send(gateway.uri(), "/api/users/search?q=a", BASIC_GOOD);
+    assertThat(denied.statusCode()).isEqualTo(200);
+    assertThat(sonar.received).contains("GET /api/users/search?q=a");
+    // Refused by the server's parser or by the enforcer, depending on the gateway: either way, 400.
+    HttpResponse<String> ambiguous = send(gateway.uri(), "/api/..%2Fusers/search", BASIC_GOOD);
+    assertThat(ambiguous.statusCode()).isEqualTo(400);
+    assertThat(sonar.received).noneMatch(line -> line.contains("%2F"));
+    awaitReady(gateway.adminUri());
+    assertThat(send(gateway.adminUri(), "/health/ready", null).body())
+        .contains("\"report_only\":true")
+        .contains("REPORT-ONLY");
+    gateway.close();
+    started.remove(gateway);
+
+    List<JsonNode> lines = lines(Files.readString(log));
+    assertThat(lines)
+        .anySatisfy(
+            line -> {
+              assertThat(line.path("input").path("request").path("path").asText())
+                  .isEqualTo("/api/users/search");
+              assertThat(line.path("result").path("allow").asBoolean()).isFalse();
+              assertThat(line.path("enforced").asBoolean()).isFalse();
+            });
+    assertThat(lines)
+        .filteredOn(line -> !line.path("enforced").asBoolean())
+        .allSatisfy(line -> assertThat(line.path("result").path("status").asInt()).isLessThan(500))
+        .noneSatisfy(line -> assertThat(line.path("result").path("status").asInt()).isEqualTo(400));
+  }
+
+  @Test
+  void everyRequestGetsOneAccessLogLineWithoutQueryValuesOrCredentials() throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+    try {
+      RunningGateway gateway = gateway(OperationsConfig.NONE);
+      send(gateway.uri(), "/api/settings/values.protobuf?component=secret-project", BASIC_GOOD);
+      send(gateway.uri(), "/api/users/search?q=secret-user", BASIC_GOOD);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (accessLines(captured).size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      System.setErr(original);
+    }
+
+    List<JsonNode> lines = accessLines(captured);
+    assertThat(lines).hasSize(2);
+    JsonNode allowed = lines.get(0);
+    assertThat(allowed.path("method").asText()).isEqualTo("GET");
+    assertThat(allowed.path("path").asText()).isEqualTo("/api/settings/values.protobuf");
+    assertThat(allowed.path("status").asInt()).isEqualTo(200);
+    assertThat(allowed.path("bytes").asLong()).isPositive();
+    assertThat(allowed.path("client_ip").asText()).isEqualTo("127.0.0.1");
+    assertThat(allowed.path("decision").asText()).isEqualTo("allow");
+    assertThat(allowed.path("reasons").get(0).asText()).isEqualTo("scanner_endpoint");
+    assertThat(allowed.path("upstream_status").asInt()).isEqualTo(200);
+    assertThat(allowed.path("duration_ms").isNumber()).isTrue();
+    JsonNode denied = lines.get(1);
+    assertThat(denied.path("path").asText()).isEqualTo("/api/users/search");
+    assertThat(denied.path("status").asInt()).isEqualTo(403);
+    assertThat(denied.path("decision").asText()).isEqualTo("deny");
+    assertThat(denied.has("upstream_status")).isFalse();
+    assertThat(lines.toString())
+        .doesNotContain("secret-project")
+        .doesNotContain("secret-user")
+        .doesNotContain(FakeSonarQube.GOOD_TOKEN)
+        .doesNotContain(BASIC_GOOD.substring(6));
+  }
+
+  private static List<JsonNode> accessLines(java.io.ByteArrayOutputStream captured)
+      throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    String text;
+    synchronized (captured) {
+      text = captured.toString(StandardCharsets.UTF_8);
+    }
+    String marker = " " + AccessLog.LOGGER + " - ";
+    for (String line : text.split("\n")) {
+      int at = line.indexOf(marker);
+      if (at >= 0) {
+        lines.add(JSON.readTree(line.substring(at + marker.length())));
+      }
+    }
+    return lines;
+  }
+
+  /** Writes to both streams, so the build's output stays whole while a test reads it. */
+  private static final class TeeStream extends java.io.OutputStream {
+    private final java.io.OutputStream first;
+    private final java.io.ByteArrayOutputStream second;
+
+    TeeStream(java.io.OutputStream first, java.io.ByteArrayOutputStream second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      first.write(b, off, len);
+      synchronized (second) {
+        second.write(b, off, len);
+      }
+    }
+  }
+
+  @Test
+  void aChangedDataFileIsReloadedAndABrokenOneKeepsTheLastGoodPolicy() throws Exception {
+    Path data = dir.resolve("data.json");
+    String onlyAlpha =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"alpha\"]}}}}";
+    Files.writeString(data, onlyAlpha);
+    RunningGateway gateway =
+        start(
+            GatewayConfig.builder(sonar.uri())
+                .policyData(onlyAlpha)
+                .operations(
+                    OperationsConfig.NONE
+                        .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
+                        .withDataFile(data))
+                .build());
+    started.add(gateway);
+    String demo = "/api/settings/values.protobuf?component=demo";
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(403);
+
+    Files.writeString(
+        data.resolveSibling("data.json.tmp"), onlyAlpha.replace("\"alpha\"", "\"alpha\",\"demo\""));
+    Files.move(
+        data.resolveSibling("data.json.tmp"),
+        data,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int status;
+    do {
+      status = send(gateway.uri(), demo, BASIC_GOOD).statusCode();
+      assertThat(status).as("every answer is the old or the new decision").isIn(200, 403);
+      assertThat(System.nanoTime()).as("the new data applies").isLessThan(deadline);
+      Thread.sleep(100);
+    } while (status != 200);
+
+    Files.writeString(data, "{\"portcullis\": ");
+    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!send(gateway.adminUri(), "/metrics", null)
+        .body()
+        .contains("portcullis_policy_reloads_total{outcome=\"failure\"} 1.0")) {
+      assertThat(System.nanoTime()).as("the broken file is noticed").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+    assertThat(send(gateway.adminUri(), "/metrics", null).body())
+        .contains("portcullis_policy_reloads_total{outcome=\"success\"} 1.0");
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
+    assertThat(
+            send(gateway.uri(), "/api/settings/values.protobuf?component=gamma", BASIC_GOOD)
+                .statusCode())
+        .isEqualTo(403);
+  }
+
+  private void awaitReady(URI admin) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (send(admin, "/health/ready", null).statusCode() != 200) {
+      assertThat(System.nanoTime()).as("ready within 15 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  private HttpResponse<String> send(URI base, String target, String authorization)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + target));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static List<JsonNode> lines(String text) throws Exception {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (!line.isBlank()) {
+        lines.add(JSON.readTree(line));
+      }
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,45 @@
+package dev.portcullis.examples.jetty;
+
+import dev.portcullis.Decision;
+import dev.portcullis.examples.gateway.AccessLog;
+import dev.portcullis.servlet.PortcullisFilter;
+import java.util.List;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.RequestLog;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.NanoTime;
+
+/**
+ * Jetty's hook at the end of every exchange, feeding the gateway's {@link AccessLog}: what the
+ * filter allowed (its decision on the request) and what SonarQube answered (set by the proxy).
+ */
+final class JettyAccessLog implements RequestLog {
+
+  private final AccessLog log;
+
+  JettyAccessLog(AccessLog log) {
+    this.log = log;
+  }
+
+  @Override
+  public void log(Request request, Response response) {
+    Object decided = request.getAttribute(PortcullisFilter.DECISION_ATTRIBUTE);
+    Decision allowed =
+        decided instanceof Decision && ((Decision) decided).allow() ? (Decision) decided : null;
+    Object upstream = request.getAttribute(GatewayProxyServlet.UPSTREAM_STATUS_ATTRIBUTE);
+    String target = request.getHttpURI().getPathQuery();
+    log.log(
+        new AccessLog.Entry(
+            request.getMethod(),
+            target == null ? "" : target,
+            response.getStatus(),
+            Response.getContentBytesWritten(response),
+            NanoTime.since(request.getBeginNanoTime()),
+            allowed != null && !allowed.clientIp().isEmpty()
+                ? allowed.clientIp()
+                : Request.getRemoteAddr(request),
+            allowed != null ? "allow" : "deny",
+            allowed != null ? allowed.reasons() : List.of(),
+            upstream instanceof Integer ? (Integer) upstream : 0));
+  }
+}
