@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.examples.gateway.AbstractGatewayIT;
 import dev.portcullis.examples.gateway.CredentialCheck;
-import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewaySonarQube;
 import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
@@ -37,7 +37,7 @@ class NettyGatewayIT extends AbstractGatewayIT {
             "Portcullis Netty gateway listening on "
                 + gateway.uri()
                 + ", forwarding to "
-                + sonar.uri()
+                + sonar.baseUri()
                 + " (policy ");
   }
 
@@ -61,7 +61,7 @@ class NettyGatewayIT extends AbstractGatewayIT {
           .isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
       assertThat(responses.get(3).bodyText()).isEqualTo("echo GET /batch/index");
     }
-    assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
+    assertThat(sonar.received()).noneMatch(line -> line.contains("/api/users"));
   }
 
   @Test
@@ -139,10 +139,10 @@ class NettyGatewayIT extends AbstractGatewayIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText())
           .isEqualTo(
-              FakeSonarQube.digest(
+              GatewaySonarQube.digest(
                   new java.io.ByteArrayInputStream(
                       "0123456789".getBytes(StandardCharsets.US_ASCII))));
     }
-    assertThat(sonar.headersByPath.get("/api/ce/submit")).doesNotContainKey("Expect");
+    assertThat(sonar.headers("/api/ce/submit")).doesNotContainKey("Expect");
   }
 }

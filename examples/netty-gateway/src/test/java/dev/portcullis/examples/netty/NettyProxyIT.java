@@ -7,10 +7,11 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.examples.gateway.CredentialCheck;
-import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewaySonarQube;
 import dev.portcullis.examples.gateway.PatternStream;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
@@ -711,10 +712,10 @@ class NettyProxyIT {
 
   @Test
   void hugeUploadStreamsThroughASmallHeap() throws Exception {
-    FakeSonarQube sonar = closing(new FakeSonarQube());
+    FakeSonarQube sonar = closing(GatewaySonarQube.start());
     // A short header timeout makes the body rate count while the upload streams.
     NettyGateway gateway =
-        proxy(sonar.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
+        proxy(sonar.baseUri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
     long size = 300L * 1024 * 1024;
 
     HttpResponse<String> response =
@@ -729,7 +730,7 @@ class NettyProxyIT {
                 HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+    assertThat(response.body()).isEqualTo(GatewaySonarQube.digest(new PatternStream(size)));
   }
 
   @Test
@@ -1019,7 +1020,7 @@ class NettyProxyIT {
                           .getBytes(StandardCharsets.ISO_8859_1));
                   byte[] chunk = new byte[64 * 1024];
                   for (long sent = 0; sent < size; sent += chunk.length) {
-                    FakeSonarQube.fill(chunk, sent);
+                    PatternStream.fill(chunk, sent);
                     out.write(chunk);
                   }
                   return true;
@@ -1051,10 +1052,10 @@ class NettyProxyIT {
 
       assertThat(idle.closedByServer()).as("an idle connection is closed at once").isTrue();
       String rest =
-          FakeSonarQube.digest(
+          GatewaySonarQube.digest(
               new java.io.SequenceInputStream(
                   new java.io.ByteArrayInputStream(start), downloading.input()));
-      assertThat(rest).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+      assertThat(rest).isEqualTo(GatewaySonarQube.digest(new PatternStream(size)));
       closed.get(30, TimeUnit.SECONDS);
     }
     assertThatThrownBy(() -> RawHttpConnection.open(gateway.uri()).close())
