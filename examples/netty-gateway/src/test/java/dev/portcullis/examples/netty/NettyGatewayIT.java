@@ -10,6 +10,7 @@ import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
+import dev.portcullis.testkit.RecordingUpstream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,10 +67,10 @@ class NettyGatewayIT extends AbstractGatewayIT {
 
   @Test
   void requestsBehindThePolicyReuseOneUpstreamConnection() throws Exception {
-    try (RawUpstream upstream =
-            new RawUpstream(
+    try (RecordingUpstream upstream =
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(out, 200, "", "ok");
+                  RecordingUpstream.respond(out, 200, "", "ok");
                   return true;
                 });
         RunningGateway behindPolicy =
@@ -85,17 +86,17 @@ class NettyGatewayIT extends AbstractGatewayIT {
       assertThat(client.send(RawHttpConnection.get("/api/users/search?q=a")).read().status())
           .isEqualTo(401);
 
-      assertThat(upstream.requests).hasSize(10);
-      assertThat(upstream.connections.get()).isEqualTo(1);
+      assertThat(upstream.completedRequests()).hasSize(10);
+      assertThat(upstream.connections()).isEqualTo(1);
     }
   }
 
   @Test
   void xForwardedForNamesTheClientResolvedBehindTheTrustedProxyNotThePeer() throws Exception {
-    try (RawUpstream upstream =
-            new RawUpstream(
+    try (RecordingUpstream upstream =
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(out, 200, "", "ok");
+                  RecordingUpstream.respond(out, 200, "", "ok");
                   return true;
                 });
         RunningGateway behindProxy =
@@ -116,7 +117,7 @@ class NettyGatewayIT extends AbstractGatewayIT {
               .read();
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(upstream.requests)
+      assertThat(upstream.completedRequests())
           .singleElement()
           .satisfies(
               request ->
