@@ -88,7 +88,7 @@ class PortcullisHandlerProperties {
     ControlledVerifier verifier = new ControlledVerifier();
     PolicyEnforcer enforcer =
         PolicyEnforcer.builder(new StubPolicyEngine()).credentialVerifier(verifier).build();
-    RecordingUpstream upstream = new RecordingUpstream(!answerLater);
+    RecordingHandler upstream = new RecordingHandler(!answerLater);
     ClientChannel channel =
         ClientChannel.withCodec(PortcullisHandler.builder(enforcer).build(), upstream);
     StringBuilder wire = new StringBuilder();

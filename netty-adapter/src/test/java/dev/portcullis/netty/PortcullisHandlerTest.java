@@ -71,7 +71,7 @@ class PortcullisHandlerTest {
               })
           .build();
 
-  private final RecordingUpstream upstream = new RecordingUpstream(true);
+  private final RecordingHandler upstream = new RecordingHandler(true);
   private ClientChannel channel;
 
   @AfterEach
@@ -384,7 +384,7 @@ class PortcullisHandlerTest {
 
   @Test
   void bodyOverItsLimitAfterTheResponseBeganIsCutByClosingTheConnection() {
-    RecordingUpstream early = new RecordingUpstream(false);
+    RecordingHandler early = new RecordingHandler(false);
     channel = ClientChannel.withCodec(PortcullisHandler.builder(limitingBodies).build(), early);
     channel.send(
         "POST /echo/upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
@@ -518,7 +518,7 @@ class PortcullisHandlerTest {
 
   @Test
   void pipelinedResponsesLeaveInRequestOrder() {
-    RecordingUpstream slow = new RecordingUpstream(false);
+    RecordingHandler slow = new RecordingHandler(false);
     channel = ClientChannel.withCodec(PortcullisHandler.builder(decidingAtOnce).build(), slow);
     channel.send(
         "GET /echo/1 HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -550,7 +550,7 @@ class PortcullisHandlerTest {
 
   @Test
   void nextRequestWaitsForTheLastContentOfAStreamedResponseNotFor1xx() {
-    RecordingUpstream slow = new RecordingUpstream(false);
+    RecordingHandler slow = new RecordingHandler(false);
     channel =
         ClientChannel.withCodec(
             PortcullisHandler.builder(decidingAtOnce).answerExpectContinue(false).build(), slow);

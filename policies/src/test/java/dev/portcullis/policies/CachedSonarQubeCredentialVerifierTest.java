@@ -12,8 +12,9 @@ import dev.portcullis.credential.Credential;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.credential.CredentialVerificationException;
-import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.testkit.FakeSonarQube;
+import dev.portcullis.testkit.FakeSonarQube.Reply;
 import dev.portcullis.testkit.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,14 +37,18 @@ import org.junit.jupiter.api.Test;
 class CachedSonarQubeCredentialVerifierTest {
 
   private final ManualClock clock = new ManualClock();
-  private StubSonarQube sonar;
+  private FakeSonarQube sonar;
 
   @BeforeEach
   void start() throws IOException {
     sonar =
-        new StubSonarQube()
+        FakeSonarQube.builder()
+            .contextPath("/sonar")
+            .unknownCredentials(Reply.UNAUTHORIZED)
+            .malformedAuthorization(Reply.BAD_REQUEST)
             .reply(VALID_TOKEN + ":", Reply.VALID)
-            .reply(INVALID_TOKEN + ":", Reply.INVALID);
+            .reply(INVALID_TOKEN + ":", Reply.INVALID)
+            .start();
   }
 
   @AfterEach

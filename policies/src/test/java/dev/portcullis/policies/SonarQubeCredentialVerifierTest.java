@@ -7,7 +7,8 @@ import dev.portcullis.credential.Credential;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.credential.CredentialVerificationException;
-import dev.portcullis.policies.StubSonarQube.Reply;
+import dev.portcullis.testkit.FakeSonarQube;
+import dev.portcullis.testkit.FakeSonarQube.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,15 +36,21 @@ class SonarQubeCredentialVerifierTest {
   static final String INVALID_TOKEN = "sqp_ffffffffffffffffffffffffffffffffffffffff";
   static final String UNKNOWN_TOKEN = "squ_eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
 
-  private StubSonarQube sonar;
+  private FakeSonarQube sonar;
 
   @BeforeEach
   void start() throws IOException {
+    // SonarQube itself answers {"valid":false} to an unknown token; a 401 here covers the
+    // verifier's handling of one.
     sonar =
-        new StubSonarQube()
+        FakeSonarQube.builder()
+            .contextPath("/sonar")
+            .unknownCredentials(Reply.UNAUTHORIZED)
+            .malformedAuthorization(Reply.BAD_REQUEST)
             .reply(VALID_TOKEN + ":", Reply.VALID)
             .reply(INVALID_TOKEN + ":", Reply.INVALID)
-            .reply("scanner:s3cret:with:colons", Reply.VALID);
+            .reply("scanner:s3cret:with:colons", Reply.VALID)
+            .start();
   }
 
   @AfterEach
@@ -150,7 +157,7 @@ class SonarQubeCredentialVerifierTest {
 
   @Test
   void redirectIsAFailureAndIsNotFollowed() throws IOException {
-    try (StubSonarQube elsewhere = new StubSonarQube()) {
+    try (FakeSonarQube elsewhere = FakeSonarQube.builder().contextPath("/sonar").start()) {
       sonar.reply(
           VALID_TOKEN + ":", Reply.redirect(elsewhere.baseUri() + "/api/authentication/validate"));
 

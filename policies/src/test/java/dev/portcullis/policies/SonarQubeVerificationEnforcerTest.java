@@ -10,9 +10,10 @@ import dev.portcullis.PolicyInput;
 import dev.portcullis.RawRequest;
 import dev.portcullis.credential.CachingCredentialVerifier;
 import dev.portcullis.credential.CredentialValidity;
-import dev.portcullis.policies.StubSonarQube.Reply;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.FakeSonarQube;
+import dev.portcullis.testkit.FakeSonarQube.Reply;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -32,14 +33,18 @@ class SonarQubeVerificationEnforcerTest {
       RawRequest.of("GET", "/api/server/version", "203.0.113.7");
 
   private final List<PolicyInput> evaluated = new CopyOnWriteArrayList<>();
-  private StubSonarQube sonar;
+  private FakeSonarQube sonar;
 
   @BeforeEach
   void start() throws IOException {
     sonar =
-        new StubSonarQube()
+        FakeSonarQube.builder()
+            .contextPath("/sonar")
+            .unknownCredentials(Reply.UNAUTHORIZED)
+            .malformedAuthorization(Reply.BAD_REQUEST)
             .reply(VALID_TOKEN + ":", Reply.VALID)
-            .reply(INVALID_TOKEN + ":", Reply.INVALID);
+            .reply(INVALID_TOKEN + ":", Reply.INVALID)
+            .start();
   }
 
   @AfterEach

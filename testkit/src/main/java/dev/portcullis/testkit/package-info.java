@@ -14,6 +14,12 @@
  *       embedded channel.
  *   <li>{@link dev.portcullis.testkit.RawHttp}: one exchange on its own connection, and whether the
  *       server closed it afterwards.
+ *   <li>{@link dev.portcullis.testkit.FakeSonarQube}: SonarQube's credential validation on a real
+ *       HTTP server, with replies per credential, held and stalled answers, a context path and
+ *       extra routes.
+ *   <li>{@link dev.portcullis.testkit.RecordingUpstream}: an HTTP/1.1 upstream on raw sockets that
+ *       records what reaches it (heads at once, bodies complete or cut short), counts connections,
+ *       notices closes and misbehaves on request.
  *   <li>{@link dev.portcullis.testkit.ManualClock}: a {@link java.time.Clock} a test moves by hand.
  *   <li>{@link dev.portcullis.testkit.NettyLeakCheck} and {@link
  *       dev.portcullis.testkit.RecordingLeakDetector}: fail a test that leaked a Netty buffer

@@ -2,6 +2,7 @@ package dev.portcullis.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.RawHttpConnection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,7 @@ public abstract class AbstractGatewayIT {
   protected static final String BASIC_GOOD =
       "Basic "
           + Base64.getEncoder()
-              .encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+              .encodeToString((GatewaySonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
 
   @TempDir protected Path dir;
   protected FakeSonarQube sonar;
@@ -49,8 +50,8 @@ public abstract class AbstractGatewayIT {
 
   @BeforeEach
   void startGateway() throws Exception {
-    sonar = new FakeSonarQube();
-    gateway = start(config(sonar.uri(), null, null));
+    sonar = GatewaySonarQube.start();
+    gateway = start(config(sonar.baseUri(), null, null));
   }
 
   @AfterEach
@@ -75,7 +76,7 @@ public abstract class AbstractGatewayIT {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
-    var headers = sonar.headersByPath.get("/api/settings/values.protobuf");
+    var headers = sonar.headers("/api/settings/values.protobuf");
     assertThat(headers.get("Authorization")).containsExactly(BASIC_GOOD);
     assertThat(headers.get("X-forwarded-for")).containsExactly("127.0.0.1");
     assertThat(headers.get("X-forwarded-proto")).containsExactly("http");
@@ -91,7 +92,7 @@ public abstract class AbstractGatewayIT {
             HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(sonar.received).contains("GET /api/settings/values.protobuf?component=demo");
+    assertThat(sonar.received()).contains("GET /api/settings/values.protobuf?component=demo");
   }
 
   @Test
@@ -103,7 +104,7 @@ public abstract class AbstractGatewayIT {
 
     assertThat(response.statusCode()).isEqualTo(403);
     assertThat(response.body()).contains("\"reasons\":[\"user_directory\"]");
-    assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
+    assertThat(sonar.received()).noneMatch(line -> line.contains("/api/users"));
   }
 
   @Test
@@ -116,12 +117,12 @@ public abstract class AbstractGatewayIT {
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.headers().allValues("WWW-Authenticate")).isNotEmpty();
-    assertThat(sonar.received).containsExactly("GET /api/authentication/validate");
+    assertThat(sonar.received()).containsExactly("GET /api/authentication/validate");
   }
 
   @Test
   void largeDownloadStreamsThroughWithSonarHeaders() throws Exception {
-    long size = FakeSonarQube.PLUGIN_BYTES;
+    long size = GatewaySonarQube.PLUGIN_BYTES;
     HttpResponse<InputStream> response =
         client.send(
             get("/api/plugins/download?plugin=java").header("Authorization", BASIC_GOOD).build(),
@@ -132,7 +133,7 @@ public abstract class AbstractGatewayIT {
         .hasValue("d41d8cd98f00b204e9800998ecf8427e");
     String received;
     try (InputStream body = response.body()) {
-      received = FakeSonarQube.digest(body);
+      received = GatewaySonarQube.digest(body);
     }
     assertThat(received).isEqualTo(expectedDigest(size));
   }
@@ -190,7 +191,7 @@ public abstract class AbstractGatewayIT {
     }
     try (RunningGateway impatient =
         start(
-            GatewayConfig.builder(sonar.uri())
+            GatewayConfig.builder(sonar.baseUri())
                 .connectTimeout(Duration.ofSeconds(2))
                 .upstreamTimeout(Duration.ofSeconds(1))
                 .build())) {
@@ -210,12 +211,15 @@ public abstract class AbstractGatewayIT {
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\"]}}}}";
     try (RunningGateway behindProxy =
             start(
-                GatewayConfig.builder(sonar.uri())
+                GatewayConfig.builder(sonar.baseUri())
                     .policyData(onlyDocumentationRange)
                     .trustedProxies(List.of("127.0.0.0/8"))
                     .build());
         RunningGateway direct =
-            start(GatewayConfig.builder(sonar.uri()).policyData(onlyDocumentationRange).build())) {
+            start(
+                GatewayConfig.builder(sonar.baseUri())
+                    .policyData(onlyDocumentationRange)
+                    .build())) {
       assertThat(status(behindProxy, "/api/server/version", "203.0.113.9")).isEqualTo(200);
       assertThat(status(behindProxy, "/api/server/version", null)).isEqualTo(403);
       // Without a trusted proxy the same header is the client's own claim and changes nothing.
@@ -259,7 +263,7 @@ public abstract class AbstractGatewayIT {
     assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(openssl.exitValue()).isZero();
 
-    try (RunningGateway tls = start(config(sonar.uri(), cert, key))) {
+    try (RunningGateway tls = start(config(sonar.baseUri(), cert, key))) {
       assertThat(tls.uri().getScheme()).isEqualTo("https");
       HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
       HttpResponse<String> response =
@@ -267,7 +271,7 @@ public abstract class AbstractGatewayIT {
               HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(sonar.headersByPath.get("/api/server/version").get("X-forwarded-proto"))
+      assertThat(sonar.headers("/api/server/version").get("X-forwarded-proto"))
           .containsExactly("https");
     }
   }
@@ -286,7 +290,7 @@ public abstract class AbstractGatewayIT {
   }
 
   protected static String expectedDigest(long size) throws IOException {
-    return FakeSonarQube.digest(new PatternStream(size));
+    return GatewaySonarQube.digest(new PatternStream(size));
   }
 
   protected static SSLContext trusting(Path cert) throws Exception {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.testkit.FakeSonarQube;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,7 @@ public abstract class AbstractOperationsIT {
   private static final String BASIC_GOOD =
       "Basic "
           + Base64.getEncoder()
-              .encodeToString((FakeSonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
+              .encodeToString((GatewaySonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
   private static final String BASIC_PASSWORD =
       "Basic "
           + Base64.getEncoder()
@@ -50,7 +51,7 @@ public abstract class AbstractOperationsIT {
 
   @BeforeEach
   void startSonarQube() throws Exception {
-    sonar = new FakeSonarQube();
+    sonar = GatewaySonarQube.start();
   }
 
   @AfterEach
@@ -67,7 +68,7 @@ public abstract class AbstractOperationsIT {
   private RunningGateway gateway(OperationsConfig operations) throws Exception {
     RunningGateway gateway =
         start(
-            GatewayConfig.builder(sonar.uri())
+            GatewayConfig.builder(sonar.baseUri())
                 .operations(operations.withAdminListen(new InetSocketAddress("127.0.0.1", 0)))
                 .build());
     started.add(gateway);
@@ -119,7 +120,7 @@ public abstract class AbstractOperationsIT {
         .contains("portcullis_upstream_responses_total{status_class=\"2xx\"} 1.0")
         .contains("portcullis_upstream_duration_seconds_count{status_class=\"2xx\"} 1")
         .doesNotContain("/api/")
-        .doesNotContain(FakeSonarQube.GOOD_TOKEN);
+        .doesNotContain(GatewaySonarQube.GOOD_TOKEN);
   }
 
   @Test
@@ -175,7 +176,7 @@ public abstract class AbstractOperationsIT {
               assertThat(line.path("result").path("allow").asBoolean()).isFalse();
             });
     assertThat(text)
-        .doesNotContain(FakeSonarQube.GOOD_TOKEN)
+        .doesNotContain(GatewaySonarQube.GOOD_TOKEN)
         .doesNotContain(PASSWORD)
         .doesNotContain(BASIC_GOOD.substring(6))
         .doesNotContain(BASIC_PASSWORD.substring(6));
@@ -190,11 +191,11 @@ public abstract class AbstractOperationsIT {
 
     HttpResponse<String> denied = send(gateway.uri(), "/api/users/search?q=a", BASIC_GOOD);
     assertThat(denied.statusCode()).isEqualTo(200);
-    assertThat(sonar.received).contains("GET /api/users/search?q=a");
+    assertThat(sonar.received()).contains("GET /api/users/search?q=a");
     // Refused by the server's parser or by the enforcer, depending on the gateway: either way, 400.
     HttpResponse<String> ambiguous = send(gateway.uri(), "/api/..%2Fusers/search", BASIC_GOOD);
     assertThat(ambiguous.statusCode()).isEqualTo(400);
-    assertThat(sonar.received).noneMatch(line -> line.contains("%2F"));
+    assertThat(sonar.received()).noneMatch(line -> line.contains("%2F"));
     awaitReady(gateway.adminUri());
     assertThat(send(gateway.adminUri(), "/health/ready", null).body())
         .contains("\"report_only\":true")
@@ -255,7 +256,7 @@ public abstract class AbstractOperationsIT {
     assertThat(lines.toString())
         .doesNotContain("secret-project")
         .doesNotContain("secret-user")
-        .doesNotContain(FakeSonarQube.GOOD_TOKEN)
+        .doesNotContain(GatewaySonarQube.GOOD_TOKEN)
         .doesNotContain(BASIC_GOOD.substring(6));
   }
 
@@ -308,7 +309,7 @@ public abstract class AbstractOperationsIT {
     Files.writeString(data, onlyAlpha);
     RunningGateway gateway =
         start(
-            GatewayConfig.builder(sonar.uri())
+            GatewayConfig.builder(sonar.baseUri())
                 .policyData(onlyAlpha)
                 .operations(
                     OperationsConfig.NONE

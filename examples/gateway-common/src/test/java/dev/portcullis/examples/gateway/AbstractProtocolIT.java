@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portcullis.credential.StaticCredentialVerifier;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
+import dev.portcullis.testkit.RecordingUpstream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ public abstract class AbstractProtocolIT {
   void startGateway() throws Exception {
     tokens = Files.createTempFile("portcullis-tokens", "");
     Files.writeString(tokens, StaticCredentialVerifier.fileEntry(TOKEN) + "\n");
-    upstream = new RecordingUpstream();
+    upstream = RecordingUpstream.start();
     gateway = start(config(upstream).build());
   }
 
@@ -252,7 +253,7 @@ public abstract class AbstractProtocolIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText()).isEqualTo("echo GET " + ALLOWED);
     }
-    assertThat(upstream.heads).containsExactly("GET " + ALLOWED);
+    assertThat(upstream.heads()).containsExactly("GET " + ALLOWED);
   }
 
   @Test
@@ -278,11 +279,11 @@ public abstract class AbstractProtocolIT {
       assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET " + ALLOWED);
       assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET /batch/index");
     }
-    assertThat(upstream.requests)
+    assertThat(upstream.requests())
         .extracting(RecordingUpstream.Request::line)
         .containsExactly(
             "POST /api/ce/submit?projectKey=demo", "GET " + ALLOWED, "GET /batch/index");
-    assertThat(upstream.requests.get(0).bodyBytes()).isEqualTo(5);
+    assertThat(upstream.requests().get(0).bodyBytes()).isEqualTo(5);
   }
 
   @Test
@@ -295,7 +296,7 @@ public abstract class AbstractProtocolIT {
       assertThat(denied.bodyText()).contains("\"reasons\"");
       assertThat(client.readIfAnswered().bodyText()).isEqualTo("echo GET " + ALLOWED);
     }
-    assertThat(upstream.heads).containsExactly("GET " + ALLOWED);
+    assertThat(upstream.heads()).containsExactly("GET " + ALLOWED);
   }
 
   @Test
@@ -359,7 +360,7 @@ public abstract class AbstractProtocolIT {
           .isLessThan(HEADER_TIMEOUT.plusSeconds(4));
     }
     assertGatewayStillServes();
-    assertThat(upstream.requests)
+    assertThat(upstream.requests())
         .noneMatch(
             request -> request.target().startsWith("/api/ce/submit") && request.bodyComplete());
   }
@@ -380,7 +381,7 @@ public abstract class AbstractProtocolIT {
 
       assertThat(client.readIfAnswered().status()).isEqualTo(200);
     }
-    assertThat(upstream.requests)
+    assertThat(upstream.requests())
         .singleElement()
         .satisfies(
             request -> {
@@ -525,7 +526,7 @@ public abstract class AbstractProtocolIT {
   /** A new client gets an answer, and nothing but such checks ever reached the upstream. */
   private void assertOnlyLivenessChecksReachTheUpstream() throws Exception {
     assertGatewayStillServes();
-    assertThat(upstream.heads)
+    assertThat(upstream.heads())
         .as("requests that reached the upstream")
         .allMatch(("GET " + ALLOWED)::equals);
   }

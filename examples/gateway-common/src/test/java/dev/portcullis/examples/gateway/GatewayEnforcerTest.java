@@ -3,17 +3,14 @@ package dev.portcullis.examples.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.Decision;
 import dev.portcullis.RawRequest;
 import dev.portcullis.credential.StaticCredentialVerifier;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import dev.portcullis.testkit.FakeSonarQube;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +34,8 @@ class GatewayEnforcerTest {
   @Test
   void staticTokenFileAllowsItsTokensOnly() throws Exception {
     Path tokens = dir.resolve("tokens");
-    Files.writeString(tokens, StaticCredentialVerifier.fileEntry(FakeSonarQube.GOOD_TOKEN) + "\n");
+    Files.writeString(
+        tokens, StaticCredentialVerifier.fileEntry(GatewaySonarQube.GOOD_TOKEN) + "\n");
     GatewayConfig config =
         GatewayConfig.builder(java.net.URI.create("http://127.0.0.1:9"))
             .credentialCheck(new CredentialCheck(CredentialCheck.Mode.STATIC, tokens))
@@ -45,17 +43,19 @@ class GatewayEnforcerTest {
 
     try (GatewayEnforcer gateway = GatewayEnforcer.create(config)) {
       assertThat(gateway.describe()).contains("token hashes in " + tokens);
-      assertThat(send(gateway, FakeSonarQube.GOOD_TOKEN).allow()).isTrue();
+      assertThat(send(gateway, GatewaySonarQube.GOOD_TOKEN).allow()).isTrue();
       assertThat(send(gateway, WRONG).status()).isEqualTo(401);
     }
   }
 
   @Test
   void wrongTokensFromOneClientAreThrottledBeforeSonarQubeIsAsked() throws Exception {
-    try (FakeSonarQube sonar = new FakeSonarQube();
+    try (FakeSonarQube sonar = GatewaySonarQube.start();
         GatewayEnforcer gateway =
             GatewayEnforcer.create(
-                GatewayConfig.builder(sonar.uri()).throttle(3, Duration.ofMinutes(1)).build())) {
+                GatewayConfig.builder(sonar.baseUri())
+                    .throttle(3, Duration.ofMinutes(1))
+                    .build())) {
       for (int i = 0; i < 3; i++) {
         assertThat(send(gateway, "sqp_" + "%040d".formatted(i)).status()).isEqualTo(401);
       }
@@ -64,16 +64,18 @@ class GatewayEnforcerTest {
       assertThat(throttled.status()).isEqualTo(429);
       assertThat(throttled.reasons()).containsExactly("too_many_failed_credentials");
       assertThat(throttled.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1));
-      assertThat(sonar.validations).hasValue(3);
+      assertThat(sonar.validations()).isEqualTo(3);
     }
   }
 
   @Test
   void throttlingCanBeTurnedOff() throws Exception {
-    try (FakeSonarQube sonar = new FakeSonarQube();
+    try (FakeSonarQube sonar = GatewaySonarQube.start();
         GatewayEnforcer gateway =
             GatewayEnforcer.create(
-                GatewayConfig.builder(sonar.uri()).throttle(0, Duration.ofMinutes(1)).build())) {
+                GatewayConfig.builder(sonar.baseUri())
+                    .throttle(0, Duration.ofMinutes(1))
+                    .build())) {
       for (int i = 0; i < 15; i++) {
         assertThat(send(gateway, WRONG).status()).isEqualTo(401);
       }
@@ -83,30 +85,17 @@ class GatewayEnforcerTest {
 
   @Test
   void underAContextPathTheVerifierAsksSonarQubeThere() throws Exception {
-    HttpServer sonar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    AtomicInteger validations = new AtomicInteger();
-    sonar.createContext(
-        "/",
-        exchange -> {
-          boolean validate =
-              exchange.getRequestURI().getPath().equals("/sonarqube/api/authentication/validate");
-          if (validate) {
-            validations.incrementAndGet();
-          }
-          byte[] body =
-              (validate ? "{\"valid\":true}" : "not here").getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(validate ? 200 : 404, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    sonar.start();
-    String origin = "http://127.0.0.1:" + sonar.getAddress().getPort();
-    try (GatewayEnforcer fromUpstream =
-            GatewayEnforcer.create(
-                GatewayConfig.builder(java.net.URI.create(origin + "/sonarqube")).build());
+    try (FakeSonarQube sonar =
+            FakeSonarQube.builder()
+                .contextPath("/sonarqube")
+                .reply(GatewaySonarQube.GOOD_TOKEN + ":", FakeSonarQube.Reply.VALID)
+                .start();
+        GatewayEnforcer fromUpstream =
+            GatewayEnforcer.create(GatewayConfig.builder(sonar.baseUri()).build());
         GatewayEnforcer fromData =
             GatewayEnforcer.create(
-                GatewayConfig.builder(java.net.URI.create(origin))
+                GatewayConfig.builder(
+                        java.net.URI.create("http://127.0.0.1:" + sonar.baseUri().getPort()))
                     .policyData(
                         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"context_path\":\"/sonarqube/\"}}}}")
                     .build())) {
@@ -116,16 +105,14 @@ class GatewayEnforcerTest {
                 .enforcer()
                 .decide(
                     RawRequest.of("GET", "/sonarqube" + TARGET, "203.0.113.7")
-                        .withHeader("Authorization", "Bearer " + FakeSonarQube.GOOD_TOKEN),
+                        .withHeader("Authorization", "Bearer " + GatewaySonarQube.GOOD_TOKEN),
                     RawRequest.ACCESSOR);
 
         assertThat(decision.allow()).as("%s", decision).isTrue();
         assertThat(decision.forwardTarget()).isEqualTo("/sonarqube" + TARGET);
-        assertThat(gateway.describe()).contains(origin + "/sonarqube/api/authentication/validate");
+        assertThat(gateway.describe()).contains(sonar.baseUri() + "/api/authentication/validate");
       }
-      assertThat(validations).hasValue(2);
-    } finally {
-      sonar.stop(0);
+      assertThat(sonar.validations()).isEqualTo(2);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.portcullis.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.portcullis.testkit.FakeSonarQube;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,21 +53,21 @@ class GatewayOperationsTest {
 
   @Test
   void withSonarQubeVerificationReadinessWaitsForSonarQube() throws Exception {
-    try (FakeSonarQube sonar = new FakeSonarQube();
+    try (FakeSonarQube sonar = GatewaySonarQube.start();
         GatewayOperations operations =
             GatewayOperations.start(config(CredentialCheck.SONARQUBE, false), "test-gateway")) {
       URI admin = operations.adminUri();
       operations.policyLoaded();
 
       assertThat(get(admin, "/health/ready").body()).contains("\"sonarqube\":\"waiting\"");
-      operations.serving(sonar.uri());
+      operations.serving(sonar.baseUri());
 
       long deadline = System.nanoTime() + 10_000_000_000L;
       while (get(admin, "/health/ready").statusCode() != 200 && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
       assertThat(get(admin, "/health/ready").body()).contains("\"sonarqube\":\"answered\"");
-      assertThat(sonar.received).contains("GET /api/server/version");
+      assertThat(sonar.received()).contains("GET /api/server/version");
     }
   }
 

@@ -3,8 +3,8 @@ package dev.portcullis.examples.gateway;
 import java.io.InputStream;
 
 /**
- * The fake's byte pattern ({@link FakeSonarQube#fill}), generated on the fly so no test holds a
- * whole body in memory.
+ * The byte pattern of the gateway tests' downloads and uploads ({@link #fill}), generated on the
+ * fly so no test holds a whole body in memory.
  */
 public final class PatternStream extends InputStream {
   private final long size;
@@ -28,7 +28,7 @@ public final class PatternStream extends InputStream {
       return -1;
     }
     if (chunkOffset == chunk.length) {
-      FakeSonarQube.fill(chunk, position);
+      fill(chunk, position);
       chunkOffset = 0;
     }
     int count = (int) Math.min(Math.min(length, chunk.length - chunkOffset), size - position);
@@ -36,5 +36,12 @@ public final class PatternStream extends InputStream {
     chunkOffset += count;
     position += count;
     return count;
+  }
+
+  /** Fills {@code chunk} with the pattern's bytes from position {@code offset} on. */
+  public static void fill(byte[] chunk, long offset) {
+    for (int i = 0; i < chunk.length; i++) {
+      chunk[i] = (byte) ((offset + i) * 31 % 251);
+    }
   }
 }

@@ -8,10 +8,10 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.GatewayConfig;
-import dev.portcullis.examples.gateway.RecordingUpstream;
 import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
+import dev.portcullis.testkit.RecordingUpstream;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +36,7 @@ class JettyBodyLimitIT {
 
   @BeforeEach
   void start() throws Exception {
-    upstream = new RecordingUpstream();
+    upstream = RecordingUpstream.start();
     GatewayConfig config =
         GatewayConfig.builder(upstream.uri())
             .credentialCheck(CredentialCheck.NONE)
@@ -64,7 +64,7 @@ class JettyBodyLimitIT {
 
       assertThat(client.readIfAnswered().status()).isEqualTo(200);
     }
-    assertThat(upstream.requests)
+    assertThat(upstream.requests())
         .singleElement()
         .satisfies(
             request -> {
@@ -78,10 +78,10 @@ class JettyBodyLimitIT {
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(UPLOAD + "Transfer-Encoding: chunked\r\n\r\n" + chunks(LIMIT - 1000));
       // The upstream request is under way before the body goes past the limit.
-      for (int i = 0; i < 50 && upstream.heads.isEmpty(); i++) {
+      for (int i = 0; i < 50 && upstream.heads().isEmpty(); i++) {
         Thread.sleep(100);
       }
-      assertThat(upstream.heads).containsExactly("POST /api/ce/submit?projectKey=demo");
+      assertThat(upstream.heads()).containsExactly("POST /api/ce/submit?projectKey=demo");
       client.send(chunks(1001) + "0\r\n\r\n");
 
       RawHttpResponse response = client.readIfAnswered();
@@ -94,7 +94,7 @@ class JettyBodyLimitIT {
       assertThat(client.closedWithin(Duration.ofSeconds(5))).isTrue();
     }
     awaitUpstreamSawTheEnd();
-    assertThat(upstream.requests)
+    assertThat(upstream.requests())
         .singleElement()
         .satisfies(
             request -> {
@@ -114,12 +114,12 @@ class JettyBodyLimitIT {
       assertThat(response.bodyText()).isEqualTo(DeniedResponse.json(Decision.bodyTooLarge()));
       assertThat(client.closedWithin(Duration.ofSeconds(5))).isTrue();
     }
-    assertThat(upstream.heads).isEmpty();
+    assertThat(upstream.heads()).isEmpty();
   }
 
   /** The upstream records an aborted request once it sees its connection close. */
   private void awaitUpstreamSawTheEnd() throws InterruptedException {
-    for (int i = 0; i < 50 && upstream.requests.size() < upstream.heads.size(); i++) {
+    for (int i = 0; i < 50 && upstream.requests().size() < upstream.heads().size(); i++) {
       Thread.sleep(100);
     }
   }

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.examples.gateway.AbstractGatewayIT;
 import dev.portcullis.examples.gateway.CredentialCheck;
-import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewaySonarQube;
 import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
+import dev.portcullis.testkit.RecordingUpstream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class NettyGatewayIT extends AbstractGatewayIT {
             "Portcullis Netty gateway listening on "
                 + gateway.uri()
                 + ", forwarding to "
-                + sonar.uri()
+                + sonar.baseUri()
                 + " (policy ");
   }
 
@@ -61,15 +62,15 @@ class NettyGatewayIT extends AbstractGatewayIT {
           .isEqualTo("echo GET /api/settings/values.protobuf?component=demo");
       assertThat(responses.get(3).bodyText()).isEqualTo("echo GET /batch/index");
     }
-    assertThat(sonar.received).noneMatch(line -> line.contains("/api/users"));
+    assertThat(sonar.received()).noneMatch(line -> line.contains("/api/users"));
   }
 
   @Test
   void requestsBehindThePolicyReuseOneUpstreamConnection() throws Exception {
-    try (RawUpstream upstream =
-            new RawUpstream(
+    try (RecordingUpstream upstream =
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(out, 200, "", "ok");
+                  RecordingUpstream.respond(out, 200, "", "ok");
                   return true;
                 });
         RunningGateway behindPolicy =
@@ -85,17 +86,17 @@ class NettyGatewayIT extends AbstractGatewayIT {
       assertThat(client.send(RawHttpConnection.get("/api/users/search?q=a")).read().status())
           .isEqualTo(401);
 
-      assertThat(upstream.requests).hasSize(10);
-      assertThat(upstream.connections.get()).isEqualTo(1);
+      assertThat(upstream.completedRequests()).hasSize(10);
+      assertThat(upstream.connections()).isEqualTo(1);
     }
   }
 
   @Test
   void xForwardedForNamesTheClientResolvedBehindTheTrustedProxyNotThePeer() throws Exception {
-    try (RawUpstream upstream =
-            new RawUpstream(
+    try (RecordingUpstream upstream =
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(out, 200, "", "ok");
+                  RecordingUpstream.respond(out, 200, "", "ok");
                   return true;
                 });
         RunningGateway behindProxy =
@@ -116,7 +117,7 @@ class NettyGatewayIT extends AbstractGatewayIT {
               .read();
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(upstream.requests)
+      assertThat(upstream.completedRequests())
           .singleElement()
           .satisfies(
               request ->
@@ -139,10 +140,10 @@ class NettyGatewayIT extends AbstractGatewayIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText())
           .isEqualTo(
-              FakeSonarQube.digest(
+              GatewaySonarQube.digest(
                   new java.io.ByteArrayInputStream(
                       "0123456789".getBytes(StandardCharsets.US_ASCII))));
     }
-    assertThat(sonar.headersByPath.get("/api/ce/submit")).doesNotContainKey("Expect");
+    assertThat(sonar.headers("/api/ce/submit")).doesNotContainKey("Expect");
   }
 }

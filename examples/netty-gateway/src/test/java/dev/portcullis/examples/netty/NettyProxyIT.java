@@ -7,13 +7,15 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.examples.gateway.CredentialCheck;
-import dev.portcullis.examples.gateway.FakeSonarQube;
 import dev.portcullis.examples.gateway.GatewayConfig;
+import dev.portcullis.examples.gateway.GatewaySonarQube;
 import dev.portcullis.examples.gateway.PatternStream;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
+import dev.portcullis.testkit.RecordingUpstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -136,14 +138,15 @@ class NettyProxyIT {
     return Integer.toHexString(size) + "\r\n" + "x".repeat(size) + "\r\n";
   }
 
-  private static boolean ok(RawUpstream.Request request, OutputStream out) throws IOException {
-    RawUpstream.respond(out, 200, "", "ok " + request.target());
+  private static boolean ok(RecordingUpstream.Request request, OutputStream out)
+      throws IOException {
+    RecordingUpstream.respond(out, 200, "", "ok " + request.target());
     return true;
   }
 
   @Test
   void sequentialRequestsShareOneUpstreamConnection() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
@@ -155,20 +158,20 @@ class NettyProxyIT {
       }
     }
 
-    assertThat(upstream.requests).hasSize(20);
-    assertThat(upstream.connections.get()).isEqualTo(1);
+    assertThat(upstream.completedRequests()).hasSize(20);
+    assertThat(upstream.connections()).isEqualTo(1);
   }
 
   @Test
   void anUploadOverItsBodyLimitIs413AndItsUpstreamConnectionIsClosedUnfinished() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     NettyGateway gateway = proxy(upstream.uri(), allowingBodiesUpTo(1000), builder -> builder);
 
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send(
           "POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
               + chunk(600));
-      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS))
+      assertThat(upstream.awaitHead(Duration.ofSeconds(10)))
           .as("the upload reached the upstream")
           .isTrue();
       client.send(chunk(600));
@@ -179,11 +182,11 @@ class NettyProxyIT {
       assertThat(response.bodyText()).contains("\"body_too_large\"");
       assertThat(client.closedByServer()).isTrue();
     }
-    assertThat(upstream.closedByGateway.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(upstream.bodiesCutShort.get())
+    assertThat(upstream.awaitClosedByGateway(Duration.ofSeconds(10))).isTrue();
+    assertThat(upstream.bodiesCutShort())
         .as("the upstream saw the body end early, never complete")
         .isEqualTo(1);
-    assertThat(upstream.requests).isEmpty();
+    assertThat(upstream.completedRequests()).isEmpty();
 
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       assertThat(
@@ -193,7 +196,7 @@ class NettyProxyIT {
                   .status())
           .isEqualTo(200);
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   /** A complete response with a text body, as bytes to write at once. */
@@ -220,9 +223,9 @@ class NettyProxyIT {
   void aSecondResponseInTheSameSegmentReachesNoWaitingClientAndTheConnectionIsClosed()
       throws Exception {
     CountDownLatch secondWaits = new CountDownLatch(1);
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.target().equals("/first")) {
                     await(secondWaits);
@@ -233,7 +236,7 @@ class NettyProxyIT {
                             new String(stray, StandardCharsets.ISO_8859_1)));
                     return true;
                   }
-                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  RecordingUpstream.respond(out, 200, "", "ok " + request.target());
                   return true;
                 }));
     // One event loop with one upstream connection: the second client waits for the first one's
@@ -261,14 +264,14 @@ class NettyProxyIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText()).isEqualTo("ok /second");
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   @Test
   void bytesAfterAResponseInTheSameSegmentCloseTheConnection() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.target().equals("/first")) {
                     // The start of a response head that the next response would complete.
@@ -278,7 +281,7 @@ class NettyProxyIT {
                             "HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: "));
                     return true;
                   }
-                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  RecordingUpstream.respond(out, 200, "", "ok " + request.target());
                   return true;
                 }));
     NettyGateway gateway = proxy(upstream.uri());
@@ -291,18 +294,18 @@ class NettyProxyIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText()).isEqualTo("ok /second");
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   @Test
   void bytesSentLateToAnIdleConnectionCloseIt() throws Exception {
     CountDownLatch straySent = new CountDownLatch(1);
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.target().equals("/first")) {
-                    RawUpstream.respond(out, 200, "", "first");
+                    RecordingUpstream.respond(out, 200, "", "first");
                     sleep(300);
                     out.write(
                         "HTTP/1.1 299 Stray\r\nX-Stray: yes\r\nX-Swallowed: "
@@ -311,7 +314,7 @@ class NettyProxyIT {
                     straySent.countDown();
                     return true;
                   }
-                  RawUpstream.respond(out, 200, "", "ok " + request.target());
+                  RecordingUpstream.respond(out, 200, "", "ok " + request.target());
                   return true;
                 }));
     NettyGateway gateway = proxy(upstream.uri());
@@ -321,7 +324,7 @@ class NettyProxyIT {
       assertThat(straySent.await(10, TimeUnit.SECONDS)).isTrue();
       // The gateway closes the connection as the stray bytes arrive; without that, wait a little
       // and go on.
-      upstream.closedByGateway.tryAcquire(2, TimeUnit.SECONDS);
+      upstream.awaitClosedByGateway(Duration.ofSeconds(2));
 
       RawHttpResponse response = client.send(RawHttpConnection.get("/second")).read();
 
@@ -329,15 +332,16 @@ class NettyProxyIT {
       assertThat(response.status()).isEqualTo(200);
       assertThat(response.bodyText()).isEqualTo("ok /second");
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
-  private static void awaitRequests(RawUpstream upstream, int count) throws InterruptedException {
+  private static void awaitRequests(RecordingUpstream upstream, int count)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (upstream.requests.size() < count && System.nanoTime() < deadline) {
+    while (upstream.completedRequests().size() < count && System.nanoTime() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(upstream.requests).hasSizeGreaterThanOrEqualTo(count);
+    assertThat(upstream.completedRequests()).hasSizeGreaterThanOrEqualTo(count);
   }
 
   private static void await(CountDownLatch latch) {
@@ -358,11 +362,11 @@ class NettyProxyIT {
 
   @Test
   void aConnectionTheUpstreamSaidCloseOnIsNotReused() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(out, 200, "Connection: close\r\n", "bye");
+                  RecordingUpstream.respond(out, 200, "Connection: close\r\n", "bye");
                   return false;
                 }));
     NettyGateway gateway = proxy(upstream.uri());
@@ -375,16 +379,16 @@ class NettyProxyIT {
       }
     }
 
-    assertThat(upstream.connections.get()).isEqualTo(3);
+    assertThat(upstream.connections()).isEqualTo(3);
   }
 
   @Test
   void hopByHopHeadersStayOnTheirHopAndForwardingHeadersAreTheGateways() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
-                  RawUpstream.respond(
+                  RecordingUpstream.respond(
                       out,
                       200,
                       "Connection: keep-alive, X-Upstream-Hop\r\nX-Upstream-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
@@ -418,7 +422,7 @@ class NettyProxyIT {
             "trailer",
             "upgrade",
             "connection");
-    var received = upstream.requests.get(0);
+    var received = upstream.completedRequests().get(0);
     assertThat(received.target()).isEqualTo("/api/settings/values?component=demo");
     assertThat(received.headers())
         .containsEntry("host", upstream.uri().getAuthority())
@@ -443,9 +447,9 @@ class NettyProxyIT {
 
   @Test
   void aBodyTheUpstreamEndsByClosingIsChunkedForTheClient() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   out.write(
                       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nuntil the end"
@@ -467,9 +471,9 @@ class NettyProxyIT {
 
   @Test
   void clientLeavingMidDownloadClosesTheUpstreamConnection() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   long size = 1L << 40;
                   out.write(
@@ -489,16 +493,16 @@ class NettyProxyIT {
       client.input().readNBytes(1024 * 1024);
     }
 
-    assertThat(upstream.writeFailed.await(30, TimeUnit.SECONDS))
+    assertThat(upstream.awaitWriteFailure(Duration.ofSeconds(30)))
         .as("the upstream connection was closed")
         .isTrue();
   }
 
   @Test
   void upstreamClosingMidResponseClosesTheClientConnection() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   out.write(
                       "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n"
@@ -520,7 +524,7 @@ class NettyProxyIT {
 
   @Test
   void upstreamClosingBeforeAnsweringIs502() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream((request, out) -> false));
+    RecordingUpstream upstream = closing(RecordingUpstream.start((request, out) -> false));
     NettyGateway gateway = proxy(upstream.uri());
 
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
@@ -528,7 +532,7 @@ class NettyProxyIT {
       // the request was complete, so the client connection stays usable
       assertThat(client.send(RawHttpConnection.get("/b")).read().status()).isEqualTo(502);
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   @Test
@@ -536,14 +540,14 @@ class NettyProxyIT {
     // Answers the first request on each connection, then closes without answering, like a server
     // whose
     // keep-alive timeout struck just as the gateway reused the connection.
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.indexOnConnection() > 1) {
                     return false;
                   }
-                  RawUpstream.respond(out, 200, "", "ok " + request.method());
+                  RecordingUpstream.respond(out, 200, "", "ok " + request.method());
                   return true;
                 }));
     NettyGateway gateway = proxy(upstream.uri());
@@ -552,7 +556,7 @@ class NettyProxyIT {
       assertThat(client.send(RawHttpConnection.get("/first")).read().status()).isEqualTo(200);
       assertThat(client.send(RawHttpConnection.get("/second")).read().bodyText())
           .isEqualTo("ok GET");
-      assertThat(upstream.connections.get()).isEqualTo(2);
+      assertThat(upstream.connections()).isEqualTo(2);
 
       RawHttpResponse post =
           client
@@ -560,15 +564,15 @@ class NettyProxyIT {
               .read();
       assertThat(post.status()).isEqualTo(502);
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   @Test
   void silentUpstreamIs504AfterTheIdleTimeout() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   try {
                     release.await(60, TimeUnit.SECONDS);
@@ -605,7 +609,7 @@ class NettyProxyIT {
 
   @Test
   void requestWithoutADecisionIsRefused() throws Exception {
-    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     Decider nothingJudged =
         new Decider() {
           @Override
@@ -631,7 +635,7 @@ class NettyProxyIT {
           .isEqualTo(500);
       assertThat(client.closedByServer()).isTrue();
     }
-    assertThat(upstream.connections.get()).isZero();
+    assertThat(upstream.connections()).isZero();
   }
 
   /** Sends {@code text} one byte per second from a thread of its own until the connection fails. */
@@ -656,7 +660,7 @@ class NettyProxyIT {
   @Test
   void headersTrickledOneByteASecondAreAnswered408AtTheHeaderTimeoutOnEachRequest()
       throws Exception {
-    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     NettyGateway gateway =
         proxy(
             upstream.uri(),
@@ -676,13 +680,13 @@ class NettyProxyIT {
       assertThat(client.closedByServer()).isTrue();
       assertThat(elapsedMillis).as("long before the idle timeout").isBetween(900L, 5_000L);
     }
-    assertThat(upstream.requests).hasSize(1);
+    assertThat(upstream.completedRequests()).hasSize(1);
   }
 
   @Test
   void aBodyTrickledOneByteASecondIsCutAfterTheHeaderTimeoutAndItsUpstreamExchangeEnds()
       throws Exception {
-    RawUpstream upstream = closing(new RawUpstream(NettyProxyIT::ok));
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     // Every byte of the body resets the idle timeout, so it would never strike.
     NettyGateway gateway =
         proxy(
@@ -696,7 +700,7 @@ class NettyProxyIT {
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       client.send("POST /api/ce/submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
       long start = System.nanoTime();
-      assertThat(upstream.headsRead.tryAcquire(10, TimeUnit.SECONDS))
+      assertThat(upstream.awaitHead(Duration.ofSeconds(10)))
           .as("the upload reached the upstream")
           .isTrue();
       trickle(client, "x");
@@ -704,17 +708,17 @@ class NettyProxyIT {
       assertThat(client.closedByServer()).isTrue();
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
     }
-    assertThat(upstream.closedByGateway.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
-    assertThat(upstream.bodiesCutShort.get()).isEqualTo(1);
-    assertThat(upstream.requests).isEmpty();
+    assertThat(upstream.awaitClosedByGateway(Duration.ofSeconds(10))).isTrue();
+    assertThat(upstream.bodiesCutShort()).isEqualTo(1);
+    assertThat(upstream.completedRequests()).isEmpty();
   }
 
   @Test
   void hugeUploadStreamsThroughASmallHeap() throws Exception {
-    FakeSonarQube sonar = closing(new FakeSonarQube());
+    FakeSonarQube sonar = closing(GatewaySonarQube.start());
     // A short header timeout makes the body rate count while the upload streams.
     NettyGateway gateway =
-        proxy(sonar.uri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
+        proxy(sonar.baseUri(), builder -> builder.headerTimeout(Duration.ofSeconds(1)));
     long size = 300L * 1024 * 1024;
 
     HttpResponse<String> response =
@@ -729,15 +733,15 @@ class NettyProxyIT {
                 HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+    assertThat(response.body()).isEqualTo(GatewaySonarQube.digest(new PatternStream(size)));
   }
 
   @Test
   void aClientThatStopsReadingStopsTheUpstream() throws Exception {
     AtomicLong sent = new AtomicLong();
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   out.write(
                       "HTTP/1.1 200 OK\r\nContent-Length: 1099511627776\r\n\r\n"
@@ -766,11 +770,10 @@ class NettyProxyIT {
     ServerSocket small = new ServerSocket();
     small.setReceiveBufferSize(64 * 1024);
     small.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.leavingBodiesUnread(
                 small,
-                false,
                 (request, out) -> {
                   try {
                     release.await(60, TimeUnit.SECONDS);
@@ -824,13 +827,12 @@ class NettyProxyIT {
   @Test
   void anEarlyAnswerEndsTheExchangeAndNeitherConnectionIsReused() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.leavingBodiesUnread(
                 new ServerSocket(0, 50, InetAddress.getLoopbackAddress()),
-                false,
                 (request, out) -> {
-                  RawUpstream.respond(out, 413, "", "too large");
+                  RecordingUpstream.respond(out, 413, "", "too large");
                   try {
                     release.await(60, TimeUnit.SECONDS);
                   } catch (InterruptedException e) {
@@ -857,14 +859,14 @@ class NettyProxyIT {
     } finally {
       release.countDown();
     }
-    assertThat(upstream.connections.get()).isEqualTo(2);
+    assertThat(upstream.connections()).isEqualTo(2);
   }
 
   @Test
   void headAndChunkedRequestsKeepTheirFraming() throws Exception {
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.method().equals("HEAD")) {
                     out.write(
@@ -872,7 +874,7 @@ class NettyProxyIT {
                             .getBytes(StandardCharsets.ISO_8859_1));
                     return true;
                   }
-                  RawUpstream.respond(
+                  RecordingUpstream.respond(
                       out,
                       200,
                       "",
@@ -898,7 +900,7 @@ class NettyProxyIT {
       assertThat(head.head().header("content-length")).isEqualTo("123");
       assertThat(chunked.bodyText()).isEqualTo("POST chunked 11");
     }
-    assertThat(upstream.connections.get()).isEqualTo(1);
+    assertThat(upstream.connections()).isEqualTo(1);
   }
 
   @Test
@@ -961,12 +963,11 @@ class NettyProxyIT {
     keyManagers.init(keys, "changeit".toCharArray());
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(keyManagers.getKeyManagers(), null, null);
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.on(
                 tls.getServerSocketFactory()
                     .createServerSocket(0, 50, InetAddress.getLoopbackAddress()),
-                true,
                 NettyProxyIT::ok));
 
     NettyGateway trusting;
@@ -1006,12 +1007,12 @@ class NettyProxyIT {
   @Test
   void closeFinishesAnInFlightDownloadAndClosesIdleConnections() throws Exception {
     long size = 32L * 1024 * 1024;
-    RawUpstream upstream =
+    RecordingUpstream upstream =
         closing(
-            new RawUpstream(
+            RecordingUpstream.start(
                 (request, out) -> {
                   if (request.target().equals("/small")) {
-                    RawUpstream.respond(out, 200, "", "small");
+                    RecordingUpstream.respond(out, 200, "", "small");
                     return true;
                   }
                   out.write(
@@ -1019,7 +1020,7 @@ class NettyProxyIT {
                           .getBytes(StandardCharsets.ISO_8859_1));
                   byte[] chunk = new byte[64 * 1024];
                   for (long sent = 0; sent < size; sent += chunk.length) {
-                    FakeSonarQube.fill(chunk, sent);
+                    PatternStream.fill(chunk, sent);
                     out.write(chunk);
                   }
                   return true;
@@ -1051,10 +1052,10 @@ class NettyProxyIT {
 
       assertThat(idle.closedByServer()).as("an idle connection is closed at once").isTrue();
       String rest =
-          FakeSonarQube.digest(
+          GatewaySonarQube.digest(
               new java.io.SequenceInputStream(
                   new java.io.ByteArrayInputStream(start), downloading.input()));
-      assertThat(rest).isEqualTo(FakeSonarQube.digest(new PatternStream(size)));
+      assertThat(rest).isEqualTo(GatewaySonarQube.digest(new PatternStream(size)));
       closed.get(30, TimeUnit.SECONDS);
     }
     assertThatThrownBy(() -> RawHttpConnection.open(gateway.uri()).close())

@@ -2,7 +2,8 @@ package dev.portcullis.examples.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.portcullis.examples.gateway.FakeSonarQube;
+import dev.portcullis.examples.gateway.GatewaySonarQube;
+import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.RedisServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +58,7 @@ class SharedThrottleIT {
   static void start() throws Exception {
     assertThat(JETTY_JAR).as("the Jetty gateway is built before this module").exists();
     redis = RedisServer.start(PASSWORD);
-    sonar = new FakeSonarQube();
+    sonar = GatewaySonarQube.start();
     gateways.add(launch("first", JETTY_JAR));
     gateways.add(launch("second", JETTY_JAR));
     for (Gateway gateway : gateways) {
@@ -87,18 +88,18 @@ class SharedThrottleIT {
           .contains("\"throttle_store\":\"available\"");
     }
     // 20 distinct wrong tokens, alternately through both instances, from one client.
-    int validations = sonar.validations.get();
+    int validations = sonar.validations();
     List<Integer> statuses = alternately("127.0.0.2", 20);
     assertThat(statuses.subList(0, MAX_FAILURES)).containsOnly(401);
     assertThat(statuses.subList(MAX_FAILURES, 20)).containsOnly(429);
-    assertThat(sonar.validations.get() - validations)
+    assertThat(sonar.validations() - validations)
         .as("SonarQube verified exactly the shared limit, not the limit per instance")
         .isEqualTo(MAX_FAILURES);
     for (Gateway gateway : gateways) {
-      assertThat(send(gateway, "127.0.0.2", FakeSonarQube.GOOD_TOKEN))
+      assertThat(send(gateway, "127.0.0.2", GatewaySonarQube.GOOD_TOKEN))
           .as("%s refuses the blocked client even with a good token", gateway.name())
           .isEqualTo(429);
-      assertThat(send(gateway, "127.0.0.3", FakeSonarQube.GOOD_TOKEN))
+      assertThat(send(gateway, "127.0.0.3", GatewaySonarQube.GOOD_TOKEN))
           .as("%s serves another client", gateway.name())
           .isEqualTo(200);
     }
@@ -106,16 +107,16 @@ class SharedThrottleIT {
     // Redis down: each instance counts on its own, with the same limit; valid tokens still pass.
     redis.stop();
     try {
-      validations = sonar.validations.get();
+      validations = sonar.validations();
       statuses = alternately("127.0.0.4", 30);
       assertThat(statuses.stream().filter(status -> status == 401).count())
           .as("never unlimited: each instance allows its own limit")
           .isEqualTo(2L * MAX_FAILURES);
       assertThat(statuses.stream().filter(status -> status == 429).count()).isEqualTo(10L);
-      assertThat(sonar.validations.get() - validations).isEqualTo(2 * MAX_FAILURES);
+      assertThat(sonar.validations() - validations).isEqualTo(2 * MAX_FAILURES);
       for (Gateway gateway : gateways) {
-        assertThat(send(gateway, "127.0.0.3", FakeSonarQube.GOOD_TOKEN)).isEqualTo(200);
-        assertThat(send(gateway, "127.0.0.5", FakeSonarQube.GOOD_TOKEN)).isEqualTo(200);
+        assertThat(send(gateway, "127.0.0.3", GatewaySonarQube.GOOD_TOKEN)).isEqualTo(200);
+        assertThat(send(gateway, "127.0.0.5", GatewaySonarQube.GOOD_TOKEN)).isEqualTo(200);
         assertThat(gateway.output())
             .contains("is unavailable")
             .contains("counting failed credentials in this instance only");
@@ -133,13 +134,13 @@ class SharedThrottleIT {
     for (Gateway gateway : gateways) {
       assertThat(awaitReadiness(gateway, "200")).startsWith("200");
     }
-    validations = sonar.validations.get();
+    validations = sonar.validations();
     statuses = alternately("127.0.0.6", 20);
     assertThat(statuses.subList(0, MAX_FAILURES)).containsOnly(401);
     assertThat(statuses.subList(MAX_FAILURES, 20))
         .as("%s%n%s", gateways.get(0).output(), gateways.get(1).output())
         .containsOnly(429);
-    assertThat(sonar.validations.get() - validations).isEqualTo(MAX_FAILURES);
+    assertThat(sonar.validations() - validations).isEqualTo(MAX_FAILURES);
     for (Gateway gateway : gateways) {
       assertThat(gateway.output())
           .as("%s never logs the Redis password", gateway.name())
@@ -211,7 +212,7 @@ class SharedThrottleIT {
                 "-jar",
                 jar.toString(),
                 "--upstream",
-                sonar.uri().toString(),
+                sonar.baseUri().toString(),
                 "--listen",
                 "127.0.0.1:" + port,
                 "--max-failed-credentials",

@@ -22,9 +22,10 @@ import java.util.List;
  * What the handlers behind {@code PortcullisHandler} would be, for embedded tests: records each
  * request it receives (head, decision attribute, body length, the order of events, {@link
  * RequestAborted}) and answers it with {@code 200} and {@code "<uri> <body bytes>"}, at once or
- * when the test says so.
+ * when the test says so. A handler in the pipeline, not a server: the test kit's {@code
+ * RecordingUpstream} is the one on a socket.
  */
-final class RecordingUpstream extends ChannelInboundHandlerAdapter {
+final class RecordingHandler extends ChannelInboundHandlerAdapter {
 
   private final boolean answerAtOnce;
   private final List<Received> received = new ArrayList<>();
@@ -48,7 +49,7 @@ final class RecordingUpstream extends ChannelInboundHandlerAdapter {
     }
   }
 
-  RecordingUpstream(boolean answerAtOnce) {
+  RecordingHandler(boolean answerAtOnce) {
     this.answerAtOnce = answerAtOnce;
   }
 
