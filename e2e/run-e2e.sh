@@ -48,6 +48,20 @@
 #      then through each 9.9 restricted gateway (never throttled): a genuine token it never saw
 #      (sqa_) gets 503 credential_verification_failed (or _timeout), an anonymous bootstrap call 502;
 #      skipped with E2E_KEEP_SERVERS=1;
+#  8b. (E2E_CONTEXT_PATH=1, the default) once 26.9 is done with (and its 5xx denial scans of step 10
+#      ran while it was stopped), restarts it with sonar.web.context=/sonarqube over the same data, and
+#      through each flavour's context-path gateway (jetty: --upstream http://host:port/sonarqube; netty:
+#      context_path in the policy data): a genuine token the gateway never saw gets 200 on
+#      /sonarqube/api/plugins/installed, verified at /sonarqube/api/authentication/validate (access
+#      log); an unknown token 401 credential_invalid; a leaked token's probes 403; paths outside
+#      /sonarqube 403 outside_context_path; then a real scan with sonar.host.url=<gateway>/sonarqube
+#      (CLI 8.1 through the first flavour, Maven 5.8 through the second) must succeed, CE task SUCCESS;
+#  10. (E2E_DENIAL_SCANS=1, the default) scans that meet each gateway denial: 401 (unknown token), 403
+#      (project B behind the restricted gateway), 413 (report over a tiny max_report_bytes), 429 (right
+#      after the throttle proof), 5xx (SonarQube stopped), with CLI 8.1 and Maven 5.8 on 26.9 and CLI
+#      5.0.1 on 9.9 (no 413); each log is judged (the gateway's "Portcullis gateway:" message, the reason
+#      code, the HTTP status only, or the scanner's own words only) against the cell documented in
+#      docs/azure-devops.md and DENIAL_EXPECT below, and the table is printed;
 #   9. reports the /api/authentication/validate calls each SonarQube received after its set-up
 #      (its access log), checks that no token or password is in any server, gateway or scanner log,
 #      tears everything down (trap, also on failure or Ctrl-C) and prints a summary table whose last
@@ -58,7 +72,8 @@
 # revoked token binds curl to another loopback address (the whole 127.0.0.0/8 is local on Linux):
 # 127.0.0.2 proof 5a, 127.0.0.3 proof 5b, 127.0.0.4 the "other client" of 7, and 127.0.1.N for step 6
 # (one address per row and flavour, at most 2 wrong credentials each). Thus 127.0.0.1 presents its
-# first wrong credential in step 7, which makes its counts exact, and step 6 asserts the policy's
+# first wrong credential to a default gateway in step 7 (step 10's unknown-token scans, also from
+# 127.0.0.1, go through the restricted gateways), which makes its counts exact, and step 6 asserts the policy's
 # 401, not the throttle's 429.
 #
 # Usage: sudo e2e/run-e2e.sh [26.9] [9.9]          (default: both)
@@ -73,9 +88,11 @@
 #                          timing comparison (default 1; CI may set 0 to save about 1.5 minutes)
 #   E2E_WORK               work directory (default /tmp/portcullis-e2e-run): server trees, logs
 #   E2E_FRESH=1            delete and unzip the server trees again (default 1); 0 reuses them
+#   E2E_CONTEXT_PATH=1     step 8b, SonarQube 26.9 under /sonarqube (default 1; 0 skips it and its gateways)
+#   E2E_DENIAL_SCANS=1     step 10, what the scanners' logs show of each denial (default 1)
 #   E2E_KEEP_SERVERS=1     leave the SonarQube servers running at the end (default 0; gateways
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
-#                          the next run reuses them
+#                          the next run reuses them; skips steps 8b and 10's 26.9 5xx scans
 #   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
 #   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
@@ -88,7 +105,8 @@
 # Gateways (default / restricted):       -> 26.9        -> 9.9
 #   jetty                                18026 / 18126   18099 / 18199
 #   netty                                18226 / 18326   18299 / 18399
-# (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets +100/+200/+300.)
+#   26.9 only, context path / tiny report limit: jetty 18426 / 18526, netty 18626 / 18726
+# (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets.)
 # Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
 set -uo pipefail
 
@@ -1308,12 +1326,12 @@ context_path_proofs() {
 #   generic = neither: the scanner's own words only.
 # A scanner release that starts (or stops) printing the gateway's message fails its cell.
 declare -A DENIAL_EXPECT=(
-  [401/cli8.1]=unknown [401/maven5.8]=unknown [401/cli5.0.1]=unknown
-  [403/cli8.1]=unknown [403/maven5.8]=unknown [403/cli5.0.1]=unknown
-  [403-verbose/cli8.1]=unknown [403-verbose/cli5.0.1]=unknown
-  [413/cli8.1]=unknown [413/maven5.8]=unknown
-  [429/cli8.1]=unknown [429/maven5.8]=unknown [429/cli5.0.1]=unknown
-  [5xx/cli8.1]=unknown [5xx/maven5.8]=unknown [5xx/cli5.0.1]=unknown
+  [401/cli8.1]=status [401/maven5.8]=status [401/cli5.0.1]=generic
+  [403/cli8.1]=generic [403/maven5.8]=generic [403/cli5.0.1]=generic
+  [403-verbose/cli8.1]=message [403-verbose/cli5.0.1]=status
+  [413/cli8.1]=message [413/maven5.8]=message
+  [429/cli8.1]=status [429/maven5.8]=status [429/cli5.0.1]=message
+  [5xx/cli8.1]=status [5xx/maven5.8]=status [5xx/cli5.0.1]=status
 )
 
 # denial_flavour SCANNER -> the flavour its denial scans go through: CLI 8.1 the first, Maven 5.8
@@ -1323,28 +1341,24 @@ denial_flavour() {
 }
 
 # denial_classify LOG STATUS REASON_RE -> sets D_CLASS (message|reason|status|generic) and D_LINE,
-# the line of the log that shows the most (timestamps and log levels stripped)
+# the line of the log that shows the most (timestamps, log levels, paths and URLs stripped)
 denial_classify() {
-  local log="$1" st="$2" rre="$3" text
-  text="$(sed -E 's/^[0-9:.]+ //; s/^\[(ERROR|WARNING|WARN|INFO)\] //; s/^(ERROR|WARN|INFO|DEBUG):? //' "$log" 2>/dev/null)"
-  D_LINE="$(grep -m1 -F 'Portcullis gateway:' <<<"$text")"
-  if [ -n "$D_LINE" ]; then D_CLASS=message
-  else
-    D_LINE="$(grep -m1 -E "$rre" <<<"$text")"
-    if [ -n "$D_LINE" ]; then D_CLASS=reason
-    else
-      D_LINE="$(grep -v -E '^(at |\.\.\. [0-9]+ more)' <<<"$text" | grep -m1 -E "(^|[^0-9.:])$st([^0-9]|$)")"
-      if [ -n "$D_LINE" ]; then D_CLASS=status
-      else
-        D_CLASS=generic
-        D_LINE="$(grep -m1 -E "$(denial_generic_re)" <<<"$text")"
-      fi
-    fi
+  local log="$1" st="$2" rre="$3" text errs
+  # the scan directory is named after the denial: no path or URL may count as a status
+  text="$(sed -E 's/^[0-9:.]+ //; s/^\[(ERROR|WARNING|WARN|INFO|DEBUG)\] //; s/^(ERROR|WARN|INFO|DEBUG):? +//; s#[^ ]*/[^ ]*#<path>#g' "$log" 2>/dev/null \
+    | grep -v -E '^[[:space:]]*(at |\.\.\. [0-9]+ more)')"
+  # the scanner's own error lines, without the build tools' boilerplate
+  errs="$(grep -E '^([0-9:.]+ )?(\[ERROR\]|ERROR)' "$log" 2>/dev/null | sed -E 's/^[0-9:.]+ //; s/^(\[ERROR\]|ERROR:?) *//; s#[^ ]*/[^ ]*#<path>#g' \
+    | grep -v -E '^$|^Error during SonarScanner|^Re-run |^To see the full|^For more information|^\[Help|^Failed to execute goal')"
+  if D_LINE="$(grep -m1 -F 'Portcullis gateway:' <<<"$text")"; then
+    D_CLASS=message
+    [ ${#D_LINE} -gt 170 ] && D_LINE="${D_LINE:0:50} ... $(grep -o -E 'Portcullis gateway: [^"]*' <<<"$D_LINE" | sed -n 1p)"
+  elif D_LINE="$(grep -m1 -E "$rre" <<<"$text")"; then D_CLASS=reason
+  elif D_LINE="$(grep -m1 -E "(^|[^0-9.:])$st([^0-9]|$)" <<<"$text")"; then D_CLASS=status
+  else D_CLASS=generic; D_LINE="$(sed -n 1p <<<"$errs")"
   fi
-  D_LINE="$(tr -d '\r' <<<"$D_LINE" | sed -E 's/[[:space:]]+/ /g' | cut -c1-170)"
+  D_LINE="$(tr -d '\r' <<<"$D_LINE" | sed -E 's/[[:space:]]+/ /g' | cut -c1-200)"
 }
-# the scanners' own words on a failed analysis, for the generic cells
-denial_generic_re() { printf '%s' 'Not authorized|not authorized|Error during SonarScanner|Failed to execute goal|Fail to|Unable to|Caused by|EXECUTION FAILURE'; }
 
 # denial_scan SQLABEL NAME DENIAL SCANNER FLAVOUR VARIANT TOKEN_FILE KEY STATUS REASON_RE WHAT
 # Runs one scan meant to meet DENIAL through the gateway FLAVOUR/VARIANT, checks that it failed and
@@ -1356,12 +1370,16 @@ denial_scan() {
   case "$sc" in cli8.1) v=$CLI81;; cli5.0.1) v=$CLI501;; maven5.8) kind=maven; v=$MVN58;; esac
   exp="${DENIAL_EXPECT[$dk/$sc]:-unknown}"
   if [ -z "$f" ] || ! gw_ok "$f" "$n" "$var"; then
-    check FAIL "$sql" "[${f:-?}${var:+ $var}] $sc meets $dk ($what): its log shows" "$exp" "no gateway" "-"; return
+    check FAIL "$sql" "[${f:-?}${var:+ $var}] $sc meets $dk $what: what its log shows" "log: $exp" "no gateway" "-"; return
   fi
   gw="$(gw_url "$f" "$n" "$var")"; glog="$(gw_log "$f" "$n" "$var")"
   before="$(grep -cE "status=$st( |$)" "$glog")"
   SCANNER_TOKEN_PROP=sonar.login scan "$n" "$sc" "$kind" "$v" "denial-$dk-$f" "$gw" "$tf" "$key"
   after="$(grep -cE "status=$st( |$)" "$glog")"
+  # the gateway logs each refusal, but an unreachable upstream only once per outage: ask it again
+  if [ "$st" = 502 ] && [ "$after" = "$before" ]; then
+    probe "$gw" GET /batch/index none; [ "$P_STATUS" = 502 ] && after=$((before + 1))
+  fi
   denial_classify "$SCAN_DIR/scanner.log" "$st" "$rre"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sql" "$dk" "$sc" "$f${var:+ $var}" "$st" "$exp" "$D_CLASS" "$D_LINE" >> "$DENIALS"
   act="scan $([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo failed); gateway ${st}x$((after - before)); log: $D_CLASS"
@@ -1401,13 +1419,20 @@ denials_early() {
 }
 
 # denials_throttled NAME SQLABEL: right after the throttle proof, 127.0.0.1 is blocked on the default
-# gateways for up to a minute: A's valid token gets 429
+# gateways for up to a minute. The block holds back verifications only: a token a gateway verified in
+# the last 60 s (A's, by the proof's "other client") still passes from a blocked address. So a fresh
+# global analysis token, which no gateway has seen, gets 429.
 denials_throttled() {
-  local n="$1" sql="$2" sc scs=(cli8.1 maven5.8)
+  local n="$1" sql="$2" sc scs=(cli8.1 maven5.8) tf
   [ "$DENIAL_SCANS" = 1 ] || return 0
   [ "$sql" = 9.9 ] && scs=(cli5.0.1)
+  tf="$(sq_secrets "$n")/token-throttled.txt"
+  if ! sq_generate_token_file "$n" GLOBAL_ANALYSIS_TOKEN "e2e-throttled-$(date +%s)-$RANDOM" "$tf"; then
+    check FAIL "$sql" "a fresh global token for the 429 scans" "minted" "HTTP $SQ_LAST_STATUS"; return
+  fi
+  note_tok "$n" throttled
   for sc in "${scs[@]}"; do
-    denial_scan "$sql" "$n" 429 "$sc" "$(denial_flavour "$sc")" "" "$(tok_a "$n")" "$KEY_A" 429 'too_many_failed_credentials' "(127.0.0.1 throttled)"
+    denial_scan "$sql" "$n" 429 "$sc" "$(denial_flavour "$sc")" "" "$tf" "$KEY_A" 429 'too_many_failed_credentials' "(127.0.0.1 throttled, fresh token)"
   done
 }
 
@@ -1570,8 +1595,10 @@ for f in "${ACTIVE[@]}"; do
     gw_launch "$f" "$n" restricted "$up" "$restricted_data" && LAUNCHED+=("$(gw_label "$f" "$n" restricted)")
   done
 done
-# 26.9's extra gateways, idle until their step: the context-path ones (the first flavour names the
-# context path in --upstream, the others as context_path in the policy data) and the tiny-limit ones
+for l in "${LAUNCHED[@]:-}"; do [ -n "$l" ] && gw_wait "$l" && GW_UP[$l]=1; done
+# 26.9's extra gateways, idle until their step (launched after the others are up, waited for once 26.9
+# is UP): the context-path ones (the first flavour names the context path in --upstream, the others as
+# context_path in the policy data) and the tiny-limit ones
 EXTRA_GW=()
 if want 26.9 && [ "${E2E_KEEP_SERVERS:-0}" != 1 ] && [ "$CONTEXT_PROOF" = 1 ]; then
   ctx_data="$E2E_WORK/policy-data-ctx.json"
@@ -1588,8 +1615,6 @@ if want 26.9 && [ "$DENIAL_SCANS" = 1 ] && [ ${#ACTIVE[@]} -gt 0 ]; then
     gw_launch "$f" sq26 tiny "http://127.0.0.1:$SQ26_PORT" "$tiny_data" && EXTRA_GW+=("$f tiny")
   done
 fi
-for l in "${EXTRA_GW[@]:-}"; do [ -n "$l" ] && LAUNCHED+=("$(gw_label "${l% *}" sq26 "${l#* }")"); done
-for l in "${LAUNCHED[@]:-}"; do [ -n "$l" ] && gw_wait "$l" && GW_UP[$l]=1; done
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
     case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; esac
@@ -1599,12 +1624,17 @@ for f in "${ACTIVE[@]}"; do
       "$(if gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted; then echo "listening ($kinds start-up line)"; else echo "failed ($kinds), see $E2E_WORK/gateway-$f-$n*.log"; fi)"
   done
 done
-for l in "${EXTRA_GW[@]:-}"; do
-  [ -n "$l" ] || continue
-  gw_ok "${l% *}" sq26 "${l#* }"
-  check $? 26.9 "[${l}] gateway started (:$(gw_port "${l% *}" sq26 "${l#* }"))" "listening" \
-    "$(if gw_ok "${l% *}" sq26 "${l#* }"; then echo listening; else echo "failed, see $(gw_log "${l% *}" sq26 "${l#* }")"; fi)"
-done
+extra_gateways_wait() {
+  local l f v
+  for l in "${EXTRA_GW[@]:-}"; do
+    [ -n "$l" ] || continue
+    f="${l% *}"; v="${l#* }"
+    gw_wait "$(gw_label "$f" sq26 "$v")" && GW_UP[$(gw_label "$f" sq26 "$v")]=1
+    gw_ok "$f" sq26 "$v"
+    check $? 26.9 "[$l] gateway started (:$(gw_port "$f" sq26 "$v"))" "listening" \
+      "$(if gw_ok "$f" sq26 "$v"; then echo listening; else echo "failed, see $(gw_log "$f" sq26 "$v")"; fi)"
+  done
+}
 
 # server_ready TARGET NAME BRINGUP_PID -> waits for the bring-up, sets up projects and tokens
 server_ready() {
@@ -1660,7 +1690,7 @@ declare -A BRINGUP=(); i=0
 for t in "${targets[@]}"; do BRINGUP[$t]="${BG_PIDS[$i]}"; i=$((i + 1)); done
 A99=0; A26=0
 if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then phase_a sq99 9.9; A99=1; fi
-if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then phase_a sq26 26.9; A26=1; fi
+if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then extra_gateways_wait; phase_a sq26 26.9; A26=1; fi
 BG_PIDS=()
 if [ $A99 = 1 ]; then
   phase_b sq99 9.9
