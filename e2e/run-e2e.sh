@@ -48,6 +48,20 @@
 #      then through each 9.9 restricted gateway (never throttled): a genuine token it never saw
 #      (sqa_) gets 503 credential_verification_failed (or _timeout), an anonymous bootstrap call 502;
 #      skipped with E2E_KEEP_SERVERS=1;
+#  8b. (E2E_CONTEXT_PATH=1, the default) once 26.9 is done with (and its 5xx denial scans of step 10
+#      ran while it was stopped), restarts it with sonar.web.context=/sonarqube over the same data, and
+#      through each flavour's context-path gateway (jetty: --upstream http://host:port/sonarqube; netty:
+#      context_path in the policy data): a genuine token the gateway never saw gets 200 on
+#      /sonarqube/api/plugins/installed, verified at /sonarqube/api/authentication/validate (access
+#      log); an unknown token 401 credential_invalid; a leaked token's probes 403; paths outside
+#      /sonarqube 403 outside_context_path; then a real scan with sonar.host.url=<gateway>/sonarqube
+#      (CLI 8.1 through the first flavour, Maven 5.8 through the second) must succeed, CE task SUCCESS;
+#  10. (E2E_DENIAL_SCANS=1, the default) scans that meet each gateway denial: 401 (unknown token), 403
+#      (project B behind the restricted gateway), 413 (report over a tiny max_report_bytes), 429 (right
+#      after the throttle proof), 5xx (SonarQube stopped), with CLI 8.1 and Maven 5.8 on 26.9 and CLI
+#      5.0.1 on 9.9 (no 413); each log is judged (the gateway's "Portcullis gateway:" message, the reason
+#      code, the HTTP status only, or the scanner's own words only) against the cell documented in
+#      docs/azure-devops.md and DENIAL_EXPECT below, and the table is printed;
 #   9. reports the /api/authentication/validate calls each SonarQube received after its set-up
 #      (its access log), checks that no token or password is in any server, gateway or scanner log,
 #      tears everything down (trap, also on failure or Ctrl-C) and prints a summary table whose last
@@ -58,7 +72,8 @@
 # revoked token binds curl to another loopback address (the whole 127.0.0.0/8 is local on Linux):
 # 127.0.0.2 proof 5a, 127.0.0.3 proof 5b, 127.0.0.4 the "other client" of 7, and 127.0.1.N for step 6
 # (one address per row and flavour, at most 2 wrong credentials each). Thus 127.0.0.1 presents its
-# first wrong credential in step 7, which makes its counts exact, and step 6 asserts the policy's
+# first wrong credential to a default gateway in step 7 (step 10's unknown-token scans, also from
+# 127.0.0.1, go through the restricted gateways), which makes its counts exact, and step 6 asserts the policy's
 # 401, not the throttle's 429.
 #
 # Usage: sudo e2e/run-e2e.sh [26.9] [9.9]          (default: both)
@@ -73,9 +88,11 @@
 #                          timing comparison (default 1; CI may set 0 to save about 1.5 minutes)
 #   E2E_WORK               work directory (default /tmp/portcullis-e2e-run): server trees, logs
 #   E2E_FRESH=1            delete and unzip the server trees again (default 1); 0 reuses them
+#   E2E_CONTEXT_PATH=1     step 8b, SonarQube 26.9 under /sonarqube (default 1; 0 skips it and its gateways)
+#   E2E_DENIAL_SCANS=1     step 10, what the scanners' logs show of each denial (default 1)
 #   E2E_KEEP_SERVERS=1     leave the SonarQube servers running at the end (default 0; gateways
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
-#                          the next run reuses them
+#                          the next run reuses them; skips steps 8b and 10's 26.9 5xx scans
 #   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
 #   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
@@ -88,7 +105,8 @@
 # Gateways (default / restricted):       -> 26.9        -> 9.9
 #   jetty                                18026 / 18126   18099 / 18199
 #   netty                                18226 / 18326   18299 / 18399
-# (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets +100/+200/+300.)
+#   26.9 only, context path / tiny report limit: jetty 18426 / 18526, netty 18626 / 18726
+# (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets.)
 # Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
 set -uo pipefail
 
@@ -124,6 +142,10 @@ SQ99_VERSION=9.9.0.65466;   SQ99_PORT="${E2E_SQ99_PORT:-19099}"; GW99_PORT="${E2
 CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
+CONTEXT_PROOF="${E2E_CONTEXT_PATH:-1}"   # step 8b: 26.9 restarted under CTX, scans through ctx gateways
+CTX=/sonarqube
+DENIAL_SCANS="${E2E_DENIAL_SCANS:-1}"    # step 10: scans that meet each gateway denial, their logs judged
+TINY_REPORT_BYTES=64                     # max_report_bytes of the tiny gateways (step 10's 413)
 UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
 # Seconds each gateway may take to print its listening line: it compiles and warms the policy first,
 # 5-50 s alone, but several minutes on 2 cores shared with other builds (seen: 466 s at load 34).
@@ -137,10 +159,11 @@ GATEWAY_JAVA="${GATEWAY_JAVA:-java}"
 SCANS="$E2E_WORK/scans"
 RESULTS="$E2E_WORK/results.tsv"
 TIMINGS="$E2E_WORK/timings.tsv"
+DENIALS="$E2E_WORK/denials.tsv"
 WRONG_DIR="$E2E_WORK/wrong-tokens"
 T_START=$SECONDS
 # this run's results only, also when it stops early
-if ! { mkdir -p "$E2E_WORK" && : > "$RESULTS" && : > "$TIMINGS"; }; then log "cannot write to $E2E_WORK"; exit 1; fi
+if ! { mkdir -p "$E2E_WORK" && : > "$RESULTS" && : > "$TIMINGS" && : > "$DENIALS"; }; then log "cannot write to $E2E_WORK"; exit 1; fi
 
 # the endpoint of the credential proofs: needs a valid credential on 9.9 and 26.9, allowed by the policy
 VERIFY_PATH=/api/plugins/installed
@@ -189,6 +212,7 @@ print_summary() {
         print line
       }
     }' "$TIMINGS" 2>/dev/null
+  print_denials
   printf '\n== Summary (%s; gateways: %s; total wall time %d min %02d s)\n' "$E2E_WORK" "${ACTIVE[*]:-none}" $((w / 60)) $((w % 60))
   # columns as wide as their widest cell
   { printf '#\tserver\tcheck\texpected\tgateway\tdirect (SonarQube)\tresult\n'; cat "$RESULTS" 2>/dev/null; } > "$RESULTS.table"
@@ -228,9 +252,10 @@ gw_stop_all() {
 # shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
 all_gateway_ports() {
   local f
+  local v
   for f in "${!FLAVOUR_OFFSET[@]}"; do
-    printf '%s\n' $((GW26_PORT + FLAVOUR_OFFSET[$f])) $((GW26_PORT + FLAVOUR_OFFSET[$f] + 100)) \
-      $((GW99_PORT + FLAVOUR_OFFSET[$f])) $((GW99_PORT + FLAVOUR_OFFSET[$f] + 100))
+    printf '%s\n' "$(gw_port "$f" sq26)" "$(gw_port "$f" sq99)"
+    for v in "${!VARIANT_OFFSET[@]}"; do printf '%s\n' "$(gw_port "$f" sq26 "$v")" "$(gw_port "$f" sq99 "$v")"; done
   done
 }
 
@@ -366,19 +391,22 @@ tok_user() { printf '%s/token-user.txt' "$(sq_secrets "$1")"; }
 
 # --- gateways -------------------------------------------------------------------------------
 
-# gw_port FLAVOUR NAME [restricted]; gw_url FLAVOUR NAME [restricted]; gw_log ...; gw_ok ... (started)
+# gw_port FLAVOUR NAME [VARIANT]; gw_url FLAVOUR NAME [VARIANT]; gw_log ...; gw_ok ... (started).
+# VARIANT: "" (default policy), restricted (allowed_project_keys = [A]), ctx (SonarQube under the
+# context path CTX, after its restart), tiny (max_report_bytes = TINY_REPORT_BYTES).
+declare -A VARIANT_OFFSET=([restricted]=100 [ctx]=400 [tiny]=500)
 gw_port() {
   local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; esac
-  [ -n "${3:-}" ] && r=100
+  [ -n "${3:-}" ] && r=${VARIANT_OFFSET[$3]}
   printf '%s' $(( base + FLAVOUR_OFFSET[$1] + r ))
 }
-gw_label() { printf '%s-%s%s' "$1" "$2" "${3:+-restricted}"; }
+gw_label() { printf '%s-%s%s' "$1" "$2" "${3:+-$3}"; }
 gw_url() { printf 'http://127.0.0.1:%s' "$(gw_port "$@")"; }
 gw_log() { printf '%s/gateway-%s.log' "$E2E_WORK" "$(gw_label "$@")"; }
 declare -A GW_UP=() GW_PID=() GW_KIND=()
 gw_ok() { [ "${GW_UP[$(gw_label "$@")]:-0}" = 1 ]; }
 
-# gw_launch FLAVOUR NAME RESTRICTED(""|restricted) UPSTREAM_URL [DATA_FILE]: start a gateway in the
+# gw_launch FLAVOUR NAME VARIANT(""|restricted|ctx|tiny) UPSTREAM_URL [DATA_FILE]: start a gateway in the
 # background (own log file); gw_wait LABEL -> 0 once it printed its listening line. Launch all, then
 # wait: they start in parallel.
 gw_launch() {
@@ -1183,6 +1211,257 @@ outage_proof() { # NAME SQLABEL: stops the server, then asks its restricted gate
   done
 }
 
+# --- step 8b: SonarQube 26.9 again, under a context path -------------------------------------
+
+# context_restart NAME SQLABEL: stop the server (if still running), configure sonar.web.context=CTX
+# over the same tree and data (admin password, projects and tokens stay), start it, wait for UP.
+context_restart() {
+  local n="$1" sql="$2" v port t0
+  v="$(sq_version "$n")"; port="$(sq_env "$n" WEB_PORT)"; t0=$SECONDS
+  log "$n: restarting SonarQube $sql under the context path $CTX"
+  sq_stop "$n"
+  if SQ_WEB_CONTEXT="$CTX" sq_install "$n" "$v" "$port" && sq_start "$n" 9>&- && sq_wait_up "$n" "$UP_TIMEOUT"; then
+    CTX_UP_AFTER=$((SECONDS - t0))
+    check PASS "$sql" "SonarQube $sql restarted with sonar.web.context=$CTX (same data)" "UP at $CTX" \
+      "UP $CTX_UP_AFTER s after the stop" "$(sq_url "$n")"
+    return 0
+  fi
+  check FAIL "$sql" "SonarQube $sql restarted with sonar.web.context=$CTX (same data)" "UP at $CTX" "not UP" "-"
+  sq_tail_logs "$n" 30 2>&1 | tail -60 >&2
+  return 1
+}
+
+# ctx_scanners FLAVOUR -> the scanners run through that flavour's context-path gateway: CLI 8.1
+# through the first flavour, Maven 5.8 through the second (both through a single flavour)
+ctx_scanners() {
+  if [ ${#ACTIVE[@]} -lt 2 ]; then printf 'cli8.1 maven5.8'
+  elif [ "$1" = "${ACTIVE[0]}" ]; then printf 'cli8.1'
+  else printf 'maven5.8'; fi
+}
+
+# context_path_proofs NAME SQLABEL: through each flavour's ctx gateway (one names the context path in
+# --upstream, the other as context_path in the policy data): a token the gateway never saw is
+# verified at CTX/api/authentication/validate (200 on the endpoint, not 503); an unknown token gets
+# 401 credential_invalid without reaching the endpoint; a leaked token's probes are refused; a path
+# outside the context path is refused; then a real scan with sonar.host.url=<gateway>CTX.
+context_path_proofs() {
+  local n="$1" sql="$2" f gw gwroot url tf from win nval nend vst w sc kind v vis outside
+  url="$(sq_url "$n")"; tf="$(tok_a "$n")"
+  for f in "${ACTIVE[@]}"; do
+    if ! gw_ok "$f" "$n" ctx; then
+      check FAIL "$sql" "[$f] context-path gateway started" "listening" "not started, see $(gw_log "$f" "$n" ctx)"; continue
+    fi
+    gwroot="$(gw_url "$f" "$n" ctx)"; gw="$gwroot$CTX"
+    # a genuine token this gateway never saw: verified under the context path, then forwarded
+    note_tok "$n" global
+    from="$(access_lines "$n")"
+    probe "$gw" GET "$VERIFY_PATH" basic "$(tok_global "$n")"
+    settle; win="$(access_window "$n" "$from")"
+    nval="$(count_path "$win" "$CTX$VALIDATE_PATH")"; nend="$(count_path "$win" "$CTX$VERIFY_PATH")"
+    [ "$P_STATUS" = 200 ] && [ "$nval" = 1 ] && [ "$nend" = 1 ]
+    check $? "$sql" "[$f ctx] global token (sqa_) the gateway never saw: GET $CTX$VERIFY_PATH" \
+      "200; log: 1x $CTX validate, 1x endpoint" "$(fmt)" "access log: ${nval}x $CTX$VALIDATE_PATH, ${nend}x endpoint"
+    # an unknown token: verified invalid under the context path, never forwarded
+    local utf="$WRONG_DIR/unknown-ctx-$n-$f.txt"; make_token "$utf"; note_tok "$n" "unknown-ctx-$f"
+    from="$(access_lines "$n")"
+    PROBE_FROM=$FROM_WRONG probe "$gw" GET "$VERIFY_PATH" basic "$utf"
+    settle; win="$(access_window "$n" "$from")"
+    nval="$(count_path "$win" "$CTX$VALIDATE_PATH")"; nend="$(count_path "$win" "$CTX$VERIFY_PATH")"
+    vst="$(statuses_of "$win" "$CTX$VALIDATE_PATH")"; w=""; [ "$P_WWW" = 1 ] && w="+W"
+    gw_refused_invalid && [ "$nval" = 1 ] && [ "$nend" = 0 ]
+    check $? "$sql" "[$f ctx] unknown sqp_ token: GET $CTX$VERIFY_PATH" "401 credential_invalid; log: 1x validate, 0x endpoint" \
+      "$P_STATUS$w ${P_REASON:-(no reason)}" "access log: ${nend}x endpoint, ${nval}x validate${vst:+ ($vst)}"
+    # what a leaked token would try, under the context path
+    local p m path reason dstat
+    for p in "GET /api/users/search|user_directory" "POST /api/user_tokens/generate?name=e2e-ctx-never|token_management" \
+             "GET /api/system/info|system_administration" "GET /|web_ui_not_allowed"; do
+      m="${p%% *}"; path="${p#* }"; reason="${path#*|}"; path="${path%%|*}"
+      dstat="-"; [ "$m" = GET ] && { probe "$url" GET "$path" basic "$tf"; dstat="$P_STATUS"; }
+      probe "$gw" "$m" "$path" basic "$tf"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$reason" ]
+      check $? "$sql" "[$f ctx] A's token: $m $CTX${path%%\?*}" "403 $reason" "$(fmt)" "$dstat"
+    done
+    # outside the context path: refused by the gateway (SonarQube itself answers 404 there)
+    probe "http://127.0.0.1:$(sq_env "$n" WEB_PORT)" GET /api/server/version none; dstat="$P_STATUS"
+    probe "$gwroot" GET /api/server/version none; outside="$(fmt)"
+    probe "$gwroot" GET "$VERIFY_PATH" basic "$tf"; outside+=" / $(fmt)"
+    [ "$outside" = "403 outside_context_path / 403 outside_context_path" ]
+    check $? "$sql" "[$f ctx] outside $CTX: anonymous GET /api/server/version / A's token GET $VERIFY_PATH" \
+      "403 outside_context_path x2" "$outside" "$dstat"
+    # the anonymous bootstrap call under the context path still passes
+    probe "$url" GET /api/server/version none; dstat="$P_STATUS"
+    probe "$gw" GET /api/server/version none
+    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f ctx] anonymous GET $CTX/api/server/version" "200" "$(fmt)" "$dstat"
+    # real scans, sonar.host.url = the gateway with the context path
+    for sc in $(ctx_scanners "$f"); do
+      kind=cli; v=$CLI81; [ "$sc" = maven5.8 ] && { kind=maven; v=$MVN58; }
+      note_tok "$n" A
+      scan "$n" "$sc" "$kind" "$v" "ctx-$f" "$gw" "$tf" "$KEY_A"
+      printf '%s\t%s\t%s\t%s\n' "$sql$CTX" "$sc" "$f" "$SCAN_WALL" >> "$TIMINGS"
+      # every request SonarQube saw during the scan was under the context path (forwarded unchanged)
+      local lines off
+      lines="$(wc -l < "$SCAN_DIR/upstream-requests.txt")"
+      off="$(awk -v c="$CTX/" 'index($2, c) != 1' "$SCAN_DIR/upstream-requests.txt" | wc -l)"
+      if [ $SCAN_RC = 0 ]; then
+        vis="$(analysis_visible "$n" "$KEY_A" "$SCAN_DIR/project")"
+        [ "$off" = 0 ] && [ "$lines" -gt 0 ]
+        check $? "$sql" "[$f ctx] $sc scan of A, sonar.host.url=<gateway>$CTX (qualitygate.wait)" "SUCCESS; all upstream requests under $CTX" \
+          "SUCCESS ${SCAN_WALL}s; $vis" "$lines requests, $off outside $CTX"
+      else
+        local runner=scanner_cli_run; [ "$kind" = maven ] && runner=scanner_maven_run
+        REPLAY_GW="$gw" REPLAY_TOKEN="$tf" explain_failure "$SCAN_DIR" "$(gw_log "$f" "$n" ctx)" "$runner $v $gw $tf $KEY_A"
+        check FAIL "$sql" "[$f ctx] $sc scan of A, sonar.host.url=<gateway>$CTX (qualitygate.wait)" "SUCCESS; all upstream requests under $CTX" \
+          "FAILED, see $SCAN_DIR/diagnosis.txt" "$lines requests, $off outside $CTX"
+      fi
+    done
+  done
+}
+
+# --- step 10: what the scanner's log shows of a gateway denial --------------------------------
+
+# The documented cell per denial and scanner (docs/azure-devops.md, "What the pipeline log shows"):
+#   message = the gateway's "Portcullis gateway: <message> (<reason>)" is in the log;
+#   reason  = the reason code is, the prefixed message is not;
+#   status  = only the HTTP status is (the scanner's own words around it);
+#   generic = neither: the scanner's own words only.
+# A scanner release that starts (or stops) printing the gateway's message fails its cell.
+declare -A DENIAL_EXPECT=(
+  [401/cli8.1]=status [401/maven5.8]=status [401/cli5.0.1]=generic
+  [403/cli8.1]=generic [403/maven5.8]=generic [403/cli5.0.1]=generic
+  [403-verbose/cli8.1]=message [403-verbose/cli5.0.1]=status
+  [413/cli8.1]=message [413/maven5.8]=message
+  [429/cli8.1]=status [429/maven5.8]=status [429/cli5.0.1]=message
+  [5xx/cli8.1]=status [5xx/maven5.8]=status [5xx/cli5.0.1]=status
+)
+
+# denial_flavour SCANNER -> the flavour its denial scans go through: CLI 8.1 the first, Maven 5.8
+# and CLI 5.0.1 the second (the first when there is one)
+denial_flavour() {
+  if [ "$1" = cli8.1 ] || [ ${#ACTIVE[@]} -lt 2 ]; then printf '%s' "${ACTIVE[0]}"; else printf '%s' "${ACTIVE[1]}"; fi
+}
+
+# denial_classify LOG STATUS REASON_RE -> sets D_CLASS (message|reason|status|generic) and D_LINE,
+# the line of the log that shows the most (timestamps, log levels, paths and URLs stripped)
+denial_classify() {
+  local log="$1" st="$2" rre="$3" text errs
+  # the scan directory is named after the denial: no path or URL may count as a status
+  text="$(sed -E 's/^[0-9:.]+ //; s/^\[(ERROR|WARNING|WARN|INFO|DEBUG)\] //; s/^(ERROR|WARN|INFO|DEBUG):? +//; s#[^ ]*/[^ ]*#<path>#g' "$log" 2>/dev/null \
+    | grep -v -E '^[[:space:]]*(at |\.\.\. [0-9]+ more)')"
+  # the scanner's own error lines, without the build tools' boilerplate
+  errs="$(grep -E '^([0-9:.]+ )?(\[ERROR\]|ERROR)' "$log" 2>/dev/null | sed -E 's/^[0-9:.]+ //; s/^(\[ERROR\]|ERROR:?) *//; s#[^ ]*/[^ ]*#<path>#g' \
+    | grep -v -E '^$|^Error during SonarScanner|^Re-run |^To see the full|^For more information|^\[Help|^Failed to execute goal')"
+  if D_LINE="$(grep -m1 -F 'Portcullis gateway:' <<<"$text")"; then
+    D_CLASS=message
+    [ ${#D_LINE} -gt 170 ] && D_LINE="${D_LINE:0:50} ... $(grep -o -E 'Portcullis gateway: [^"]*' <<<"$D_LINE" | sed -n 1p)"
+  elif D_LINE="$(grep -m1 -E "$rre" <<<"$text")"; then D_CLASS=reason
+  elif D_LINE="$(grep -m1 -E "(^|[^0-9.:])$st([^0-9]|$)" <<<"$text")"; then D_CLASS=status
+  else D_CLASS=generic; D_LINE="$(sed -n 1p <<<"$errs")"
+  fi
+  D_LINE="$(tr -d '\r' <<<"$D_LINE" | sed -E 's/[[:space:]]+/ /g' | cut -c1-200)"
+}
+
+# denial_scan SQLABEL NAME DENIAL SCANNER FLAVOUR VARIANT TOKEN_FILE KEY STATUS REASON_RE WHAT
+# Runs one scan meant to meet DENIAL through the gateway FLAVOUR/VARIANT, checks that it failed and
+# that the gateway answered STATUS during it (its log), and that what the scanner's log shows is the
+# documented cell.
+denial_scan() {
+  local sql="$1" n="$2" dk="$3" sc="$4" f="$5" var="$6" tf="$7" key="$8" st="$9" rre="${10}" what="${11}"
+  local kind=cli v gw glog before after exp act
+  case "$sc" in cli8.1) v=$CLI81;; cli5.0.1) v=$CLI501;; maven5.8) kind=maven; v=$MVN58;; esac
+  exp="${DENIAL_EXPECT[$dk/$sc]:-unknown}"
+  if [ -z "$f" ] || ! gw_ok "$f" "$n" "$var"; then
+    check FAIL "$sql" "[${f:-?}${var:+ $var}] $sc meets $dk $what: what its log shows" "log: $exp" "no gateway" "-"; return
+  fi
+  gw="$(gw_url "$f" "$n" "$var")"; glog="$(gw_log "$f" "$n" "$var")"
+  before="$(grep -cE "status=$st( |$)" "$glog")"
+  SCANNER_TOKEN_PROP=sonar.login scan "$n" "$sc" "$kind" "$v" "denial-$dk-$f" "$gw" "$tf" "$key"
+  after="$(grep -cE "status=$st( |$)" "$glog")"
+  # the gateway logs each refusal, but an unreachable upstream only once per outage: ask it again
+  if [ "$st" = 502 ] && [ "$after" = "$before" ]; then
+    probe "$gw" GET /batch/index none; [ "$P_STATUS" = 502 ] && after=$((before + 1))
+  fi
+  denial_classify "$SCAN_DIR/scanner.log" "$st" "$rre"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sql" "$dk" "$sc" "$f${var:+ $var}" "$st" "$exp" "$D_CLASS" "$D_LINE" >> "$DENIALS"
+  act="scan $([ $SCAN_RC = 0 ] && echo SUCCEEDED || echo failed); gateway ${st}x$((after - before)); log: $D_CLASS"
+  [ $SCAN_RC = 1 ] && [ $((after - before)) -gt 0 ] && [ "$D_CLASS" = "$exp" ]
+  check $? "$sql" "[$f${var:+ $var}] $sc meets $st $what: what its log shows" "fails; gateway $st; log: $exp" "$act" "${D_LINE:0:100}"
+}
+
+# denial_existing SQLABEL DENIAL SCANNER FLAVOUR LOG STATUS REASON_RE WHAT: the same judgement of a
+# scan that already ran (the verbose project-B scans of step 4)
+denial_existing() {
+  local sql="$1" dk="$2" sc="$3" f="$4" lg="$5" st="$6" rre="$7" what="$8" exp
+  exp="${DENIAL_EXPECT[$dk/$sc]:-unknown}"
+  [ -f "$lg" ] || return 0
+  denial_classify "$lg" "$st" "$rre"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sql" "$dk" "$sc" "$f restricted" "$st" "$exp" "$D_CLASS" "$D_LINE" >> "$DENIALS"
+  [ "$D_CLASS" = "$exp" ]
+  check $? "$sql" "[$f restricted] $sc (sonar.verbose=true) meets $st $what: what its log shows" "log: $exp" "log: $D_CLASS" "${D_LINE:0:100}"
+}
+
+# denials_early NAME SQLABEL: 401 (unknown token, restricted gateway: the default ones must reach the
+# throttle proof with no failure from 127.0.0.1), 403 (project B, restricted gateway), 413 (report
+# over a tiny max_report_bytes, 26.9 only)
+denials_early() {
+  local n="$1" sql="$2" sc f utf scs=(cli8.1 maven5.8)
+  [ "$DENIAL_SCANS" = 1 ] || return 0
+  [ "$sql" = 9.9 ] && scs=(cli5.0.1)
+  for sc in "${scs[@]}"; do
+    f="$(denial_flavour "$sc")"
+    utf="$WRONG_DIR/unknown-denial-$n-$sc.txt"; make_token "$utf"; note_tok "$n" "unknown-denial-$sc"
+    denial_scan "$sql" "$n" 401 "$sc" "$f" restricted "$utf" "$KEY_A" 401 'credential_invalid' "(unknown token)"
+    denial_scan "$sql" "$n" 403 "$sc" "$f" restricted "$(tok_a "$n")" "$KEY_B" 403 'project_not_allowed' "(project B, allowed_project_keys=[A])"
+    denial_existing "$sql" 403-verbose "$sc" "$f" "$SCANS/$n-$sc-restricted-$f-projectB/scanner.log" 403 'project_not_allowed' "(project B)"
+    if [ "$sql" = 26.9 ]; then
+      denial_scan "$sql" "$n" 413 "$sc" "$f" tiny "$(tok_a "$n")" "$KEY_A" 413 'report_too_large|body_too_large' "(report over max_report_bytes=$TINY_REPORT_BYTES)"
+    fi
+  done
+}
+
+# denials_throttled NAME SQLABEL: right after the throttle proof, 127.0.0.1 is blocked on the default
+# gateways for up to a minute. The block holds back verifications only: a token a gateway verified in
+# the last 60 s (A's, by the proof's "other client") still passes from a blocked address. So a fresh
+# global analysis token, which no gateway has seen, gets 429.
+denials_throttled() {
+  local n="$1" sql="$2" sc scs=(cli8.1 maven5.8) tf
+  [ "$DENIAL_SCANS" = 1 ] || return 0
+  [ "$sql" = 9.9 ] && scs=(cli5.0.1)
+  tf="$(sq_secrets "$n")/token-throttled.txt"
+  if ! sq_generate_token_file "$n" GLOBAL_ANALYSIS_TOKEN "e2e-throttled-$(date +%s)-$RANDOM" "$tf"; then
+    check FAIL "$sql" "a fresh global token for the 429 scans" "minted" "HTTP $SQ_LAST_STATUS"; return
+  fi
+  note_tok "$n" throttled
+  for sc in "${scs[@]}"; do
+    denial_scan "$sql" "$n" 429 "$sc" "$(denial_flavour "$sc")" "" "$tf" "$KEY_A" 429 'too_many_failed_credentials' "(127.0.0.1 throttled, fresh token)"
+  done
+}
+
+# denials_down NAME SQLABEL TOKEN_FILE: SonarQube stopped, through the restricted gateways (never
+# throttled) with a genuine token they never saw (26.9: 503 credential_verification_failed), or,
+# for CLI 5.0.1, whose first calls are anonymous, 502
+denials_down() {
+  local n="$1" sql="$2" tf="$3" sc scs=(cli8.1 maven5.8) st=503
+  [ "$DENIAL_SCANS" = 1 ] || return 0
+  [ "$sql" = 9.9 ] && { scs=(cli5.0.1); st=502; }
+  for sc in "${scs[@]}"; do
+    denial_scan "$sql" "$n" 5xx "$sc" "$(denial_flavour "$sc")" restricted "$tf" "$KEY_A" "$st" \
+      'credential_verification_(failed|timeout)|upstream_[a-z_]+' "(SonarQube $sql stopped)"
+  done
+}
+
+# print_denials: the table of what reached each scanner's log
+# shellcheck disable=SC2317  # runs from the EXIT trap (finish), which shellcheck cannot follow
+print_denials() {
+  [ -s "$DENIALS" ] || return 0
+  printf '\n== What the scanner log shows of a gateway denial (message = "Portcullis gateway: ..."; reason = the code only;\n'
+  printf '   status = only the HTTP status; generic = the scanner'"'"'s own words; docs/azure-devops.md)\n'
+  { printf 'server\tdenial\tscanner\tgateway\tstatus\tdocumented\tobserved\tthe line that shows most\n'; cat "$DENIALS"; } > "$DENIALS.table"
+  awk -F'\t' 'NR == FNR { for (i = 1; i <= NF; i++) if (length($i) > w[i]) w[i] = length($i); next }
+    { line = ""; for (i = 1; i <= NF; i++) line = line sprintf(i < NF ? "%-" w[i] "s  " : "%s", $i); print line }' \
+    "$DENIALS.table" "$DENIALS.table"
+  rm -f "$DENIALS.table"
+}
+
 # --- step 9: validation calls --------------------------------------------------------------
 
 declare -A SETUP_LINES=() THROTTLED=()
@@ -1198,7 +1477,7 @@ validation_report() {
     END { print t + 0, v + 0, i + 0, o + 0 }')"
   read -r total valid invalid other <<<"$counts"
   for k in "${!TOKSEEN[@]}"; do [ "${k%%|*}" = "$n" ] && ntok=$((ntok + 1)); done
-  for k in "${!GW_UP[@]}"; do [[ "$k" == *-"$n" || "$k" == *-"$n"-restricted ]] && [ "${GW_UP[$k]}" = 1 ] && ngw=$((ngw + 1)); done
+  for k in "${!GW_UP[@]}"; do [[ "$k" == *-"$n" || "$k" == *-"$n"-* ]] && [ "${GW_UP[$k]}" = 1 ] && ngw=$((ngw + 1)); done
   line="$sql: $total validation calls ($valid answered valid, $invalid invalid${other:+, $other other}) for $ntok distinct tokens"
   line+=" presented through $ngw gateways (${THROTTLED[$n]:-0} of them refused by the throttle, never verified)"
   line="${line/, 0 other/}"
@@ -1317,6 +1596,25 @@ for f in "${ACTIVE[@]}"; do
   done
 done
 for l in "${LAUNCHED[@]:-}"; do [ -n "$l" ] && gw_wait "$l" && GW_UP[$l]=1; done
+# 26.9's extra gateways, idle until their step (launched after the others are up, waited for once 26.9
+# is UP): the context-path ones (the first flavour names the context path in --upstream, the others as
+# context_path in the policy data) and the tiny-limit ones
+EXTRA_GW=()
+if want 26.9 && [ "${E2E_KEEP_SERVERS:-0}" != 1 ] && [ "$CONTEXT_PROOF" = 1 ]; then
+  ctx_data="$E2E_WORK/policy-data-ctx.json"
+  printf '{"portcullis":{"sonarqube":{"config":{"context_path":"%s"}}}}\n' "$CTX" > "$ctx_data"
+  for f in "${ACTIVE[@]}"; do
+    if [ "$f" = "${ACTIVE[0]}" ]; then gw_launch "$f" sq26 ctx "http://127.0.0.1:$SQ26_PORT$CTX"
+    else gw_launch "$f" sq26 ctx "http://127.0.0.1:$SQ26_PORT" "$ctx_data"; fi && EXTRA_GW+=("$f ctx")
+  done
+fi
+if want 26.9 && [ "$DENIAL_SCANS" = 1 ] && [ ${#ACTIVE[@]} -gt 0 ]; then
+  tiny_data="$E2E_WORK/policy-data-tiny.json"
+  printf '{"portcullis":{"sonarqube":{"config":{"max_report_bytes":%s}}}}\n' "$TINY_REPORT_BYTES" > "$tiny_data"
+  for f in $(printf '%s\n' "$(denial_flavour cli8.1)" "$(denial_flavour maven5.8)" | sort -u); do
+    gw_launch "$f" sq26 tiny "http://127.0.0.1:$SQ26_PORT" "$tiny_data" && EXTRA_GW+=("$f tiny")
+  done
+fi
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
     case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; esac
@@ -1326,6 +1624,17 @@ for f in "${ACTIVE[@]}"; do
       "$(if gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted; then echo "listening ($kinds start-up line)"; else echo "failed ($kinds), see $E2E_WORK/gateway-$f-$n*.log"; fi)"
   done
 done
+extra_gateways_wait() {
+  local l f v
+  for l in "${EXTRA_GW[@]:-}"; do
+    [ -n "$l" ] || continue
+    f="${l% *}"; v="${l#* }"
+    gw_wait "$(gw_label "$f" sq26 "$v")" && GW_UP[$(gw_label "$f" sq26 "$v")]=1
+    gw_ok "$f" sq26 "$v"
+    check $? 26.9 "[$l] gateway started (:$(gw_port "$f" sq26 "$v"))" "listening" \
+      "$(if gw_ok "$f" sq26 "$v"; then echo listening; else echo "failed, see $(gw_log "$f" sq26 "$v")"; fi)"
+  done
+}
 
 # server_ready TARGET NAME BRINGUP_PID -> waits for the bring-up, sets up projects and tokens
 server_ready() {
@@ -1366,10 +1675,12 @@ phase_a() { # NAME SQLABEL
   wrong_token_proof "$n" "$sql"
   revocation_start "$n" "$sql"
   auth_probes "$n" "$sql"
+  denials_early "$n" "$sql"
 }
 phase_b() { # NAME SQLABEL
   revocation_collect "$1" "$2"
   throttle_proof "$1" "$2"
+  denials_throttled "$1" "$2"
 }
 
 # 3.-9. 9.9 first: it is UP about a minute before 26.9, so its scans run while 26.9 is still
@@ -1379,14 +1690,28 @@ declare -A BRINGUP=(); i=0
 for t in "${targets[@]}"; do BRINGUP[$t]="${BG_PIDS[$i]}"; i=$((i + 1)); done
 A99=0; A26=0
 if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then phase_a sq99 9.9; A99=1; fi
-if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then phase_a sq26 26.9; A26=1; fi
+if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then extra_gateways_wait; phase_a sq26 26.9; A26=1; fi
 BG_PIDS=()
 if [ $A99 = 1 ]; then
   phase_b sq99 9.9
   # everything else on 9.9 is done: stop it (26.9's revocation wait may still be running)
   outage_proof sq99 9.9
+  [ "${E2E_KEEP_SERVERS:-0}" = 1 ] || denials_down sq99 9.9 "$(tok_a sq99)"
 fi
-[ $A26 = 1 ] && phase_b sq26 26.9
+if [ $A26 = 1 ]; then
+  phase_b sq26 26.9
+  # 26.9 is done with: the 5xx denial scans while it is down, then the context path (step 8b)
+  if [ "${E2E_KEEP_SERVERS:-0}" != 1 ] && { [ "$DENIAL_SCANS" = 1 ] || [ "$CONTEXT_PROOF" = 1 ]; }; then
+    outage_tok="$(sq_secrets sq26)/token-outage.txt"
+    if [ "$DENIAL_SCANS" = 1 ]; then
+      sq_generate_token_file sq26 GLOBAL_ANALYSIS_TOKEN "e2e-outage-$(date +%s)-$RANDOM" "$outage_tok" && note_tok sq26 outage
+    fi
+    log "sq26: stopping SonarQube 26.9 (its 5xx denial scans, then its restart under $CTX)"
+    sq_stop sq26
+    [ "$DENIAL_SCANS" = 1 ] && denials_down sq26 26.9 "$outage_tok"
+    if [ "$CONTEXT_PROOF" = 1 ] && context_restart sq26 26.9; then context_path_proofs sq26 26.9; fi
+  fi
+fi
 
 [ $A26 = 1 ] && validation_report sq26 26.9
 [ $A99 = 1 ] && validation_report sq99 9.9

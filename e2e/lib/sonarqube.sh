@@ -56,11 +56,12 @@ sq_env() {
   local f; f="$(sq_base "$1")/instance.env"
   [ -f "$f" ] || { sq_die "instance '$1' is not installed (no $f)"; return 1; }
   ( # shellcheck disable=SC1090
-    . "$f"; eval "printf '%s' \"\${$2}\"" )
+    . "$f"; eval "printf '%s' \"\${$2:-}\"" )
 }
 sq_home() { sq_env "$1" HOME_DIR; }
 sq_version() { sq_env "$1" VERSION; }
-sq_url() { printf 'http://%s:%s' "$SQ_HOST" "$(sq_env "$1" WEB_PORT)"; }
+# sq_url NAME -> http://host:port[/context]: the base every API path is appended to
+sq_url() { printf 'http://%s:%s%s' "$SQ_HOST" "$(sq_env "$1" WEB_PORT)" "$(sq_env "$1" CONTEXT_PATH)"; }
 sq_access_log() { printf '%s/logs/access.log' "$(sq_home "$1")"; }
 
 # Which JDK runs a given SonarQube version: 9.x/10.x -> 17; 25.x (Community Build) -> 17 as well:
@@ -116,6 +117,8 @@ sq_ensure_sysctl() {
 SQ_ACCESS_LOG_PATTERN_E2E='PCX	%t{yyyy-MM-dd HH:mm:ss.SSS}	%m	%U%q	%s	%replace(%i{Authorization}){'"'"'^(\S+)\s.*$'"'"', '"'"'$1'"'"'}	%reqAttribute{LOGIN}	%b	%reqAttribute{ID}	%i{X-Forwarded-For}	%i{X-Portcullis-Case}'
 
 # sq_install NAME VERSION WEB_PORT [SEARCH_PORT] [DB_PORT]
+# SQ_WEB_CONTEXT (env, optional): SonarQube's web context (sonar.web.context), such as /sonarqube;
+# sq_url then includes it. Installing again over a stopped instance changes it and keeps the data.
 sq_install() {
   local name="$1" v="$2" web="$3" search="${4:-$(( $3 + 100 ))}" db="${5:-$(( $3 + 200 ))}"
   if [ -z "$name" ] || [ -z "$v" ] || [ -z "$web" ]; then
@@ -150,6 +153,7 @@ sq_install() {
     echo "sonar.telemetry.enable=false"
     echo "sonar.updatecenter.activate=false"
     echo "sonar.web.accessLogs.enable=true"
+    [ -n "${SQ_WEB_CONTEXT:-}" ] && echo "sonar.web.context=$SQ_WEB_CONTEXT"
     # java.util.Properties treats '\' as an escape: double every backslash of the pattern.
     [ "$pattern" = default ] || printf 'sonar.web.accessLogs.pattern=%s\n' "${pattern//\\/\\\\}"
     echo '# <<< portcullis-e2e <<<'
@@ -160,9 +164,10 @@ WEB_PORT=$web
 SEARCH_PORT=$search
 DB_PORT=$db
 HOME_DIR=$home
+CONTEXT_PATH=${SQ_WEB_CONTEXT:-}
 EOF
   chown -R "$SQ_USER:$SQ_USER" "$home"
-  sq_log "installed $name: SonarQube $v at $home, web http://$SQ_HOST:$web"
+  sq_log "installed $name: SonarQube $v at $home, web http://$SQ_HOST:$web${SQ_WEB_CONTEXT:-}"
 }
 
 # --- lifecycle ----------------------------------------------------------------------------
