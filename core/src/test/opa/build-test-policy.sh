@@ -8,7 +8,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
 entrypoints=()
-for e in decision echo malformed partial deny_with_ok_status slow; do entrypoints+=(-e "enginetest/$e"); done
+for e in decision echo malformed partial deny_with_ok_status slow by_data; do entrypoints+=(-e "enginetest/$e"); done
 "$repo/tools/opa" build -t wasm "${entrypoints[@]}" -o "$tmp/bundle.tar.gz" "$here/../rego"
 tar -xzf "$tmp/bundle.tar.gz" -C "$tmp" /policy.wasm
 cp "$tmp/policy.wasm" "$out/policy.wasm"

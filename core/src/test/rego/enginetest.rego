@@ -28,3 +28,8 @@ slow := {"allow": true, "status": 200, "reasons": ["pairs"], "message": "Counted
 	pairs := {[a, b] | some a in values; some b in values}
 	count(pairs) == count(values) * count(values)
 }
+
+# Allows the paths the data lists: a decision that changes when only the data does.
+by_data := {"allow": true, "status": 200, "reasons": ["listed"], "message": "Listed."} if {
+	input.request.path in data.config.allowed_paths
+} else := {"allow": false, "status": 403, "reasons": ["not_listed"], "message": "Not listed."}
