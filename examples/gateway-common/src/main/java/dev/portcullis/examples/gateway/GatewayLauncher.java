@@ -52,7 +52,7 @@ public final class GatewayLauncher {
       operations.serving(decisions.verifyingSonarQube());
       operations.watchData(decisions);
       operations.throttleStore(decisions::throttleStoreAvailable);
-      return new Operated(gateway, operations.adminUri());
+      return new Operated(gateway, operations.adminUri(), operations);
     } catch (Exception | Error e) {
       if (decisions != null) {
         decisions.close();
@@ -62,8 +62,9 @@ public final class GatewayLauncher {
     }
   }
 
-  /** A running gateway and its admin listener. */
-  private record Operated(RunningGateway gateway, URI adminUri) implements RunningGateway {
+  /** A running gateway and its admin listener, which reports not ready once it begins to stop. */
+  private record Operated(RunningGateway gateway, URI adminUri, GatewayOperations operations)
+      implements RunningGateway {
     @Override
     public URI uri() {
       return gateway.uri();
@@ -81,6 +82,8 @@ public final class GatewayLauncher {
 
     @Override
     public void close() throws Exception {
+      // First, so a load balancer stops sending new requests while in-flight ones finish.
+      operations.stopping();
       gateway.close();
     }
   }

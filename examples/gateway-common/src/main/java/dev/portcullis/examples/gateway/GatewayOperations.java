@@ -161,6 +161,11 @@ public final class GatewayOperations implements AutoCloseable {
     }
   }
 
+  /** The gateway has begun to stop: readiness answers 503 from now on. */
+  void stopping() {
+    readiness.stopping();
+  }
+
   /** Readiness also asks whether the shared throttle store answers ({@code --throttle-store}). */
   void throttleStore(BooleanSupplier available) {
     readiness.throttleStore(available);

@@ -21,6 +21,7 @@ final class Readiness {
   private volatile boolean policyLoaded;
   private volatile boolean serving;
   private volatile boolean sonarQubeAnswered;
+  private volatile boolean stopping;
   private volatile BooleanSupplier throttleStore = () -> true;
 
   Readiness(boolean sonarQubeRequired, boolean reportOnly) {
@@ -40,12 +41,17 @@ final class Readiness {
     sonarQubeAnswered = true;
   }
 
+  void stopping() {
+    stopping = true;
+  }
+
   void throttleStore(BooleanSupplier available) {
     throttleStore = available;
   }
 
   boolean ready() {
-    return policyLoaded
+    return !stopping
+        && policyLoaded
         && serving
         && (!sonarQubeRequired || sonarQubeAnswered)
         && throttleStore.getAsBoolean();
@@ -75,6 +81,9 @@ final class Readiness {
   }
 
   private String reason() {
+    if (stopping) {
+      return "the gateway is stopping; requests in flight are finishing";
+    }
     if (!policyLoaded) {
       return "the policy is still loading and warming up";
     }
