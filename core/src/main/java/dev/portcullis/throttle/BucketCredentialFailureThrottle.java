@@ -28,10 +28,10 @@ import java.util.Objects;
  * attacker sends.
  *
  * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker
- * gets {@code maxFailures} per instance; to share the counts, implement {@link
- * CredentialFailureThrottle} over a Bucket4j {@code ProxyManager} on a shared store (Bucket4j ships
- * ones for Redis, Hazelcast, Infinispan, Ignite, JCache and JDBC) using the same bucket
- * configuration and {@link #clientKey}.
+ * gets {@code maxFailures} per instance; {@code RedisCredentialFailureThrottle} (artifact {@code
+ * portcullis-throttle-redis}) keeps the same buckets in Redis for all of them. For another shared
+ * store, implement {@link CredentialFailureThrottle} over a Bucket4j {@code ProxyManager} with the
+ * same bucket configuration and {@link #clientKey}.
  *
  * <p>Hosted CI agents (Azure DevOps, for one) reach the gateway through shared outbound addresses,
  * so a client key may stand for many pipelines: keep {@code maxFailures} well above what a
