@@ -8,10 +8,11 @@ import dev.portcullis.Decision;
 import dev.portcullis.DecisionRecord;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
-import dev.portcullis.credential.CredentialKind;
 import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.examples.gateway.ShadowPolicy.Outcome;
+import dev.portcullis.policies.SonarQubeCredentialClassifier;
+import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.PolicyEngine;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
@@ -122,6 +123,28 @@ class ShadowPolicyTest {
   }
 
   @Test
+  void theBundledPolicyAsACandidateAgreesWithItself() throws Exception {
+    Path wasm = dir.resolve("policy.wasm");
+    Files.write(wasm, SonarQubePolicy.source().wasm());
+    String data =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"alpha\"]}}}}";
+    Decision enforced;
+    try (PolicyEngine engine = SonarQubePolicy.engine(data).build()) {
+      enforced = engine.evaluate(input());
+    }
+    // A deny only with the data: agreeing shows the candidate got the same data.
+    assertThat(enforced.reasons()).containsExactly("project_not_allowed");
+    try (ShadowPolicy shadow = ShadowPolicy.load(wasm, data, null)) {
+      shadow.record(record(enforced));
+      await(shadow, Outcome.AGREE, 1);
+    }
+    try (ShadowPolicy otherData = ShadowPolicy.load(wasm, null, null)) {
+      otherData.record(record(enforced));
+      await(otherData, Outcome.DISAGREE, 1);
+    }
+  }
+
+  @Test
   void aBadFileStopsTheStartNamingIt() throws Exception {
     Path bad = dir.resolve("candidate.wasm");
     Files.writeString(bad, "not wasm");
@@ -173,7 +196,7 @@ class ShadowPolicyTest {
         new PolicyInput.CredentialSummary(
             true,
             CredentialScheme.BASIC,
-            CredentialKind.OTHER_TOKEN,
+            SonarQubeCredentialClassifier.PROJECT_ANALYSIS_TOKEN,
             CredentialValidity.VALID,
             "test"));
   }
