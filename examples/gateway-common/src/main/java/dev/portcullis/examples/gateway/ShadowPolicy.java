@@ -15,12 +15,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +59,7 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
     DROPPED;
 
     String tag() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -66,6 +68,7 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final Map<Outcome, LongAdder> counts = new EnumMap<>(Outcome.class);
   private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
+  private final AtomicBoolean warnedError = new AtomicBoolean();
 
   ShadowPolicy(PolicyEngine candidate, String name, int queue, MeterRegistry registry) {
     this.candidate = candidate;
@@ -149,7 +152,13 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
       candidateDecision = candidate.evaluate(input);
     } catch (RuntimeException e) {
       count(Outcome.ERROR);
-      LOG.debug("shadow policy failed policy={} cause={}", name, e.toString());
+      // Once at WARN so a broken candidate is seen; the rest only counted, never a flood.
+      if (warnedError.compareAndSet(false, true)) {
+        LOG.warn(
+            "shadow policy failed policy={} cause={} (further failures only counted)",
+            name,
+            e.toString());
+      }
       return;
     }
     if (agree(enforced, candidateDecision)) {
