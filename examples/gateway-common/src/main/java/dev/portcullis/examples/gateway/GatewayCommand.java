@@ -239,6 +239,15 @@ public final class GatewayCommand implements Callable<Integer> {
         description =
             "This gateway's id in the decision log's labels (default: the gateway's name @ $HOSTNAME).")
     String gatewayId;
+
+    @Option(
+        names = "--shadow-policy",
+        paramLabel = "FILE",
+        description =
+            "Roll-out: a candidate policy (opa build -t wasm -e portcullis/sonarqube/decision: policy.wasm or "
+                + "the bundle .tar.gz) judged beside the enforced one with the same data, in the background; "
+                + "disagreements are logged (logger portcullis.shadow) and counted, never enforced. Default: off.")
+    Path shadowPolicy;
   }
 
   private final String name;
@@ -358,7 +367,8 @@ public final class GatewayCommand implements Callable<Integer> {
                 operations.decisionLogSampleAllows,
                 operations.reportOnly,
                 operations.gatewayId,
-                policy.data))
+                policy.data,
+                operations.shadowPolicy))
         .build();
   }
 

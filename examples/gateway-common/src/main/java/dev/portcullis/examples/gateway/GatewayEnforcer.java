@@ -37,6 +37,7 @@ public final class GatewayEnforcer implements AutoCloseable {
   private final PolicyEnforcer enforcer;
   private final SwappablePolicyEngine engine;
   private final CredentialFailureThrottle throttle;
+  private final ShadowPolicy shadow;
   private final GatewayConfig config;
   private final GatewayOperations operations;
   private final String contextPath;
@@ -47,6 +48,7 @@ public final class GatewayEnforcer implements AutoCloseable {
       PolicyEnforcer enforcer,
       SwappablePolicyEngine engine,
       CredentialFailureThrottle throttle,
+      ShadowPolicy shadow,
       String description,
       URI verifyingSonarQube,
       GatewayConfig config,
@@ -55,6 +57,7 @@ public final class GatewayEnforcer implements AutoCloseable {
     this.enforcer = enforcer;
     this.engine = engine;
     this.throttle = throttle;
+    this.shadow = shadow;
     this.config = config;
     this.operations = operations;
     this.contextPath = contextPath;
@@ -93,9 +96,18 @@ public final class GatewayEnforcer implements AutoCloseable {
       operations.instrument(enforcerBuilder);
     }
     PolicyEnforcer enforcer;
+    ShadowPolicy shadow = null;
     try {
+      // After the enforced policy, so a bad candidate stops the start only once the rest is sound.
+      shadow = operations == null ? null : operations.shadow(policyData);
+      if (shadow != null) {
+        enforcerBuilder.recorder(shadow);
+      }
       enforcer = enforcerBuilder.build();
     } catch (RuntimeException e) {
+      if (shadow != null) {
+        shadow.close();
+      }
       engine.close();
       closeThrottle(throttle);
       throw e;
@@ -115,6 +127,7 @@ public final class GatewayEnforcer implements AutoCloseable {
         enforcer,
         engine,
         throttle,
+        shadow,
         description,
         verifyingSonarQube,
         config,
@@ -229,6 +242,9 @@ public final class GatewayEnforcer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (shadow != null) {
+      shadow.close();
+    }
     engine.close();
     closeThrottle(throttle);
   }

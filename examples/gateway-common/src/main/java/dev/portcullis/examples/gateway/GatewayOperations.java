@@ -143,6 +143,18 @@ public final class GatewayOperations implements AutoCloseable {
     enforcer.reportOnly(config.reportOnly());
   }
 
+  /**
+   * Loads, checks and warms up the {@code --shadow-policy} candidate with {@code policyData} and
+   * records the enforcer's decisions to it; {@code null} when there is none.
+   *
+   * @throws dev.portcullis.PolicyLoadException naming the file when it cannot be loaded
+   */
+  ShadowPolicy shadow(String policyData) {
+    return config.shadowPolicy() == null
+        ? null
+        : ShadowPolicy.load(config.shadowPolicy(), policyData, registry);
+  }
+
   /** The policy is loaded and warmed up. */
   void policyLoaded() {
     readiness.policyLoaded();
@@ -196,6 +208,9 @@ public final class GatewayOperations implements AutoCloseable {
     }
     if (decisionLog != null) {
       text.append(", decision log to ").append(config.decisionLog());
+    }
+    if (config.shadowPolicy() != null) {
+      text.append(", shadow policy ").append(config.shadowPolicy());
     }
     if (config.reportOnly()) {
       text.append(", REPORT-ONLY: policy denies are forwarded");

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  * @param gatewayId the gateway's id in the decision log's labels; {@code null} for the host name
  * @param dataFile the {@code --data} file, watched and reloaded when it changes; {@code null} for
  *     none
+ * @param shadowPolicy a candidate policy (wasm or bundle) judged beside the enforced one, never
+ *     enforced; {@code null} for none
  */
 public record OperationsConfig(
     InetSocketAddress adminListen,
@@ -23,11 +25,12 @@ public record OperationsConfig(
     double decisionLogSampleAllows,
     boolean reportOnly,
     String gatewayId,
-    Path dataFile) {
+    Path dataFile,
+    Path shadowPolicy) {
 
   /** No admin listener, no decision log, every deny enforced. */
   public static final OperationsConfig NONE =
-      new OperationsConfig(null, null, 1, false, null, null);
+      new OperationsConfig(null, null, 1, false, null, null, null);
 
   public OperationsConfig {
     if (!(decisionLogSampleAllows >= 0 && decisionLogSampleAllows <= 1)) {
@@ -41,25 +44,49 @@ public record OperationsConfig(
 
   public OperationsConfig withAdminListen(InetSocketAddress address) {
     return new OperationsConfig(
-        address, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, dataFile);
+        address,
+        decisionLog,
+        decisionLogSampleAllows,
+        reportOnly,
+        gatewayId,
+        dataFile,
+        shadowPolicy);
   }
 
   public OperationsConfig withDecisionLog(String target, double sampleAllows) {
-    return new OperationsConfig(adminListen, target, sampleAllows, reportOnly, gatewayId, dataFile);
+    return new OperationsConfig(
+        adminListen, target, sampleAllows, reportOnly, gatewayId, dataFile, shadowPolicy);
   }
 
   public OperationsConfig withReportOnly(boolean enabled) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, enabled, gatewayId, dataFile);
+        adminListen,
+        decisionLog,
+        decisionLogSampleAllows,
+        enabled,
+        gatewayId,
+        dataFile,
+        shadowPolicy);
   }
 
   public OperationsConfig withGatewayId(String id) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, id, dataFile);
+        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, id, dataFile, shadowPolicy);
   }
 
   public OperationsConfig withDataFile(Path file) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, file);
+        adminListen,
+        decisionLog,
+        decisionLogSampleAllows,
+        reportOnly,
+        gatewayId,
+        file,
+        shadowPolicy);
+  }
+
+  public OperationsConfig withShadowPolicy(Path file) {
+    return new OperationsConfig(
+        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, dataFile, file);
   }
 }

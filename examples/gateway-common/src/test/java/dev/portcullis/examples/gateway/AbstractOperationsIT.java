@@ -353,6 +353,95 @@ public abstract class AbstractOperationsIT {
         .isEqualTo(403);
   }
 
+  @Test
+  void aShadowPolicyIsJudgedBesideTheEnforcedOneAndOnlyLogged() throws Exception {
+    Path candidate = denyEverythingCandidate();
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+    try {
+      RunningGateway gateway = gateway(OperationsConfig.NONE.withShadowPolicy(candidate));
+      assertThat(gateway.describe()).contains("shadow policy " + candidate);
+
+      HttpResponse<String> served =
+          send(gateway.uri(), "/api/settings/values.protobuf?component=secret-project", BASIC_GOOD);
+      assertThat(served.statusCode()).as("the enforced policy decides").isEqualTo(200);
+      assertThat(sonar.received()).anyMatch(line -> line.contains("/api/settings/values.protobuf"));
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (!send(gateway.adminUri(), "/metrics", null)
+          .body()
+          .contains("portcullis_shadow_decisions_total{outcome=\"disagree\"} 1.0")) {
+        assertThat(System.nanoTime()).as("the disagreement is counted").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(send(gateway.adminUri(), "/metrics", null).body())
+          .contains("portcullis_shadow_decisions_total{outcome=\"agree\"} 0.0")
+          .contains("portcullis_shadow_decisions_total{outcome=\"dropped\"} 0.0");
+    } finally {
+      System.setErr(original);
+    }
+    String text;
+    synchronized (captured) {
+      text = captured.toString(StandardCharsets.UTF_8);
+    }
+    String line =
+        text.lines()
+            .filter(l -> l.contains(" " + ShadowPolicy.LOGGER + " - "))
+            .findFirst()
+            .orElseThrow();
+    assertThat(line)
+        .contains("method=GET path=/api/settings/values.protobuf ")
+        .contains("enforced_allow=true enforced_status=200 enforced_reasons=[scanner_endpoint]")
+        .contains("candidate_allow=false candidate_status=403 candidate_reasons=[shadow_candidate]")
+        .doesNotContain("secret-project")
+        .doesNotContain(GatewaySonarQube.GOOD_TOKEN);
+  }
+
+  @Test
+  void aBrokenShadowPolicyStopsTheStartNamingTheFile() throws Exception {
+    Path broken = dir.resolve("broken.wasm");
+    Files.writeString(broken, "not a wasm module");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> gateway(OperationsConfig.NONE.withShadowPolicy(broken)))
+        .hasMessageContaining("--shadow-policy " + broken);
+  }
+
+  /** A candidate that denies everything, compiled as a bundle by the pinned OPA CLI. */
+  private Path denyEverythingCandidate() throws Exception {
+    Path rego = Files.createDirectories(dir.resolve("candidate"));
+    Files.writeString(
+        rego.resolve("candidate.rego"),
+        "package portcullis.sonarqube\n\n"
+            + "decision := {\"allow\": false, \"status\": 403, \"reasons\": [\"shadow_candidate\"],"
+            + " \"message\": \"Denied by the candidate.\"}\n");
+    Path bundle = dir.resolve("candidate.tar.gz");
+    Path opa = Path.of("").toAbsolutePath();
+    while (!Files.isRegularFile(opa.resolve("tools/opa"))) {
+      opa = opa.getParent();
+      assertThat(opa).as("tools/opa above the module").isNotNull();
+    }
+    Process build =
+        new ProcessBuilder(
+                "bash",
+                opa.resolve("tools/opa").toString(),
+                "build",
+                "-t",
+                "wasm",
+                "-e",
+                "portcullis/sonarqube/decision",
+                "-o",
+                bundle.toString(),
+                rego.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("opa.log").toFile())
+            .start();
+    assertThat(build.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(build.exitValue()).as(Files.readString(dir.resolve("opa.log"))).isZero();
+    return bundle;
+  }
+
   private void awaitReady(URI admin) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     while (send(admin, "/health/ready", null).statusCode() != 200) {

@@ -56,7 +56,9 @@ class GatewayCommandTest {
                 "0.25",
                 "--report-only",
                 "--gateway-id",
-                "gw-7")
+                "gw-7",
+                "--shadow-policy",
+                "candidate.tar.gz")
             .operations();
     assertThat(flags.adminListen())
         .isEqualTo(InetSocketAddress.createUnresolved("127.0.0.1", 9091));
@@ -64,12 +66,17 @@ class GatewayCommandTest {
     assertThat(flags.decisionLogSampleAllows()).isEqualTo(0.25);
     assertThat(flags.reportOnly()).isTrue();
     assertThat(flags.gatewayId()).isEqualTo("gw-7");
+    assertThat(flags.shadowPolicy()).isEqualTo(Path.of("candidate.tar.gz"));
 
     Path file = dir.resolve("ops.yaml");
     Files.writeString(file, "admin-listen: '[::1]:9091'\nreport-only: true\n");
     OperationsConfig fromFileAndEnvironment =
         GatewayCommand.parse(
-                Map.of("PORTCULLIS_DECISION_LOG", "/var/log/decisions.jsonl"),
+                Map.of(
+                    "PORTCULLIS_DECISION_LOG",
+                    "/var/log/decisions.jsonl",
+                    "PORTCULLIS_SHADOW_POLICY",
+                    "/etc/portcullis/candidate.wasm"),
                 "--config",
                 file.toString())
             .config()
@@ -78,6 +85,8 @@ class GatewayCommandTest {
         .isEqualTo(InetSocketAddress.createUnresolved("::1", 9091));
     assertThat(fromFileAndEnvironment.reportOnly()).isTrue();
     assertThat(fromFileAndEnvironment.decisionLog()).isEqualTo("/var/log/decisions.jsonl");
+    assertThat(fromFileAndEnvironment.shadowPolicy())
+        .isEqualTo(Path.of("/etc/portcullis/candidate.wasm"));
 
     assertThatThrownBy(() -> parse("--decision-log-sample-allows", "1.5"))
         .hasMessageContaining("--decision-log-sample-allows");
