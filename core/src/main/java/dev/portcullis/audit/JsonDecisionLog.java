@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -37,7 +38,11 @@ import org.slf4j.LoggerFactory;
  * blocks the deciding thread: records go to a bounded queue that a background thread writes out,
  * and a record that finds the queue full is dropped and counted ({@link #dropped()}, and {@code
  * portcullis.decision.log.dropped} when a registry was given). The input holds no credential, only
- * its kind and verified validity, so neither does the log.
+ * its kind and verified validity, so neither does the log; and the values of query parameters whose
+ * names say they hold a secret ({@code password}, {@code previousPassword}, {@code token}, {@code
+ * passcode}, {@code secret}, ...) are written as {@code "[redacted]"}: a client can put a password
+ * in a query string (SonarQube reads {@code /api/authentication/login?password=}) even though the
+ * policy refuses it.
  *
  * <p>Thread-safe. Close it to write what is queued and stop the writer; the stream is not closed.
  */
@@ -147,7 +152,7 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
       json.writeStringField("path", path);
       if (record.input() != null) {
         json.writeFieldName("input");
-        json.writeRawValue(PolicyInputJson.write(record.input()));
+        json.writeRawValue(PolicyInputJson.write(record.input(), JsonDecisionLog::secretParameter));
       }
       json.writeFieldName("result");
       result(json, record.decision());
@@ -198,6 +203,30 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     }
     writer.interrupt();
   }
+
+  /** Whether a query parameter's name says its value is a secret; case does not matter. */
+  static boolean secretParameter(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    for (String secret : SECRET_PARAMETER_PARTS) {
+      if (lower.contains(secret)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final List<String> SECRET_PARAMETER_PARTS =
+      List.of(
+          "password",
+          "passwd",
+          "passcode",
+          "pwd",
+          "token",
+          "secret",
+          "credential",
+          "apikey",
+          "api_key",
+          "private");
 
   /** Builds a {@link JsonDecisionLog}. */
   public static final class Builder {

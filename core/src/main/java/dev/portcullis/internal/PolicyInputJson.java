@@ -1,8 +1,10 @@
 package dev.portcullis.internal;
 
 import dev.portcullis.PolicyInput;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Writes a {@link PolicyInput} as the policy input JSON document. This is the one place that
@@ -24,10 +26,21 @@ import java.util.Map;
  */
 public final class PolicyInputJson {
 
+  /** What a redacted parameter value is written as. */
+  public static final String REDACTED = "[redacted]";
+
   private PolicyInputJson() {}
 
   /** The input document for one request. */
   public static String write(PolicyInput input) {
+    return write(input, name -> false);
+  }
+
+  /**
+   * The input document with every value of the query parameters {@code redacted} names replaced by
+   * {@value #REDACTED}: for a log, never for the policy.
+   */
+  public static String write(PolicyInput input, Predicate<String> redacted) {
     StringBuilder out = new StringBuilder(512);
     PolicyInput.Request request = input.request();
     out.append("{\"request\":{\"method\":");
@@ -45,7 +58,11 @@ public final class PolicyInputJson {
       first = false;
       JsonStrings.append(parameter.getKey(), out);
       out.append(':');
-      strings(parameter.getValue(), out);
+      strings(
+          redacted.test(parameter.getKey())
+              ? Collections.nCopies(parameter.getValue().size(), REDACTED)
+              : parameter.getValue(),
+          out);
     }
     out.append("},\"headers\":{");
     first = true;

@@ -125,6 +125,38 @@ class JsonDecisionLogTest {
   }
 
   @Test
+  void secretsInTheQueryAreRedactedButTheRestIsKept() throws Exception {
+    JsonDecisionLog log = JsonDecisionLog.builder(out).build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(engine(input -> Decision.deny(403, "login_not_allowed", "No.")))
+            .recorder(log)
+            .build();
+
+    enforcer.decide(
+        RawRequest.of(
+            "POST",
+            "/api/authentication/login?login=admin&password="
+                + PASSWORD
+                + "&previousPassword="
+                + PASSWORD
+                + "&Token="
+                + TOKEN
+                + "&project=demo",
+            "203.0.113.7"),
+        RawRequest.ACCESSOR);
+    log.close();
+
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(text).doesNotContain(PASSWORD).doesNotContain(TOKEN);
+    JsonNode query = lines().get(0).path("input").path("request").path("query");
+    assertThat(query.path("password").get(0).asText()).isEqualTo("[redacted]");
+    assertThat(query.path("previousPassword").get(0).asText()).isEqualTo("[redacted]");
+    assertThat(query.path("Token").get(0).asText()).isEqualTo("[redacted]");
+    assertThat(query.path("login").get(0).asText()).isEqualTo("admin");
+    assertThat(query.path("project").get(0).asText()).isEqualTo("demo");
+  }
+
+  @Test
   void allowsAreSampledAndDeniesAlwaysLogged() throws Exception {
     JsonDecisionLog log = JsonDecisionLog.builder(out).sampleAllows(0).build();
 
