@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -66,6 +68,13 @@ public final class RedisCredentialFailureThrottle
   private final LongSupplier nanoTime;
   private final AtomicLong unavailableSince = new AtomicLong(NEVER);
   private final AtomicLong fallbacks = new AtomicLong();
+  private final ExecutorService continuations =
+      Executors.newCachedThreadPool(
+          runnable -> {
+            Thread thread = new Thread(runnable, "portcullis-throttle-redis");
+            thread.setDaemon(true);
+            return thread;
+          });
   private final int maxFailures;
   private final Duration window;
 
@@ -135,7 +144,9 @@ public final class RedisCredentialFailureThrottle
     } catch (RuntimeException e) {
       probe = CompletableFuture.failedFuture(e);
     }
-    return probe.handle(
+    // Completed off Lettuce's I/O thread: the enforcer goes on to verify and evaluate the policy
+    // on the thread that completes this stage, which must not be the one reading Redis replies.
+    return probe.handleAsync(
         (answer, failure) -> {
           if (failure != null) {
             unavailable(failure);
@@ -145,7 +156,8 @@ public final class RedisCredentialFailureThrottle
           return answer.isConsumed()
               ? Duration.ZERO
               : Duration.ofNanos(Math.max(1, answer.getNanosToWaitForRefill()));
-        });
+        },
+        continuations);
   }
 
   @Override
@@ -224,6 +236,7 @@ public final class RedisCredentialFailureThrottle
 
   @Override
   public void close() {
+    continuations.shutdown();
     connection.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
   }
