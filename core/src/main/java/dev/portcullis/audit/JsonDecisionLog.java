@@ -12,17 +12,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -50,16 +46,14 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(JsonDecisionLog.class);
   private static final JsonFactory JSON = new JsonFactory();
-  private static final Record STOP = new Record(null);
 
   private final OutputStream out;
   private final String path;
   private final Map<String, String> labels;
   private final double allowSampleRatio;
-  private final BlockingQueue<Record> queue;
+  private final BackgroundWriter<DecisionRecord> writer;
   private final AtomicLong dropped = new AtomicLong();
   private final LongConsumer droppedMetric;
-  private final Thread writer;
   private volatile boolean closed;
 
   private JsonDecisionLog(Builder builder) {
@@ -67,11 +61,9 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     this.path = builder.path;
     this.labels = Map.copyOf(builder.labels);
     this.allowSampleRatio = builder.allowSampleRatio;
-    this.queue = new ArrayBlockingQueue<>(builder.queueCapacity);
     this.droppedMetric = builder.droppedMetric;
-    this.writer = new Thread(this::writeAll, "portcullis-decision-log");
-    this.writer.setDaemon(true);
-    this.writer.start();
+    this.writer =
+        new BackgroundWriter<>("portcullis-decision-log", builder.queueCapacity, this::writeBatch);
   }
 
   /** A log writing to {@code out}, such as {@code System.out} or a file. */
@@ -79,15 +71,12 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     return new Builder(out);
   }
 
-  /** A queued record; {@code null} only for the end marker. */
-  private record Record(DecisionRecord decision) {}
-
   @Override
   public void record(DecisionRecord record) {
     if (closed || !sampled(record)) {
       return;
     }
-    if (!queue.offer(new Record(record))) {
+    if (!writer.offer(record)) {
       dropped.incrementAndGet();
       droppedMetric.accept(1);
     }
@@ -105,32 +94,14 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     return dropped.get();
   }
 
-  private void writeAll() {
-    List<Record> batch = new ArrayList<>();
-    while (true) {
-      try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        return;
-      }
-      queue.drainTo(batch);
-      boolean stop = false;
-      for (Record record : batch) {
-        if (record == STOP) {
-          stop = true;
-          break;
-        }
-        write(record.decision());
-      }
-      batch.clear();
-      try {
-        out.flush();
-      } catch (IOException e) {
-        LOG.warn("decision log flush failed cause={}", e.toString());
-      }
-      if (stop) {
-        return;
-      }
+  private void writeBatch(List<DecisionRecord> batch) {
+    for (DecisionRecord record : batch) {
+      write(record);
+    }
+    try {
+      out.flush();
+    } catch (IOException e) {
+      LOG.warn("decision log flush failed cause={}", e.toString());
     }
   }
 
@@ -190,18 +161,8 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
   /** Writes what is queued (waiting up to five seconds) and stops the writer. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
     closed = true;
-    try {
-      if (queue.offer(STOP, 1, TimeUnit.SECONDS)) {
-        writer.join(5_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    writer.interrupt();
+    writer.close();
   }
 
   /** Whether a query parameter's name says its value is a secret; case does not matter. */

@@ -2,14 +2,12 @@ package dev.portcullis.examples.gateway;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.portcullis.audit.BackgroundWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +29,6 @@ public final class AccessLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
   private static final JsonFactory JSON = new JsonFactory();
   private static final int MAX_PATH = 512;
-  private static final Entry STOP = new Entry("", "", 0, 0, 0, "", "", List.of(), 0);
 
   /** Logs nothing: for gateways without operations. */
   public static final AccessLog NONE = new AccessLog();
@@ -60,28 +57,22 @@ public final class AccessLog implements AutoCloseable {
       List<String> reasons,
       int upstreamStatus) {}
 
-  private final BlockingQueue<Entry> queue;
-  private final Thread writer;
+  private final BackgroundWriter<Entry> writer;
   private final Counter dropped;
-  private volatile boolean closed;
 
   private AccessLog() {
-    this.queue = null;
     this.writer = null;
     this.dropped = null;
   }
 
   private AccessLog(MeterRegistry registry) {
-    this.queue = new ArrayBlockingQueue<>(10_000);
     this.dropped =
         registry == null
             ? null
             : Counter.builder("portcullis.access.log.dropped")
                 .description("Access log lines dropped because the queue was full")
                 .register(registry);
-    this.writer = new Thread(this::writeAll, "gateway-access-log");
-    this.writer.setDaemon(true);
-    this.writer.start();
+    this.writer = new BackgroundWriter<>("gateway-access-log", 10_000, AccessLog::writeAll);
   }
 
   /**
@@ -95,30 +86,21 @@ public final class AccessLog implements AutoCloseable {
 
   /** Whether entries are logged at all; proxies skip gathering them when not. */
   public boolean enabled() {
-    return queue != null;
+    return writer != null;
   }
 
   /** Queues {@code entry}; never blocks. */
   public void log(Entry entry) {
-    if (queue == null || closed) {
+    if (writer == null) {
       return;
     }
-    if (!queue.offer(entry) && dropped != null) {
+    if (!writer.offer(entry) && dropped != null) {
       dropped.increment();
     }
   }
 
-  private void writeAll() {
-    while (true) {
-      Entry entry;
-      try {
-        entry = queue.take();
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (entry == STOP) {
-        return;
-      }
+  private static void writeAll(List<Entry> entries) {
+    for (Entry entry : entries) {
       try {
         LOG.info(line(entry));
       } catch (IOException | RuntimeException e) {
@@ -159,17 +141,8 @@ public final class AccessLog implements AutoCloseable {
 
   @Override
   public void close() {
-    if (queue == null || closed) {
-      return;
+    if (writer != null) {
+      writer.close();
     }
-    closed = true;
-    try {
-      if (queue.offer(STOP, 1, TimeUnit.SECONDS)) {
-        writer.join(5_000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    writer.interrupt();
   }
 }
