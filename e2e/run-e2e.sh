@@ -12,11 +12,18 @@
 #      user);
 #   2. for each gateway flavour (E2E_GATEWAYS: jetty, netty) starts, in front of each server, a
 #      default gateway and a restricted one (policy data allowed_project_keys = [A]), each with its
-#      own log ($E2E_WORK/gateway-<flavour>-<server>[-restricted].log);
+#      own log ($E2E_WORK/gateway-<flavour>-<server>[-restricted].log); the default gateways also with
+#      --admin-listen 127.0.0.1:<gateway port + 10000> and --decision-log
+#      $E2E_WORK/decisions-<flavour>-<server>.jsonl (for the operations checks of step 3);
 #   3. runs SonarScanner CLI 8.1 and SonarScanner for Maven 5.8 against 26.9 and SonarScanner CLI
 #      5.0.1 against 9.9 through each flavour's gateway (and, with E2E_DIRECT_SCANS=1, once directly
 #      per server, for the wall time comparison), sonar.qualitygate.wait=true; each must end in
 #      EXECUTION/BUILD SUCCESS and its compute-engine task must be SUCCESS with an analysis listed;
+#      operations, per default gateway: /health/ready was 503 not_ready at start-up (unless SonarQube
+#      already answered) and is 200 ready before the scans, /health/live 200; after each scan the
+#      decision log has at least one allow line per request SonarQube's access log shows forwarded
+#      (X-Forwarded-For) during it; after the scans /metrics shows portcullis_decisions_total
+#      {result="allow"} > 0 and portcullis_upstream_responses_total{status_class="2xx"} > 0;
 #   4. with project A's token, through each gateway: the user directory, project listing, web
 #      services list, token and permission endpoints, other sensitive reads and the web UI must be
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
@@ -63,7 +70,8 @@
 #      code, the HTTP status only, or the scanner's own words only) against the cell documented in
 #      docs/azure-devops.md and DENIAL_EXPECT below, and the table is printed;
 #   9. reports the /api/authentication/validate calls each SonarQube received after its set-up
-#      (its access log), checks that no token or password is in any server, gateway or scanner log,
+#      (its access log), checks that no token or password is in any server, gateway (decision logs
+#      included) or scanner log,
 #      tears everything down (trap, also on failure or Ctrl-C) and prints a summary table whose last
 #      line is exactly `N passed, M failed`. Exit status 0 only when nothing failed.
 #
@@ -106,6 +114,7 @@
 #   jetty                                18026 / 18126   18099 / 18199
 #   netty                                18226 / 18326   18299 / 18399
 #   26.9 only, context path / tiny report limit: jetty 18426 / 18526, netty 18626 / 18726
+# Admin listeners of the default gateways: their port + 10000 (jetty 28026 / 28099, netty 28226 / 28299).
 # (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets.)
 # Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
 set -uo pipefail
@@ -254,7 +263,7 @@ all_gateway_ports() {
   local f
   local v
   for f in "${!FLAVOUR_OFFSET[@]}"; do
-    printf '%s\n' "$(gw_port "$f" sq26)" "$(gw_port "$f" sq99)"
+    printf '%s\n' "$(gw_port "$f" sq26)" "$(gw_port "$f" sq99)" "$(gw_admin_port "$f" sq26)" "$(gw_admin_port "$f" sq99)"
     for v in "${!VARIANT_OFFSET[@]}"; do printf '%s\n' "$(gw_port "$f" sq26 "$v")" "$(gw_port "$f" sq99 "$v")"; done
   done
 }
@@ -403,7 +412,13 @@ gw_port() {
 gw_label() { printf '%s-%s%s' "$1" "$2" "${3:+-$3}"; }
 gw_url() { printf 'http://127.0.0.1:%s' "$(gw_port "$@")"; }
 gw_log() { printf '%s/gateway-%s.log' "$E2E_WORK" "$(gw_label "$@")"; }
-declare -A GW_UP=() GW_PID=() GW_KIND=()
+declare -A GW_UP=() GW_PID=() GW_KIND=() GW_UPSTREAM=()
+# the default gateways' admin listener (gateway port + ADMIN_OFFSET) and decision log
+ADMIN_OFFSET=10000
+gw_admin_port() { printf '%s' $(( $(gw_port "$1" "$2") + ADMIN_OFFSET )); }
+gw_admin_url() { printf 'http://127.0.0.1:%s' "$(gw_admin_port "$1" "$2")"; }
+gw_dlog() { printf '%s/decisions-%s.jsonl' "$E2E_WORK" "$(gw_label "$1" "$2")"; }
+declare -A READY_AT_START=()   # label -> "STATUS json-status (SonarQube directly: STATUS)" at start-up
 gw_ok() { [ "${GW_UP[$(gw_label "$@")]:-0}" = 1 ]; }
 
 # gw_launch FLAVOUR NAME VARIANT(""|restricted|ctx|tiny) UPSTREAM_URL [DATA_FILE]: start a gateway in the
@@ -417,6 +432,15 @@ gw_launch() {
   fi
   local args=(-jar "$E2E_WORK/$f-gateway.jar" --upstream "$upstream" --listen "127.0.0.1:$port")
   [ -n "$data" ] && args+=(--data "$data")
+  GW_UPSTREAM[$label]="$upstream"
+  if [ -z "$r" ]; then   # the default gateways: admin listener and decision log (operations checks)
+    local aport; aport="$(gw_admin_port "$f" "$n")"
+    if sq_port_busy "$aport"; then
+      log "gateway $label: admin port $aport is taken by another process"; echo "admin port $aport taken" > "$glog"; return 1
+    fi
+    rm -f "$(gw_dlog "$f" "$n")"
+    args+=(--admin-listen "127.0.0.1:$aport" --decision-log "$(gw_dlog "$f" "$n")")
+  fi
   "$GATEWAY_JAVA" "${args[@]}" > "$glog" 2>&1 < /dev/null 9>&- &
   pid=$!; GW_PIDS+=("$pid"); GW_PID[$label]=$pid
   log "gateway $label: pid $pid, 127.0.0.1:$port -> $upstream${data:+ (data $data)}, log $glog"
@@ -435,6 +459,13 @@ gw_wait() {
       if [ "$P_STATUS" = 000 ]; then
         GW_KIND[$label]+=", but no HTTP answer"
         log "gateway $label printed its listening line but gave no HTTP answer:"; tail -20 "$glog" >&2; return 1
+      fi
+      if [[ "$label" =~ ^[a-z]+-sq[0-9]+$ ]]; then
+        # readiness right after start-up: SonarQube asked directly first, then /health/ready
+        local sqst; sqst="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${GW_UPSTREAM[$label]}/api/server/version")"
+        admin_get "$(gw_admin_url "${label%%-*}" "${label#*-}")/health/ready"
+        READY_AT_START[$label]="$A_STATUS $(jq -r '.status // "-"' <<<"$A_BODY" 2>/dev/null) (SonarQube directly: $sqst)"
+        log "gateway $label: /health/ready at start-up: ${READY_AT_START[$label]}"
       fi
       return 0
     fi
@@ -563,6 +594,78 @@ explain_failure() {
   } | tee -a "$dir/diagnosis.txt" >&2
 }
 
+# --- operations: admin listener, metrics, decision log (the default gateways) ----------------
+
+# admin_get URL -> A_STATUS (000: no answer), A_BODY
+admin_get() {
+  local out; out="$(curl -s --max-time 20 -w '\n%{http_code}' "$1")"
+  A_STATUS="${out##*$'\n'}"; A_BODY="${out%$'\n'*}"
+}
+dlog_lines() { local d; d="$(gw_dlog "$1" "$2")"; if [ -f "$d" ]; then wc -l < "$d"; else echo 0; fi; }
+# ready_checks NAME SQLABEL: before the scans (SonarQube UP, set up): /health/live 200, /health/ready
+# 200 "ready" (the gateway asks SonarQube every 2 s, so up to 30 s are allowed), and at start-up it was
+# 503 "not_ready" unless SonarQube already answered then
+ready_checks() {
+  local n="$1" sql="$2" f label base live st i t0 ok
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    label="$(gw_label "$f" "$n")"; base="$(gw_admin_url "$f" "$n")"
+    admin_get "$base/health/live"; live="$A_STATUS"
+    t0=$SECONDS
+    for i in $(seq 1 30); do
+      admin_get "$base/health/ready"; st="$(jq -r '.status // "-"' <<<"$A_BODY" 2>/dev/null)"
+      [ "$A_STATUS" = 200 ] && [ "$st" = ready ] && break
+      sleep 1
+    done
+    ok=0   # an exit status for check: 0 = PASS
+    [ "$live" = 200 ] && [ "$A_STATUS" = 200 ] && [ "$st" = ready ] || ok=1
+    case "${READY_AT_START[$label]:-}" in
+      "503 not_ready "*) ;;
+      "200 ready (SonarQube directly: 200)") ;;   # SonarQube was already UP when the gateway started
+      *) ok=1;;
+    esac
+    check $ok "$sql" "[$f] admin listener :$(gw_admin_port "$f" "$n"): /health/ready at start-up, before the scans; /health/live" \
+      "503 not_ready (or 200 if SonarQube was UP); 200 ready; 200" \
+      "${READY_AT_START[$label]:-not probed}; $A_STATUS ${st:--} after $((SECONDS - t0)) s; $live"
+  done
+}
+# decision_log_check NAME SQLABEL FLAVOUR LABEL DLOG_FROM (after scan): the decision log's lines written
+# during the scan that are allows must be at least the requests the gateway forwarded, i.e. the lines
+# of SonarQube's access log in the scan's window with an X-Forwarded-For (the gateway's own
+# credential checks carry none); the log is written off the request thread, so give it up to 10 s
+declare -A OPS_FWD=()   # label -> requests forwarded during its scans (SonarQube's access log)
+decision_log_check() {
+  local n="$1" sql="$2" f="$3" label="$4" from="$5" fwd total allows=0 lines=0 i d
+  d="$(gw_dlog "$f" "$n")"
+  fwd="$(tail -n +"$(( SCAN_ACCESS_FROM + 1 ))" "$(sq_access_log "$n")" 2>/dev/null \
+    | awk -F'\t' '$1 == "PCX" && $10 != "" && $10 != "-" { c++ } END { print c + 0 }')"
+  total="$(tail -n +"$(( SCAN_ACCESS_FROM + 1 ))" "$(sq_access_log "$n")" 2>/dev/null | awk -F'\t' '$1 == "PCX" { c++ } END { print c + 0 }')"
+  OPS_FWD[$(gw_label "$f" "$n")]=$(( ${OPS_FWD[$(gw_label "$f" "$n")]:-0} + fwd ))
+  for i in $(seq 1 10); do
+    lines=$(( $(dlog_lines "$f" "$n") - from ))
+    allows="$(tail -n +"$(( from + 1 ))" "$d" 2>/dev/null \
+      | jq -c 'select(.decision_id != null and .result.allow == true)' 2>/dev/null | wc -l)"
+    [ "$fwd" -gt 0 ] && [ "$allows" -ge "$fwd" ] && break
+    sleep 1
+  done
+  [ "$fwd" -gt 0 ] && [ "$allows" -ge "$fwd" ]
+  check $? "$sql" "[$f] $label scan: decision log ($(basename "$d")) has an allow line per forwarded request" \
+    ">= forwarded (> 0)" "$allows allow lines ($lines lines) for $fwd forwarded" "access log: $total lines, $fwd with X-Forwarded-For"
+}
+# metrics_checks NAME SQLABEL: after the scans, /metrics shows allows and SonarQube's 2xx answers
+metrics_checks() {
+  local n="$1" sql="$2" f allow up2 ok
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    admin_get "$(gw_admin_url "$f" "$n")/metrics"
+    allow="$(awk '/^portcullis_decisions_total\{/ && /result="allow"/ { s += $NF } END { printf "%d", s }' <<<"$A_BODY")"
+    up2="$(awk '/^portcullis_upstream_responses_total\{/ && /status_class="2xx"/ { s += $NF } END { printf "%d", s }' <<<"$A_BODY")"
+    ok=0; [ "$A_STATUS" = 200 ] && [ "$allow" -gt 0 ] && [ "$up2" -gt 0 ] || ok=1
+    check $ok "$sql" "[$f] GET /metrics after the scans: decisions_total{result=allow}, upstream_responses_total{status_class=2xx}" \
+      "200; both > 0" "$A_STATUS; allow $allow, 2xx $up2" "forwarded during the scans: ${OPS_FWD[$(gw_label "$f" "$n")]:-0}"
+  done
+}
+
 # Good scans of A through each flavour's default gateway, then (optionally) once directly: success +
 # visible analysis. good_scan NAME SQLABEL LABEL KIND VERSION
 good_scan() {
@@ -571,8 +674,10 @@ good_scan() {
     gw_ok "$f" "$n" || continue
     gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"
     note_tok "$n" A
+    local dl_from; dl_from="$(dlog_lines "$f" "$n")"
     scan "$n" "$label" "$kind" "$v" "gateway-$f" "$gw" "$(tok_a "$n")" "$KEY_A"
     printf '%s\t%s\t%s\t%s\n' "$sql" "$label" "$f" "$SCAN_WALL" >> "$TIMINGS"
+    decision_log_check "$n" "$sql" "$f" "$label" "$dl_from"
     if [ $SCAN_RC = 0 ]; then
       check PASS "$sql" "[$f] $label scan of A through the gateway (qualitygate.wait)" "SUCCESS" "SUCCESS ${SCAN_WALL}s"
       vis="$(analysis_visible "$n" "$KEY_A" "$SCAN_DIR/project")"
@@ -1502,12 +1607,12 @@ leak_check() {
   # the unknown tokens too: a gateway must not log what it refused either
   while IFS= read -r f; do { cat "$f"; echo; } >> "$pat"; done < <(find "$WRONG_DIR" -type f -name '*.txt' 2>/dev/null)
   [ -s "$pat" ] || { rm -f "$pat"; return; }
-  local dirs=("$SCANS" "$HOSTILE_DIR" "$E2E_WORK"/gateway-*.log)
+  local dirs=("$SCANS" "$HOSTILE_DIR" "$E2E_WORK"/gateway-*.log "$E2E_WORK"/decisions-*.jsonl)
   for n in "${STARTED[@]:-}"; do [ -n "$n" ] && dirs+=("$(sq_home "$n")/logs"); done
   hits="$(grep -rlF -f "$pat" "${dirs[@]}" 2>/dev/null || true)"
   rm -f "$pat"
-  if [ -z "$hits" ]; then check PASS all "no token (real or unknown) or password in server, gateway or scanner logs" "none found" "none found"
-  else check FAIL all "no token (real or unknown) or password in server, gateway or scanner logs" "none found" "found in: $(echo "$hits" | tr '\n' ' ')"; fi
+  if [ -z "$hits" ]; then check PASS all "no token (real or unknown) or password in server, gateway (decision logs too) or scanner logs" "none found" "none found"
+  else check FAIL all "no token (real or unknown) or password in server, gateway (decision logs too) or scanner logs" "none found" "found in: $(echo "$hits" | tr '\n' ' ')"; fi
 }
 
 # --- main -----------------------------------------------------------------------------------
@@ -1530,7 +1635,7 @@ else
 fi
 
 mkdir -p "$SCANS"; chmod 755 "$E2E_WORK"
-rm -f "$E2E_WORK"/gateway-*.log "$E2E_WORK"/revocation-*.tsv
+rm -f "$E2E_WORK"/gateway-*.log "$E2E_WORK"/decisions-*.jsonl "$E2E_WORK"/revocation-*.tsv
 rm -rf "$HOSTILE_DIR"; mkdir -p "$HOSTILE_DIR"
 printf 'PK\005\006%018d' 0 | tr 0 '\000' > "$EMPTY_ZIP"   # end-of-central-directory record only
 rm -rf "$WRONG_DIR"; install -d -m 700 "$WRONG_DIR"
@@ -1660,14 +1765,17 @@ server_ready() {
 # proof (last on the default gateways: it blocks 127.0.0.1 for up to a minute).
 phase_a() { # NAME SQLABEL
   local n="$1" sql="$2"
+  ready_checks "$n" "$sql"
   if [ "$sql" = 9.9 ]; then
     SCANNER_TOKEN_PROP=sonar.login good_scan "$n" "$sql" cli5.0.1 cli "$CLI501"
+    metrics_checks "$n" "$sql"
     sensitive_probes "$n" "$sql"
     SCANNER_TOKEN_PROP=sonar.login scan_project_b "$n" "$sql" cli5.0.1 cli "$CLI501"
     hostile_checks "$n" "$sql"
   else
     good_scan "$n" "$sql" cli8.1 cli "$CLI81"
     good_scan "$n" "$sql" maven5.8 maven "$MVN58"
+    metrics_checks "$n" "$sql"
     sensitive_probes "$n" "$sql"
     scan_project_b "$n" "$sql" cli8.1 cli "$CLI81"
     hostile_checks "$n" "$sql"
