@@ -41,14 +41,7 @@ class CachedSonarQubeCredentialVerifierTest {
 
   @BeforeEach
   void start() throws IOException {
-    sonar =
-        FakeSonarQube.builder()
-            .contextPath("/sonar")
-            .unknownCredentials(Reply.UNAUTHORIZED)
-            .malformedAuthorization(Reply.BAD_REQUEST)
-            .reply(VALID_TOKEN + ":", Reply.VALID)
-            .reply(INVALID_TOKEN + ":", Reply.INVALID)
-            .start();
+    sonar = SonarQubeCredentialVerifierTest.sonarQubeWithTestTokens().start();
   }
 
   @AfterEach

@@ -38,19 +38,24 @@ class SonarQubeCredentialVerifierTest {
 
   private FakeSonarQube sonar;
 
+  /**
+   * A SonarQube under {@code /sonar} that knows {@link #VALID_TOKEN} and {@link #INVALID_TOKEN},
+   * answers 401 to other credentials and 400 to a malformed header, as these tests need.
+   */
+  static FakeSonarQube.Builder sonarQubeWithTestTokens() {
+    return FakeSonarQube.builder()
+        .contextPath("/sonar")
+        .unknownCredentials(Reply.UNAUTHORIZED)
+        .malformedAuthorization(Reply.BAD_REQUEST)
+        .reply(VALID_TOKEN + ":", Reply.VALID)
+        .reply(INVALID_TOKEN + ":", Reply.INVALID);
+  }
+
   @BeforeEach
   void start() throws IOException {
     // SonarQube itself answers {"valid":false} to an unknown token; a 401 here covers the
     // verifier's handling of one.
-    sonar =
-        FakeSonarQube.builder()
-            .contextPath("/sonar")
-            .unknownCredentials(Reply.UNAUTHORIZED)
-            .malformedAuthorization(Reply.BAD_REQUEST)
-            .reply(VALID_TOKEN + ":", Reply.VALID)
-            .reply(INVALID_TOKEN + ":", Reply.INVALID)
-            .reply("scanner:s3cret:with:colons", Reply.VALID)
-            .start();
+    sonar = sonarQubeWithTestTokens().reply("scanner:s3cret:with:colons", Reply.VALID).start();
   }
 
   @AfterEach
