@@ -45,6 +45,14 @@ public final class SonarQubePolicy {
   /** The default data document on the class path. */
   public static final String DATA_RESOURCE = "dev/portcullis/policies/sonarqube/data.json";
 
+  /**
+   * The class-path directory of the policy's Rego sources and default data ({@code
+   * portcullis/sonarqube/*.rego}, {@code portcullis/sonarqube/config/data.json}), so that a policy
+   * building on this one can be compiled with them, for instance by the testkit's {@code
+   * PolicyHarness}.
+   */
+  public static final String REGO_RESOURCES = "dev/portcullis/policies/sonarqube/rego";
+
   /** The protection space a 401 names in its {@code WWW-Authenticate} challenges. */
   public static final String REALM = "SonarQube";
 

@@ -1,5 +1,26 @@
 /**
- * The conformance suite every Portcullis adapter runs, and the test doubles Portcullis tests share.
+ * The conformance suite every Portcullis adapter runs, the test doubles Portcullis tests share, and
+ * the kit for testing policies.
+ *
+ * <p>For policy authors:
+ *
+ * <ul>
+ *   <li>{@link dev.portcullis.testkit.PortcullisArbitraries}: jqwik arbitraries of scanner traffic
+ *       ({@link dev.portcullis.testkit.ServerGeneration}, {@link
+ *       dev.portcullis.testkit.ScannerKind}), sensitive endpoints ({@link
+ *       dev.portcullis.testkit.EndpointFamily}), hostile variants ({@link
+ *       dev.portcullis.testkit.PathVariant}, {@link dev.portcullis.testkit.ParameterPlacement}),
+ *       credentials ({@link dev.portcullis.testkit.TestCredential}) and client addresses.
+ *   <li>{@link dev.portcullis.testkit.PolicyHarness}: compiles Rego with the real {@code opa}
+ *       ({@link dev.portcullis.testkit.OpaCli}) and decides requests through the real enforcer.
+ *   <li>{@link dev.portcullis.testkit.DecisionAssert}: AssertJ assertions on decisions whose
+ *       failures print a {@code decide} command line ({@link
+ *       dev.portcullis.testkit.RawRequests#toDecideCommand}).
+ *   <li>{@link dev.portcullis.testkit.OpaEvalDifferential}: the embedded engine against {@code opa
+ *       eval}.
+ * </ul>
+ *
+ * <p>For adapters and Portcullis' own tests:
  *
  * <ul>
  *   <li>{@link dev.portcullis.testkit.AbstractAdapterConformanceTest}: the suite an adapter
