@@ -131,6 +131,11 @@ public final class PolicyHarness implements AutoCloseable {
     }
   }
 
+  /** Forgets the compiled policies held in memory, so the next build reads the disk cache. */
+  static void forgetCompiled() {
+    COMPILED.clear();
+  }
+
   /** A new builder. */
   public static Builder builder() {
     return new Builder();
