@@ -2,35 +2,29 @@ package dev.portcullis.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.CanonicalTarget;
-import dev.portcullis.Decision;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.credential.CredentialKind;
 import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.portcullis.testkit.OpaEvalDifferential;
+import dev.portcullis.testkit.PolicyHarness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The compiled wasm policy and OPA's own evaluator ({@code opa eval}, the pinned CLI) give the same
- * decision for a few hundred generated inputs, so compiling to wasm changes nothing.
+ * The compiled wasm policy this jar ships and OPA's own evaluator ({@code opa eval}, the pinned
+ * CLI, over the Rego sources this jar ships) give the same decision for a few hundred generated
+ * inputs, so compiling to wasm changes nothing. The comparison is the testkit's {@link
+ * OpaEvalDifferential}.
  */
 class WasmAgreesWithOpaEvalTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> TARGETS =
       List.of(
           "/api/server/version",
@@ -93,78 +87,24 @@ class WasmAgreesWithOpaEvalTest {
           "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\",\"2001:db8::/32\"],"
               + "\"accept_unverified_credentials\":true,\"context_path\":\"/sonarqube\",\"max_report_bytes\":1000}}}}");
 
-  @TempDir Path dir;
-
   @Test
-  void wasmAndOpaEvalAgree() throws Exception {
+  void wasmAndOpaEvalAgree() {
     for (String userData : DATA) {
       List<PolicyInput> inputs = generate(new Random(7 + userData.length()), 150);
-      List<Decision> wasm = new ArrayList<>();
-      try (OpaWasmPolicyEngine engine =
-          SonarQubePolicy.engine(userData).instances(1).warmUp(0).build()) {
-        for (PolicyInput input : inputs) {
-          wasm.add(engine.evaluate(input));
-        }
-      }
-      JsonNode reference = opaEval(inputs, SonarQubePolicy.data(userData));
-      for (int i = 0; i < inputs.size(); i++) {
-        JsonNode expected = reference.get(i);
-        Decision actual = wasm.get(i);
-        String label = inputs.get(i).toJson() + " with " + userData;
-        assertThat(actual.allow()).as(label).isEqualTo(expected.path("allow").asBoolean());
-        assertThat(actual.status()).as(label).isEqualTo(expected.path("status").asInt());
-        assertThat(actual.reasons())
-            .as(label)
-            .containsExactlyElementsOf(JSON.convertValue(expected.path("reasons"), List.class));
-        assertThat(actual.message()).as(label).isEqualTo(expected.path("message").asText());
+      // The reference: the Rego sources this jar ships, evaluated by opa eval with the same data.
+      try (OpaWasmPolicyEngine shipped =
+              SonarQubePolicy.engine(userData).instances(1).warmUp(0).build();
+          PolicyHarness sources =
+              PolicyHarness.builder()
+                  .regoFromClasspath(SonarQubePolicy.REGO_RESOURCES)
+                  .entrypoint(SonarQubePolicy.ENTRYPOINT)
+                  .data(SonarQubePolicy.data(userData))
+                  .instances(1)
+                  .build()) {
+        assertThat(sources.data()).as("the harness's data").contains("allowed_credential_kinds");
+        OpaEvalDifferential.of(shipped, sources).assertAgreement(inputs);
       }
     }
-  }
-
-  private JsonNode opaEval(List<PolicyInput> inputs, String data)
-      throws IOException, InterruptedException {
-    StringBuilder array = new StringBuilder("[");
-    for (int i = 0; i < inputs.size(); i++) {
-      array.append(i == 0 ? "" : ",").append(inputs.get(i).toJson());
-    }
-    Path inputFile = Files.writeString(dir.resolve("inputs.json"), array.append(']'));
-    Path dataFile = Files.writeString(dir.resolve("data.json"), data);
-    Path regoDir = Files.createDirectories(dir.resolve("rego"));
-    // Only the .rego files: the data document (defaults merged with the case's config) comes from
-    // dataFile.
-    try (var files = Files.walk(Path.of("src/main/rego"))) {
-      for (Path rego : files.filter(p -> p.toString().endsWith(".rego")).toList()) {
-        Files.copy(
-            rego,
-            regoDir.resolve(rego.getFileName()),
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      }
-    }
-    Path out = dir.resolve("out.json");
-    Process opa =
-        new ProcessBuilder(
-                "bash",
-                Path.of("../tools/opa").toAbsolutePath().toString(),
-                "eval",
-                "--format",
-                "json",
-                "-d",
-                regoDir.toString(),
-                "-d",
-                dataFile.toString(),
-                "--input",
-                inputFile.toString(),
-                "[d | some x in input; d := data.portcullis.sonarqube.decision with input as x]")
-            .redirectOutput(out.toFile())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
-    assertThat(opa.waitFor(120, TimeUnit.SECONDS)).as("opa eval finished").isTrue();
-    assertThat(opa.exitValue()).as("opa eval exit code").isZero();
-    JsonNode decisions =
-        JSON.readTree(Files.readString(out, StandardCharsets.UTF_8))
-            .at("/result/0/expressions/0/value");
-    assertThat(decisions.size()).isEqualTo(inputs.size());
-    return decisions;
   }
 
   private static List<PolicyInput> generate(Random random, int count) {

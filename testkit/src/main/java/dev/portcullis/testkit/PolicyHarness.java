@@ -59,10 +59,11 @@ import java.util.stream.Stream;
  * compiled with {@code opa build -t wasm -e ENTRYPOINT}. Every {@code data.json} under them is read
  * into the data document at its directory's path, as {@code opa} does, and the documents given to
  * {@link Builder#data} are deep-merged over it (objects merge, anything else replaces). The
- * compiled policy is cached by a SHA-256 of all of it (Rego, data, entrypoint, capabilities): in
- * memory for the JVM, and on disk under the {@linkplain Builder#workDirectory work directory}
- * ({@code target/portcullis-harness} by default), so a property of 1,000 tries, or a second harness
- * of the same content, compiles once.
+ * compiled policy is cached by a SHA-256 of what it is compiled from (the Rego, the entrypoint, the
+ * capabilities; the data is loaded at run time, so it is not compiled in): in memory for the JVM,
+ * and on disk under the {@linkplain Builder#workDirectory work directory} ({@code
+ * target/portcullis-harness} by default), so a property of 1,000 tries, a second harness of the
+ * same policy, or one with other data, compiles once.
  *
  * <p>Deciding: the enforcer comes from {@link Builder#enforcer} (for the default SonarQube policy
  * and policies building on it, {@code SonarQubePolicy::enforcer} from portcullis-policies: its
@@ -87,6 +88,7 @@ public final class PolicyHarness implements AutoCloseable {
   private final String data;
   private final String contentHash;
   private final Path directory;
+  private final Path dataFile;
   private final OpaCli opa;
   private final CredentialValidity defaultValidity;
   private final OpaWasmPolicyEngine engine;
@@ -100,15 +102,19 @@ public final class PolicyHarness implements AutoCloseable {
     this.contentHash = sources.hash;
     this.opa = opa;
     this.defaultValidity = builder.validity;
-    this.directory = builder.workDirectory.resolve(contentHash.substring(0, 16));
+    // The wasm depends on the Rego only (the data is loaded at run time), so policies that differ
+    // in data alone share one compiled bundle and keep a data file each.
+    this.directory = builder.workDirectory.resolve(sources.codeHash.substring(0, 16));
+    this.dataFile = directory.resolve("data-" + contentHash.substring(0, 16) + ".json");
     // Keyed by the bundle's path, which holds the content hash: another work directory compiles
     // its own bundle, so the paths this harness prints always exist.
     byte[] wasm =
         COMPILED.computeIfAbsent(
             bundle().toAbsolutePath().toString(), bundle -> compile(builder, sources));
+    writeDataFile();
     this.engine =
         OpaWasmPolicyEngine.builder()
-            .policy(PolicySource.bytes("harness:" + contentHash.substring(0, 16), wasm))
+            .policy(PolicySource.bytes("harness:" + sources.codeHash.substring(0, 16), wasm))
             .entrypoint(entrypoint)
             .data(data)
             .instances(builder.instances)
@@ -222,7 +228,10 @@ public final class PolicyHarness implements AutoCloseable {
     return data;
   }
 
-  /** The SHA-256 (hex) of everything compiled: Rego, data, entrypoint and capabilities. */
+  /**
+   * The SHA-256 (hex) of everything that decides: Rego, data, entrypoint and capabilities. The
+   * compiled bundle is shared by harnesses whose Rego, entrypoint and capabilities are the same.
+   */
   public String contentHash() {
     return contentHash;
   }
@@ -234,10 +243,10 @@ public final class PolicyHarness implements AutoCloseable {
 
   /** The data document on disk, for {@code decide --data} and {@code opa eval}. */
   public Path dataFile() {
-    return directory.resolve("data.json");
+    return dataFile;
   }
 
-  /** The staged Rego sources on disk, for {@code opa eval}. */
+  /** The staged Rego sources on disk (no data files), for {@code opa eval}. */
   public Path regoDirectory() {
     return directory.resolve("rego");
   }
@@ -269,7 +278,7 @@ public final class PolicyHarness implements AutoCloseable {
     Path bundle = bundle();
     try {
       Files.createDirectories(directory);
-      stage(sources);
+      stageRego(sources);
       if (!Files.isRegularFile(bundle)) {
         List<String> arguments = new ArrayList<>(List.of("build", "-t", "wasm", "-e", entrypoint));
         if (builder.capabilities != null) {
@@ -300,8 +309,8 @@ public final class PolicyHarness implements AutoCloseable {
     }
   }
 
-  /** Writes the Rego (without data files: the data comes from data.json) and the data document. */
-  private void stage(Sources sources) throws IOException {
+  /** Writes the Rego without data files: the data is given to the engine and to opa eval apart. */
+  private void stageRego(Sources sources) throws IOException {
     Path rego = regoDirectory();
     if (!Files.isDirectory(rego)) {
       Path partial = Files.createTempDirectory(directory, "rego");
@@ -318,11 +327,25 @@ public final class PolicyHarness implements AutoCloseable {
         }
       }
     }
-    Files.writeString(dataFile(), sources.data, StandardCharsets.UTF_8);
   }
 
-  /** What is compiled: Rego files by staged path, the merged data, and their hash. */
-  private record Sources(SortedMap<String, byte[]> rego, String data, String hash) {}
+  private void writeDataFile() {
+    try {
+      Path partial = Files.createTempFile(directory, "data", ".json.partial");
+      Files.writeString(partial, data, StandardCharsets.UTF_8);
+      Files.move(
+          partial, dataFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the data file " + dataFile, e);
+    }
+  }
+
+  /**
+   * What is compiled: Rego files by staged path, the merged data, the hash of the code (Rego,
+   * entrypoint, capabilities) and of all of it.
+   */
+  private record Sources(
+      SortedMap<String, byte[]> rego, String data, String codeHash, String hash) {}
 
   /**
    * Builds a {@link PolicyHarness}; {@link #rego} or {@link #regoFromClasspath}, and {@link
@@ -521,7 +544,6 @@ public final class PolicyHarness implements AutoCloseable {
       MessageDigest digest = sha256();
       update(digest, "entrypoint", entrypoint.getBytes(StandardCharsets.UTF_8));
       rego.forEach((path, content) -> update(digest, path, content));
-      update(digest, "data", dataText.getBytes(StandardCharsets.UTF_8));
       if (capabilities != null) {
         try {
           update(digest, "capabilities", Files.readAllBytes(capabilities));
@@ -529,7 +551,9 @@ public final class PolicyHarness implements AutoCloseable {
           throw new UncheckedIOException("cannot read capabilities " + capabilities, e);
         }
       }
-      return new Sources(rego, dataText, HexFormat.of().formatHex(digest.digest()));
+      String codeHash = HexFormat.of().formatHex(sha256Of(digest));
+      update(digest, "data", dataText.getBytes(StandardCharsets.UTF_8));
+      return new Sources(rego, dataText, codeHash, HexFormat.of().formatHex(digest.digest()));
     }
   }
 
@@ -595,6 +619,15 @@ public final class PolicyHarness implements AutoCloseable {
                 target.set(entry.getKey(), entry.getValue().deepCopy());
               }
             });
+  }
+
+  /** The digest so far, leaving {@code digest} to go on. */
+  private static byte[] sha256Of(MessageDigest digest) {
+    try {
+      return ((MessageDigest) digest.clone()).digest();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 digests are cloneable in every JVM", e);
+    }
   }
 
   private static MessageDigest sha256() {

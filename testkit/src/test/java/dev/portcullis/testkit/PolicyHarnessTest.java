@@ -102,6 +102,9 @@ class PolicyHarnessTest {
           .assertThat(get("/api/users/search", "198.51.100.9"))
           .isDeniedWith(403, "client_ip_not_allowed");
       assertThat(wider.contentHash()).isNotEqualTo(harness.contentHash());
+      assertThat(wider.bundle()).as("other data, same wasm").isEqualTo(harness.bundle());
+      assertThat(wider.dataFile()).isNotEqualTo(harness.dataFile());
+      assertThat(harness.dataFile()).content().doesNotContain("/api/users/search");
     }
   }
 
