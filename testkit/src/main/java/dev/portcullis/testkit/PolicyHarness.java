@@ -82,13 +82,13 @@ public final class PolicyHarness implements AutoCloseable {
 
   private PolicyHarness(Builder builder, RegoSources sources, OpaCli opa) {
     this.entrypoint = builder.entrypoint;
-    this.data = sources.data;
-    this.contentHash = sources.hash;
+    this.data = sources.data();
+    this.contentHash = sources.hash();
     this.opa = opa;
     this.defaultValidity = builder.validity;
     // The wasm depends on the Rego only (the data is loaded at run time), so policies that differ
     // in data alone share one compiled bundle and keep a data file each.
-    this.directory = builder.workDirectory.resolve(sources.codeHash.substring(0, 16));
+    this.directory = builder.workDirectory.resolve(sources.codeHash().substring(0, 16));
     this.dataFile = directory.resolve("data-" + contentHash.substring(0, 16) + ".json");
     // Keyed by the bundle's path, which holds the content hash: another work directory compiles
     // its own bundle, so the paths this harness prints always exist.
@@ -98,7 +98,7 @@ public final class PolicyHarness implements AutoCloseable {
     writeDataFile();
     this.engine =
         OpaWasmPolicyEngine.builder()
-            .policy(PolicySource.bytes("harness:" + sources.codeHash.substring(0, 16), wasm))
+            .policy(PolicySource.bytes("harness:" + sources.codeHash().substring(0, 16), wasm))
             .entrypoint(entrypoint)
             .data(data)
             .instances(builder.instances)
@@ -298,7 +298,7 @@ public final class PolicyHarness implements AutoCloseable {
     Path rego = regoDirectory();
     if (!Files.isDirectory(rego)) {
       Path partial = Files.createTempDirectory(directory, "rego");
-      for (Map.Entry<String, byte[]> file : sources.rego.entrySet()) {
+      for (Map.Entry<String, byte[]> file : sources.rego().entrySet()) {
         Path target = partial.resolve(file.getKey());
         Files.createDirectories(target.getParent());
         Files.write(target, file.getValue());
