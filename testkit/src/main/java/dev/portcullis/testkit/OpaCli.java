@@ -31,6 +31,9 @@ public final class OpaCli {
 
   private static final long TIMEOUT_SECONDS = 600;
 
+  /** What {@link #locate()} found, so that every harness does not ask again. */
+  private static volatile OpaCli located;
+
   private final Path executable;
 
   private OpaCli(Path executable) {
@@ -48,7 +51,12 @@ public final class OpaCli {
    * @throws IllegalStateException when it can be neither found nor provisioned, saying what to do
    */
   public static OpaCli locate() {
-    return locate(System.getenv());
+    OpaCli opa = located;
+    if (opa == null) {
+      opa = locate(System.getenv());
+      located = opa;
+    }
+    return opa;
   }
 
   static OpaCli locate(Map<String, String> env) {
