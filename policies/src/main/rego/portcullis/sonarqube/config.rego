@@ -110,19 +110,20 @@ extra_endpoint_path_valid(path) if {
 # /api/ or /api/v2/. Stricter than the request checks on purpose: an extra endpoint never comes
 # near a denied family.
 in_denied_family(path) if {
-	segments := split(lower(path), "/")
-	_denied_family_names[_family_name(segments[2])]
+	names := _family_names(path)
+	_denied_family_names[names[2]]
 }
 
 in_denied_family(path) if {
-	segments := split(lower(path), "/")
-	_family_name(segments[2]) == "v2"
-	_denied_family_names[_family_name(segments[3])]
+	names := _family_names(path)
+	names[2] == "v2"
+	_denied_family_names[names[3]]
 }
 
-_denied_family_names := {_family_name(f) | some f, _ in api_families} | {_family_name(f) | some f, _ in api_v2_families}
+_denied_family_names := {replace(f, "-", "_") | some f, _ in api_families} | {replace(f, "-", "_") | some f, _ in api_v2_families}
 
-_family_name(segment) := replace(lower(split(segment, ".")[0]), "-", "_")
+# The path's segments as family names: lower case, without a '.suffix', with '_' for '-'.
+_family_names(path) := [replace(split(s, ".")[0], "-", "_") | some s in split(lower(path), "/")]
 
 _extra_params_valid(params) if {
 	is_object(params)
