@@ -114,6 +114,21 @@ _anonymous_get(params) := {"method": "GET", "params": params, "anonymous": true}
 
 _branch_get(params) := {"method": "GET", "params": params, "branch_analysis": true}
 
+# An entry of the configuration's extra_endpoints (config.rego) as an entry of this table. Its
+# method is the request's when the entry lists it, and one no request has otherwise; it takes no
+# body, so every parameter the server reads is one the policy sees. Its credential kinds narrow
+# allowed_credential_kinds, which is checked first.
+extra_endpoint(entry) := {
+	"method": _extra_endpoint_method(entry.methods),
+	"params": object.get(entry, "params", {}),
+	"anonymous": object.get(entry, "anonymous", false),
+	"credential_kinds": object.get(entry, "credential_kinds", _allowed_credential_kinds(_config)),
+}
+
+_extra_endpoint_method(methods) := input.request.method if {
+	input.request.method in methods
+} else := ""
+
 # Denied families under /api/<family>/, for a clearer reason than endpoint_not_allowed. The
 # allowed endpoints inside a family (settings/values, ce/submit, ...) are matched before these.
 api_families["users"] := "user_directory"

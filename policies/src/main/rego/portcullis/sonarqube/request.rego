@@ -25,7 +25,8 @@ rel_path := input.request.path if {
 segments := split(rel_path, "/")
 
 # The entry of the allow-list (endpoints.rego) for this path. Exact paths are looked up directly;
-# the few paths with an opaque segment are matched by shape.
+# the few paths with an opaque segment are matched by shape. The configuration's extra_endpoints
+# come last, so a built-in entry always wins over an extra one for the same path.
 endpoint := e if {
 	e := endpoints[rel_path]
 } else := endpoints["/api/v2/analysis/jres/{id}"] if {
@@ -34,7 +35,7 @@ endpoint := e if {
 	_opaque_id_under("/api/v2/sca/clis/", 6)
 } else := endpoints["/static/{plugin}/{file}"] if {
 	static_resource_allowed
-}
+} else := extra_endpoint(extra_endpoint_entry(rel_path))
 
 _opaque_id_under(prefix, n) if {
 	startswith(rel_path, prefix)

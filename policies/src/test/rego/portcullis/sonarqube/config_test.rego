@@ -37,7 +37,7 @@ test_shipped_config_has_every_setting if {
 		"strict_mode", "accept_unverified_credentials", "allowed_credential_kinds",
 		"allowed_client_cidrs", "allowed_project_keys", "max_report_bytes",
 		"reject_unknown_query_parameters", "allow_branch_analysis", "static_analyzer_plugins",
-		"side_door_headers", "context_path",
+		"side_door_headers", "context_path", "extra_endpoints",
 	}
 }
 

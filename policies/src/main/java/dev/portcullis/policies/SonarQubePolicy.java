@@ -30,7 +30,8 @@ import java.util.Set;
  * ({@link #DATA_RESOURCE}). Its configuration lives at {@code data.portcullis.sonarqube.config}; a
  * data document given by the user is deep-merged over the defaults (objects merge, everything else
  * replaces), and every configuration key is checked against the defaults so that a typo fails at
- * start instead of silently keeping a default.
+ * start instead of silently keeping a default. The entries of {@code extra_endpoints} are checked
+ * field by field, and one in a denied endpoint family fails the start.
  *
  * <p>Thread-safe: stateless.
  */
@@ -84,7 +85,8 @@ public final class SonarQubePolicy {
    *     {"portcullis":{"sonarqube":{"config":{"strict_mode":true}}}}}, or {@code null} for the
    *     defaults
    * @throws PolicyLoadException when the document is not a JSON object, names an unknown
-   *     configuration key, or gives a key a value of the wrong type
+   *     configuration key, gives a key a value of the wrong type, or has a malformed {@code
+   *     extra_endpoints} entry
    */
   public static String data(String userData) {
     ObjectNode merged = defaults();
@@ -207,7 +209,9 @@ public final class SonarQubePolicy {
                 + entry.getValue().getNodeType().name().toLowerCase()
                 + ".");
       }
-      if (expected.isArray()) {
+      if (entry.getKey().equals(ExtraEndpoints.KEY)) {
+        ExtraEndpoints.check(entry.getValue());
+      } else if (expected.isArray()) {
         for (JsonNode element : entry.getValue()) {
           if (!element.isTextual()) {
             throw new PolicyLoadException(

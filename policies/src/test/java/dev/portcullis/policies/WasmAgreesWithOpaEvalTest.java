@@ -69,7 +69,11 @@ class WasmAgreesWithOpaEvalTest {
           "/api/project_branches/list?project=demo",
           "/api/new_code_periods/show.protobuf?project=demo&branch=main",
           "/sonarqube/api/server/version",
-          "/api/plugins/installed?extra=1");
+          "/api/plugins/installed?extra=1",
+          "/api/v2/analysis/licenses?projectKey=demo&ps=5",
+          "/api/v2/analysis/licenses?login=x",
+          "/api/v2/analysis/usage",
+          "/api/telemetry/send?x=1");
   private static final List<String> METHODS =
       List.of("GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE");
   private static final List<String> IPS =
@@ -85,7 +89,13 @@ class WasmAgreesWithOpaEvalTest {
           "{}",
           "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"de*\"]}}}}",
           "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"203.0.113.0/24\",\"2001:db8::/32\"],"
-              + "\"accept_unverified_credentials\":true,\"context_path\":\"/sonarqube\",\"max_report_bytes\":1000}}}}");
+              + "\"accept_unverified_credentials\":true,\"context_path\":\"/sonarqube\",\"max_report_bytes\":1000}}}}",
+          "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"de*\"],\"extra_endpoints\":["
+              + "{\"path\":\"/api/v2/analysis/licenses\",\"methods\":[\"GET\"],"
+              + "\"params\":{\"projectKey\":\"project\",\"ps\":\"number\"}},"
+              + "{\"path\":\"/api/v2/analysis/usage\",\"methods\":[\"GET\",\"POST\"],\"anonymous\":true},"
+              + "{\"path\":\"/api/telemetry/send\",\"methods\":[\"GET\"],\"credential_kinds\":[\"sqa\"],"
+              + "\"params\":{\"x\":\"number\"}}]}}}}");
 
   @Test
   void wasmAndOpaEvalAgree() {
