@@ -23,10 +23,13 @@ import java.util.function.UnaryOperator;
  *
  * <p>The file is a {@code policy.wasm} or an {@code opa build -t wasm} bundle ({@code .tar.gz} or
  * {@code .tgz}). Its data document is the bundle's {@code /data.json} ({@code {}} for a plain wasm)
- * with the user's {@code --data} deep-merged over it. Only when that document names the SonarQube
- * configuration ({@code portcullis.sonarqube.config}) are the bundled policy's defaults filled in
- * under it and its keys checked as for the bundled policy; otherwise the document is the policy's
- * own business and only has to be a JSON object.
+ * with the user's {@code --data} deep-merged over it. When the policy answers at the bundled
+ * policy's entrypoint and the bundle carries no SonarQube configuration ({@code
+ * portcullis.sonarqube.config}), it is taken for a variant of the bundled policy (a plain wasm
+ * built from its Rego, say): the bundled defaults are filled in and the configuration keys checked
+ * as for the bundled policy. A bundle that carries its configuration is its own authority (a newer
+ * release's policy may have new keys), and a policy at another entrypoint reads what it likes: then
+ * the data only has to be a JSON object.
  *
  * @param option the option that named the file, such as {@code --policy}, for messages
  * @param file the compiled policy
@@ -41,8 +44,9 @@ public record PolicyFile(String option, Path file, String entrypoint) {
   public static final String HELP =
       "A compiled policy instead of the bundled SonarQube one: policy.wasm or an "
           + "'opa build -t wasm' bundle .tar.gz/.tgz. Its data is the bundle's data.json (none for a plain "
-          + "wasm) with --data merged over it; the SonarQube config defaults are filled in only when that "
-          + "names portcullis.sonarqube.config. Default: the bundled policy.";
+          + "wasm) with --data merged over it, over the bundled defaults when it answers at "
+          + DEFAULT_ENTRYPOINT
+          + " and carries no portcullis.sonarqube.config. Default: the bundled policy.";
 
   /** The help text of an {@code --entrypoint} option. */
   public static final String ENTRYPOINT_HELP =
@@ -91,7 +95,7 @@ public record PolicyFile(String option, Path file, String entrypoint) {
           OpaWasmPolicyEngine.builder()
               .policy(source)
               .entrypoint(entrypoint)
-              .data(merge(bundleData, userData));
+              .data(data(bundleData, userData));
       return tune.apply(builder).build();
     } catch (RuntimeException e) {
       throw new PolicyLoadException(
@@ -100,18 +104,18 @@ public record PolicyFile(String option, Path file, String entrypoint) {
   }
 
   /**
-   * {@code userData} deep-merged over {@code base} (objects merge, anything else replaces), with
-   * the SonarQube defaults filled in when it names the SonarQube configuration.
+   * {@code userData} deep-merged over {@code bundleData} (objects merge, anything else replaces),
+   * over the bundled policy's defaults when the policy is a variant of it (see the class comment).
    */
-  static String merge(String base, String userData) {
-    ObjectNode merged = object(base, "the bundle's data.json");
+  String data(String bundleData, String userData) {
+    ObjectNode merged = object(bundleData, "the bundle's data.json");
+    boolean variant =
+        entrypoint.equals(SonarQubePolicy.ENTRYPOINT)
+            && merged.path("portcullis").path("sonarqube").path("config").isMissingNode();
     if (userData != null) {
       deepMerge(merged, object(userData, "--data"));
     }
-    if (merged.path("portcullis").path("sonarqube").path("config").isObject()) {
-      return SonarQubePolicy.data(merged.toString());
-    }
-    return merged.toString();
+    return variant ? SonarQubePolicy.data(merged.toString()) : merged.toString();
   }
 
   private static ObjectNode object(String json, String what) {
