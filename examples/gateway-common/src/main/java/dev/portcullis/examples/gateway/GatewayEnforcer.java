@@ -6,6 +6,7 @@ import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.SwappablePolicyEngine;
+import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
@@ -44,6 +45,9 @@ public final class GatewayEnforcer implements AutoCloseable {
   private final String description;
   private final URI verifyingSonarQube;
 
+  /** The OPA server that decides, or {@code null} when the embedded policy does. */
+  private final RemoteOpaPolicyEngine remote;
+
   private GatewayEnforcer(
       PolicyEnforcer enforcer,
       SwappablePolicyEngine engine,
@@ -53,7 +57,9 @@ public final class GatewayEnforcer implements AutoCloseable {
       URI verifyingSonarQube,
       GatewayConfig config,
       GatewayOperations operations,
-      String contextPath) {
+      String contextPath,
+      RemoteOpaPolicyEngine remote) {
+    this.remote = remote;
     this.enforcer = enforcer;
     this.engine = engine;
     this.throttle = throttle;
@@ -83,8 +89,14 @@ public final class GatewayEnforcer implements AutoCloseable {
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
     CredentialFailureThrottle throttle = throttle(config);
+    RemoteOpaPolicyEngine remote =
+        config.remoteOpa() == null ? null : config.remoteOpa().engine(SonarQubePolicy.ENTRYPOINT);
     SwappablePolicyEngine engine =
-        new SwappablePolicyEngine(loadEngine(policyData, operations), RETIRE_AFTER);
+        new SwappablePolicyEngine(
+            remote != null ? remote : loadEngine(policyData, operations), RETIRE_AFTER);
+    if (remote != null) {
+      remote.warmUp(); // in the background: readiness waits for its answer, the start does not
+    }
     PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
@@ -132,7 +144,23 @@ public final class GatewayEnforcer implements AutoCloseable {
         verifyingSonarQube,
         config,
         operations,
-        PolicyDataContextPath.of(policyData));
+        PolicyDataContextPath.of(policyData),
+        remote);
+  }
+
+  /**
+   * Whether the engine can decide: always for the embedded policy; for a remote OPA, whether it
+   * answered its last question with a well-formed decision. While it does not, each call asks it
+   * again in the background (at most one question at a time), so readiness recovers on its own.
+   */
+  boolean engineAnswering() {
+    if (remote == null) {
+      return true;
+    }
+    if (!remote.answering()) {
+      remote.warmUp();
+    }
+    return remote.answering();
   }
 
   private static CredentialFailureThrottle throttle(GatewayConfig config) {

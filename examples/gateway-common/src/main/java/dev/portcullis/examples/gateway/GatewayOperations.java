@@ -183,6 +183,11 @@ public final class GatewayOperations implements AutoCloseable {
     readiness.throttleStore(available);
   }
 
+  /** Readiness also asks whether the remote OPA ({@code --engine remote=URL}) answers. */
+  void remoteEngine(BooleanSupplier answering) {
+    readiness.remoteEngine(answering);
+  }
+
   /** Watches the {@code --data} file, if there is one, and reloads {@code decisions} from it. */
   void watchData(GatewayEnforcer decisions) {
     if (config.dataFile() != null) {
