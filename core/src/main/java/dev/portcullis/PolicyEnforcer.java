@@ -130,8 +130,10 @@ public final class PolicyEnforcer {
   /**
    * The decision for one request, completed once the credential is verified. The request is read
    * through {@code accessor} before this method returns, so the adapter may recycle it afterwards;
-   * the policy is evaluated on the thread that completes the verification (the calling thread when
-   * the verifier answers at once). The stage never completes exceptionally.
+   * the policy is asked through {@link PolicyEngine#evaluateAsync} on the thread that completes the
+   * verification (the calling thread when the verifier answers at once), and the rest of the
+   * decision runs on the thread that completes the evaluation (the same one for an engine that
+   * computes in place, such as the wasm engine). The stage never completes exceptionally.
    *
    * <p>A credential is verified only when the decision depends on it. Unless the verifier already
    * remembers it as valid, the policy is first asked whether the request would be allowed if the

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled
- * policy with the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and
- * secret headers), credentials verified as configured, brute-force throttling per client IP, the
- * configured trusted proxies, and one log line per refused request.
+ * policy with the configured data and a 16 MiB decision cache, or a remote OPA server with {@code
+ * --engine remote=URL}; SonarQube's token kinds, realm and secret headers), credentials verified as
+ * configured, brute-force throttling per client IP, the configured trusted proxies, and one log
+ * line per refused request.
  *
  * <p>Close it when the gateway stops: it owns the policy engine's pool.
  */
