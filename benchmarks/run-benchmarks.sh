@@ -6,7 +6,9 @@
 # Usage: benchmarks/run-benchmarks.sh            (from any directory; a few minutes on 2 cores)
 #   SKIP_BUILD=true      use the existing benchmarks/target/benchmarks.jar
 #   JMH_ARGS="..."       replace the default JMH settings (-f 1 -wi 3 -w 2s -i 5 -r 1s)
-#   JMH_INCLUDE="regex"  which benchmarks to run (default: DecisionBenchmark|BreakdownBenchmark)
+#   JMH_INCLUDE="regex"  which benchmarks to run (default: DecisionBenchmark|BreakdownBenchmark);
+#                        RemoteEngineBenchmark compares the embedded engine with the remote one asking
+#                        a local `opa run --server` (started by the benchmark) on the same inputs
 #   TWO_THREADS=true     also run evaluate() with 2 threads and 2 pooled instances
 #   SKIP_JMH=true        only run opa bench and summarize the existing JMH results
 #   OPA_BENCH_COUNT=n    repeat each opa bench n times (default 3) and report the median

@@ -130,8 +130,10 @@ public final class PolicyEnforcer {
   /**
    * The decision for one request, completed once the credential is verified. The request is read
    * through {@code accessor} before this method returns, so the adapter may recycle it afterwards;
-   * the policy is evaluated on the thread that completes the verification (the calling thread when
-   * the verifier answers at once). The stage never completes exceptionally.
+   * the policy is asked through {@link PolicyEngine#evaluateAsync} on the thread that completes the
+   * verification (the calling thread when the verifier answers at once), and the rest of the
+   * decision runs on the thread that completes the evaluation (the same one for an engine that
+   * computes in place, such as the wasm engine). The stage never completes exceptionally.
    *
    * <p>A credential is verified only when the decision depends on it. Unless the verifier already
    * remembers it as valid, the policy is first asked whether the request would be allowed if the
@@ -152,38 +154,56 @@ public final class PolicyEnforcer {
     } catch (RuntimeException | StackOverflowError unexpected) {
       return CompletableFuture.completedFuture(finish(pending, null, internalError(unexpected)));
     }
+    CompletionStage<Decision> decided;
     try {
-      Credential credential = inspected.credential();
-      if (!credential.present()) {
-        return CompletableFuture.completedFuture(
-            decideVerified(pending, inspected, CredentialVerification.UNVERIFIED));
-      }
-      CredentialVerification remembered = remembered(credential);
-      if (remembered != null && remembered.validity() == CredentialValidity.VALID) {
-        metrics.verified("valid", true);
-        return CompletableFuture.completedFuture(decideVerified(pending, inspected, remembered));
-      }
-      PolicyInput assumed = inspected.toInput(ASSUMED_VALID);
-      Decision ifValid = evaluate(pending, assumed);
-      // In report-only mode a policy deny is not final: the request may be forwarded, so its
-      // credential is verified and the real decision logged.
-      if (!ifValid.allow() && !(reportOnly && reportable(ifValid))) {
-        return CompletableFuture.completedFuture(finish(pending, assumed, ifValid));
-      }
+      decided = decideInspected(pending, inspected);
     } catch (RuntimeException | StackOverflowError unexpected) {
-      return CompletableFuture.completedFuture(finish(pending, null, internalError(unexpected)));
+      decided = CompletableFuture.failedFuture(unexpected);
     }
-    return reserveFailure(inspected)
+    return decided.exceptionally(
+        unexpected ->
+            finish(
+                pending,
+                null,
+                internalError(
+                    unexpected instanceof CompletionException && unexpected.getCause() != null
+                        ? unexpected.getCause()
+                        : unexpected)));
+  }
+
+  private CompletionStage<Decision> decideInspected(Pending pending, InspectedRequest inspected) {
+    Credential credential = inspected.credential();
+    if (!credential.present()) {
+      return decideVerified(pending, inspected, CredentialVerification.UNVERIFIED);
+    }
+    CredentialVerification remembered = remembered(credential);
+    if (remembered != null && remembered.validity() == CredentialValidity.VALID) {
+      metrics.verified("valid", true);
+      return decideVerified(pending, inspected, remembered);
+    }
+    PolicyInput assumed = inspected.toInput(ASSUMED_VALID);
+    return evaluate(pending, assumed)
         .thenCompose(
-            throttled -> {
-              if (throttled == null) {
-                return verifyAndDecide(pending, inspected);
+            ifValid -> {
+              // In report-only mode a policy deny is not final: the request may be forwarded, so
+              // its credential is verified and the real decision logged.
+              if (!ifValid.allow() && !(reportOnly && reportable(ifValid))) {
+                return CompletableFuture.completedFuture(finish(pending, assumed, ifValid));
               }
-              metrics.throttled();
-              return CompletableFuture.completedFuture(
-                  finish(pending, inspected.toInput(CredentialVerification.UNVERIFIED), throttled));
-            })
-        .exceptionally(unexpected -> finish(pending, null, internalError(unexpected)));
+              return reserveFailure(inspected)
+                  .thenCompose(
+                      throttled -> {
+                        if (throttled == null) {
+                          return verifyAndDecide(pending, inspected);
+                        }
+                        metrics.throttled();
+                        return CompletableFuture.completedFuture(
+                            finish(
+                                pending,
+                                inspected.toInput(CredentialVerification.UNVERIFIED),
+                                throttled));
+                      });
+            });
   }
 
   private CompletionStage<Decision> verifyAndDecide(Pending pending, InspectedRequest inspected) {
@@ -203,14 +223,16 @@ public final class PolicyEnforcer {
                           ? "timeout"
                           : "error",
                       false);
-                  return finish(pending, null, failed);
+                  return CompletableFuture.completedFuture(finish(pending, null, failed));
                 }
                 metrics.verified(verification.validity().name().toLowerCase(Locale.ROOT), false);
                 return decideVerified(pending, inspected, verification);
               } catch (RuntimeException | StackOverflowError unexpected) {
-                return finish(pending, null, internalError(unexpected));
+                return CompletableFuture.completedFuture(
+                    finish(pending, null, internalError(unexpected)));
               }
-            });
+            })
+        .thenCompose(decided -> decided);
   }
 
   /**
@@ -239,10 +261,15 @@ public final class PolicyEnforcer {
   private static final CredentialVerification ASSUMED_VALID =
       new CredentialVerification(CredentialValidity.VALID, "assumed");
 
-  private Decision decideVerified(
+  private CompletionStage<Decision> decideVerified(
       Pending pending, InspectedRequest inspected, CredentialVerification verification) {
     PolicyInput input = inspected.toInput(verification);
-    Decision decision = evaluate(pending, input);
+    return evaluate(pending, input)
+        .thenApply(decision -> decideVerified(pending, inspected, input, decision));
+  }
+
+  private Decision decideVerified(
+      Pending pending, InspectedRequest inspected, PolicyInput input, Decision decision) {
     if (decision.allow() && decision.bodyLimitExceededBy(input.request().contentLength())) {
       // The declared length is already over the allow's limit: refuse before any byte is forwarded.
       return finish(pending, input, Decision.bodyTooLarge());
@@ -254,9 +281,9 @@ public final class PolicyEnforcer {
               .forClient(inspected.client().text());
       return finish(pending, input, decision, forwarded);
     }
-    decision =
+    Decision targeted =
         decision.forTarget(inspected.target().forwardTarget()).forClient(inspected.client().text());
-    return finish(pending, input, decision);
+    return finish(pending, input, targeted);
   }
 
   /** What the verifier remembers about the credential without asking anyone; null when nothing. */
@@ -444,23 +471,36 @@ public final class PolicyEnforcer {
         : future.copy().orTimeout(verificationTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
-  private Decision evaluate(Pending pending, PolicyInput input) {
+  /**
+   * The engine's decision for {@code input}; never fails: an engine failure or a missing decision
+   * is a deny. The time until the engine answers counts as evaluation time.
+   */
+  private CompletionStage<Decision> evaluate(Pending pending, PolicyInput input) {
     long started = System.nanoTime();
+    CompletionStage<Decision> evaluation;
     try {
-      return evaluate(input);
-    } finally {
-      pending.evaluationNanos += System.nanoTime() - started;
+      evaluation = engine.evaluateAsync(input);
+    } catch (RuntimeException | StackOverflowError e) {
+      evaluation = CompletableFuture.failedFuture(e);
     }
+    if (evaluation == null) {
+      evaluation = CompletableFuture.completedFuture(null);
+    }
+    return evaluation.handle(
+        (decision, failure) -> {
+          pending.evaluationNanos += System.nanoTime() - started;
+          return checked(decision, failure);
+        });
   }
 
-  private Decision evaluate(PolicyInput input) {
-    Decision decision;
-    try {
-      decision = engine.evaluate(input);
-    } catch (PolicyEvaluationException e) {
+  private Decision checked(Decision decision, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+    if (cause instanceof PolicyEvaluationException) {
+      PolicyEvaluationException e = (PolicyEvaluationException) cause;
       return failure(e.status(), e.reason(), "The policy could not be evaluated.", e);
-    } catch (RuntimeException | StackOverflowError e) {
-      return failure(500, "engine_error", "The policy could not be evaluated.", e);
+    }
+    if (cause != null) {
+      return failure(500, "engine_error", "The policy could not be evaluated.", cause);
     }
     if (decision == null) {
       return failure(

@@ -1,11 +1,13 @@
 package dev.portcullis.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.portcullis.Decision;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -57,6 +59,41 @@ public final class DecisionDocument {
     } catch (IOException | MalformedResult e) {
       return malformed();
     }
+  }
+
+  /**
+   * The decision in the body of an OPA Data API response ({@code {"result": {...}}}, other members
+   * such as {@code decision_id} ignored), read as strictly as a wasm result set: no {@code result}
+   * member (the policy is undefined for the input) is {@code policy_result_undefined}, a result
+   * that is no well-formed decision is {@code policy_result_malformed}. Returns {@code null} when
+   * the body itself is not one JSON object: that is a failure of the exchange, not a policy result.
+   */
+  public static Decision parseDataResponse(String body) {
+    String result = null;
+    try (JsonParser parser = JSON.createParser(body)) {
+      expect(parser.nextToken() == JsonToken.START_OBJECT);
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        if (field.equals("result")) {
+          StringWriter copy = new StringWriter();
+          try (JsonGenerator generator = JSON.createGenerator(copy)) {
+            generator.copyCurrentStructure(parser);
+          }
+          result = copy.toString();
+        } else {
+          parser.skipChildren();
+        }
+      }
+      expect(parser.currentToken() == JsonToken.END_OBJECT);
+      expect(parser.nextToken() == null);
+    } catch (IOException | MalformedResult e) {
+      return null;
+    }
+    if (result == null) {
+      return Decision.deny(500, UNDEFINED, "The policy produced no decision.");
+    }
+    return parse("[{\"result\":" + result + "}]");
   }
 
   private static Decision readDecision(JsonParser parser) throws IOException {

@@ -6,6 +6,7 @@ import dev.portcullis.spi.PolicyEngine;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +53,11 @@ public final class SwappablePolicyEngine implements PolicyEngine {
   @Override
   public Decision evaluate(PolicyInput input) {
     return current.get().evaluate(input);
+  }
+
+  @Override
+  public CompletionStage<Decision> evaluateAsync(PolicyInput input) {
+    return current.get().evaluateAsync(input);
   }
 
   /** Puts {@code next} in place and returns the engine it replaced, which is closed later. */

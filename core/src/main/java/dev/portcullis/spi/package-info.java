@@ -4,7 +4,8 @@
  * <ul>
  *   <li>{@link dev.portcullis.spi.RequestAccessor}: how an adapter reads its stack's request;
  *   <li>{@link dev.portcullis.spi.PolicyEngine}: what evaluates the policy (the OPA wasm engine in
- *       {@code dev.portcullis.opa} is one);
+ *       {@code dev.portcullis.opa} and the OPA server client in {@code dev.portcullis.opa.remote}
+ *       are two);
  *   <li>{@link dev.portcullis.spi.CredentialClassifier}: how a product's tokens are told apart
  *       ({@code credential.kind});
  *   <li>{@link dev.portcullis.spi.CredentialVerifier}: who decides whether a credential is genuine;

@@ -141,4 +141,34 @@ class DecisionDocumentTest {
               return out.append(']').toString();
             });
   }
+
+  @Test
+  void aDataApiResponseIsReadAsStrictlyAsAResultSet() {
+    assertThat(
+            DecisionDocument.parseDataResponse(
+                "{\"decision_id\":\"d1\",\"result\":{\"allow\":false,\"status\":403,"
+                    + "\"reasons\":[\"user_directory\"],\"message\":\"No.\"},\"metrics\":{\"a\":1}}"))
+        .isEqualTo(Decision.deny(403, "user_directory", "No."));
+    assertThat(DecisionDocument.parseDataResponse("{\"decision_id\":\"d1\"}").reasons())
+        .containsExactly("policy_result_undefined");
+    assertThat(DecisionDocument.parseDataResponse("{\"result\":{\"allow\":1}}").reasons())
+        .containsExactly("policy_result_malformed");
+    assertThat(DecisionDocument.parseDataResponse("{\"result\":[{\"allow\":true}]}").reasons())
+        .containsExactly("policy_result_malformed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "[]",
+        "null",
+        "{\"result\":{\"allow\":true}} {}",
+        "{\"result\":{\"allow\":false,\"status\":403},\"result\":{\"allow\":true}}",
+        "{\"result\":{\"allow\":true}",
+        "<html>"
+      })
+  void aBodyThatIsNoSingleJsonObjectIsNoDecisionAtAll(String body) {
+    assertThat(DecisionDocument.parseDataResponse(body)).isNull();
+  }
 }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class WasmAgreesWithOpaEvalTest {
 
-  private static final List<String> TARGETS =
+  static final List<String> TARGETS =
       List.of(
           "/api/server/version",
           "/api/v2/analysis/version",
@@ -74,17 +74,15 @@ class WasmAgreesWithOpaEvalTest {
           "/api/v2/analysis/licenses?login=x",
           "/api/v2/analysis/usage",
           "/api/telemetry/send?x=1");
-  private static final List<String> METHODS =
-      List.of("GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE");
-  private static final List<String> IPS =
-      List.of("203.0.113.7", "10.1.2.3", "2001:db8::7", "127.0.0.1");
-  private static final List<List<String>> HEADER_NAMES =
+  static final List<String> METHODS = List.of("GET", "GET", "GET", "POST", "HEAD", "PUT", "DELETE");
+  static final List<String> IPS = List.of("203.0.113.7", "10.1.2.3", "2001:db8::7", "127.0.0.1");
+  static final List<List<String>> HEADER_NAMES =
       List.of(
           List.of("host"),
           List.of("authorization", "host"),
           List.of("cookie", "host"),
           List.of("host", "x-sonar-passcode"));
-  private static final List<String> DATA =
+  static final List<String> DATA =
       List.of(
           "{}",
           "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true,\"allowed_project_keys\":[\"de*\"]}}}}",

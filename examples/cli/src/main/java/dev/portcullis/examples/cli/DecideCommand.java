@@ -8,9 +8,10 @@ import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.PolicyFile;
-import dev.portcullis.opa.OpaWasmPolicyEngine;
+import dev.portcullis.examples.gateway.RemoteOpa;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.spi.PolicyEngine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,6 +96,22 @@ final class DecideCommand implements Callable<Integer> {
               + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.")
   Path data;
 
+  @Option(
+      names = "--engine",
+      defaultValue = "embedded",
+      paramLabel = "embedded|remote=URL",
+      description =
+          "What decides: embedded (--policy, or the bundled policy, in this process) or remote=URL (an "
+              + "OPA server, e.g. remote=http://127.0.0.1:8181, asked at /v1/data/<--entrypoint>; it holds the "
+              + "policy and data, so --policy and --data do not apply) (default: ${DEFAULT-VALUE}).")
+  String engine;
+
+  @Option(
+      names = "--engine-token-file",
+      paramLabel = "FILE",
+      description = "A file holding the token the remote OPA requires; sent as a bearer token.")
+  Path engineTokenFile;
+
   @Override
   public Integer call() {
     RawRequest request = request();
@@ -105,7 +122,7 @@ final class DecideCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("portcullis: cannot load --verify: " + e.getMessage());
       return PortcullisCli.USAGE_OR_LOAD_ERROR;
     }
-    try (OpaWasmPolicyEngine engine = engine()) {
+    try (PolicyEngine engine = engine()) {
       // SonarQube's token kinds, realm and secret headers whichever policy decides: the CLI speaks
       // for SonarQube.
       PolicyEnforcer enforcer =
@@ -163,7 +180,26 @@ final class DecideCommand implements Callable<Integer> {
     }
   }
 
-  private OpaWasmPolicyEngine engine() {
+  private PolicyEngine engine() {
+    RemoteOpa remote;
+    try {
+      remote = RemoteOpa.parse(engine, engineTokenFile);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (remote != null) {
+      if (policy != null || data != null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--policy and --data are for the embedded engine; with --engine remote=URL the OPA server"
+                + " holds the policy and its data.");
+      }
+      try {
+        return remote.withEntrypoint(entrypoint).engine();
+      } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
     String userData = data == null ? null : read(data);
     // One request: one instance, no warm-up.
     if (policy == null) {

@@ -221,4 +221,62 @@ class DecideCommandTest {
     return "Basic "
         + Base64.getEncoder().encodeToString(userAndPassword.getBytes(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void aRemoteOpaDecidesAtTheEntrypointsPath() throws IOException {
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer opa = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    opa.createContext(
+        "/",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          asked.add(exchange.getRequestURI().getPath() + " " + body);
+          byte[] answer =
+              "{\"result\":{\"allow\":false,\"status\":403,\"reasons\":[\"central\"]}}"
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, answer.length);
+          exchange.getResponseBody().write(answer);
+          exchange.close();
+        });
+    opa.start();
+    try {
+      CliRun run =
+          run(
+              "decide",
+              "--target",
+              "/api/server/version",
+              "--engine",
+              "remote=http://127.0.0.1:" + opa.getAddress().getPort(),
+              "--entrypoint",
+              "team/decision");
+
+      assertThat(run.code()).isEqualTo(PortcullisCli.DENIED);
+      assertThat(run.out()).contains("\"reasons\":[\"central\"]").contains("\"status\":403");
+      assertThat(asked).hasSize(1);
+      assertThat(asked.get(0)).startsWith("/v1/data/team/decision {\"input\":{\"request\":");
+    } finally {
+      opa.stop(0);
+    }
+  }
+
+  @Test
+  void aRemoteOpaTakesNoLocalPolicyOrData() throws IOException {
+    Path data = Files.writeString(dir.resolve("data.json"), "{}");
+
+    CliRun run =
+        run(
+            "decide",
+            "--target",
+            "/api/server/version",
+            "--engine",
+            "remote=http://127.0.0.1:8181",
+            "--data",
+            data.toString());
+
+    assertThat(run.code()).isEqualTo(PortcullisCli.USAGE_OR_LOAD_ERROR);
+    assertThat(run.err()).contains("--policy and --data are for the embedded engine");
+    assertThat(run("decide", "--target", "/", "--engine", "remote").code())
+        .isEqualTo(PortcullisCli.USAGE_OR_LOAD_ERROR);
+  }
 }

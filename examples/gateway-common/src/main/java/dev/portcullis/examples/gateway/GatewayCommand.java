@@ -157,6 +157,26 @@ public final class GatewayCommand implements Callable<Integer> {
                 + "PORTCULLIS_THROTTLE_STORE or --config, not the command line). While Redis is out, each "
                 + "instance counts on its own (default: ${DEFAULT-VALUE}).")
     String throttleStore;
+
+    @Option(
+        names = "--engine",
+        defaultValue = "embedded",
+        paramLabel = "embedded|remote=URL",
+        description =
+            "What decides: embedded (the bundled policy, compiled to wasm, in this process) or "
+                + "remote=URL (an OPA server you run, e.g. remote=http://opa:8181, asked per request at "
+                + "/v1/data/portcullis/sonarqube/decision with the same input; it holds the policy and its data, so "
+                + "--data and --shadow-policy do not apply). Any failure of the OPA server is a deny; /health/ready "
+                + "waits for it to answer (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(
+        names = "--engine-token-file",
+        paramLabel = "FILE",
+        description =
+            "A file holding the token the remote OPA requires (opa run --authentication=token), sent as "
+                + "Authorization: Bearer; never logged. Default: none.")
+    Path engineTokenFile;
   }
 
   static final class Limits {
@@ -373,6 +393,7 @@ public final class GatewayCommand implements Callable<Integer> {
         .headerTimeout(limits.headerTimeout)
         .minBodyRate(limits.minBodyRate)
         .maxHeaders(limits.maxHeaderCount, limits.maxHeaderBytes)
+        .remoteOpa(remoteOpa(policy))
         .operations(
             new OperationsConfig(
                 operations.adminListen == null
@@ -388,6 +409,11 @@ public final class GatewayCommand implements Callable<Integer> {
                     ? null
                     : new PolicyFile("--policy", policy.policy, policy.entrypoint)))
         .build();
+  }
+
+  private static RemoteOpa remoteOpa(Policy policy) {
+    RemoteOpa remote = RemoteOpa.parse(policy.engine, policy.engineTokenFile);
+    return remote == null ? null : remote.withEntrypoint(policy.entrypoint);
   }
 
   /** {@code memory} (null) or a Redis URL; the message of a bad one never quotes the password. */

@@ -43,6 +43,9 @@ import java.util.Objects;
  * @param throttleStore the Redis that gateway instances share their failed-credential counts in, or
  *     {@code null} to count in this process
  * @param operations the admin listener, decision log and report-only mode
+ * @param remoteOpa the OPA server that decides ({@code --engine remote=URL}), or {@code null} for
+ *     the embedded policy; it holds its own policy and data, so no policy data, data file or shadow
+ *     policy goes with it
  */
 public record GatewayConfig(
     URI upstream,
@@ -63,7 +66,8 @@ public record GatewayConfig(
     int maxHeaderBytes,
     String contextPath,
     RedisUrl throttleStore,
-    OperationsConfig operations) {
+    OperationsConfig operations,
+    RemoteOpa remoteOpa) {
 
   public GatewayConfig {
     Objects.requireNonNull(operations, "operations");
@@ -111,6 +115,15 @@ public record GatewayConfig(
     if (maxHeaderCount < 1 || maxHeaderBytes < 256) {
       throw new IllegalArgumentException(
           "--max-header-count must be at least 1 and --max-header-bytes at least 256");
+    }
+    if (remoteOpa != null
+        && (policyData != null
+            || operations.dataFile() != null
+            || operations.shadowPolicy() != null
+            || operations.policyFile() != null)) {
+      throw new IllegalArgumentException(
+          "--policy, --data and --shadow-policy are for the embedded engine; with --engine"
+              + " remote=URL the OPA server holds the policy and its data");
     }
   }
 
@@ -181,6 +194,7 @@ public record GatewayConfig(
     private int maxHeaderBytes = PolicyEnforcer.DEFAULT_MAX_HEADER_BYTES;
     private RedisUrl throttleStore;
     private OperationsConfig operations = OperationsConfig.NONE;
+    private RemoteOpa remoteOpa;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -260,6 +274,12 @@ public record GatewayConfig(
       return this;
     }
 
+    /** The OPA server that decides instead of the embedded policy; {@code null} for embedded. */
+    public Builder remoteOpa(RemoteOpa remoteOpa) {
+      this.remoteOpa = remoteOpa;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           upstream,
@@ -280,7 +300,8 @@ public record GatewayConfig(
           maxHeaderBytes,
           "",
           throttleStore,
-          operations);
+          operations,
+          remoteOpa);
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.portcullis.PolicyInput;
 import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.SwappablePolicyEngine;
+import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.throttle.BucketCredentialFailureThrottle;
@@ -18,9 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The enforcer both example gateways put in front of SonarQube: the SonarQube profile (the bundled
- * policy with the configured data and a 16 MiB decision cache, SonarQube's token kinds, realm and
- * secret headers), credentials verified as configured, brute-force throttling per client IP, the
- * configured trusted proxies, and one log line per refused request.
+ * policy with the configured data and a 16 MiB decision cache, or a remote OPA server with {@code
+ * --engine remote=URL}; SonarQube's token kinds, realm and secret headers), credentials verified as
+ * configured, brute-force throttling per client IP, the configured trusted proxies, and one log
+ * line per refused request.
  *
  * <p>Close it when the gateway stops: it owns the policy engine's pool.
  */
@@ -44,6 +46,9 @@ public final class GatewayEnforcer implements AutoCloseable {
   private final String description;
   private final URI verifyingSonarQube;
 
+  /** The OPA server that decides, or {@code null} when the embedded policy does. */
+  private final RemoteOpaPolicyEngine remote;
+
   private GatewayEnforcer(
       PolicyEnforcer enforcer,
       SwappablePolicyEngine engine,
@@ -53,7 +58,9 @@ public final class GatewayEnforcer implements AutoCloseable {
       URI verifyingSonarQube,
       GatewayConfig config,
       GatewayOperations operations,
-      String contextPath) {
+      String contextPath,
+      RemoteOpaPolicyEngine remote) {
+    this.remote = remote;
     this.enforcer = enforcer;
     this.engine = engine;
     this.throttle = throttle;
@@ -84,8 +91,13 @@ public final class GatewayEnforcer implements AutoCloseable {
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
     CredentialFailureThrottle throttle = throttle(config);
     PolicyFile policyFile = config.operations().policyFile();
+    RemoteOpaPolicyEngine remote = config.remoteOpa() == null ? null : config.remoteOpa().engine();
     SwappablePolicyEngine engine =
-        new SwappablePolicyEngine(loadEngine(policyData, policyFile, operations), RETIRE_AFTER);
+        new SwappablePolicyEngine(
+            remote != null ? remote : loadEngine(policyData, policyFile, operations), RETIRE_AFTER);
+    if (remote != null) {
+      remote.warmUp(); // in the background: readiness waits for its answer, the start does not
+    }
     PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
@@ -133,7 +145,23 @@ public final class GatewayEnforcer implements AutoCloseable {
         verifyingSonarQube,
         config,
         operations,
-        PolicyDataContextPath.of(policyData));
+        PolicyDataContextPath.of(policyData),
+        remote);
+  }
+
+  /**
+   * Whether the engine can decide: always for the embedded policy; for a remote OPA, whether it
+   * answered its last question with a well-formed decision. While it does not, each call asks it
+   * again in the background (at most one question at a time), so readiness recovers on its own.
+   */
+  boolean engineAnswering() {
+    if (remote == null) {
+      return true;
+    }
+    if (!remote.answering()) {
+      remote.warmUp();
+    }
+    return remote.answering();
   }
 
   private static CredentialFailureThrottle throttle(GatewayConfig config) {

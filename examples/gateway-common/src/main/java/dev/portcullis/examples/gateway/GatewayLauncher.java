@@ -52,6 +52,9 @@ public final class GatewayLauncher {
       operations.serving(decisions.verifyingSonarQube());
       operations.watchPolicy(decisions);
       operations.throttleStore(decisions::throttleStoreAvailable);
+      if (config.remoteOpa() != null) {
+        operations.remoteEngine(decisions::engineAnswering);
+      }
       return new Operated(gateway, operations.adminUri(), operations);
     } catch (Exception | Error e) {
       if (decisions != null) {

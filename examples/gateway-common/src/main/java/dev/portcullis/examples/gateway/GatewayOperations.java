@@ -190,6 +190,11 @@ public final class GatewayOperations implements AutoCloseable {
     readiness.throttleStore(available);
   }
 
+  /** Readiness also asks whether the remote OPA ({@code --engine remote=URL}) answers. */
+  void remoteEngine(BooleanSupplier answering) {
+    readiness.remoteEngine(answering);
+  }
+
   /**
    * Watches the {@code --data} and {@code --policy} files, those there are, and reloads {@code
    * decisions} when either changes.

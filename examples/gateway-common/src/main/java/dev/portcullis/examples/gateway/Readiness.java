@@ -23,6 +23,8 @@ final class Readiness {
   private volatile boolean sonarQubeAnswered;
   private volatile boolean stopping;
   private volatile BooleanSupplier throttleStore = () -> true;
+  private volatile BooleanSupplier engine = () -> true;
+  private volatile boolean remoteEngine;
 
   Readiness(boolean sonarQubeRequired, boolean reportOnly) {
     this.sonarQubeRequired = sonarQubeRequired;
@@ -49,12 +51,19 @@ final class Readiness {
     throttleStore = available;
   }
 
+  /** Readiness also waits for a remote policy engine ({@code --engine remote=URL}) to answer. */
+  void remoteEngine(BooleanSupplier answering) {
+    engine = answering;
+    remoteEngine = true;
+  }
+
   boolean ready() {
     return !stopping
         && policyLoaded
         && serving
         && (!sonarQubeRequired || sonarQubeAnswered)
-        && throttleStore.getAsBoolean();
+        && throttleStore.getAsBoolean()
+        && engine.getAsBoolean();
   }
 
   /** The body of {@code /health/ready}: the status, each check and, when not ready, why. */
@@ -71,6 +80,9 @@ final class Readiness {
         "sonarqube",
         !sonarQubeRequired ? "not_required" : sonarQubeAnswered ? "answered" : "waiting");
     checks.put("throttle_store", throttleStore.getAsBoolean() ? "available" : "unavailable");
+    checks.put(
+        "remote_engine",
+        !remoteEngine ? "not_used" : engine.getAsBoolean() ? "answering" : "not_answering");
     body.put("report_only", reportOnly);
     if (reportOnly) {
       body.put(
@@ -89,6 +101,10 @@ final class Readiness {
     }
     if (!serving) {
       return "the proxied port is not listening yet";
+    }
+    if (!engine.getAsBoolean()) {
+      return "the remote OPA server (--engine) has not answered a decision yet; requests are denied"
+          + " with 503 until it does";
     }
     if (!sonarQubeRequired || sonarQubeAnswered) {
       return "the shared throttle store (Redis) does not answer; failed credentials are counted in"

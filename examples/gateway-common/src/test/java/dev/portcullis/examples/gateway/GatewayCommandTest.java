@@ -298,4 +298,28 @@ class GatewayCommandTest {
 
     assertThat(status).isEqualTo(2);
   }
+
+  @Test
+  void theEngineIsEmbeddedByDefaultOrARemoteOpaWithoutLocalPolicyData() throws Exception {
+    assertThat(parse().remoteOpa()).isNull();
+    assertThat(parse("--engine", "embedded").remoteOpa()).isNull();
+    GatewayConfig remote =
+        parse("--engine", "remote=https://opa.internal:8181", "--engine-token-file", "opa.token");
+    assertThat(remote.remoteOpa())
+        .isEqualTo(
+            new RemoteOpa(
+                java.net.URI.create("https://opa.internal:8181"),
+                Path.of("opa.token"),
+                "portcullis/sonarqube/decision"));
+
+    assertThatThrownBy(() -> parse("--engine", "wasm")).hasMessageContaining("--engine");
+    assertThatThrownBy(() -> parse("--engine", "remote=")).hasMessageContaining("--engine");
+    assertThatThrownBy(() -> parse("--engine-token-file", "opa.token"))
+        .hasMessageContaining("--engine remote=URL");
+    Path data = java.nio.file.Files.writeString(dir.resolve("data.json"), "{}");
+    assertThatThrownBy(
+            () -> parse("--engine", "remote=http://127.0.0.1:8181", "--data", data.toString()))
+        .hasMessageContaining("--data")
+        .hasMessageContaining("OPA server holds the policy");
+  }
 }

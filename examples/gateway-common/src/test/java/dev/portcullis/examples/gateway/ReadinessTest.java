@@ -54,4 +54,20 @@ class ReadinessTest {
     assertThat(readiness.ready()).isFalse();
     assertThat(readiness.json()).contains("the gateway is stopping");
   }
+
+  @Test
+  void notReadyWhileTheRemoteEngineDoesNotAnswer() {
+    AtomicBoolean opa = new AtomicBoolean(false);
+    started();
+    assertThat(readiness.json()).contains("\"remote_engine\":\"not_used\"");
+    readiness.remoteEngine(opa::get);
+
+    assertThat(readiness.ready()).isFalse();
+    assertThat(readiness.json())
+        .contains("\"remote_engine\":\"not_answering\"")
+        .contains("remote OPA server (--engine) has not answered");
+    opa.set(true);
+    assertThat(readiness.ready()).isTrue();
+    assertThat(readiness.json()).contains("\"remote_engine\":\"answering\"");
+  }
 }
