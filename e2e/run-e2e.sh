@@ -145,10 +145,14 @@ export E2E_WORK="${E2E_WORK:-/tmp/portcullis-e2e-run}"
 . "$ROOT/e2e/lib/sonarqube.sh"
 # shellcheck source=lib/scanners.sh
 . "$ROOT/e2e/lib/scanners.sh"
+# shellcheck source=lib/azure-tasks.sh
+. "$ROOT/e2e/lib/azure-tasks.sh"
 
 SQ26_VERSION=26.9.0.129388; SQ26_PORT="${E2E_SQ26_PORT:-19026}"; GW26_PORT="${E2E_GW26_PORT:-18026}"
 SQ99_VERSION=9.9.0.65466;   SQ99_PORT="${E2E_SQ99_PORT:-19099}"; GW99_PORT="${E2E_GW99_PORT:-18099}"
 CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
+# shellcheck source=lib/matrix.sh
+. "$ROOT/e2e/lib/matrix.sh"   # the compatibility matrix: SonarQube 10.7, the cells (E2E_MATRIX)
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
 CONTEXT_PROOF="${E2E_CONTEXT_PATH:-1}"   # step 8b: 26.9 restarted under CTX, scans through ctx gateways
@@ -222,6 +226,7 @@ print_summary() {
       }
     }' "$TIMINGS" 2>/dev/null
   print_denials
+  matrix_summary "$w"
   printf '\n== Summary (%s; gateways: %s; total wall time %d min %02d s)\n' "$E2E_WORK" "${ACTIVE[*]:-none}" $((w / 60)) $((w % 60))
   # columns as wide as their widest cell
   { printf '#\tserver\tcheck\texpected\tgateway\tdirect (SonarQube)\tresult\n'; cat "$RESULTS" 2>/dev/null; } > "$RESULTS.table"
@@ -264,6 +269,7 @@ all_gateway_ports() {
   local v
   for f in "${!FLAVOUR_OFFSET[@]}"; do
     printf '%s\n' "$(gw_port "$f" sq26)" "$(gw_port "$f" sq99)" "$(gw_admin_port "$f" sq26)" "$(gw_admin_port "$f" sq99)"
+    printf '%s\n' "$(gw_port "$f" sq107)" "$(gw_port "$f" sq107 restricted)" "$(gw_admin_port "$f" sq107)"
     for v in "${!VARIANT_OFFSET[@]}"; do printf '%s\n' "$(gw_port "$f" sq26 "$v")" "$(gw_port "$f" sq99 "$v")"; done
   done
 }
@@ -405,7 +411,7 @@ tok_user() { printf '%s/token-user.txt' "$(sq_secrets "$1")"; }
 # context path CTX, after its restart), tiny (max_report_bytes = TINY_REPORT_BYTES).
 declare -A VARIANT_OFFSET=([restricted]=100 [ctx]=400 [tiny]=500)
 gw_port() {
-  local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; esac
+  local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; sq107) base=$GW107_PORT;; esac
   [ -n "${3:-}" ] && r=${VARIANT_OFFSET[$3]}
   printf '%s' $(( base + FLAVOUR_OFFSET[$1] + r ))
 }
@@ -498,7 +504,7 @@ statuses_of() {
 # the access log is written when a request completes; give it a moment before reading a window
 settle() { sleep 1; }
 
-# scan NAME LABEL KIND(cli|maven) VERSION VIA(gateway-jetty|direct|...) BASE_URL TOKEN_FILE KEY [extra]
+# scan NAME LABEL KIND(cli|maven|npm) VERSION VIA(gateway-jetty|direct|...) BASE_URL TOKEN_FILE KEY [extra]
 # Sets SCAN_RC (0 = success marker present), SCAN_WALL, SCAN_DIR, SCAN_ACCESS_FROM.
 scan() {
   local n="$1" label="$2" kind="$3" v="$4" via="$5" url="$6" tf="$7" key="$8"; shift 8
@@ -507,11 +513,7 @@ scan() {
   SCAN_ACCESS_FROM="$(access_lines "$n")"
   local t0 t1 rc
   t0=$(date +%s.%N)
-  if [ "$kind" = cli ]; then
-    scanner_cli_run "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
-  else
-    scanner_maven_run "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
-  fi
+  "scanner_${kind}_run" "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
   t1=$(date +%s.%N)
   SCAN_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
   if [ $rc -eq 0 ] && scanner_check_success "$SCAN_DIR/scanner.log"; then SCAN_RC=0; else SCAN_RC=1; fi
@@ -683,7 +685,7 @@ good_scan() {
       vis="$(analysis_visible "$n" "$KEY_A" "$SCAN_DIR/project")"
       check $? "$sql" "[$f] $label scan through the gateway: analysis visible in SonarQube" "task SUCCESS, analysis listed" "$vis"
     else
-      local runner=scanner_cli_run why; [ "$kind" = maven ] && runner=scanner_maven_run
+      local runner="scanner_${kind}_run" why
       REPLAY_GW="$gw" REPLAY_TOKEN="$(tok_a "$n")" \
         explain_failure "$SCAN_DIR" "$glog" "$runner $v $gw $(tok_a "$n") $KEY_A"
       # the first refused request and the gateway's reason, for the table
@@ -1617,8 +1619,9 @@ leak_check() {
 
 # --- main -----------------------------------------------------------------------------------
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(26.9 9.9)
-for t in "${targets[@]}"; do case "$t" in 26.9|9.9) ;; *) log "unknown target $t (use 26.9 and/or 9.9)"; exit 2;; esac; done
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(26.9 9.9 10.7)
+for t in "${targets[@]}"; do case "$t" in 26.9|9.9|10.7) ;; *) log "unknown target $t (use 26.9, 9.9 and/or 10.7)"; exit 2;; esac; done
+matrix_targets
 want() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
 # gateway flavours
@@ -1650,6 +1653,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     26.9) bring_up_bg sq26 "$SQ26_VERSION" "$SQ26_PORT";;
     9.9) bring_up_bg sq99 "$SQ99_VERSION" "$SQ99_PORT";;
+    10.7) bring_up_bg sq107 "$SQ107_VERSION" "$SQ107_PORT";;
   esac
 done
 
@@ -1661,6 +1665,7 @@ else
 fi
 if compile_sample; then check PASS all "sample project compiled (JDK 17)" "ok" "ok"
 else check FAIL all "sample project compiled (JDK 17)" "ok" "failed: $E2E_WORK/compile.log"; fi
+matrix_fetch
 make_wrong_token
 # the committed corpus is what its generator writes (runs while the servers start)
 corpus_now="$(mktemp "$HOSTILE_DIR/corpus.XXXXXX")"
@@ -1695,7 +1700,8 @@ printf '{"portcullis":{"sonarqube":{"config":{"allowed_project_keys":["%s"]}}}}\
 LAUNCHED=()
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
-    case "$t" in 26.9) n=sq26; up="http://127.0.0.1:$SQ26_PORT";; 9.9) n=sq99; up="http://127.0.0.1:$SQ99_PORT";; esac
+    case "$t" in 26.9) n=sq26; up="http://127.0.0.1:$SQ26_PORT";; 9.9) n=sq99; up="http://127.0.0.1:$SQ99_PORT";;
+      10.7) n=sq107; up="http://127.0.0.1:$SQ107_PORT";; esac
     gw_launch "$f" "$n" "" "$up" "${E2E_GATEWAY_DATA:-}" && LAUNCHED+=("$(gw_label "$f" "$n")")
     gw_launch "$f" "$n" restricted "$up" "$restricted_data" && LAUNCHED+=("$(gw_label "$f" "$n" restricted)")
   done
@@ -1722,7 +1728,7 @@ if want 26.9 && [ "$DENIAL_SCANS" = 1 ] && [ ${#ACTIVE[@]} -gt 0 ]; then
 fi
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
-    case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; esac
+    case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; 10.7) n=sq107;; esac
     kinds="${GW_KIND[$(gw_label "$f" "$n")]:-?}/${GW_KIND[$(gw_label "$f" "$n" restricted)]:-?}"
     gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted
     check $? "$t" "[$f] gateways started (default :$(gw_port "$f" "$n"), restricted :$(gw_port "$f" "$n" restricted))" "listening" \
@@ -1780,6 +1786,7 @@ phase_a() { # NAME SQLABEL
     scan_project_b "$n" "$sql" cli8.1 cli "$CLI81"
     hostile_checks "$n" "$sql"
   fi
+  matrix_cells "$n" "$sql"
   wrong_token_proof "$n" "$sql"
   revocation_start "$n" "$sql"
   auth_probes "$n" "$sql"
@@ -1798,6 +1805,7 @@ declare -A BRINGUP=(); i=0
 for t in "${targets[@]}"; do BRINGUP[$t]="${BG_PIDS[$i]}"; i=$((i + 1)); done
 A99=0; A26=0
 if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then phase_a sq99 9.9; A99=1; fi
+matrix_server_107
 if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then extra_gateways_wait; phase_a sq26 26.9; A26=1; fi
 BG_PIDS=()
 if [ $A99 = 1 ]; then
