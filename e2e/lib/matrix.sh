@@ -169,9 +169,11 @@ matrix_publish() {
     "$sql.x, $want_prop; every call 200, task SUCCESS, gate status" "$act" "-"
 }
 
-# The leaked-token probes when e2e/probes/Probes.java is absent: "METHOD PATH|expected", expected a
-# gateway reason (403 with it) or "refused" (400 or 403 from the gateway, any reason: an encoding its
-# HTTP stack or canonicalization rejects).
+# The leaked-token probes: e2e/probes/leaked-token.tsv through Probes.java (no --upstream: step 4 shows
+# SonarQube's own answers once per server, and a direct token-generation probe would mint a token), then
+# MATRIX_ENCODINGS with curl. Without Probes.java, MATRIX_FALLBACK_PROBES with curl instead of the table.
+# "METHOD PATH|expected": a gateway reason (403 with it) or "refused" (400 or 403 from the gateway, any
+# reason: the Jetty gateway's HTTP stack refuses some encodings before the policy, the Netty one in it).
 MATRIX_FALLBACK_PROBES=(
   "GET /api/users/search|user_directory"
   "GET /api/v2/users-management/users|user_directory"
@@ -185,6 +187,8 @@ MATRIX_FALLBACK_PROBES=(
   "GET /api/system/info|system_administration"
   "GET /|web_ui_not_allowed"
   "GET /admin/users|web_ui_not_allowed"
+)
+MATRIX_ENCODINGS=(
   "GET /api/users/%73earch|refused"
   "GET /api/users/search.json|refused"
   "GET /api//users/search|refused"
@@ -193,44 +197,58 @@ MATRIX_FALLBACK_PROBES=(
   "GET /api/users%2Fsearch|refused"
   "GET /api/users/search;x=1|refused"
   "GET /API/users/search|refused"
+  "GET /api/user_tokens/search/|refused"
+  "GET /api/v2/users-management/users?q=a|refused"
 )
 
-# matrix_probes NAME SQLABEL SCANNER FLAVOUR AUTH: the leaked-token probes through the gateway with A's token
-matrix_probes() {
-  local n="$1" sql="$2" sc="$3" f="$4" auth="$5" gw tf out rc line
-  gw="$(gw_url "$f" "$n")"; tf="$(tok_a "$n")"
-  if [ -f "$MATRIX_PROBES_JAVA" ] && [ -f "$MATRIX_PROBES_TABLE" ]; then
-    out="$SCANS/$n-$sc-gateway-$f/probes.txt"; mkdir -p "$(dirname "$out")"
-    "$GATEWAY_JAVA" "$MATRIX_PROBES_JAVA" --table "$MATRIX_PROBES_TABLE" --gateway "$gw" --upstream "$(sq_url "$n")" \
-      --token-file "$tf" --auth "$auth" --label "$sql $sc $f" > "$out" 2>&1
-    rc=$?
-    line="$(grep -E '^probes: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)"
-    grep -E '^FAIL' "$out" | sed -n 1,10p >&2
-    [ $rc = 0 ] && [ -n "$line" ]
-    check $? "$sql" "[$f] $sc: leaked-token probes ($(basename "$MATRIX_PROBES_TABLE"), A's token as $auth) refused" \
-      "probes: N passed, 0 failed" "${line:-exit $rc, see $out}" "-"
-    MX_PROBES[$sql/$sc]+="${MX_PROBES[$sql/$sc]:+; }$f: ${line#probes: }"
-    return
-  fi
-  local p mp want m path gname ok=0 pass=0 total=0 bad="" st
-  for p in "${MATRIX_FALLBACK_PROBES[@]}"; do
+# matrix_curl_probes NAME GATEWAY_URL AUTH TOKEN_FILE ROW... -> MXP_PASS, MXP_TOTAL, MXP_BAD
+matrix_curl_probes() {
+  local n="$1" gw="$2" auth="$3" tf="$4"; shift 4
+  local p mp want m path gname st
+  MXP_PASS=0; MXP_TOTAL=0; MXP_BAD=""
+  for p in "$@"; do
     mp="${p%%|*}"; want="${p#*|}"; m="${mp%% *}"; path="${mp#* }"
     gname="e2e-mx-probe-$RANDOM$RANDOM"; path="${path//GENNAME/$gname}"
     probe "$gw" "$m" "$path" "$auth" "$tf" --path-as-is
-    total=$((total + 1)); st=1
+    MXP_TOTAL=$((MXP_TOTAL + 1)); st=1
     # shellcheck disable=SC2153  # P_STATUS is set by run-e2e.sh's probe
     if [ "$want" = refused ]; then
       { [ "$P_STATUS" = 400 ] || [ "$P_STATUS" = 403 ]; } && st=0
     else
       [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$want" ] && st=0
     fi
-    if [ $st = 0 ]; then pass=$((pass + 1)); else ok=1; bad+="${bad:+, }$m ${path%%\?*} -> $(fmt)"; fi
+    if [ $st = 0 ]; then MXP_PASS=$((MXP_PASS + 1)); else MXP_BAD+="${MXP_BAD:+, }$m ${path%%\?*} -> $(fmt)"; fi
     # a minted token must not outlive the probe
     if [[ "$path" == /api/user_tokens/generate* ]] && [ "${P_STATUS:0:1}" = 2 ]; then sq_revoke_token "$n" "$gname" admin; fi
   done
-  check $ok "$sql" "[$f] $sc: $total leaked-token probes (A's token as $auth: users, tokens, permissions, projects, UI, encodings) refused" \
-    "403 + reason; encodings 400/403" "$pass/$total refused${bad:+; NOT: $bad}" "-"
-  MX_PROBES[$sql/$sc]+="${MX_PROBES[$sql/$sc]:+; }$f: $pass/$total refused"
+}
+
+# matrix_probes NAME SQLABEL SCANNER FLAVOUR AUTH: the leaked-token probes through the gateway with A's token
+matrix_probes() {
+  local n="$1" sql="$2" sc="$3" f="$4" auth="$5" gw tf out rc line="" ok=0 what minted
+  gw="$(gw_url "$f" "$n")"; tf="$(tok_a "$n")"
+  if [ -f "$MATRIX_PROBES_JAVA" ] && [ -f "$MATRIX_PROBES_TABLE" ]; then
+    out="$SCANS/$n-$sc-gateway-$f/probes.txt"; mkdir -p "$(dirname "$out")"
+    "$GATEWAY_JAVA" "$MATRIX_PROBES_JAVA" --table "$MATRIX_PROBES_TABLE" --gateway "$gw" \
+      --token-file "$tf" --auth "$auth" --label "$sql/$sc/$f" > "$out" 2>&1
+    rc=$?
+    line="$(grep -E '^probes: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)"
+    grep -E '^FAIL' "$out" | sed -n 1,10p >&2
+    while IFS= read -r minted; do
+      [ -n "$minted" ] && sq_revoke_token "$n" "$minted" admin
+    done < <(sed -n 's/.* minted \([A-Za-z0-9_-]*\).*/\1/p' "$out")
+    { [ $rc = 0 ] && [ -n "$line" ]; } || ok=1
+    line="${line:-exit $rc, see $out}"
+    what="$(basename "$MATRIX_PROBES_TABLE") ${line#probes: } + encodings"
+    matrix_curl_probes "$n" "$gw" "$auth" "$tf" "${MATRIX_ENCODINGS[@]}"
+  else
+    what="users, tokens, permissions, projects, UI, encodings"
+    matrix_curl_probes "$n" "$gw" "$auth" "$tf" "${MATRIX_FALLBACK_PROBES[@]}" "${MATRIX_ENCODINGS[@]}"
+  fi
+  [ "$MXP_PASS" = "$MXP_TOTAL" ] || ok=1
+  check $ok "$sql" "[$f] $sc: leaked-token probes with A's token as $auth ($what) refused" \
+    "403 + reason; encodings 400/403" "${line:+$line; }$MXP_PASS/$MXP_TOTAL curl probes refused${MXP_BAD:+; NOT: $MXP_BAD}" "-"
+  MX_PROBES[$sql/$sc]+="${MX_PROBES[$sql/$sc]:+; }$f: ${line:+${line#probes: } + }$MXP_PASS/$MXP_TOTAL"
 }
 
 # matrix_cell NAME SQLABEL SCANNER GATEWAYS: one cell
