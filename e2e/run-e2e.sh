@@ -84,8 +84,14 @@
 # 127.0.0.1, go through the restricted gateways), which makes its counts exact, and step 6 asserts the policy's
 # 401, not the throttle's 429.
 #
-# Usage: sudo e2e/run-e2e.sh [26.9] [9.9]          (default: both)
+# Usage: sudo e2e/run-e2e.sh [26.9] [9.9] [10.7]   (default: all three; 10.7 only runs matrix cells)
+# Matrix (after step 4b of each server; e2e/lib/matrix.sh, E2E_MATRIX): SonarQube 10.7 too (started
+#   with the others, its part between 9.9's and 26.9's), and per cell (server x scanner: CLI 5.0.1, CLI 8.1,
+#   Maven 5.8, @sonar/scan 5.0.1) a scan through one or both gateways, the Azure DevOps Prepare/Publish
+#   replay against its CE task and the leaked-token probes; the table goes to $E2E_WORK/compatibility.tsv
+#   (e2e/update-readme-table.sh puts it into README.md).
 # Env:
+#   E2E_MATRIX             matrix cells to run: patterns over SERVER/SCANNER (default "*"; "none")
 #   E2E_GATEWAYS           flavours to test, space-separated: jetty, netty (default: "jetty netty"
 #                          when the Netty jar exists, else "jetty" with a logged note). A flavour
 #                          named here whose jar is missing is a FAIL.
@@ -114,9 +120,11 @@
 #   jetty                                18026 / 18126   18099 / 18199
 #   netty                                18226 / 18326   18299 / 18399
 #   26.9 only, context path / tiny report limit: jetty 18426 / 18526, netty 18626 / 18726
+#   SonarQube 10.7 on 19010 (same offsets); its gateways: jetty 18010 / 18110, netty 18210 / 18310
 # Admin listeners of the default gateways: their port + 10000 (jetty 28026 / 28099, netty 28226 / 28299).
 # (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets.)
-# Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
+# Needs root, curl, jq, unzip, mvn, ss, flock, npm; ~4 GB disk and ~9 GB RAM; Maven Central (and the
+# npm registry) on the first run.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
