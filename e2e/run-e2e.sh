@@ -107,7 +107,7 @@
 #   E2E_KEEP_SERVERS=1     leave the SonarQube servers running at the end (default 0; gateways
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
 #                          the next run reuses them; skips steps 8b and 10's 26.9 5xx scans
-#   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
+#   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 900: three start at once)
 #   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
 #   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
@@ -167,7 +167,8 @@ CONTEXT_PROOF="${E2E_CONTEXT_PATH:-1}"   # step 8b: 26.9 restarted under CTX, sc
 CTX=/sonarqube
 DENIAL_SCANS="${E2E_DENIAL_SCANS:-1}"    # step 10: scans that meet each gateway denial, their logs judged
 TINY_REPORT_BYTES=64                     # max_report_bytes of the tiny gateways (step 10's 413)
-UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
+# three servers start at once on 2 shared cores: 10.7 alone took over 420 s at a load of 25-30
+UP_TIMEOUT="${E2E_UP_TIMEOUT:-900}"
 # Seconds each gateway may take to print its listening line: it compiles and warms the policy first,
 # 5-50 s alone, but several minutes on 2 cores shared with other builds (seen: 466 s at load 34).
 GW_START_TIMEOUT="${E2E_GATEWAY_START_TIMEOUT:-600}"

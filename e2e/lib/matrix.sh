@@ -269,7 +269,9 @@ matrix_cell() {
     SCANNER_LEGACY_LOGIN=$legacy SCANNER_TOKEN_PROP=$prop good_scan "$n" "$sql" "$sc" "$MX_KIND" "$MX_V"
   fi
   for f in "${fl[@]}"; do
-    gw_ok "$f" "$n" || continue
+    if ! gw_ok "$f" "$n"; then
+      check FAIL "$sql" "[$f] $sc: the cell's gateway" "listening" "not started, see $(gw_log "$f" "$n")"; continue
+    fi
     matrix_publish "$n" "$sql" "$sc" "$f" "$SCANS/$n-$sc-gateway-$f"
     matrix_probes "$n" "$sql" "$sc" "$f" "$MX_AUTH"
   done
@@ -324,11 +326,12 @@ matrix_walls() {
 # shellcheck disable=SC2317  # runs from the EXIT trap
 matrix_summary() {
   local w="$1" c s sc g key st walls tsv="$MATRIX_TSV" commit
-  commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  # E2E_COMMIT: the commit of a run from an exported copy of the tree (no .git there)
+  commit="${E2E_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
   {
     printf '# Portcullis compatibility matrix, written by e2e/run-e2e.sh (e2e/lib/matrix.sh); e2e/update-readme-table.sh puts it into README.md\n'
     printf '# run: %s UTC, commit %s%s, gateways %s, direct scans %s, total e2e wall time %d min %02d s, %d checks passed, %d failed\n' \
-      "$(date -u '+%F %H:%M')" "$commit" "$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (modified)')" \
+      "$(date -u '+%F %H:%M')" "$commit" "$( [ -n "${E2E_COMMIT:-}" ] || git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (modified)')" \
       "${ACTIVE[*]:-none}" "$DIRECT_SCANS" $((w / 60)) $((w % 60)) "$PASSED" "$FAILED"
     for s in "${MATRIX_NOTES[@]}"; do printf '# note: %s\n' "$s"; done
     printf 'server\tserver_version\tscanner\tscanner_version\tscanner_runtime\ttoken_as\tgateways\tresult\tchecks\tdirect_s\tjetty_s\tnetty_s\tazure_publish\tleaked_token_probes\n'
