@@ -33,7 +33,9 @@ awk -F'\t' '
     # server, scanner, how it ran, result, wall times, Azure DevOps Publish replay, leaked-token probes
     res = $8; if ($9 != "-") res = res " (" $9 ")"
     walls = "direct " $10 " / jetty " $11 " / netty " $12
-    rows[++n] = sprintf("| %s (%s) | %s %s | %s; token as `%s` | %s | %s | %s | %s | %s |", $1, $2, $3, $4, cell($5), $6, $7,
+    sc = $3; sub(/^cli[0-9.]*$/, "SonarScanner CLI", sc); sub(/^maven[0-9.]*$/, "SonarScanner for Maven", sc)
+    sub(/^npm[0-9.]*$/, "@sonar/scan", sc)
+    rows[++n] = sprintf("| %s (%s) | %s %s | %s; token as `%s` | %s | %s | %s | %s | %s |", $1, $2, sc, $4, cell($5), $6, $7,
       cell(res), walls, cell($13), cell($14))
   }
   END {

@@ -96,22 +96,28 @@ matrix_scanner() {
   esac
 }
 
+# mx_jdk JAVA_HOME -> "JDK 17" (its release file's major version), or the directory's name
+mx_jdk() {
+  local v; v="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)"
+  if [ -n "$v" ]; then printf 'JDK %s' "$v"; else basename "$1"; fi
+}
+
 # matrix_setup SERVER SCANNER -> MX_JAVA (JDK the scanner is started with), MX_RUNTIME (what runs the
 # analysis, for the table), MX_TOKEN_AS (how it gets the token), MX_AUTH (how it sends it to the
 # bootstrap calls; the probes send it so)
 matrix_setup() {
   local major="${1%%.*}"
-  MX_JAVA="$SCANNER_JAVA_HOME"; MX_AUTH=bearer; MX_RUNTIME="$(basename "$MX_JAVA")"
+  MX_JAVA="$SCANNER_JAVA_HOME"; MX_AUTH=bearer; MX_RUNTIME="$(mx_jdk "$MX_JAVA")"
   case "$2" in
     cli5.0.1)
       MX_AUTH=basic
       [ "$1" = 26.9 ] && MX_JAVA="$SQ_JDK21PLUS"
-      MX_RUNTIME="$(basename "$MX_JAVA")"
+      MX_RUNTIME="$(mx_jdk "$MX_JAVA")"
       if [ "$major" -lt 10 ]; then MX_TOKEN_AS=sonar.login; else MX_TOKEN_AS=sonar.token; fi;;
     cli8.1|maven5.8)
       if [ "$major" -lt 10 ]; then MX_TOKEN_AS=sonar.login; MX_AUTH=basic
-      else MX_TOKEN_AS=SONAR_TOKEN; MX_RUNTIME+=", engine on the server's JRE"; fi;;
-    npm5.0.1) MX_TOKEN_AS=SONAR_TOKEN; MX_RUNTIME="node 22, engine on the server's JRE";;
+      else MX_TOKEN_AS=SONAR_TOKEN; MX_RUNTIME+=", engine on the JRE from the server"; fi;;
+    npm5.0.1) MX_TOKEN_AS=SONAR_TOKEN; MX_RUNTIME="Node 22, engine on the JRE from the server";;
   esac
 }
 
