@@ -27,7 +27,8 @@
 #   4. with project A's token, through each gateway: the user directory, project listing, web
 #      services list, token and permission endpoints, other sensitive reads and the web UI must be
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
-#      shown); a scan of project B with A's token must fail (refused by SonarQube behind the default
+#      shown; the probe tables e2e/probes/*.tsv, sent by e2e/probes/Probes.java, also in steps 6 and 8b);
+#      a scan of project B with A's token must fail (refused by SonarQube behind the default
 #      gateway, by the gateway itself with allowed_project_keys);
 #   4b. hostile requests, per server, through every gateway: sentinels planted as admin (a setting only
 #      B has, a user, a token name); component=B only in a multipart body on GET and projectKey=B only
@@ -77,7 +78,7 @@
 #
 # Client addresses: scans, step 4 and the throttle proof (7) come from 127.0.0.1. The gateways count
 # failed credentials per client IP (10 per minute), so every other request that carries a wrong or
-# revoked token binds curl to another loopback address (the whole 127.0.0.0/8 is local on Linux):
+# revoked token binds curl (or Probes.java, --source-ip) to another loopback address (the whole 127.0.0.0/8 is local on Linux):
 # 127.0.0.2 proof 5a, 127.0.0.3 proof 5b, 127.0.0.4 the "other client" of 7, and 127.0.1.N for step 6
 # (one address per row and flavour, at most 2 wrong credentials each). Thus 127.0.0.1 presents its
 # first wrong credential to a default gateway in step 7 (step 10's unknown-token scans, also from

@@ -583,7 +583,8 @@ public final class Probes {
     try {
       counts = probes.run(out);
     } catch (IOException | IllegalArgumentException e) {
-      out.println("FAIL " + probes.label + " table " + probes.table + ": " + e.getMessage());
+      String cause = e instanceof IllegalArgumentException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      out.println("FAIL " + probes.label + " table " + probes.table + ": " + cause);
       counts = new int[] {0, 1};
     }
     out.println("probes: " + counts[0] + " passed, " + counts[1] + " failed");
