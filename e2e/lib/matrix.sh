@@ -235,7 +235,9 @@ matrix_probes() {
   gw="$(gw_url "$f" "$n")"; tf="$(tok_a "$n")"
   if [ -f "$MATRIX_PROBES_JAVA" ] && [ -f "$MATRIX_PROBES_TABLE" ]; then
     out="$SCANS/$n-$sc-gateway-$f/probes.txt"; mkdir -p "$(dirname "$out")"
-    "$GATEWAY_JAVA" "$MATRIX_PROBES_JAVA" --table "$MATRIX_PROBES_TABLE" --gateway "$gw" \
+    # run-e2e.sh's PROBES: Probes.java compiled once (probes_compile); else the source launcher
+    local cmd=("${PROBES[@]}"); [ ${#cmd[@]} -gt 0 ] || cmd=("$GATEWAY_JAVA" "$MATRIX_PROBES_JAVA")
+    "${cmd[@]}" --table "$MATRIX_PROBES_TABLE" --gateway "$gw" \
       --token-file "$tf" --auth "$auth" --label "$sql/$sc/$f" > "$out" 2>&1
     rc=$?
     line="$(grep -E '^probes: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)"
