@@ -21,6 +21,9 @@ if ! grep -qxF "$begin" "$readme" || ! grep -qxF "$end" "$readme"; then
   echo "$readme lacks the lines $begin and $end" >&2; exit 1
 fi
 [ "$(grep -vc '^#' "$tsv")" -ge 2 ] || { echo "$tsv has no cells" >&2; exit 1; }
+if grep -q '^# run: .*IN PROGRESS' "$tsv" && [ "${ALLOW_PARTIAL:-0}" != 1 ]; then
+  echo "$tsv is from a run still in progress (or stopped early); ALLOW_PARTIAL=1 takes it anyway" >&2; exit 1
+fi
 
 table="$(mktemp)"; trap 'rm -f "$table" "$table.readme"' EXIT
 awk -F'\t' '

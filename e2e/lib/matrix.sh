@@ -66,9 +66,10 @@ mx_server_version() { case "$1" in 9.9) printf '%s' "$SQ99_VERSION";; 10.7) prin
 
 # matrix_selected SERVER SCANNER -> 0 when E2E_MATRIX names the cell
 matrix_selected() {
-  local p cell="$1/$2"
+  local p cell="$1/$2" pats=()
   [ "$MATRIX" = none ] && return 1
-  for p in $MATRIX; do
+  read -r -a pats <<<"$MATRIX"   # split only: no pathname expansion of "*"
+  for p in "${pats[@]}"; do
     # shellcheck disable=SC2053  # a pattern on purpose
     [[ "$cell" == $p ]] && return 0
   done
@@ -285,6 +286,7 @@ matrix_cell() {
   done
   MX_CHECKS[$key]="$((PASSED - p0)) passed, $((FAILED - f0)) failed"
   if [ "$FAILED" = "$f0" ]; then MX_STATUS[$key]=PASS; else MX_STATUS[$key]=FAIL; fi
+  matrix_write_tsv $((SECONDS - T_START)) in-progress
 }
 
 # matrix_cells NAME SQLABEL: every selected cell of this server (run-e2e.sh's phase A, after step 3)
@@ -330,17 +332,19 @@ matrix_walls() {
     "$TIMINGS" 2>/dev/null
 }
 
-# matrix_summary TOTAL_SECONDS: the table, printed and written to compatibility.tsv (from the EXIT trap)
-# shellcheck disable=SC2317  # runs from the EXIT trap
-matrix_summary() {
-  local w="$1" c s sc g key st walls tsv="$MATRIX_TSV" commit
+# matrix_write_tsv SECONDS [in-progress]: compatibility.tsv as it stands (after each cell, so that a run
+# stopped early still leaves its cells; and at the end)
+# shellcheck disable=SC2317  # runs from the EXIT trap too
+matrix_write_tsv() {
+  local w="$1" state="${2:-}" c s sc g key st walls tsv="$MATRIX_TSV" commit
   # E2E_COMMIT: the commit of a run from an exported copy of the tree (no .git there)
   commit="${E2E_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
   {
     printf '# Portcullis compatibility matrix, written by e2e/run-e2e.sh (e2e/lib/matrix.sh); e2e/update-readme-table.sh puts it into README.md\n'
-    printf '# run: %s UTC, commit %s%s, gateways %s, direct scans %s, total e2e wall time %d min %02d s, %d checks passed, %d failed\n' \
+    printf '# run: %s UTC, commit %s%s, gateways %s, E2E_MATRIX=%s, direct scans %s, context-path step %s, denial scans %s, %s %d min %02d s, %d checks passed, %d failed\n' \
       "$(date -u '+%F %H:%M')" "$commit" "$( [ -n "${E2E_COMMIT:-}" ] || git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (modified)')" \
-      "${ACTIVE[*]:-none}" "$DIRECT_SCANS" $((w / 60)) $((w % 60)) "$PASSED" "$FAILED"
+      "${ACTIVE[*]:-none}" "$MATRIX" "$DIRECT_SCANS" "$CONTEXT_PROOF" "$DENIAL_SCANS" \
+      "$([ -n "$state" ] && echo "IN PROGRESS after" || echo "total e2e wall time")" $((w / 60)) $((w % 60)) "$PASSED" "$FAILED"
     for s in "${MATRIX_NOTES[@]}"; do printf '# note: %s\n' "$s"; done
     printf 'server\tserver_version\tscanner\tscanner_version\tscanner_runtime\ttoken_as\tgateways\tresult\tchecks\tdirect_s\tjetty_s\tnetty_s\tazure_publish\tleaked_token_probes\n'
     for c in "${MATRIX_CELLS[@]}"; do
@@ -355,7 +359,14 @@ matrix_summary() {
         "$MX_RUNTIME" "$MX_TOKEN_AS" "${MX_GW[$key]:--}" "$st" "${MX_CHECKS[$key]:--}" "$walls" \
         "${MX_PUBLISH[$key]:--}" "${MX_PROBES[$key]:--}"
     done
-  } > "$tsv" 2>/dev/null
+  } > "$tsv.tmp" 2>/dev/null && mv "$tsv.tmp" "$tsv"
+}
+
+# matrix_summary TOTAL_SECONDS: the table, written to compatibility.tsv and printed (from the EXIT trap)
+# shellcheck disable=SC2317  # runs from the EXIT trap
+matrix_summary() {
+  local tsv="$MATRIX_TSV"
+  matrix_write_tsv "$1"
   printf '\n== Compatibility matrix (%s; README: e2e/update-readme-table.sh %s)\n' "$tsv" "$tsv"
   local t; t="$(mktemp)"; grep -v '^#' "$tsv" | cut -f1,3,6-14 > "$t"
   awk -F'\t' '
