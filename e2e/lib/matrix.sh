@@ -286,7 +286,6 @@ matrix_cell() {
   done
   MX_CHECKS[$key]="$((PASSED - p0)) passed, $((FAILED - f0)) failed"
   if [ "$FAILED" = "$f0" ]; then MX_STATUS[$key]=PASS; else MX_STATUS[$key]=FAIL; fi
-  matrix_write_tsv $((SECONDS - T_START)) in-progress
 }
 
 # matrix_cells NAME SQLABEL: every selected cell of this server (run-e2e.sh's phase A, after step 3)
@@ -298,6 +297,8 @@ matrix_cells() {
     if [ "$g" = skip ]; then MX_STATUS[$s/$sc]="${MATRIX_SKIP_WHY[$s/$sc]:-skipped}"; continue; fi
     matrix_selected "$s" "$sc" || continue
     matrix_cell "$n" "$sql" "$sc" "$g"
+    # here, outside matrix_cell, whose ACTIVE is the cell's flavours only
+    matrix_write_tsv $((SECONDS - T_START)) in-progress
   done
 }
 
