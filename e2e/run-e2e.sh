@@ -27,7 +27,8 @@
 #   4. with project A's token, through each gateway: the user directory, project listing, web
 #      services list, token and permission endpoints, other sensitive reads and the web UI must be
 #      refused (403 + reason) although SonarQube itself answers several of them with 200 (both are
-#      shown); a scan of project B with A's token must fail (refused by SonarQube behind the default
+#      shown; the probe tables e2e/probes/*.tsv, sent by e2e/probes/Probes.java, also in steps 6 and 8b);
+#      a scan of project B with A's token must fail (refused by SonarQube behind the default
 #      gateway, by the gateway itself with allowed_project_keys);
 #   4b. hostile requests, per server, through every gateway: sentinels planted as admin (a setting only
 #      B has, a user, a token name); component=B only in a multipart body on GET and projectKey=B only
@@ -77,15 +78,21 @@
 #
 # Client addresses: scans, step 4 and the throttle proof (7) come from 127.0.0.1. The gateways count
 # failed credentials per client IP (10 per minute), so every other request that carries a wrong or
-# revoked token binds curl to another loopback address (the whole 127.0.0.0/8 is local on Linux):
+# revoked token binds curl (or Probes.java, --source-ip) to another loopback address (the whole 127.0.0.0/8 is local on Linux):
 # 127.0.0.2 proof 5a, 127.0.0.3 proof 5b, 127.0.0.4 the "other client" of 7, and 127.0.1.N for step 6
 # (one address per row and flavour, at most 2 wrong credentials each). Thus 127.0.0.1 presents its
 # first wrong credential to a default gateway in step 7 (step 10's unknown-token scans, also from
 # 127.0.0.1, go through the restricted gateways), which makes its counts exact, and step 6 asserts the policy's
 # 401, not the throttle's 429.
 #
-# Usage: sudo e2e/run-e2e.sh [26.9] [9.9]          (default: both)
+# Usage: sudo e2e/run-e2e.sh [26.9] [9.9] [10.7]   (default: all three; 10.7 only runs matrix cells)
+# Matrix (after step 4b of each server; e2e/lib/matrix.sh, E2E_MATRIX): SonarQube 10.7 too (started
+#   with the others, its part between 9.9's and 26.9's), and per cell (server x scanner: CLI 5.0.1, CLI 8.1,
+#   Maven 5.8, @sonar/scan 5.0.1) a scan through one or both gateways, the Azure DevOps Prepare/Publish
+#   replay against its CE task and the leaked-token probes; the table goes to $E2E_WORK/compatibility.tsv
+#   (e2e/update-readme-table.sh puts it into README.md).
 # Env:
+#   E2E_MATRIX             matrix cells to run: patterns over SERVER/SCANNER (default "*"; "none")
 #   E2E_GATEWAYS           flavours to test, space-separated: jetty, netty (default: "jetty netty"
 #                          when the Netty jar exists, else "jetty" with a logged note). A flavour
 #                          named here whose jar is missing is a FAIL.
@@ -101,7 +108,7 @@
 #   E2E_KEEP_SERVERS=1     leave the SonarQube servers running at the end (default 0; gateways
 #                          are always stopped; skips the SonarQube-down proof); with E2E_FRESH=0
 #                          the next run reuses them; skips steps 8b and 10's 26.9 5xx scans
-#   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 420)
+#   E2E_UP_TIMEOUT         seconds to wait for a server to be UP (default 900: three start at once)
 #   E2E_GATEWAY_START_TIMEOUT  seconds each gateway may take to start listening (default 600)
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
 #   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
@@ -114,9 +121,11 @@
 #   jetty                                18026 / 18126   18099 / 18199
 #   netty                                18226 / 18326   18299 / 18399
 #   26.9 only, context path / tiny report limit: jetty 18426 / 18526, netty 18626 / 18726
+#   SonarQube 10.7 on 19010 (same offsets); its gateways: jetty 18010 / 18110, netty 18210 / 18310
 # Admin listeners of the default gateways: their port + 10000 (jetty 28026 / 28099, netty 28226 / 28299).
 # (E2E_GW26_PORT / E2E_GW99_PORT move the jetty defaults; the others keep their offsets.)
-# Needs root, curl, jq, unzip, mvn, ss, flock; ~3 GB disk and ~6 GB RAM; Maven Central on the first run.
+# Needs root, curl, jq, unzip, mvn, ss, flock, npm; ~4 GB disk and ~9 GB RAM; Maven Central (and the
+# npm registry) on the first run.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -145,17 +154,22 @@ export E2E_WORK="${E2E_WORK:-/tmp/portcullis-e2e-run}"
 . "$ROOT/e2e/lib/sonarqube.sh"
 # shellcheck source=lib/scanners.sh
 . "$ROOT/e2e/lib/scanners.sh"
+# shellcheck source=lib/azure-tasks.sh
+. "$ROOT/e2e/lib/azure-tasks.sh"
 
 SQ26_VERSION=26.9.0.129388; SQ26_PORT="${E2E_SQ26_PORT:-19026}"; GW26_PORT="${E2E_GW26_PORT:-18026}"
 SQ99_VERSION=9.9.0.65466;   SQ99_PORT="${E2E_SQ99_PORT:-19099}"; GW99_PORT="${E2E_GW99_PORT:-18099}"
 CLI81=8.1.0.6389; CLI501=5.0.1.3006; MVN58=5.8.0.7211
+# shellcheck source=lib/matrix.sh
+. "$ROOT/e2e/lib/matrix.sh"   # the compatibility matrix: SonarQube 10.7, the cells (E2E_MATRIX)
 KEY_A=portcullis-e2e-a; KEY_B=portcullis-e2e-b
 DIRECT_SCANS="${E2E_DIRECT_SCANS:-1}"
 CONTEXT_PROOF="${E2E_CONTEXT_PATH:-1}"   # step 8b: 26.9 restarted under CTX, scans through ctx gateways
 CTX=/sonarqube
 DENIAL_SCANS="${E2E_DENIAL_SCANS:-1}"    # step 10: scans that meet each gateway denial, their logs judged
 TINY_REPORT_BYTES=64                     # max_report_bytes of the tiny gateways (step 10's 413)
-UP_TIMEOUT="${E2E_UP_TIMEOUT:-420}"
+# three servers start at once on 2 shared cores: 10.7 alone took over 420 s at a load of 25-30
+UP_TIMEOUT="${E2E_UP_TIMEOUT:-900}"
 # Seconds each gateway may take to print its listening line: it compiles and warms the policy first,
 # 5-50 s alone, but several minutes on 2 cores shared with other builds (seen: 466 s at load 34).
 GW_START_TIMEOUT="${E2E_GATEWAY_START_TIMEOUT:-600}"
@@ -222,6 +236,7 @@ print_summary() {
       }
     }' "$TIMINGS" 2>/dev/null
   print_denials
+  matrix_summary "$w"
   printf '\n== Summary (%s; gateways: %s; total wall time %d min %02d s)\n' "$E2E_WORK" "${ACTIVE[*]:-none}" $((w / 60)) $((w % 60))
   # columns as wide as their widest cell
   { printf '#\tserver\tcheck\texpected\tgateway\tdirect (SonarQube)\tresult\n'; cat "$RESULTS" 2>/dev/null; } > "$RESULTS.table"
@@ -264,6 +279,7 @@ all_gateway_ports() {
   local v
   for f in "${!FLAVOUR_OFFSET[@]}"; do
     printf '%s\n' "$(gw_port "$f" sq26)" "$(gw_port "$f" sq99)" "$(gw_admin_port "$f" sq26)" "$(gw_admin_port "$f" sq99)"
+    printf '%s\n' "$(gw_port "$f" sq107)" "$(gw_port "$f" sq107 restricted)" "$(gw_admin_port "$f" sq107)"
     for v in "${!VARIANT_OFFSET[@]}"; do printf '%s\n' "$(gw_port "$f" sq26 "$v")" "$(gw_port "$f" sq99 "$v")"; done
   done
 }
@@ -405,7 +421,7 @@ tok_user() { printf '%s/token-user.txt' "$(sq_secrets "$1")"; }
 # context path CTX, after its restart), tiny (max_report_bytes = TINY_REPORT_BYTES).
 declare -A VARIANT_OFFSET=([restricted]=100 [ctx]=400 [tiny]=500)
 gw_port() {
-  local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; esac
+  local base r=0; case "$2" in sq26) base=$GW26_PORT;; sq99) base=$GW99_PORT;; sq107) base=$GW107_PORT;; esac
   [ -n "${3:-}" ] && r=${VARIANT_OFFSET[$3]}
   printf '%s' $(( base + FLAVOUR_OFFSET[$1] + r ))
 }
@@ -498,7 +514,7 @@ statuses_of() {
 # the access log is written when a request completes; give it a moment before reading a window
 settle() { sleep 1; }
 
-# scan NAME LABEL KIND(cli|maven) VERSION VIA(gateway-jetty|direct|...) BASE_URL TOKEN_FILE KEY [extra]
+# scan NAME LABEL KIND(cli|maven|npm) VERSION VIA(gateway-jetty|direct|...) BASE_URL TOKEN_FILE KEY [extra]
 # Sets SCAN_RC (0 = success marker present), SCAN_WALL, SCAN_DIR, SCAN_ACCESS_FROM.
 scan() {
   local n="$1" label="$2" kind="$3" v="$4" via="$5" url="$6" tf="$7" key="$8"; shift 8
@@ -507,11 +523,7 @@ scan() {
   SCAN_ACCESS_FROM="$(access_lines "$n")"
   local t0 t1 rc
   t0=$(date +%s.%N)
-  if [ "$kind" = cli ]; then
-    scanner_cli_run "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
-  else
-    scanner_maven_run "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
-  fi
+  "scanner_${kind}_run" "$v" "$url" "$tf" "$key" "$SCAN_DIR/project" "$SCAN_DIR/scanner.log" "$@"; rc=$?
   t1=$(date +%s.%N)
   SCAN_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
   if [ $rc -eq 0 ] && scanner_check_success "$SCAN_DIR/scanner.log"; then SCAN_RC=0; else SCAN_RC=1; fi
@@ -683,7 +695,7 @@ good_scan() {
       vis="$(analysis_visible "$n" "$KEY_A" "$SCAN_DIR/project")"
       check $? "$sql" "[$f] $label scan through the gateway: analysis visible in SonarQube" "task SUCCESS, analysis listed" "$vis"
     else
-      local runner=scanner_cli_run why; [ "$kind" = maven ] && runner=scanner_maven_run
+      local runner="scanner_${kind}_run" why
       REPLAY_GW="$gw" REPLAY_TOKEN="$(tok_a "$n")" \
         explain_failure "$SCAN_DIR" "$glog" "$runner $v $gw $(tok_a "$n") $KEY_A"
       # the first refused request and the gateway's reason, for the table
@@ -764,83 +776,92 @@ scan_project_b() { # NAME SQLABEL LABEL KIND VERSION
   [ "$nb" = 0 ]; check $? "$sql" "project B has no analysis after all attempts" "0 analyses" "$nb analyses" "-"
 }
 
+# --- probe tables (e2e/probes/*.tsv, sent by e2e/probes/Probes.java; steps 4, 6 and 8b) ------------
+
+PROBES_DIR="$ROOT/e2e/probes"
+PROBES=()   # the command that runs Probes.java (probes_compile)
+# probes_compile: compiles Probes.java once into $E2E_WORK, so that each table costs a JVM start, not a
+# compile too; without javac next to GATEWAY_JAVA or on the PATH, the source launcher runs it
+probes_compile() {
+  local javac
+  javac="$(dirname "$(readlink -f "$(command -v "$GATEWAY_JAVA")")")/javac"
+  [ -x "$javac" ] || javac="$(command -v javac)"
+  rm -rf "$E2E_WORK/probes-classes"
+  if [ -n "$javac" ] && "$javac" -d "$E2E_WORK/probes-classes" "$PROBES_DIR/Probes.java" > "$E2E_WORK/probes-compile.log" 2>&1; then
+    PROBES=("$GATEWAY_JAVA" -XX:TieredStopAtLevel=1 -cp "$E2E_WORK/probes-classes" Probes)
+  else
+    log "note: Probes.java not compiled (see $E2E_WORK/probes-compile.log): the source launcher compiles it per table"
+    PROBES=("$GATEWAY_JAVA" "$PROBES_DIR/Probes.java")
+  fi
+}
+
+# probes_run NAME SQLABEL TAG WHO SHOWN TABLE PROBES-ARGS...: sends one table through Probes.java and makes
+# each of its PASS/FAIL lines one check, described "TAG WHO: METHOD SHOWN<target>" (WHO becomes "no
+# credential" for a row the table sends without one), with the table's expectation, the gateway's answer and
+# SonarQube's. A token that a {TOKEN_NAME} row minted is revoked (as admin). A run that does not end with its
+# "probes: N passed, M failed" line, or whose counts differ from its lines, is one more FAIL.
+PROBE_LINE='^(PASS|FAIL) ([^ ]+) ([A-Z]+) ([^ ]+): gateway (.*); expected (.*)$'
+PROBE_DIRECT='^(.*) \(sonarqube (.*)\)$'
+PROBE_MINTED='^(.*) minted (e2e-probe-[a-z0-9]+)$'
+probes_run() {
+  local n="$1" sql="$2" tag="$3" who="$4" shown="$5" table="$6"; shift 6
+  local out line res method target rest exp act direct rwho fed=0 counts="" want
+  out="$(mktemp "$E2E_WORK/probes.XXXXXX")"
+  "${PROBES[@]}" --table "$table" "$@" > "$out" 2> "$out.err"
+  while IFS= read -r -u 3 line; do
+    if [[ "$line" =~ $PROBE_LINE ]]; then
+      res="${BASH_REMATCH[1]}"; method="${BASH_REMATCH[3]}"; target="${BASH_REMATCH[4]}"
+      rest="${BASH_REMATCH[5]}"; exp="${BASH_REMATCH[6]}"; rwho="$who"; direct="-"
+      if [[ "$rest" == *"; no credential" ]]; then rest="${rest%"; no credential"}"; rwho="no credential"; fi
+      if [[ "$rest" =~ $PROBE_DIRECT ]]; then act="${BASH_REMATCH[1]}"; direct="${BASH_REMATCH[2]}"; else act="$rest"; fi
+      if [[ "$direct" =~ $PROBE_MINTED ]]; then
+        direct="${BASH_REMATCH[1]} (minted; revoked)"; sq_revoke_token "$n" "${BASH_REMATCH[2]}" admin || direct="${direct/revoked/REVOKE FAILED}"
+      fi
+      if [[ "$act" =~ $PROBE_MINTED ]]; then
+        act="${BASH_REMATCH[1]} (minted; revoked)"; sq_revoke_token "$n" "${BASH_REMATCH[2]}" admin || act="${act/revoked/REVOKE FAILED}"
+      fi
+      check "$res" "$sql" "$tag $rwho: $method $shown$target" "$exp" "$act" "$direct"; fed=$((fed + 1))
+    elif [[ "$line" == "probes: "* ]]; then counts="$line"
+    elif [[ "$line" == FAIL* ]]; then
+      check FAIL "$sql" "$tag $who: ${table#"$ROOT"/}" "the table's probes" "$line"; fed=$((fed + 1))
+    fi
+  done 3< "$out"
+  want="$(awk -v n="$fed" '/^probes: [0-9]+ passed, [0-9]+ failed$/ { if ($2 + $4 == n) print "ok" }' <<<"$counts")"
+  if [ "$want" != ok ]; then
+    check FAIL "$sql" "$tag $who: Probes.java ran ${table#"$ROOT"/} to the end" "probes: N passed, M failed for its $fed lines" \
+      "${counts:-no counts line}; $(tail -c 300 "$out.err" | tr '\n' ' ')"
+  fi
+  rm -f "$out" "$out.err"
+}
+
 # --- step 4: sensitive endpoints with the project analysis token --------------------------
 
+# Through each default gateway, from 127.0.0.1, each table row once with SonarQube's own answer beside it:
+# A's token (Basic) on the sensitive endpoints and on scanner calls (e2e/probes/leaked-token.tsv); the
+# global and user tokens on the user directory (user-directory.tsv) and on a scanner call (scanner-call.tsv).
 sensitive_probes() { # NAME SQLABEL
-  local n="$1" sql="$2" dstat f gw
-  local url; url="$(sq_url "$n")"
-  local tf; tf="$(tok_a "$n")"
-  # "METHOD PATH|expected gateway reason"
-  local probes=(
-    "GET /api/users/search|user_directory"
-    "GET /api/components/search?qualifiers=TRK|project_listing"
-    "GET /api/projects/search|project_listing"
-    "GET /api/webservices/list|api_enumeration"
-    "GET /api/user_tokens/search|token_management"
-    "POST /api/user_tokens/generate?name=GENNAME|token_management"
-    "GET /api/permissions/search_templates|permission_management"
-    "POST /api/permissions/add_user?login=admin&permission=admin|permission_management"
-    "GET /api/system/info|system_administration"
-    "GET /api/settings/values?keys=sonar.core.serverBaseURL|query_parameter_not_allowed"
-    "GET /api/issues/search|code_and_findings"
-    "GET /|web_ui_not_allowed"
-    "GET /projects|web_ui_not_allowed"
-    "GET /admin/users|web_ui_not_allowed"
-  )
-  local p mp reason m tpl path gname
-  for p in "${probes[@]}"; do
-    mp="${p%%|*}"; reason="${p#*|}"; m="${mp%% *}"; tpl="${mp#* }"
-    # direct first (once per server): what SonarQube itself answers to this token
-    gname="e2e-probe-$RANDOM$RANDOM"; path="${tpl//GENNAME/$gname}"
-    probe "$url" "$m" "$path" basic "$tf"; dstat="$P_STATUS"
-    if [[ "$path" == /api/user_tokens/generate* ]] && [ "${dstat:0:1}" = 2 ]; then
-      if sq_revoke_token "$n" "$gname" admin; then dstat="$dstat (minted; revoked)"; else dstat="$dstat (minted; REVOKE FAILED)"; fi
-    fi
-    for f in "${ACTIVE[@]}"; do
-      if gw_ok "$f" "$n"; then
-        gname="e2e-probe-$RANDOM$RANDOM"; path="${tpl//GENNAME/$gname}"
-        probe "$(gw_url "$f" "$n")" "$m" "$path" basic "$tf"
-        if [[ "$path" == /api/user_tokens/generate* ]] && [ "${P_STATUS:0:1}" = 2 ]; then sq_revoke_token "$n" "$gname" admin; fi
-        [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$reason" ]
-        check $? "$sql" "[$f] A's token: $m ${tpl/GENNAME/x}" "403 $reason" "$(fmt)" "$dstat"
-      else
-        check FAIL "$sql" "[$f] A's token: $m ${tpl/GENNAME/x}" "403 $reason" "no gateway" "$dstat"
-      fi
-    done
-  done
-  # the other token kinds get the same refusal
-  local k ktf dk
-  for k in global user; do
-    ktf="$(tok_$k "$n")"
-    probe "$url" GET /api/users/search basic "$ktf"; dk="$P_STATUS"
-    for f in "${ACTIVE[@]}"; do
-      gw_ok "$f" "$n" || continue
-      note_tok "$n" "$k"
-      probe "$(gw_url "$f" "$n")" GET /api/users/search basic "$ktf"
-      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = user_directory ]
-      check $? "$sql" "[$f] $k token (sq$([ $k = global ] && echo a || echo u)_): GET /api/users/search" "403 user_directory" "$(fmt)" "$dk"
-    done
-  done
-  # and scanner calls still work (the refusals are not blanket)
-  local ok_probes=("GET /api/server/version" "GET /api/plugins/installed" "GET /api/settings/values?component=$KEY_A")
-  for p in "${ok_probes[@]}"; do
-    m="${p%% *}"; path="${p#* }"
-    probe "$url" "$m" "$path" basic "$tf"; dstat="$P_STATUS"
-    for f in "${ACTIVE[@]}"; do
-      gw_ok "$f" "$n" || continue
-      probe "$(gw_url "$f" "$n")" "$m" "$path" basic "$tf"
-      [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] A's token, scanner call: $m $path" "200" "$(fmt)" "$dstat"
-    done
-  done
+  local n="$1" sql="$2" f gw url k
+  url="$(sq_url "$n")"
   # SonarQube 9.9 does not take analysis/user tokens as Bearer; 26.9 does (the bootstrap uses it)
   local scheme=basic; [ "$sql" = 26.9 ] && scheme=bearer
   for f in "${ACTIVE[@]}"; do
-    gw_ok "$f" "$n" || continue
+    if ! gw_ok "$f" "$n"; then
+      check FAIL "$sql" "[$f] A's token: e2e/probes/leaked-token.tsv" "403 + reason, scanner calls 200" "no gateway"; continue
+    fi
     gw="$(gw_url "$f" "$n")"
-    probe "$gw" GET /api/plugins/installed basic "$(tok_global "$n")"
-    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] global token (sqa_), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
-    probe "$gw" GET /api/plugins/installed "$scheme" "$(tok_user "$n")"
-    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f] user token (squ_, $scheme), scanner call: GET /api/plugins/installed" "200" "$(fmt)" "-"
+    local common=(--gateway "$gw" --source-ip 127.0.0.1 --label "$f")
+    probes_run "$n" "$sql" "[$f]" "A's token" "" "$PROBES_DIR/leaked-token.tsv" "${common[@]}" --upstream "$url" \
+      --token-file "$(tok_a "$n")" --auth basic
+    # the other token kinds get the same refusal, and pass on a scanner call
+    for k in global user; do
+      note_tok "$n" "$k"
+      probes_run "$n" "$sql" "[$f]" "$k token (sq$([ $k = global ] && echo a || echo u)_)" "" "$PROBES_DIR/user-directory.tsv" \
+        "${common[@]}" --upstream "$url" --token-file "$(tok_$k "$n")" --auth basic
+    done
+    probes_run "$n" "$sql" "[$f]" "global token (sqa_), scanner call" "" "$PROBES_DIR/scanner-call.tsv" "${common[@]}" \
+      --token-file "$(tok_global "$n")" --auth basic
+    probes_run "$n" "$sql" "[$f]" "user token (squ_, $scheme), scanner call" "" "$PROBES_DIR/scanner-call.tsv" "${common[@]}" \
+      --token-file "$(tok_user "$n")" --auth "$scheme"
   done
 }
 
@@ -853,94 +874,59 @@ make_wrong_token() {
 
 # Each (row, flavour) comes from its own loopback address 127.0.1.N (at most 2 wrong credentials
 # each), so the gateway's brute-force throttle (10 per client IP and minute) does not turn the
-# policy's 401 into a 429; the throttle has its own proof (step 7).
+# policy's 401 into a 429; the throttle has its own proof (step 7). AUTH_SRC counts the addresses used.
 AUTH_SRC=0
-next_auth_src() { AUTH_SRC=$((AUTH_SRC + 1)); AUTH_FROM="127.0.$((1 + AUTH_SRC / 250)).$((1 + AUTH_SRC % 250))"; }
+# auth_sources ROWS J FLAVOURS -> the addresses of flavour J (0-based among FLAVOURS started ones) for
+# ROWS table rows, comma-separated: row R gets number AUTH_SRC + R * FLAVOURS + J + 1, i.e. rows outer,
+# flavours inner, each (row, flavour) its own
+auth_sources() {
+  local r k out=""
+  for ((r = 0; r < $1; r++)); do
+    k=$((AUTH_SRC + r * $3 + $2 + 1)); out+="${out:+,}127.0.$((1 + k / 250)).$((1 + k % 250))"
+  done
+  printf '%s' "$out"
+}
 
-auth_probes() { # NAME SQLABEL
-  local n="$1" sql="$2" url dstat f gw
+# auth_table NAME SQLABEL -> a file: e2e/probes/credentials.tsv plus the rows of bootstrap-assets.tsv whose
+# names this server has (9.9's scanner engine as /batch/index lists it; the C# analyzer zip in the plugin)
+auth_table() {
+  local n="$1" sql="$2" url engine="" zip="" home j table="$E2E_WORK/probes-credentials-$1.tsv"
   url="$(sq_url "$n")"
-  # "METHOD PATH[|reason]": a reason marks a denied endpoint. A credential is verified only when the
-  # decision depends on it, so there a wrong token gets the endpoint's refusal, unverified, like a
-  # valid one (403 reason, no WWW-Authenticate); elsewhere 401 credential_invalid.
-  local protected=(
-    "GET /api/plugins/installed"
-    "GET /api/settings/values?component=$KEY_A"
-    "GET /api/qualityprofiles/search?project=$KEY_A"
-    "GET /batch/project.protobuf?key=$KEY_A"
-    "GET /api/ce/task?id=AAAAAAAAAAAAAAAAAAAA"
-    "POST /api/ce/submit?projectKey=$KEY_A"
-    "GET /api/v2/analysis/version"
-    "GET /api/users/search|user_directory"
-    "GET /api/system/info|system_administration"
-    "GET /api/webservices/list|api_enumeration"
-    "GET /|web_ui_not_allowed"
-  )
-  for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && note_tok "$n" wrong; done
-  # one row per path and flavour: no credential / unknown sqp_ token as Bearer / the same as Basic
-  local p m path mode cred tf ok label dall gall want wstatus denied expect
-  for p in "${protected[@]}"; do
-    denied=""; [[ "$p" == *"|"* ]] && denied="${p#*|}"; p="${p%%|*}"
-    m="${p%% *}"; path="${p#* }"; dall=""
-    for mode in none wrong-bearer wrong-basic; do
-      case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
-      probe "$url" "$m" "$path" "$cred" "$tf"; dall+="${dall:+/}$P_STATUS"
-    done
-    for f in "${ACTIVE[@]}"; do
-      gw_ok "$f" "$n" || continue
-      gw="$(gw_url "$f" "$n")"; next_auth_src; ok=0; gall=""
-      for mode in none wrong-bearer wrong-basic; do
-        case "$mode" in none) cred=none; tf="";; wrong-bearer) cred=bearer; tf="$WRONG_TOKEN_FILE";; wrong-basic) cred=basic; tf="$WRONG_TOKEN_FILE";; esac
-        PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "$cred" "$tf"
-        want=credential_invalid; wstatus=401
-        [ -n "$denied" ] && { want="$denied"; wstatus=403; }
-        [ "$mode" = none ] && { want=credential_missing; wstatus=401; }
-        label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
-        [ "$P_REASON" = "$want" ] || label+="(${P_REASON:-no reason})"
-        { [ "$P_STATUS" = "$wstatus" ] && [ "$P_WWW" = $((wstatus == 401)) ] && [ "$P_REASON" = "$want" ]; } || ok=1
-        gall+="${gall:+/}$label"
-      done
-      expect="401+W (missing/invalid x2)"; [ -n "$denied" ] && expect="401+W missing; 403 $denied x2"
-      check $ok "$sql" "[$f] none/wrong Bearer/wrong Basic: $m $path" "$expect" "$gall" "$dall"
-    done
-  done
-  # anonymous bootstrap calls: no credential passes (same status as SonarQube itself gives),
-  # a wrong token is still refused (a presented credential must be good)
-  local boot=("GET /api/server/version")
   if [ "$sql" = 9.9 ]; then
-    local engine
     engine="$(curl -s --max-time 30 "$url/batch/index" | sed -n 's/^\(sonar-scanner-engine-shaded-[^|]*-all\.jar\)|.*/\1/p' | sed -n 1p)"
-    boot+=("GET /batch/index" "GET /batch/file?name=${engine:-sonar-scanner-engine-shaded-9.9.0.65466-all.jar}")
-  else
-    boot+=("GET /batch/index")
+    engine="${engine:-sonar-scanner-engine-shaded-9.9.0.65466-all.jar}"
   fi
-  local home zip; home="$(sq_home "$n")"
+  home="$(sq_home "$n")"
   zip="$(for j in "$home"/lib/extensions/sonar-csharp-plugin-*.jar; do unzip -Z1 "$j" 2>/dev/null; done | sed -n 's#^static/\(.*\.zip\)$#\1#p' | sed -n 1p)"
-  [ -n "$zip" ] && boot+=("GET /static/csharp/$zip")
-  for p in "${boot[@]}"; do
-    m="${p%% *}"; path="${p#* }"
-    probe "$url" "$m" "$path" none; dstat="$P_STATUS"
-    dall=""
-    for mode in wrong-bearer wrong-basic; do
-      probe "$url" "$m" "$path" "${mode#wrong-}" "$WRONG_TOKEN_FILE"; dall+="${dall:+/}$P_STATUS"
+  { cat "$PROBES_DIR/credentials.tsv"
+    awk -F'\t' -v OFS='\t' -v engine="$engine" -v zip="$zip" '
+      /^#/ || /^[[:space:]]*$/ || $1 == "method" { next }
+      { i = index($2, "{ENGINE_JAR}"); if (i) { if (engine == "") next; $2 = substr($2, 1, i - 1) engine substr($2, i + 12) }
+        i = index($2, "{CSHARP_ZIP}"); if (i) { if (zip == "") next; $2 = substr($2, 1, i - 1) zip substr($2, i + 12) }
+        print }' "$PROBES_DIR/bootstrap-assets.tsv"
+  } > "$table"
+  printf '%s' "$table"
+}
+
+# Without a credential, then with the unknown token as Bearer, then as Basic: one Probes run each per
+# flavour, every row from the row's own address (so each address gets at most the two wrong credentials).
+auth_probes() { # NAME SQLABEL
+  local n="$1" sql="$2" url f table rows j=0 mode who started=()
+  url="$(sq_url "$n")"; table="$(auth_table "$n" "$sql")"
+  rows="$(grep -cv -e '^#' -e '^method' -e '^[[:space:]]*$' "$table")"
+  for f in "${ACTIVE[@]}"; do gw_ok "$f" "$n" && started+=("$f"); done
+  for f in "${started[@]}"; do
+    note_tok "$n" wrong
+    local src; src="$(auth_sources "$rows" "$j" "${#started[@]}")"
+    for mode in none bearer basic; do
+      local args=(--gateway "$(gw_url "$f" "$n")" --upstream "$url" --auth "$mode" --source-ip "$src" --label "$f")
+      who="no credential"
+      if [ "$mode" != none ]; then args+=(--token-file "$WRONG_TOKEN_FILE"); who="unknown sqp_ token, ${mode^}"; fi
+      probes_run "$n" "$sql" "[$f]" "$who" "" "$table" "${args[@]}"
     done
-    for f in "${ACTIVE[@]}"; do
-      gw_ok "$f" "$n" || continue
-      gw="$(gw_url "$f" "$n")"; next_auth_src
-      PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" none
-      [ "$P_STATUS" != 401 ] && [ "$P_STATUS" = "$dstat" ]
-      check $? "$sql" "[$f] none (anonymous bootstrap): $m ${path:0:90}" "= direct, not 401" "$(fmt)" "$dstat"
-      ok=0; gall=""
-      for mode in wrong-bearer wrong-basic; do
-        PROBE_FROM="$AUTH_FROM" probe "$gw" "$m" "$path" "${mode#wrong-}" "$WRONG_TOKEN_FILE"
-        label="$P_STATUS"; [ "$P_WWW" = 1 ] && label+="+W"
-        [ "$P_REASON" = credential_invalid ] || label+="(${P_REASON:-no reason})"
-        { [ "$P_STATUS" = 401 ] && [ "$P_REASON" = credential_invalid ]; } || ok=1
-        gall+="${gall:+/}$label"
-      done
-      check $ok "$sql" "[$f] wrong Bearer/wrong Basic (bootstrap call): $m ${path:0:90}" "401 invalid x2" "$gall" "$dall"
-    done
+    j=$((j + 1))
   done
+  AUTH_SRC=$((AUTH_SRC + rows * ${#started[@]}))
 }
 
 # --- step 5a: a wrong token never reaches the protected endpoint ------------------------------
@@ -1350,7 +1336,7 @@ ctx_scanners() {
 # 401 credential_invalid without reaching the endpoint; a leaked token's probes are refused; a path
 # outside the context path is refused; then a real scan with sonar.host.url=<gateway>CTX.
 context_path_proofs() {
-  local n="$1" sql="$2" f gw gwroot url tf from win nval nend vst w sc kind v vis outside
+  local n="$1" sql="$2" f gw gwroot url tf from win nval nend vst w sc kind v vis
   url="$(sq_url "$n")"; tf="$(tok_a "$n")"
   for f in "${ACTIVE[@]}"; do
     if ! gw_ok "$f" "$n" ctx; then
@@ -1376,27 +1362,12 @@ context_path_proofs() {
     gw_refused_invalid && [ "$nval" = 1 ] && [ "$nend" = 0 ]
     check $? "$sql" "[$f ctx] unknown sqp_ token: GET $CTX$VERIFY_PATH" "401 credential_invalid; log: 1x validate, 0x endpoint" \
       "$P_STATUS$w ${P_REASON:-(no reason)}" "access log: ${nend}x endpoint, ${nval}x validate${vst:+ ($vst)}"
-    # what a leaked token would try, under the context path
-    local p m path reason dstat
-    for p in "GET /api/users/search|user_directory" "POST /api/user_tokens/generate?name=e2e-ctx-never|token_management" \
-             "GET /api/system/info|system_administration" "GET /|web_ui_not_allowed"; do
-      m="${p%% *}"; path="${p#* }"; reason="${path#*|}"; path="${path%%|*}"
-      dstat="-"; [ "$m" = GET ] && { probe "$url" GET "$path" basic "$tf"; dstat="$P_STATUS"; }
-      probe "$gw" "$m" "$path" basic "$tf"
-      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = "$reason" ]
-      check $? "$sql" "[$f ctx] A's token: $m $CTX${path%%\?*}" "403 $reason" "$(fmt)" "$dstat"
-    done
-    # outside the context path: refused by the gateway (SonarQube itself answers 404 there)
-    probe "http://127.0.0.1:$(sq_env "$n" WEB_PORT)" GET /api/server/version none; dstat="$P_STATUS"
-    probe "$gwroot" GET /api/server/version none; outside="$(fmt)"
-    probe "$gwroot" GET "$VERIFY_PATH" basic "$tf"; outside+=" / $(fmt)"
-    [ "$outside" = "403 outside_context_path / 403 outside_context_path" ]
-    check $? "$sql" "[$f ctx] outside $CTX: anonymous GET /api/server/version / A's token GET $VERIFY_PATH" \
-      "403 outside_context_path x2" "$outside" "$dstat"
-    # the anonymous bootstrap call under the context path still passes
-    probe "$url" GET /api/server/version none; dstat="$P_STATUS"
-    probe "$gw" GET /api/server/version none
-    [ "$P_STATUS" = 200 ]; check $? "$sql" "[$f ctx] anonymous GET $CTX/api/server/version" "200" "$(fmt)" "$dstat"
+    # what a leaked token would try under the context path (e2e/probes/context-path.tsv), the anonymous
+    # bootstrap call there; then paths outside it, refused by the gateway (SonarQube itself redirects there)
+    probes_run "$n" "$sql" "[$f ctx]" "A's token" "$CTX" "$PROBES_DIR/context-path.tsv" --gateway "$gw" --upstream "$url" \
+      --token-file "$tf" --auth basic --source-ip 127.0.0.1 --label "$f-ctx"
+    probes_run "$n" "$sql" "[$f ctx] outside $CTX," "A's token" "" "$PROBES_DIR/outside-context-path.tsv" --gateway "$gwroot" \
+      --upstream "http://127.0.0.1:$(sq_env "$n" WEB_PORT)" --token-file "$tf" --auth basic --source-ip 127.0.0.1 --label "$f-ctx"
     # real scans, sonar.host.url = the gateway with the context path
     for sc in $(ctx_scanners "$f"); do
       kind=cli; v=$CLI81; [ "$sc" = maven5.8 ] && { kind=maven; v=$MVN58; }
@@ -1617,8 +1588,9 @@ leak_check() {
 
 # --- main -----------------------------------------------------------------------------------
 
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(26.9 9.9)
-for t in "${targets[@]}"; do case "$t" in 26.9|9.9) ;; *) log "unknown target $t (use 26.9 and/or 9.9)"; exit 2;; esac; done
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(26.9 9.9 10.7)
+for t in "${targets[@]}"; do case "$t" in 26.9|9.9|10.7) ;; *) log "unknown target $t (use 26.9, 9.9 and/or 10.7)"; exit 2;; esac; done
+matrix_targets
 want() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
 # gateway flavours
@@ -1650,6 +1622,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     26.9) bring_up_bg sq26 "$SQ26_VERSION" "$SQ26_PORT";;
     9.9) bring_up_bg sq99 "$SQ99_VERSION" "$SQ99_PORT";;
+    10.7) bring_up_bg sq107 "$SQ107_VERSION" "$SQ107_PORT";;
   esac
 done
 
@@ -1661,7 +1634,9 @@ else
 fi
 if compile_sample; then check PASS all "sample project compiled (JDK 17)" "ok" "ok"
 else check FAIL all "sample project compiled (JDK 17)" "ok" "failed: $E2E_WORK/compile.log"; fi
+matrix_fetch
 make_wrong_token
+probes_compile
 # the committed corpus is what its generator writes (runs while the servers start)
 corpus_now="$(mktemp "$HOSTILE_DIR/corpus.XXXXXX")"
 if "$GATEWAY_JAVA" "$ROOT/e2e/hostile/GenerateCorpus.java" "$corpus_now" > "$HOSTILE_DIR/generate.log" 2>&1 \
@@ -1695,7 +1670,8 @@ printf '{"portcullis":{"sonarqube":{"config":{"allowed_project_keys":["%s"]}}}}\
 LAUNCHED=()
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
-    case "$t" in 26.9) n=sq26; up="http://127.0.0.1:$SQ26_PORT";; 9.9) n=sq99; up="http://127.0.0.1:$SQ99_PORT";; esac
+    case "$t" in 26.9) n=sq26; up="http://127.0.0.1:$SQ26_PORT";; 9.9) n=sq99; up="http://127.0.0.1:$SQ99_PORT";;
+      10.7) n=sq107; up="http://127.0.0.1:$SQ107_PORT";; esac
     gw_launch "$f" "$n" "" "$up" "${E2E_GATEWAY_DATA:-}" && LAUNCHED+=("$(gw_label "$f" "$n")")
     gw_launch "$f" "$n" restricted "$up" "$restricted_data" && LAUNCHED+=("$(gw_label "$f" "$n" restricted)")
   done
@@ -1722,7 +1698,7 @@ if want 26.9 && [ "$DENIAL_SCANS" = 1 ] && [ ${#ACTIVE[@]} -gt 0 ]; then
 fi
 for f in "${ACTIVE[@]}"; do
   for t in "${targets[@]}"; do
-    case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; esac
+    case "$t" in 26.9) n=sq26;; 9.9) n=sq99;; 10.7) n=sq107;; esac
     kinds="${GW_KIND[$(gw_label "$f" "$n")]:-?}/${GW_KIND[$(gw_label "$f" "$n" restricted)]:-?}"
     gw_ok "$f" "$n" && gw_ok "$f" "$n" restricted
     check $? "$t" "[$f] gateways started (default :$(gw_port "$f" "$n"), restricted :$(gw_port "$f" "$n" restricted))" "listening" \
@@ -1780,6 +1756,7 @@ phase_a() { # NAME SQLABEL
     scan_project_b "$n" "$sql" cli8.1 cli "$CLI81"
     hostile_checks "$n" "$sql"
   fi
+  matrix_cells "$n" "$sql"
   wrong_token_proof "$n" "$sql"
   revocation_start "$n" "$sql"
   auth_probes "$n" "$sql"
@@ -1798,6 +1775,7 @@ declare -A BRINGUP=(); i=0
 for t in "${targets[@]}"; do BRINGUP[$t]="${BG_PIDS[$i]}"; i=$((i + 1)); done
 A99=0; A26=0
 if want 9.9 && server_ready 9.9 sq99 "${BRINGUP[9.9]}"; then phase_a sq99 9.9; A99=1; fi
+matrix_server_107
 if want 26.9 && server_ready 26.9 sq26 "${BRINGUP[26.9]}"; then extra_gateways_wait; phase_a sq26 26.9; A26=1; fi
 BG_PIDS=()
 if [ $A99 = 1 ]; then

@@ -2,16 +2,13 @@ package dev.portcullis.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.credential.StaticCredentialVerifier;
+import dev.portcullis.testkit.FakeSonarQube;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,20 +124,8 @@ class DecideCommandTest {
 
   @Test
   void verifySonarqubeAsksSonarQube() throws IOException {
-    List<String> authorizations = new CopyOnWriteArrayList<>();
-    HttpServer sonar = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    sonar.createContext(
-        "/api/authentication/validate",
-        exchange -> {
-          authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
-          byte[] body = "{\"valid\":true}".getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    sonar.start();
-    try {
+    try (FakeSonarQube sonar =
+        FakeSonarQube.builder().reply(SQP + ":", FakeSonarQube.Reply.VALID).start()) {
       CliRun run =
           run(
               "decide",
@@ -149,13 +134,13 @@ class DecideCommandTest {
               "--header",
               "Authorization: Bearer " + SQP,
               "--verify",
-              "sonarqube=http://127.0.0.1:" + sonar.getAddress().getPort());
+              "sonarqube=" + sonar.baseUri());
 
       assertThat(run.code()).isZero();
       assertThat(run.out()).contains("\"allow\":true");
-      assertThat(authorizations).containsExactly(basic(SQP + ":"));
-    } finally {
-      sonar.stop(0);
+      // one validation, carrying the token as a Basic user with an empty password
+      assertThat(sonar.validations()).isEqualTo(1);
+      assertThat(sonar.calls(SQP + ":")).isEqualTo(1);
     }
   }
 
