@@ -1,6 +1,7 @@
 package dev.portcullis.opa;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.CompiledModule;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
@@ -9,8 +10,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Function;
@@ -100,27 +99,20 @@ record CompiledWasm(
       return null;
     }
     try {
-      Class<?> compiledClass = Class.forName(className, true, loader);
-      WasmModule module = (WasmModule) compiledClass.getMethod("load").invoke(null);
-      Method create = compiledClass.getMethod("create", Instance.class);
+      CompiledModule compiledModule =
+          (CompiledModule)
+              Class.forName(className, true, loader).getDeclaredConstructor().newInstance();
       return new CompiledWasm(
-          module, instance -> newMachine(create, instance), Map.of(), "build-time:" + className);
+          compiledModule.wasmModule(),
+          compiledModule.machineFactory(),
+          Map.of(),
+          "build-time:" + className);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       LOG.warn(
           "build-time compiled policy class unusable, compiling at run time instead class={} cause={}",
           className,
           e.toString());
       return null;
-    }
-  }
-
-  private static Machine newMachine(Method create, Instance instance) {
-    try {
-      return (Machine) create.invoke(null, instance);
-    } catch (InvocationTargetException e) {
-      throw new IllegalStateException("build-time machine failed", e.getCause());
-    } catch (IllegalAccessException e) {
-      throw new IllegalStateException("build-time machine is not accessible", e);
     }
   }
 
