@@ -292,8 +292,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * Whether Chicory compiles the policy to JVM bytecode at load time (default, about 100 times
-     * faster) or interprets it.
+     * Whether the policy runs as JVM bytecode (default, about 100 times faster) or is interpreted.
+     * The bytecode is made once per policy and shared by all instances: compiled at build time when
+     * the policy's jar ships it (the bundled policy does), otherwise by Chicory at load time.
      */
     public Builder compiled(boolean compiled) {
       this.compiled = compiled;
