@@ -4,6 +4,9 @@
 # Usage: build-policies.sh <outdir>
 #   Writes <outdir>/dev/portcullis/policies/sonarqube/{policy.wasm,data.json}.
 #   SKIP_OPA_TESTS=true skips `opa test` and the coverage gate (Maven -DskipTests).
+#   COMPILED_POLICY_CLASS=<class> also writes <outdir>/META-INF/portcullis/compiled-policies/<sha256>
+#     naming the class Chicory's build-time compiler makes of policy.wasm, so that the engine finds
+#     it by the policy's content hash (policies/pom.xml sets it).
 # Run by policies/pom.xml in generate-resources; runnable by hand from any directory.
 set -euo pipefail
 
@@ -80,3 +83,11 @@ tar -xzf "$tmp/bundle.tar.gz" -C "$tmp" /policy.wasm /data.json 2>/dev/null \
 mkdir -p "$outdir"
 install -m 0644 "$tmp/policy.wasm" "$tmp/data.json" "$outdir/"
 echo "policies: wrote $outdir/policy.wasm ($(wc -c <"$outdir/policy.wasm") bytes) and data.json"
+if [[ -n "${COMPILED_POLICY_CLASS:-}" ]]; then
+  index="$1/META-INF/portcullis/compiled-policies"
+  rm -rf "$index"
+  mkdir -p "$index"
+  sha="$(sha256sum "$outdir/policy.wasm" | cut -d' ' -f1)"
+  printf '%s\n' "$COMPILED_POLICY_CLASS" >"$index/$sha"
+  echo "policies: indexed build-time class $COMPILED_POLICY_CLASS for sha256 $sha"
+fi

@@ -1,6 +1,5 @@
 package dev.portcullis.opa;
 
-import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.PolicyEvaluationException;
 import java.time.Duration;
 import java.util.List;
@@ -14,11 +13,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine's bounded pool of ready policy instances, since an {@code OpaPolicy} is not
- * thread-safe. An evaluation borrows an instance, waiting at most the borrow timeout ({@code
- * engine_busy}, 503), and a watchdog interrupts one that runs past the evaluation timeout ({@code
- * engine_timeout}, 503). An instance that failed or was interrupted is discarded and rebuilt in the
- * background, never reused.
+ * The engine's bounded pool of ready policy instances, since a policy instance is not thread-safe.
+ * An evaluation borrows an instance, waiting at most the borrow timeout ({@code engine_busy}, 503),
+ * and a watchdog interrupts one that runs past the evaluation timeout ({@code engine_timeout},
+ * 503). An instance that failed or was interrupted is discarded and rebuilt in the background,
+ * never reused.
  *
  * <p>Thread-safe.
  */
@@ -28,14 +27,14 @@ final class InstancePool implements AutoCloseable {
   // own.
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
 
-  private final Supplier<OpaPolicy> factory;
+  private final Supplier<PolicyInstance> factory;
   private final String description;
   private final AtomicReferenceArray<PooledPolicy> slots;
 
   /**
-   * Idle instances, used last-in first-out: each instance runs its own JVM bytecode, which the JIT
-   * warms separately, so reusing the most recently used (hot) instances is several times faster
-   * than rotating through all of them; the others wait for bursts.
+   * Idle instances, used last-in first-out: the most recently used instance has its wasm memory in
+   * the CPU caches (and, on the opa-java-wasm fallback, its own JIT-warmed bytecode), so reusing it
+   * is faster than rotating through all of them; the others wait for bursts.
    */
   private final LinkedBlockingDeque<PooledPolicy> idle;
 
@@ -53,8 +52,8 @@ final class InstancePool implements AutoCloseable {
    * @param description the engine's description, for log lines
    */
   InstancePool(
-      List<OpaPolicy> instances,
-      Supplier<OpaPolicy> factory,
+      List<PolicyInstance> instances,
+      Supplier<PolicyInstance> factory,
       Duration borrowTimeout,
       Duration evaluationTimeout,
       String description,

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.styra.opa.wasm.OpaPolicy;
 import dev.portcullis.CanonicalTarget;
 import dev.portcullis.Decision;
 import dev.portcullis.PolicyInput;
@@ -21,25 +20,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Evaluates an OPA policy compiled to WebAssembly ({@code opa build -t wasm}) in-process with
- * opa-java-wasm on the Chicory runtime.
+ * Evaluates an OPA policy compiled to WebAssembly ({@code opa build -t wasm}) in-process on the
+ * Chicory runtime.
  *
- * <p>An {@code OpaPolicy} instance is not thread-safe, so the engine keeps a bounded pool of
- * instances, each with the data document loaded once and kept resident, all built and warmed up in
- * {@link Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting
- * at most the borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs
- * past the evaluation timeout ({@code engine_timeout}, 503). An instance that failed or was
- * interrupted is discarded and rebuilt in the background, never reused. Undefined or malformed
- * results are denies with their own reason codes ({@code policy_result_undefined}, {@code
+ * <p>The module is parsed and compiled to JVM bytecode once per content hash and shared by every
+ * instance (the bundled policy ships bytecode compiled at build time); each instance is a cheap
+ * Chicory instance driven through the OPA wasm ABI. A policy that needs built-ins the host must
+ * implement (such as {@code sprintf}) runs on opa-java-wasm instead, which compiles per instance;
+ * so does every policy when the system property {@value #RUNTIME_PROPERTY} is {@code
+ * opa-java-wasm}.
+ *
+ * <p>A policy instance is not thread-safe, so the engine keeps a bounded pool of instances, each
+ * with the data document loaded once and kept resident, all built and warmed up in {@link
+ * Builder#build()} before the engine is returned. An evaluation borrows an instance, waiting at
+ * most the borrow timeout ({@code engine_busy}, 503), and a watchdog interrupts one that runs past
+ * the evaluation timeout ({@code engine_timeout}, 503). An instance that failed or was interrupted
+ * is discarded and rebuilt in the background, never reused. Undefined or malformed results are
+ * denies with their own reason codes ({@code policy_result_undefined}, {@code
  * policy_result_malformed}).
  *
  * <p>Thread-safe. Size the pool to at least the number of threads that evaluate at once (for Netty,
@@ -48,6 +50,12 @@ import org.slf4j.LoggerFactory;
 public final class OpaWasmPolicyEngine implements PolicyEngine {
 
   private static final Logger LOG = LoggerFactory.getLogger(OpaWasmPolicyEngine.class);
+
+  /**
+   * The system property that selects the wasm runtime: {@code shared} (default) or {@code
+   * opa-java-wasm}, the former runtime, kept as a fallback and for comparison.
+   */
+  static final String RUNTIME_PROPERTY = "portcullis.opa.runtime";
 
   private final String description;
   private final String revision;
@@ -155,23 +163,17 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   /** Creates ready instances: policy loaded, entrypoint selected, data resident, warmed up. */
   private static final class PolicyFactory {
     private final Builder settings;
-    private final byte[] wasm;
+    private final PolicyModule module;
     private final int entrypoint;
 
-    PolicyFactory(Builder settings, byte[] wasm, int entrypoint) {
+    PolicyFactory(Builder settings, PolicyModule module, int entrypoint) {
       this.settings = settings;
-      this.wasm = wasm;
+      this.module = module;
       this.entrypoint = entrypoint;
     }
 
-    OpaPolicy create() {
-      return prepare(newPolicy(settings, wasm));
-    }
-
-    /** Selects the entrypoint of a loaded module, loads the data and warms it up. */
-    OpaPolicy prepare(OpaPolicy loaded) {
-      OpaPolicy policy = loaded.entrypoint(entrypoint);
-      policy.data(settings.data);
+    PolicyInstance create() {
+      PolicyInstance policy = module.instantiate(entrypoint, settings.data);
       for (int i = 0; i < settings.warmUpEvaluations; i++) {
         policy.evaluate(settings.warmUpInput);
       }
@@ -179,13 +181,25 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
   }
 
-  private static OpaPolicy newPolicy(Builder settings, byte[] wasm) {
-    OpaPolicy.Builder builder =
-        OpaPolicy.builder().withPolicy(wasm).withMaxMemory(settings.maxMemoryPages);
-    if (!settings.compiled) {
-      builder.disableCompiler();
+  /**
+   * The shared runtime unless the property asks for opa-java-wasm or the module needs what only
+   * opa-java-wasm implements.
+   */
+  private static PolicyModule loadModule(Builder settings, byte[] wasm) {
+    String runtime = System.getProperty(RUNTIME_PROPERTY, "shared");
+    if (!runtime.equals("opa-java-wasm")) {
+      try {
+        return new SharedWasmModule(
+            CompiledWasm.load(wasm, settings.source.sha256(), settings.compiled),
+            settings.maxMemoryPages);
+      } catch (CompiledWasm.UnsupportedPolicyException e) {
+        LOG.info(
+            "policy runs on opa-java-wasm, one compilation per instance, because {} policy={}",
+            e.getMessage(),
+            settings.source.name());
+      }
     }
-    return builder.build();
+    return new OpaJavaWasmModule(wasm, settings.compiled, settings.maxMemoryPages);
   }
 
   /**
@@ -278,8 +292,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * Whether Chicory compiles the policy to JVM bytecode at load time (default, about 100 times
-     * faster) or interprets it.
+     * Whether the policy runs as JVM bytecode (default, about 100 times faster) or is interpreted.
+     * The bytecode is made once per policy and shared by all instances: compiled at build time when
+     * the policy's jar ships it (the bundled policy does), otherwise by Chicory at load time.
      */
     public Builder compiled(boolean compiled) {
       this.compiled = compiled;
@@ -331,9 +346,10 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
       checkDataIsObject();
       byte[] wasm = source.wasm();
-      OpaPolicy first;
+      long started = System.nanoTime();
+      PolicyModule module;
       try {
-        first = newPolicy(this, wasm);
+        module = loadModule(this, wasm);
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
             "Policy '"
@@ -346,7 +362,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                 + " <dir>'.",
             e);
       }
-      Map<String, Integer> entrypoints = first.entrypoints();
+      Map<String, Integer> entrypoints = module.entrypoints();
       Integer index = entrypoints.get(entrypoint);
       if (index == null) {
         throw new PolicyLoadException(
@@ -360,11 +376,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                 + entrypoint
                 + " ...'.");
       }
-      PolicyFactory factory = new PolicyFactory(this, wasm, index);
-      long started = System.nanoTime();
-      List<OpaPolicy> ready;
+      PolicyFactory factory = new PolicyFactory(this, module, index);
+      List<PolicyInstance> ready = new ArrayList<>(instances);
       try {
-        ready = createInstances(factory, first);
+        for (int i = 0; i < instances; i++) {
+          ready.add(factory.create());
+        }
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
             "Policy '"
@@ -396,60 +413,16 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
                   description,
                   poolMetrics));
       LOG.info(
-          "policy loaded name={} sha256={} revision={} entrypoint={} instances={} mode={} ready_ms={}",
+          "policy loaded name={} sha256={} revision={} entrypoint={} instances={} mode={} runtime={} ready_ms={}",
           source.name(),
           source.sha256(),
           engine.revision(),
           entrypoint,
           instances,
           compiled ? "compiled" : "interpreter",
+          module.runtime(),
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       return engine;
-    }
-
-    /**
-     * The pool's instances: {@code first} (already loaded to read its entrypoints) and the others
-     * loaded beside it, one thread per processor, since compiling the module dominates a load and a
-     * hot reload waits for it.
-     */
-    private List<OpaPolicy> createInstances(PolicyFactory factory, OpaPolicy first) {
-      int threads = Math.min(instances - 1, Runtime.getRuntime().availableProcessors());
-      if (threads == 0) {
-        return new ArrayList<>(List.of(factory.prepare(first)));
-      }
-      ExecutorService loaders =
-          Executors.newFixedThreadPool(
-              threads,
-              runnable -> {
-                Thread thread = new Thread(runnable, "portcullis-engine-loader");
-                thread.setDaemon(true);
-                return thread;
-              });
-      try {
-        List<Future<OpaPolicy>> others = new ArrayList<>(instances - 1);
-        for (int i = 1; i < instances; i++) {
-          others.add(loaders.submit(factory::create));
-        }
-        List<OpaPolicy> ready = new ArrayList<>(instances);
-        ready.add(factory.prepare(first));
-        for (Future<OpaPolicy> other : others) {
-          ready.add(other.get());
-        }
-        return ready;
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException) {
-          throw (RuntimeException) e.getCause();
-        }
-        if (e.getCause() instanceof Error) {
-          throw (Error) e.getCause();
-        }
-        throw new IllegalStateException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while loading the policy", e);
-      } finally {
-        loaders.shutdownNow();
-      }
     }
 
     private void checkDataIsObject() {
@@ -473,7 +446,7 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
     }
 
-    private void checkWarmUpDecision(OpaPolicy policy) {
+    private void checkWarmUpDecision(PolicyInstance policy) {
       Decision decision = DecisionDocument.parse(policy.evaluate(warmUpInput));
       if (!decision.allow()
           && decision.status() == 500

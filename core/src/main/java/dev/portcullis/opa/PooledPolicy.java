@@ -1,6 +1,5 @@
 package dev.portcullis.opa;
 
-import com.styra.opa.wasm.OpaPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,16 +14,16 @@ final class PooledPolicy {
   private static final int INTERRUPTING = 2;
   private static final int INTERRUPTED = 3;
 
-  private final OpaPolicy policy;
+  private final PolicyInstance policy;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private volatile Thread runner;
   private volatile long deadlineNanos;
 
-  PooledPolicy(OpaPolicy policy) {
+  PooledPolicy(PolicyInstance policy) {
     this.policy = policy;
   }
 
-  OpaPolicy policy() {
+  PolicyInstance policy() {
     return policy;
   }
 
