@@ -21,6 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +165,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     OpaPolicy create() {
-      OpaPolicy policy = newPolicy(settings, wasm).entrypoint(entrypoint);
+      return prepare(newPolicy(settings, wasm));
+    }
+
+    /** Selects the entrypoint of a loaded module, loads the data and warms it up. */
+    OpaPolicy prepare(OpaPolicy loaded) {
+      OpaPolicy policy = loaded.entrypoint(entrypoint);
       policy.data(settings.data);
       for (int i = 0; i < settings.warmUpEvaluations; i++) {
         policy.evaluate(settings.warmUpInput);
@@ -353,11 +362,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
       }
       PolicyFactory factory = new PolicyFactory(this, wasm, index);
       long started = System.nanoTime();
-      List<OpaPolicy> ready = new ArrayList<>(instances);
+      List<OpaPolicy> ready;
       try {
-        for (int i = 0; i < instances; i++) {
-          ready.add(factory.create());
-        }
+        ready = createInstances(factory, first);
       } catch (RuntimeException e) {
         throw new PolicyLoadException(
             "Policy '"
@@ -398,6 +405,51 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
           compiled ? "compiled" : "interpreter",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       return engine;
+    }
+
+    /**
+     * The pool's instances: {@code first} (already loaded to read its entrypoints) and the others
+     * loaded beside it, one thread per processor, since compiling the module dominates a load and a
+     * hot reload waits for it.
+     */
+    private List<OpaPolicy> createInstances(PolicyFactory factory, OpaPolicy first) {
+      int threads = Math.min(instances - 1, Runtime.getRuntime().availableProcessors());
+      if (threads == 0) {
+        return new ArrayList<>(List.of(factory.prepare(first)));
+      }
+      ExecutorService loaders =
+          Executors.newFixedThreadPool(
+              threads,
+              runnable -> {
+                Thread thread = new Thread(runnable, "portcullis-engine-loader");
+                thread.setDaemon(true);
+                return thread;
+              });
+      try {
+        List<Future<OpaPolicy>> others = new ArrayList<>(instances - 1);
+        for (int i = 1; i < instances; i++) {
+          others.add(loaders.submit(factory::create));
+        }
+        List<OpaPolicy> ready = new ArrayList<>(instances);
+        ready.add(factory.prepare(first));
+        for (Future<OpaPolicy> other : others) {
+          ready.add(other.get());
+        }
+        return ready;
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException) {
+          throw (RuntimeException) e.getCause();
+        }
+        if (e.getCause() instanceof Error) {
+          throw (Error) e.getCause();
+        }
+        throw new IllegalStateException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while loading the policy", e);
+      } finally {
+        loaders.shutdownNow();
+      }
     }
 
     private void checkDataIsObject() {

@@ -5,6 +5,7 @@ import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -70,6 +71,13 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
    */
   public static final AttributeKey<Decision> DECISION =
       AttributeKey.valueOf(PortcullisHandler.class, "DECISION");
+
+  /**
+   * The decision of the refusal being written (set just before its response goes out), for an
+   * access log in front of this handler. Never consulted by the handler itself.
+   */
+  public static final AttributeKey<Decision> DENIAL =
+      AttributeKey.valueOf(PortcullisHandler.class, "DENIAL");
 
   private static final Logger LOG = LoggerFactory.getLogger(PortcullisHandler.class);
 
@@ -507,15 +515,14 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       return;
     }
     if (keepAlive) {
-      ctx.writeAndFlush(denyResponse(decision, version, true));
+      writeDeny(decision, version, true);
       if (request instanceof LastHttpContent) {
         phase = Phase.AWAITING_REQUEST;
       }
       return;
     }
     phase = Phase.CLOSING;
-    ctx.writeAndFlush(denyResponse(decision, version, false))
-        .addListener(ChannelFutureListener.CLOSE);
+    writeDeny(decision, version, false).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void discard(Object msg) {
@@ -546,8 +553,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     ReferenceCountUtil.release(request);
     phase = Phase.CLOSING;
     if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(denyResponse(decision, HttpVersion.HTTP_1_1, false))
-          .addListener(ChannelFutureListener.CLOSE);
+      writeDeny(decision, HttpVersion.HTTP_1_1, false).addListener(ChannelFutureListener.CLOSE);
     }
   }
 
@@ -598,8 +604,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     if (responseStarted || !ctx.channel().isActive()) {
       ctx.close();
     } else {
-      ctx.writeAndFlush(denyResponse(deny, forwardingVersion, false))
-          .addListener(ChannelFutureListener.CLOSE);
+      writeDeny(deny, forwardingVersion, false).addListener(ChannelFutureListener.CLOSE);
     }
   }
 
@@ -681,6 +686,13 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     public PortcullisHandler build() {
       return new PortcullisHandler(this);
     }
+  }
+
+  /** Writes the refusal's response, its decision in {@link #DENIAL} for whoever logs it. */
+  private ChannelFuture writeDeny(
+      Decision decision, HttpVersion requestVersion, boolean keepAlive) {
+    ctx.channel().attr(DENIAL).set(decision);
+    return ctx.writeAndFlush(denyResponse(decision, requestVersion, keepAlive));
   }
 
   /**

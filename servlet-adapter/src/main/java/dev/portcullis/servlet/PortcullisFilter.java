@@ -49,6 +49,12 @@ public final class PortcullisFilter implements Filter {
   /** The request attribute holding the {@link Decision} of an allowed request. */
   public static final String DECISION_ATTRIBUTE = "dev.portcullis.decision";
 
+  /**
+   * The request attribute holding the {@link Decision} of a request this filter refused, for an
+   * access log at the end of the exchange. Never consulted by the filter itself.
+   */
+  public static final String DENIAL_ATTRIBUTE = "dev.portcullis.denial";
+
   /** An allow waiting for its asynchronous dispatch; only this filter sets it. */
   private static final String PENDING_ALLOW_ATTRIBUTE =
       PortcullisFilter.class.getName() + ".pendingAllow";
@@ -159,7 +165,7 @@ public final class PortcullisFilter implements Filter {
       return;
     }
     try {
-      writeDeny(decision, response, hasBody(request));
+      writeDeny(decision, request, response, hasBody(request));
     } catch (IOException | RuntimeException e) {
       LOG.debug(
           "deny response not written status={} cause={}",
@@ -184,7 +190,7 @@ public final class PortcullisFilter implements Filter {
       throw new ServletException(
           "PortcullisFilter denied a request whose response was already committed; place it first in the chain");
     }
-    writeDeny(decision, response, hasBody(request));
+    writeDeny(decision, request, response, hasBody(request));
   }
 
   private static void allow(
@@ -201,7 +207,7 @@ public final class PortcullisFilter implements Filter {
       // one.
       request.removeAttribute(DECISION_ATTRIBUTE);
       request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
-      writeDeny(Decision.bodyTooLarge(), response, true);
+      writeDeny(Decision.bodyTooLarge(), request, response, true);
       return;
     }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
@@ -265,7 +271,7 @@ public final class PortcullisFilter implements Filter {
       return false;
     }
     response.reset();
-    writeDeny(Decision.bodyTooLarge(), response, true);
+    writeDeny(Decision.bodyTooLarge(), null, response, true);
     return true;
   }
 
@@ -300,10 +306,15 @@ public final class PortcullisFilter implements Filter {
    * for a request whose body is left unread. Such a connection cannot carry another request: Jetty
    * 12 closes at once; Tomcat 11 still swallows up to its maxSwallowSize (2 MiB by default) and
    * then closes, so a 500 MB body is never drained. The header also tells the client and any proxy
-   * not to reuse the connection.
+   * not to reuse the connection. Leaves the decision in {@link #DENIAL_ATTRIBUTE} of {@code
+   * request}, when given.
    */
-  private static void writeDeny(Decision decision, HttpServletResponse response, boolean close)
+  private static void writeDeny(
+      Decision decision, HttpServletRequest request, HttpServletResponse response, boolean close)
       throws IOException {
+    if (request != null) {
+      request.setAttribute(DENIAL_ATTRIBUTE, decision);
+    }
     DeniedResponse denied = DeniedResponse.of(decision);
     if (close) {
       denied = denied.withConnection("close");

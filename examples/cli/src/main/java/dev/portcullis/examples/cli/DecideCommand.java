@@ -7,9 +7,8 @@ import dev.portcullis.RawRequest;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.examples.gateway.CredentialCheck;
-import dev.portcullis.opa.OpaBundle;
+import dev.portcullis.examples.gateway.PolicyFile;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
-import dev.portcullis.opa.PolicySource;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import java.io.IOException;
@@ -79,17 +78,14 @@ final class DecideCommand implements Callable<Integer> {
               + "file of token hashes (see hash-token), none leaves it unverified. Not with --credential-valid.")
   String verify;
 
-  @Option(
-      names = "--policy",
-      description =
-          "A compiled policy: policy.wasm or an 'opa build -t wasm' bundle.tar.gz "
-              + "(default: the bundled SonarQube policy).")
+  @Option(names = "--policy", paramLabel = "FILE", description = PolicyFile.HELP)
   Path policy;
 
   @Option(
       names = "--entrypoint",
-      defaultValue = SonarQubePolicy.ENTRYPOINT,
-      description = "Entrypoint of --policy (default: ${DEFAULT-VALUE}).")
+      paramLabel = "NAME",
+      defaultValue = PolicyFile.DEFAULT_ENTRYPOINT,
+      description = PolicyFile.ENTRYPOINT_HELP)
   String entrypoint;
 
   @Option(
@@ -169,30 +165,12 @@ final class DecideCommand implements Callable<Integer> {
 
   private OpaWasmPolicyEngine engine() {
     String userData = data == null ? null : read(data);
-    OpaWasmPolicyEngine.Builder builder;
-    if (policy == null) {
-      builder = SonarQubePolicy.engine(userData);
-    } else {
-      builder = customPolicy(userData);
-    }
     // One request: one instance, no warm-up.
-    return builder.instances(1).warmUp(0).build();
-  }
-
-  private OpaWasmPolicyEngine.Builder customPolicy(String userData) {
-    PolicySource source;
-    String bundleData = "{}";
-    if (policy.getFileName().toString().endsWith(".tar.gz")) {
-      OpaBundle bundle = OpaBundle.read(policy);
-      source = bundle.policy();
-      bundleData = bundle.data();
-    } else {
-      source = PolicySource.file(policy);
+    if (policy == null) {
+      return SonarQubePolicy.engine(userData).instances(1).warmUp(0).build();
     }
-    return OpaWasmPolicyEngine.builder()
-        .policy(source)
-        .entrypoint(entrypoint)
-        .data(userData == null ? bundleData : userData);
+    return new PolicyFile("--policy", policy, entrypoint)
+        .load(userData, builder -> builder.instances(1).warmUp(0));
   }
 
   private String read(Path file) {

@@ -42,8 +42,9 @@ public final class AccessLog implements AutoCloseable {
    * @param bytes the response body bytes sent
    * @param durationNanos from the request's start to its response's end
    * @param client the client's IP address
-   * @param decision {@code allow} when the policy let it through, else {@code deny}
-   * @param reasons the allow's reason codes, when known
+   * @param decision {@code allow} when the request was let through, else {@code deny}
+   * @param reasons the refusal's reason codes, such as {@code user_directory}; empty when the
+   *     request was let through
    * @param upstreamStatus SonarQube's status, or 0 when SonarQube did not answer it
    */
   public record Entry(

@@ -102,9 +102,24 @@ public final class GatewayCommand implements Callable<Integer> {
         names = "--data",
         paramLabel = "FILE",
         description =
-            "Policy data document (JSON) merged over the defaults, e.g. "
-                + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}.")
+            "Policy data document (JSON) merged over the defaults (with --policy: over the bundle's "
+                + "data.json), e.g. "
+                + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"team-*\"]}}}}. "
+                + "Watched: a change is checked and swapped in while the gateway runs.")
     Path data;
+
+    @Option(
+        names = "--policy",
+        paramLabel = "FILE",
+        description = PolicyFile.HELP + " Watched like --data.")
+    Path policy;
+
+    @Option(
+        names = "--entrypoint",
+        paramLabel = "NAME",
+        defaultValue = PolicyFile.DEFAULT_ENTRYPOINT,
+        description = PolicyFile.ENTRYPOINT_HELP)
+    String entrypoint;
 
     @Option(
         names = "--verify",
@@ -368,7 +383,10 @@ public final class GatewayCommand implements Callable<Integer> {
                 operations.reportOnly,
                 operations.gatewayId,
                 policy.data,
-                operations.shadowPolicy))
+                operations.shadowPolicy,
+                policy.policy == null
+                    ? null
+                    : new PolicyFile("--policy", policy.policy, policy.entrypoint)))
         .build();
   }
 

@@ -83,8 +83,9 @@ public final class GatewayEnforcer implements AutoCloseable {
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
     CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
     CredentialFailureThrottle throttle = throttle(config);
+    PolicyFile policyFile = config.operations().policyFile();
     SwappablePolicyEngine engine =
-        new SwappablePolicyEngine(loadEngine(policyData, operations), RETIRE_AFTER);
+        new SwappablePolicyEngine(loadEngine(policyData, policyFile, operations), RETIRE_AFTER);
     PolicyEnforcer.Builder enforcerBuilder =
         SonarQubePolicy.enforcer(engine)
             .credentialVerifier(verifier)
@@ -165,33 +166,52 @@ public final class GatewayEnforcer implements AutoCloseable {
     return !(throttle instanceof RedisCredentialFailureThrottle shared) || shared.available();
   }
 
-  /** The bundled policy with {@code policyData}, loaded, warmed up and metered. */
-  private static OpaWasmPolicyEngine loadEngine(String policyData, GatewayOperations operations) {
-    // The bundled policy is pure (input and data only), so identical requests can share a decision.
-    OpaWasmPolicyEngine.Builder engineBuilder =
-        SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES);
-    if (operations != null) {
-      operations.instrument(engineBuilder);
+  /**
+   * The bundled policy, or the user's {@code policyFile} read now, with {@code policyData}: loaded,
+   * its entrypoint checked, warmed up and metered.
+   */
+  private static OpaWasmPolicyEngine loadEngine(
+      String policyData, PolicyFile policyFile, GatewayOperations operations) {
+    if (policyFile != null) {
+      // Not cached: nothing tells that a user's policy is pure (it may read the time).
+      return policyFile.load(policyData, builder -> instrumented(builder, operations));
     }
-    return engineBuilder.build();
+    // The bundled policy is pure (input and data only), so identical requests can share a decision.
+    return instrumented(
+            SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES), operations)
+        .build();
+  }
+
+  private static OpaWasmPolicyEngine.Builder instrumented(
+      OpaWasmPolicyEngine.Builder builder, GatewayOperations operations) {
+    if (operations != null) {
+      operations.instrument(builder);
+    }
+    return builder;
   }
 
   /**
-   * Loads, checks and warms up the policy with new {@code --data} and swaps it in atomically; the
-   * engine serving now keeps serving when anything fails. Its decision cache goes with it, so no
-   * decision of the old data is served afterwards.
+   * Loads, checks and warms up the policy (the {@code --policy} file read again, or the bundled
+   * one) with {@code userData} and swaps it in atomically; the engine serving now keeps serving
+   * when anything fails. Its decision cache goes with it, so no decision of the old policy or data
+   * is served afterwards. Then the shadow candidate, if any, is rebuilt with the new data; its
+   * failure keeps the old candidate and does not undo the swap.
    *
+   * @param userData the {@code --data} document as it is now, or {@code null} when there is none
    * @return the new revision
-   * @throws RuntimeException naming what is wrong with the data; nothing was swapped
+   * @throws RuntimeException naming what is wrong; nothing was swapped
    */
-  String reloadData(String userData) {
+  String reload(String userData) {
     String policyData = PolicyDataContextPath.reconcile(userData, config.contextPath());
     if (!PolicyDataContextPath.of(policyData).equals(contextPath)) {
       throw new IllegalArgumentException(
           "context_path cannot change while the gateway runs (credentials are verified under it); restart");
     }
-    OpaWasmPolicyEngine next = loadEngine(policyData, operations);
+    OpaWasmPolicyEngine next = loadEngine(policyData, config.operations().policyFile(), operations);
     engine.swap(next);
+    if (shadow != null) {
+      shadow.reload(policyData);
+    }
     return next.revision();
   }
 

@@ -50,7 +50,7 @@ public final class GatewayLauncher {
               },
               decisions.describe() + operations.describe());
       operations.serving(decisions.verifyingSonarQube());
-      operations.watchData(decisions);
+      operations.watchPolicy(decisions);
       operations.throttleStore(decisions::throttleStoreAvailable);
       return new Operated(gateway, operations.adminUri(), operations);
     } catch (Exception | Error e) {

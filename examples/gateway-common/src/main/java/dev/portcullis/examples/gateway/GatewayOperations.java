@@ -3,14 +3,18 @@ package dev.portcullis.examples.gateway;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.audit.JsonDecisionLog;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
-import dev.portcullis.policies.SonarQubePolicy;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +37,7 @@ public final class GatewayOperations implements AutoCloseable {
   private final OutputStream decisionLogFile;
   private final AdminServer admin;
   private volatile SonarQubeProbe probe;
-  private volatile DataReloader reloader;
+  private volatile PolicyReloader reloader;
 
   private GatewayOperations(
       OperationsConfig config,
@@ -89,7 +93,7 @@ public final class GatewayOperations implements AutoCloseable {
       }
       JsonDecisionLog.Builder builder =
           JsonDecisionLog.builder(out)
-              .path(SonarQubePolicy.ENTRYPOINT)
+              .path(config.entrypoint())
               .sampleAllows(config.decisionLogSampleAllows())
               .label("id", gatewayId(config, gatewayName))
               .label("version", GatewayVersion.version());
@@ -152,7 +156,10 @@ public final class GatewayOperations implements AutoCloseable {
   ShadowPolicy shadow(String policyData) {
     return config.shadowPolicy() == null
         ? null
-        : ShadowPolicy.load(config.shadowPolicy(), policyData, registry);
+        : ShadowPolicy.load(
+            new PolicyFile("--shadow-policy", config.shadowPolicy(), config.entrypoint()),
+            policyData,
+            registry);
   }
 
   /** The policy is loaded and warmed up. */
@@ -183,10 +190,31 @@ public final class GatewayOperations implements AutoCloseable {
     readiness.throttleStore(available);
   }
 
-  /** Watches the {@code --data} file, if there is one, and reloads {@code decisions} from it. */
-  void watchData(GatewayEnforcer decisions) {
-    if (config.dataFile() != null) {
-      reloader = DataReloader.start(config.dataFile(), decisions::reloadData, registry);
+  /**
+   * Watches the {@code --data} and {@code --policy} files, those there are, and reloads {@code
+   * decisions} when either changes.
+   */
+  void watchPolicy(GatewayEnforcer decisions) {
+    List<Path> files = new ArrayList<>();
+    Path data = config.dataFile();
+    if (data != null) {
+      files.add(data);
+    }
+    if (config.policyFile() != null) {
+      files.add(config.policyFile().file());
+    }
+    if (!files.isEmpty()) {
+      reloader =
+          PolicyReloader.start(
+              files, () -> decisions.reload(data == null ? null : read(data)), registry);
+    }
+  }
+
+  private static String read(Path data) {
+    try {
+      return Files.readString(data, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("--data " + data + ": cannot be read (" + e + ")", e);
     }
   }
 
@@ -212,6 +240,9 @@ public final class GatewayOperations implements AutoCloseable {
     if (config.shadowPolicy() != null) {
       text.append(", shadow policy ").append(config.shadowPolicy());
     }
+    if (config.policyFile() != null) {
+      text.append(", policy ").append(config.policyFile());
+    }
     if (config.reportOnly()) {
       text.append(", REPORT-ONLY: policy denies are forwarded");
     }
@@ -220,7 +251,7 @@ public final class GatewayOperations implements AutoCloseable {
 
   @Override
   public void close() {
-    DataReloader watching = reloader;
+    PolicyReloader watching = reloader;
     if (watching != null) {
       watching.close();
     }

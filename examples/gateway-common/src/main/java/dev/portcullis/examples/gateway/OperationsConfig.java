@@ -18,6 +18,8 @@ import java.nio.file.Path;
  *     none
  * @param shadowPolicy a candidate policy (wasm or bundle) judged beside the enforced one, never
  *     enforced; {@code null} for none
+ * @param policyFile the user's policy ({@code --policy}) evaluated instead of the bundled one,
+ *     watched and reloaded like {@code dataFile}; {@code null} for the bundled policy
  */
 public record OperationsConfig(
     InetSocketAddress adminListen,
@@ -26,11 +28,12 @@ public record OperationsConfig(
     boolean reportOnly,
     String gatewayId,
     Path dataFile,
-    Path shadowPolicy) {
+    Path shadowPolicy,
+    PolicyFile policyFile) {
 
   /** No admin listener, no decision log, every deny enforced. */
   public static final OperationsConfig NONE =
-      new OperationsConfig(null, null, 1, false, null, null, null);
+      new OperationsConfig(null, null, 1, false, null, null, null, null);
 
   public OperationsConfig {
     if (!(decisionLogSampleAllows >= 0 && decisionLogSampleAllows <= 1)) {
@@ -50,12 +53,20 @@ public record OperationsConfig(
         reportOnly,
         gatewayId,
         dataFile,
-        shadowPolicy);
+        shadowPolicy,
+        policyFile);
   }
 
   public OperationsConfig withDecisionLog(String target, double sampleAllows) {
     return new OperationsConfig(
-        adminListen, target, sampleAllows, reportOnly, gatewayId, dataFile, shadowPolicy);
+        adminListen,
+        target,
+        sampleAllows,
+        reportOnly,
+        gatewayId,
+        dataFile,
+        shadowPolicy,
+        policyFile);
   }
 
   public OperationsConfig withReportOnly(boolean enabled) {
@@ -66,12 +77,20 @@ public record OperationsConfig(
         enabled,
         gatewayId,
         dataFile,
-        shadowPolicy);
+        shadowPolicy,
+        policyFile);
   }
 
   public OperationsConfig withGatewayId(String id) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, id, dataFile, shadowPolicy);
+        adminListen,
+        decisionLog,
+        decisionLogSampleAllows,
+        reportOnly,
+        id,
+        dataFile,
+        shadowPolicy,
+        policyFile);
   }
 
   public OperationsConfig withDataFile(Path file) {
@@ -82,11 +101,36 @@ public record OperationsConfig(
         reportOnly,
         gatewayId,
         file,
-        shadowPolicy);
+        shadowPolicy,
+        policyFile);
   }
 
   public OperationsConfig withShadowPolicy(Path file) {
     return new OperationsConfig(
-        adminListen, decisionLog, decisionLogSampleAllows, reportOnly, gatewayId, dataFile, file);
+        adminListen,
+        decisionLog,
+        decisionLogSampleAllows,
+        reportOnly,
+        gatewayId,
+        dataFile,
+        file,
+        policyFile);
+  }
+
+  public OperationsConfig withPolicyFile(PolicyFile file) {
+    return new OperationsConfig(
+        adminListen,
+        decisionLog,
+        decisionLogSampleAllows,
+        reportOnly,
+        gatewayId,
+        dataFile,
+        shadowPolicy,
+        file);
+  }
+
+  /** The entrypoint decisions are made at: the user's policy's, or the bundled policy's. */
+  public String entrypoint() {
+    return policyFile == null ? PolicyFile.DEFAULT_ENTRYPOINT : policyFile.entrypoint();
   }
 }

@@ -5,15 +5,11 @@ import dev.portcullis.DecisionRecord;
 import dev.portcullis.DecisionRecorder;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
-import dev.portcullis.opa.OpaBundle;
-import dev.portcullis.opa.OpaWasmPolicyEngine;
-import dev.portcullis.opa.PolicySource;
-import dev.portcullis.policies.SonarQubePolicy;
+import dev.portcullis.opa.SwappablePolicyEngine;
 import dev.portcullis.spi.PolicyEngine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +20,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,16 +60,38 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
     }
   }
 
-  private final PolicyEngine candidate;
+  /** How long a replaced candidate stays open for the judgement that began on it. */
+  private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
+
+  private final SwappablePolicyEngine candidate;
+  private final Function<String, PolicyEngine> loader;
   private final String name;
   private final ThreadPoolExecutor executor;
   private final Map<Outcome, LongAdder> counts = new EnumMap<>(Outcome.class);
   private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
   private final AtomicBoolean warnedError = new AtomicBoolean();
+  private final Counter reloadSuccesses;
+  private final Counter reloadFailures;
 
   ShadowPolicy(PolicyEngine candidate, String name, int queue, MeterRegistry registry) {
-    this.candidate = candidate;
+    this(candidate, null, name, queue, registry);
+  }
+
+  /**
+   * @param loader builds the candidate again with a new data document, or {@code null} when it
+   *     cannot be rebuilt
+   */
+  ShadowPolicy(
+      PolicyEngine candidate,
+      Function<String, PolicyEngine> loader,
+      String name,
+      int queue,
+      MeterRegistry registry) {
+    this.candidate = new SwappablePolicyEngine(candidate, RETIRE_AFTER);
+    this.loader = loader;
     this.name = name;
+    this.reloadSuccesses = registry == null ? null : reloads(registry, "success");
+    this.reloadFailures = registry == null ? null : reloads(registry, "failure");
     this.executor =
         new ThreadPoolExecutor(
             1,
@@ -99,37 +118,62 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
     }
   }
 
+  private static Counter reloads(MeterRegistry registry, String outcome) {
+    return Counter.builder("portcullis.shadow.reloads")
+        .description(
+            "Rebuilds of the shadow policy with reloaded --data by outcome; a failure keeps the old candidate")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
   /**
-   * Loads {@code file} (a compiled policy wasm, or an {@code opa build -t wasm} bundle {@code
-   * .tar.gz}) with the enforced policy's data, checks its entrypoint and warms it up.
+   * Loads {@code file} with the enforced policy's data as {@link PolicyFile} says, checks its
+   * entrypoint and warms it up.
    *
    * @param policyData the user's data document as the enforced policy gets it, or {@code null}
    * @throws PolicyLoadException naming {@code file} when it cannot be loaded
    */
-  static ShadowPolicy load(Path file, String policyData, MeterRegistry registry) {
-    OpaWasmPolicyEngine engine;
-    try {
-      if (!Files.isRegularFile(file)) {
-        throw new PolicyLoadException("not a readable file");
-      }
-      String name = file.getFileName().toString();
-      PolicySource source =
-          name.endsWith(".tar.gz") || name.endsWith(".tgz")
-              ? OpaBundle.read(file).policy()
-              : PolicySource.file(file);
-      engine =
-          OpaWasmPolicyEngine.builder()
-              .policy(source)
-              .entrypoint(SonarQubePolicy.ENTRYPOINT)
-              .data(SonarQubePolicy.data(policyData))
-              .instances(1) // one background thread evaluates it
-              .warmUp(50)
-              .build();
-    } catch (RuntimeException e) {
-      throw new PolicyLoadException(
-          "--shadow-policy " + file + ": cannot be loaded (" + e.getMessage() + ")", e);
+  static ShadowPolicy load(PolicyFile file, String policyData, MeterRegistry registry) {
+    Function<String, PolicyEngine> loader =
+        data ->
+            file.load(
+                data,
+                builder -> builder.instances(1).warmUp(50)); // one background thread evaluates it
+    return new ShadowPolicy(
+        loader.apply(policyData), loader, file.file().toString(), DEFAULT_QUEUE, registry);
+  }
+
+  /**
+   * Builds the candidate again with {@code policyData}, the enforced policy's new data, and swaps
+   * it in; when that fails the old candidate stays, and the failure is logged and counted.
+   */
+  void reload(String policyData) {
+    if (loader == null) {
+      return;
     }
-    return new ShadowPolicy(engine, file.toString(), DEFAULT_QUEUE, registry);
+    try {
+      PolicyEngine next = loader.apply(policyData);
+      candidate.swap(next);
+      LOG.info("shadow policy reloaded with new data policy={} revision={}", name, next.revision());
+      count(reloadSuccesses);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "shadow policy reload failed, keeping the old candidate policy={} cause={}",
+          name,
+          e.getMessage());
+      count(reloadFailures);
+    }
+  }
+
+  private static void count(Counter counter) {
+    if (counter != null) {
+      counter.increment();
+    }
+  }
+
+  /** The candidate's revision now. */
+  String revision() {
+    return candidate.revision();
   }
 
   /** Hands a policy decision to the candidate; never blocks, never throws. */

@@ -74,11 +74,19 @@ public abstract class AbstractOperationsIT {
   }
 
   private RunningGateway gateway(OperationsConfig operations) throws Exception {
-    RunningGateway gateway =
-        start(
-            GatewayConfig.builder(sonar.baseUri())
-                .operations(operations.withAdminListen(new InetSocketAddress("127.0.0.1", 0)))
-                .build());
+    return timedStart(
+        GatewayConfig.builder(sonar.baseUri())
+            .operations(operations.withAdminListen(new InetSocketAddress("127.0.0.1", 0)))
+            .build());
+  }
+
+  /** How long the last gateway took to start: mostly loading and warming up its policy. */
+  private Duration lastStart = Duration.ZERO;
+
+  private RunningGateway timedStart(GatewayConfig config) throws Exception {
+    long begun = System.nanoTime();
+    RunningGateway gateway = start(config);
+    lastStart = Duration.ofNanos(System.nanoTime() - begun);
     started.add(gateway);
     return gateway;
   }
@@ -253,13 +261,16 @@ public abstract class AbstractOperationsIT {
     assertThat(allowed.path("bytes").asLong()).isPositive();
     assertThat(allowed.path("client_ip").asText()).isEqualTo("127.0.0.1");
     assertThat(allowed.path("decision").asText()).isEqualTo("allow");
-    assertThat(allowed.path("reasons").get(0).asText()).isEqualTo("scanner_endpoint");
+    assertThat(allowed.path("reasons").isArray()).isTrue();
+    assertThat(allowed.path("reasons")).as("an allow has no reasons").isEmpty();
     assertThat(allowed.path("upstream_status").asInt()).isEqualTo(200);
     assertThat(allowed.path("duration_ms").isNumber()).isTrue();
     JsonNode denied = lines.get(1);
     assertThat(denied.path("path").asText()).isEqualTo("/api/users/search");
     assertThat(denied.path("status").asInt()).isEqualTo(403);
     assertThat(denied.path("decision").asText()).isEqualTo("deny");
+    assertThat(denied.path("reasons").get(0).asText()).isEqualTo("user_directory");
+    assertThat(denied.path("client_ip").asText()).isEqualTo("127.0.0.1");
     assertThat(denied.has("upstream_status")).isFalse();
     assertThat(lines.toString())
         .doesNotContain("secret-project")
@@ -309,6 +320,34 @@ public abstract class AbstractOperationsIT {
     }
   }
 
+  /** The bound the issue sets: a changed file decides requests within 10 s. */
+  private static final Duration RELOAD_BOUND = Duration.ofSeconds(10);
+
+  /**
+   * The issue's 10 s, unless the machine is so loaded that loading the policy at start already took
+   * longer: a reload is one poll (500 ms) and one load, and two looping clients compete with it, so
+   * it may take up to twice the start. An unloaded 2-core machine starts in a few seconds, so the
+   * bound there is the issue's.
+   */
+  private Duration reloadBound() {
+    Duration scaled = lastStart.multipliedBy(2).plusSeconds(1);
+    return scaled.compareTo(RELOAD_BOUND) > 0 ? scaled : RELOAD_BOUND;
+  }
+
+  private void assertWithinBound(String what, Duration applied) {
+    System.out.println(
+        "reload under load: the new "
+            + what
+            + " applied "
+            + applied.toMillis()
+            + " ms after the change; the gateway started in "
+            + lastStart.toMillis()
+            + " ms; bound "
+            + reloadBound().toMillis()
+            + " ms");
+    assertThat(applied).as("the new " + what + " applies in time").isLessThan(reloadBound());
+  }
+
   @Test
   void aChangedDataFileIsReloadedAndABrokenOneKeepsTheLastGoodPolicy() throws Exception {
     Path data = dir.resolve("data.json");
@@ -316,7 +355,7 @@ public abstract class AbstractOperationsIT {
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"alpha\"]}}}}";
     Files.writeString(data, onlyAlpha);
     RunningGateway gateway =
-        start(
+        timedStart(
             GatewayConfig.builder(sonar.baseUri())
                 .policyData(onlyAlpha)
                 .operations(
@@ -324,12 +363,104 @@ public abstract class AbstractOperationsIT {
                         .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
                         .withDataFile(data))
                 .build());
-    started.add(gateway);
     String demo = "/api/settings/values.protobuf?component=demo";
-    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(403);
 
-    // Under load: two clients loop on the request while the file changes; every answer must be the
-    // old decision (403) or the new one (200), none fails or goes missing.
+    Duration applied =
+        swapUnderLoad(
+            gateway,
+            demo,
+            () ->
+                replace(
+                    data,
+                    onlyAlpha
+                        .replace("\"alpha\"", "\"alpha\",\"demo\"")
+                        .getBytes(StandardCharsets.UTF_8)));
+    assertWithinBound("data", applied);
+
+    Files.writeString(data, "{\"portcullis\": ");
+    awaitReloadFailure(gateway);
+    assertThat(send(gateway.adminUri(), "/metrics", null).body())
+        .contains("portcullis_policy_reloads_total{outcome=\"success\"} 1.0");
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
+    assertThat(
+            send(gateway.uri(), "/api/settings/values.protobuf?component=gamma", BASIC_GOOD)
+                .statusCode())
+        .isEqualTo(403);
+  }
+
+  @Test
+  void aChangedPolicyFileIsReloadedAndABrokenOneKeepsTheLastGoodPolicy() throws Exception {
+    Path denying = compile("denying", constantDecision(false, 403, "policy_v1"));
+    Path allowing = compile("allowing", constantDecision(true, 200, "policy_v2"));
+    Path policy = dir.resolve("policy.tar.gz");
+    Files.copy(denying, policy);
+    Path log = dir.resolve("decisions.jsonl");
+    RunningGateway gateway =
+        gateway(
+            OperationsConfig.NONE
+                .withPolicyFile(new PolicyFile("--policy", policy, null))
+                .withDecisionLog(log.toString(), 1));
+    String demo = "/api/settings/values.protobuf?component=demo";
+
+    Duration applied =
+        swapUnderLoad(gateway, demo, () -> replace(policy, Files.readAllBytes(allowing)));
+    assertWithinBound("policy", applied);
+
+    Files.writeString(policy, "not a bundle");
+    awaitReloadFailure(gateway);
+    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
+    gateway.close();
+    started.remove(gateway);
+
+    // Every decision names the revision that made it: the two policies' revisions, in that order.
+    List<String> revisions =
+        lines(Files.readString(log)).stream()
+            .map(line -> line.path("revision").asText())
+            .distinct()
+            .toList();
+    assertThat(revisions).hasSize(2);
+  }
+
+  @Test
+  void aBrokenPolicyFileStopsTheStartNamingTheFile() throws Exception {
+    Path broken = dir.resolve("policy.wasm");
+    Files.writeString(broken, "not a wasm module");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                gateway(
+                    OperationsConfig.NONE.withPolicyFile(new PolicyFile("--policy", broken, null))))
+        .hasMessageContaining("--policy " + broken);
+    Path bundle = compile("other", constantDecision(true, 200, "other"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                gateway(
+                    OperationsConfig.NONE.withPolicyFile(
+                        new PolicyFile("--policy", bundle, "other/entrypoint"))))
+        .hasMessageContaining("--policy " + bundle)
+        .hasMessageContaining("other/entrypoint");
+  }
+
+  /** A file change must never be seen half-written: write beside it, then rename over it. */
+  private static void replace(Path file, byte[] content) throws Exception {
+    Path next = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.write(next, content);
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** A change to the files the gateway watches. */
+  @FunctionalInterface
+  private interface Change {
+    void apply() throws Exception;
+  }
+
+  /**
+   * Two clients loop on {@code target} (403 before the change, 200 after) while {@code change}
+   * runs: no request may fail or get another answer. Returns how long after the change the first
+   * 200 came.
+   */
+  private Duration swapUnderLoad(RunningGateway gateway, String target, Change change)
+      throws Exception {
+    assertThat(send(gateway.uri(), target, BASIC_GOOD).statusCode()).isEqualTo(403);
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong firstNewNanos = new AtomicLong();
     ConcurrentLinkedQueue<String> unexpected = new ConcurrentLinkedQueue<>();
@@ -340,7 +471,7 @@ public abstract class AbstractOperationsIT {
           () -> {
             while (!stop.get()) {
               try {
-                int status = send(gateway.uri(), demo, BASIC_GOOD).statusCode();
+                int status = send(gateway.uri(), target, BASIC_GOOD).statusCode();
                 answered.incrementAndGet();
                 if (status == 200) {
                   firstNewNanos.compareAndSet(0, System.nanoTime());
@@ -355,50 +486,30 @@ public abstract class AbstractOperationsIT {
     }
     Thread.sleep(300);
     long changedNanos = System.nanoTime();
-    Files.writeString(
-        data.resolveSibling("data.json.tmp"), onlyAlpha.replace("\"alpha\"", "\"alpha\",\"demo\""));
-    Files.move(
-        data.resolveSibling("data.json.tmp"),
-        data,
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    change.apply();
     long deadline = changedNanos + Duration.ofSeconds(60).toNanos();
     while (firstNewNanos.get() == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+      Thread.sleep(20);
     }
     Thread.sleep(500);
     stop.set(true);
     clients.shutdown();
     assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(firstNewNanos.get()).as("the new data applies").isNotZero();
-    Duration applied = Duration.ofNanos(firstNewNanos.get() - changedNanos);
-    System.out.println(
-        "reload under load: the new data applied "
-            + applied.toMillis()
-            + " ms after the file changed; "
-            + answered.get()
-            + " requests answered meanwhile");
+    assertThat(firstNewNanos.get()).as("the change applies").isNotZero();
     assertThat(unexpected).as("no request failed or got another answer").isEmpty();
-    // The issue asks for 10 s; the file is polled every second and the new policy is warmed before
-    // the swap, which a loaded 2-core machine can stretch, so the bound here is looser.
-    assertThat(applied).isLessThan(Duration.ofSeconds(30));
-    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
+    assertThat(send(gateway.uri(), target, BASIC_GOOD).statusCode()).isEqualTo(200);
+    System.out.println("reload under load: " + answered.get() + " requests answered meanwhile");
+    return Duration.ofNanos(firstNewNanos.get() - changedNanos);
+  }
 
-    Files.writeString(data, "{\"portcullis\": ");
-    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+  private void awaitReloadFailure(RunningGateway gateway) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!send(gateway.adminUri(), "/metrics", null)
         .body()
         .contains("portcullis_policy_reloads_total{outcome=\"failure\"} 1.0")) {
       assertThat(System.nanoTime()).as("the broken file is noticed").isLessThan(deadline);
       Thread.sleep(100);
     }
-    assertThat(send(gateway.adminUri(), "/metrics", null).body())
-        .contains("portcullis_policy_reloads_total{outcome=\"success\"} 1.0");
-    assertThat(send(gateway.uri(), demo, BASIC_GOOD).statusCode()).isEqualTo(200);
-    assertThat(
-            send(gateway.uri(), "/api/settings/values.protobuf?component=gamma", BASIC_GOOD)
-                .statusCode())
-        .isEqualTo(403);
   }
 
   @Test
@@ -458,18 +569,36 @@ public abstract class AbstractOperationsIT {
 
   /** A candidate that denies everything, compiled as a bundle by the pinned OPA CLI. */
   private Path denyEverythingCandidate() throws Exception {
-    Path rego = Files.createDirectories(dir.resolve("candidate"));
-    Files.writeString(
-        rego.resolve("candidate.rego"),
-        "package portcullis.sonarqube\n\n"
-            + "decision := {\"allow\": false, \"status\": 403, \"reasons\": [\"shadow_candidate\"],"
+    return compile(
+        "candidate",
+        "decision := {\"allow\": false, \"status\": 403, \"reasons\": [\"shadow_candidate\"],"
             + " \"message\": \"Denied by the candidate.\"}\n");
-    Path bundle = dir.resolve("candidate.tar.gz");
+  }
+
+  private static String constantDecision(boolean allow, int status, String reason) {
+    return "decision := {\"allow\": "
+        + allow
+        + ", \"status\": "
+        + status
+        + ", \"reasons\": [\""
+        + reason
+        + "\"], \"message\": \"Constant.\"}\n";
+  }
+
+  /**
+   * {@code rules} in package {@code portcullis.sonarqube}, compiled as a bundle by the pinned OPA
+   * CLI with the entrypoint {@code portcullis/sonarqube/decision}.
+   */
+  private Path compile(String name, String rules) throws Exception {
+    Path rego = Files.createDirectories(dir.resolve(name));
+    Files.writeString(rego.resolve(name + ".rego"), "package portcullis.sonarqube\n\n" + rules);
+    Path bundle = dir.resolve(name + ".tar.gz");
     Path opa = Path.of("").toAbsolutePath();
     while (!Files.isRegularFile(opa.resolve("tools/opa"))) {
       opa = opa.getParent();
       assertThat(opa).as("tools/opa above the module").isNotNull();
     }
+    Path output = dir.resolve(name + "-opa.log");
     Process build =
         new ProcessBuilder(
                 "bash",
@@ -483,10 +612,10 @@ public abstract class AbstractOperationsIT {
                 bundle.toString(),
                 rego.toString())
             .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("opa.log").toFile())
+            .redirectOutput(output.toFile())
             .start();
     assertThat(build.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(build.exitValue()).as(Files.readString(dir.resolve("opa.log"))).isZero();
+    assertThat(build.exitValue()).as(Files.readString(output)).isZero();
     return bundle;
   }
 

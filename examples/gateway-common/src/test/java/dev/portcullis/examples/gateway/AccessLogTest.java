@@ -23,7 +23,7 @@ class AccessLogTest {
                         2_500_000,
                         "203.0.113.7",
                         "allow",
-                        List.of("scanner_endpoint"),
+                        List.of(),
                         200)));
 
     assertThat(line.path("method").asText()).isEqualTo("GET");
@@ -34,7 +34,31 @@ class AccessLogTest {
     assertThat(line.path("duration_ms").asDouble()).isEqualTo(2.5);
     assertThat(line.path("client_ip").asText()).isEqualTo("203.0.113.7");
     assertThat(line.path("decision").asText()).isEqualTo("allow");
-    assertThat(line.path("reasons").get(0).asText()).isEqualTo("scanner_endpoint");
+    assertThat(line.path("reasons").isArray()).isTrue();
+    assertThat(line.path("reasons")).isEmpty();
     assertThat(line.path("upstream_status").asInt()).isEqualTo(200);
+  }
+
+  @Test
+  void aRefusalCarriesItsReasonsAndNoUpstreamStatus() throws Exception {
+    JsonNode line =
+        new ObjectMapper()
+            .readTree(
+                AccessLog.line(
+                    new AccessLog.Entry(
+                        "GET",
+                        "/api/users/search?q=a",
+                        403,
+                        120,
+                        1_000_000,
+                        "203.0.113.7",
+                        "deny",
+                        List.of("user_directory", "strict_mode"),
+                        0)));
+
+    assertThat(line.path("decision").asText()).isEqualTo("deny");
+    assertThat(line.path("reasons").get(0).asText()).isEqualTo("user_directory");
+    assertThat(line.path("reasons").get(1).asText()).isEqualTo("strict_mode");
+    assertThat(line.has("upstream_status")).isFalse();
   }
 }

@@ -88,6 +88,22 @@ class GatewayCommandTest {
     assertThat(fromFileAndEnvironment.shadowPolicy())
         .isEqualTo(Path.of("/etc/portcullis/candidate.wasm"));
 
+    assertThat(parse().operations().policyFile()).as("the bundled policy").isNull();
+    assertThat(parse().operations().entrypoint()).isEqualTo("portcullis/sonarqube/decision");
+    OperationsConfig ownPolicy =
+        parse("--policy", "policy.tar.gz", "--entrypoint", "acme/decision").operations();
+    assertThat(ownPolicy.policyFile())
+        .isEqualTo(new PolicyFile("--policy", Path.of("policy.tar.gz"), "acme/decision"));
+    assertThat(ownPolicy.entrypoint()).isEqualTo("acme/decision");
+    assertThat(
+            GatewayCommand.parse(Map.of("PORTCULLIS_POLICY", "/etc/portcullis/policy.wasm"))
+                .config()
+                .operations()
+                .policyFile())
+        .isEqualTo(
+            new PolicyFile(
+                "--policy", Path.of("/etc/portcullis/policy.wasm"), PolicyFile.DEFAULT_ENTRYPOINT));
+
     assertThatThrownBy(() -> parse("--decision-log-sample-allows", "1.5"))
         .hasMessageContaining("--decision-log-sample-allows");
     assertThatThrownBy(() -> parse("--admin-listen", "9091"))

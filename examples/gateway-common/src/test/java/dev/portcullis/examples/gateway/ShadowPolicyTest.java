@@ -134,13 +134,48 @@ class ShadowPolicyTest {
     }
     // A deny only with the data: agreeing shows the candidate got the same data.
     assertThat(enforced.reasons()).containsExactly("project_not_allowed");
-    try (ShadowPolicy shadow = ShadowPolicy.load(wasm, data, null)) {
+    try (ShadowPolicy shadow = ShadowPolicy.load(candidate(wasm), data, null)) {
       shadow.record(record(enforced));
       await(shadow, Outcome.AGREE, 1);
     }
-    try (ShadowPolicy otherData = ShadowPolicy.load(wasm, null, null)) {
+    try (ShadowPolicy otherData = ShadowPolicy.load(candidate(wasm), null, null)) {
       otherData.record(record(enforced));
       await(otherData, Outcome.DISAGREE, 1);
+    }
+  }
+
+  @Test
+  void aDataReloadRebuildsTheCandidateAndAFailedOneKeepsTheOld() throws Exception {
+    Path wasm = dir.resolve("policy.wasm");
+    Files.write(wasm, SonarQubePolicy.source().wasm());
+    String onlyAlpha =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_project_keys\":[\"alpha\"]}}}}";
+    String withDemo = onlyAlpha.replace("\"alpha\"", "\"alpha\",\"demo\"");
+    Decision allowedWithDemo;
+    try (PolicyEngine engine = SonarQubePolicy.engine(withDemo).build()) {
+      allowedWithDemo = engine.evaluate(input());
+    }
+    assertThat(allowedWithDemo.allow()).isTrue();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (ShadowPolicy shadow = ShadowPolicy.load(candidate(wasm), onlyAlpha, registry)) {
+      String before = shadow.revision();
+      shadow.record(record(allowedWithDemo));
+      await(shadow, Outcome.DISAGREE, 1);
+
+      shadow.reload(withDemo);
+      assertThat(shadow.revision()).isNotEqualTo(before);
+      shadow.record(record(allowedWithDemo));
+      await(shadow, Outcome.AGREE, 1);
+
+      String good = shadow.revision();
+      shadow.reload("[\"not an object\"]");
+      assertThat(shadow.revision()).isEqualTo(good);
+      assertThat(
+              registry.get("portcullis.shadow.reloads").tag("outcome", "failure").counter().count())
+          .isEqualTo(1);
+      assertThat(
+              registry.get("portcullis.shadow.reloads").tag("outcome", "success").counter().count())
+          .isEqualTo(1);
     }
   }
 
@@ -148,13 +183,17 @@ class ShadowPolicyTest {
   void aBadFileStopsTheStartNamingIt() throws Exception {
     Path bad = dir.resolve("candidate.wasm");
     Files.writeString(bad, "not wasm");
-    assertThatThrownBy(() -> ShadowPolicy.load(bad, null, null))
+    assertThatThrownBy(() -> ShadowPolicy.load(candidate(bad), null, null))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("--shadow-policy " + bad);
     Path missing = dir.resolve("missing.wasm");
-    assertThatThrownBy(() -> ShadowPolicy.load(missing, null, null))
+    assertThatThrownBy(() -> ShadowPolicy.load(candidate(missing), null, null))
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("--shadow-policy " + missing);
+  }
+
+  private static PolicyFile candidate(Path file) {
+    return new PolicyFile("--shadow-policy", file, null);
   }
 
   private static void await(ShadowPolicy shadow, Outcome outcome, long count) throws Exception {

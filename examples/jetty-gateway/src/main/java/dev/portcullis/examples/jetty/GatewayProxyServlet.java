@@ -272,6 +272,10 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
         status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE
             ? "body_too_large"
             : "body_timeout";
+    // For the access log: the policy allowed it, but the gateway refused it in the end.
+    clientRequest.setAttribute(
+        PortcullisFilter.DENIAL_ATTRIBUTE,
+        Decision.deny(status, reason, "Refused while the body was forwarded."));
     DENIALS.info(
         "denied status={} reasons=[{}] method={} path={} client={}",
         status,

@@ -24,9 +24,14 @@ final class JettyAccessLog implements RequestLog {
   @Override
   public void log(Request request, Response response) {
     Object decided = request.getAttribute(PortcullisFilter.DECISION_ATTRIBUTE);
+    Object refused = request.getAttribute(PortcullisFilter.DENIAL_ATTRIBUTE);
+    Decision denied = refused instanceof Decision ? (Decision) refused : null;
     Decision allowed =
-        decided instanceof Decision && ((Decision) decided).allow() ? (Decision) decided : null;
+        denied == null && decided instanceof Decision && ((Decision) decided).allow()
+            ? (Decision) decided
+            : null;
     Object upstream = request.getAttribute(GatewayProxyServlet.UPSTREAM_STATUS_ATTRIBUTE);
+    Decision judged = denied != null ? denied : allowed;
     String target = request.getHttpURI().getPathQuery();
     log.log(
         new AccessLog.Entry(
@@ -35,11 +40,11 @@ final class JettyAccessLog implements RequestLog {
             response.getStatus(),
             Response.getContentBytesWritten(response),
             NanoTime.since(request.getBeginNanoTime()),
-            allowed != null && !allowed.clientIp().isEmpty()
-                ? allowed.clientIp()
+            judged != null && !judged.clientIp().isEmpty()
+                ? judged.clientIp()
                 : Request.getRemoteAddr(request),
             allowed != null ? "allow" : "deny",
-            allowed != null ? allowed.reasons() : List.of(),
+            denied != null ? denied.reasons() : List.of(),
             upstream instanceof Integer ? (Integer) upstream : 0));
   }
 }

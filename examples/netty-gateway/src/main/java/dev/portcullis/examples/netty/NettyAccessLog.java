@@ -43,6 +43,7 @@ final class NettyAccessLog {
     final String target;
     final long startedNanos = System.nanoTime();
     Decision allowed;
+    Decision denied;
     int status;
     long bytes;
 
@@ -69,6 +70,7 @@ final class NettyAccessLog {
         if (current != null) {
           if (msg instanceof HttpResponse) {
             current.status = ((HttpResponse) msg).status().code();
+            current.denied = ctx.channel().attr(PortcullisHandler.DENIAL).getAndSet(null);
           }
           if (msg instanceof HttpContent) {
             current.bytes += ((HttpContent) msg).content().readableBytes();
@@ -97,10 +99,12 @@ final class NettyAccessLog {
   }
 
   private static AccessLog.Entry entry(Pending done, SocketAddress peer, Integer upstream) {
-    Decision allowed = done.allowed != null && done.allowed.allow() ? done.allowed : null;
+    Decision allowed =
+        done.denied == null && done.allowed != null && done.allowed.allow() ? done.allowed : null;
+    Decision judged = done.denied != null ? done.denied : allowed;
     String client =
-        allowed != null && !allowed.clientIp().isEmpty()
-            ? allowed.clientIp()
+        judged != null && !judged.clientIp().isEmpty()
+            ? judged.clientIp()
             : peer instanceof InetSocketAddress
                 ? ((InetSocketAddress) peer).getAddress().getHostAddress()
                 : String.valueOf(peer);
@@ -112,7 +116,7 @@ final class NettyAccessLog {
         System.nanoTime() - done.startedNanos,
         client,
         allowed != null ? "allow" : "deny",
-        allowed != null ? allowed.reasons() : List.of(),
+        done.denied != null ? done.denied.reasons() : List.of(),
         upstream == null ? 0 : upstream);
   }
 }

@@ -14,14 +14,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -49,7 +47,6 @@ public final class NettyGateway implements RunningGateway {
   private static final Logger LOG = LoggerFactory.getLogger(NettyGateway.class);
   private static final Duration DRAIN = Duration.ofSeconds(5);
 
-  private final EventLoopGroup acceptor;
   private final EventLoopGroup workers;
   private final Channel server;
   private final ChannelGroup clients;
@@ -61,7 +58,6 @@ public final class NettyGateway implements RunningGateway {
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private NettyGateway(
-      EventLoopGroup acceptor,
       EventLoopGroup workers,
       Channel server,
       ChannelGroup clients,
@@ -69,7 +65,6 @@ public final class NettyGateway implements RunningGateway {
       Runnable closeDecisions,
       URI uri,
       String description) {
-    this.acceptor = acceptor;
     this.workers = workers;
     this.server = server;
     this.clients = clients;
@@ -111,11 +106,17 @@ public final class NettyGateway implements RunningGateway {
    * The gateway's fixed sizes, which tests shrink to make connections share an event loop and wait
    * for an upstream connection.
    *
-   * @param ioThreads event loops for the connections; 0 for Netty's default (twice the processors)
+   * @param ioThreads event loops, which also accept connections; 0 for one per available processor
+   *     (Netty's own default is two per processor, which on a small VM only adds context switches:
+   *     an event loop never blocks)
    * @param upstreamConnectionsPerLoop the most upstream connections each event loop opens
    */
   record Sizes(int ioThreads, int upstreamConnectionsPerLoop) {
     static final Sizes DEFAULT = new Sizes(0, UpstreamPool.MAX_CONNECTIONS);
+
+    int eventLoops() {
+      return ioThreads > 0 ? ioThreads : NettyRuntime.availableProcessors();
+    }
   }
 
   static NettyGateway start(
@@ -138,6 +139,7 @@ public final class NettyGateway implements RunningGateway {
       ProxyTelemetry telemetry)
       throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
+    Transport transport = Transport.best();
     Upstream upstream =
         new Upstream(
             config.upstream(),
@@ -145,17 +147,16 @@ public final class NettyGateway implements RunningGateway {
             config.idleTimeout(),
             sizes.upstreamConnectionsPerLoop(),
             telemetry.upstream());
-    EventLoopGroup acceptor =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("gateway-accept"), NioIoHandler.newFactory());
+    // One group both accepts and serves: accepting is cheap, and a dedicated acceptor thread would
+    // be one more thread than cores.
     EventLoopGroup workers =
         new MultiThreadIoEventLoopGroup(
-            sizes.ioThreads(), new DefaultThreadFactory("gateway-io"), NioIoHandler.newFactory());
+            sizes.eventLoops(), new DefaultThreadFactory("gateway-io"), transport.ioHandlers());
     ChannelGroup clients = new DefaultChannelGroup("gateway-clients", GlobalEventExecutor.INSTANCE);
     ServerBootstrap bootstrap =
         new ServerBootstrap()
-            .group(acceptor, workers)
-            .channel(NioServerSocketChannel.class)
+            .group(workers)
+            .channel(transport.serverChannel())
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Upstream.WATER_MARK)
             .childHandler(
@@ -203,7 +204,6 @@ public final class NettyGateway implements RunningGateway {
           bootstrap.bind(new InetSocketAddress(host, config.listen().getPort())).sync().channel();
     } catch (Exception e) {
       upstream.close();
-      acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
@@ -216,9 +216,12 @@ public final class NettyGateway implements RunningGateway {
             + config.upstream()
             + " ("
             + howItDecides
+            + "; "
+            + sizes.eventLoops()
+            + " event loops on "
+            + transport.name()
             + ")";
-    return new NettyGateway(
-        acceptor, workers, server, clients, upstream, closeDecisions, uri, description);
+    return new NettyGateway(workers, server, clients, upstream, closeDecisions, uri, description);
   }
 
   /**
@@ -305,10 +308,7 @@ public final class NettyGateway implements RunningGateway {
       }
       clients.close().awaitUninterruptibly();
       upstream.close();
-      Future<?> workersDone = workers.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-      Future<?> acceptorDone = acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-      workersDone.awaitUninterruptibly();
-      acceptorDone.awaitUninterruptibly();
+      workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     } finally {
       try {
         closeDecisions.run();

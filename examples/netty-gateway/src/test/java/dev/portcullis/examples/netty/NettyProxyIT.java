@@ -163,6 +163,29 @@ class NettyProxyIT {
   }
 
   @Test
+  void runsOnNativeEpollOnLinuxAndOnNioWhenEpollIsTurnedOff() throws Exception {
+    RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
+    boolean linux =
+        System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux");
+    String expected = linux ? "epoll" : "nio";
+    assertThat(proxy(upstream.uri()).describe()).contains(" on " + expected + ")");
+
+    System.setProperty(Transport.PROPERTY, "nio");
+    NettyGateway overNio;
+    try {
+      overNio = proxy(upstream.uri());
+    } finally {
+      System.clearProperty(Transport.PROPERTY);
+    }
+    assertThat(overNio.describe()).contains(" on nio)");
+    try (RawHttpConnection client = RawHttpConnection.open(overNio.uri())) {
+      RawHttpResponse response = client.send(RawHttpConnection.get("/api/server/version")).read();
+      assertThat(response.status()).isEqualTo(200);
+      assertThat(response.bodyText()).isEqualTo("ok /api/server/version");
+    }
+  }
+
+  @Test
   void anUploadOverItsBodyLimitIs413AndItsUpstreamConnectionIsClosedUnfinished() throws Exception {
     RecordingUpstream upstream = closing(RecordingUpstream.start(NettyProxyIT::ok));
     NettyGateway gateway = proxy(upstream.uri(), allowingBodiesUpTo(1000), builder -> builder);
