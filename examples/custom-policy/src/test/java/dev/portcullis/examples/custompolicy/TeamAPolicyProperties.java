@@ -5,8 +5,10 @@ import static dev.portcullis.examples.custompolicy.TeamAPolicy.TOKEN_REASON;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.RawRequest;
 import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
+import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.testkit.DecisionAssert;
 import dev.portcullis.testkit.EndpointFamily;
 import dev.portcullis.testkit.PolicyHarness;
@@ -27,6 +29,9 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class TeamAPolicyProperties {
 
+  private static final CredentialVerification VERIFIED_VALID =
+      CredentialVerification.asserted(CredentialValidity.VALID);
+
   private static PolicyHarness policy;
   private static OpaWasmPolicyEngine defaultEngine;
   private static PolicyEnforcer defaultPolicy;
@@ -38,11 +43,7 @@ class TeamAPolicyProperties {
     defaultEngine = SonarQubePolicy.engine(null).instances(1).warmUp(0).build();
     defaultPolicy =
         SonarQubePolicy.enforcer(defaultEngine)
-            .credentialVerifier(
-                dev.portcullis.spi.CredentialVerifier.of(
-                    credential ->
-                        dev.portcullis.credential.CredentialVerification.asserted(
-                            CredentialValidity.VALID)))
+            .credentialVerifier(CredentialVerifier.of(credential -> VERIFIED_VALID))
             .build();
   }
 
