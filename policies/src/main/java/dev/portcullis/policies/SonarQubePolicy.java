@@ -111,6 +111,33 @@ public final class SonarQubePolicy {
   }
 
   /**
+   * Checks the SonarQube configuration a user's data document sets ({@code
+   * portcullis.sonarqube.config}, if any) against {@code baseData}'s, for a policy that builds on
+   * this one and ships its own data (a team's bundle): the same key and type checks as {@link
+   * #data}, with the keys the bundle or the defaults know. A typo then fails the start instead of
+   * silently keeping a default.
+   *
+   * @throws PolicyLoadException when {@code userData} names an unknown configuration key, gives a
+   *     key a value of the wrong type, or has a malformed {@code extra_endpoints} entry
+   */
+  public static void checkConfiguration(String baseData, String userData) {
+    JsonNode user;
+    JsonNode base;
+    try {
+      user = JSON.readTree(userData);
+      base = JSON.readTree(baseData);
+    } catch (JsonProcessingException e) {
+      throw new PolicyLoadException(
+          "The policy data document is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    ObjectNode known = (ObjectNode) configOf(defaults()).deepCopy();
+    if (configOf(base) instanceof ObjectNode bundled) {
+      known.setAll(bundled);
+    }
+    checkConfig(known, configOf(user));
+  }
+
+  /**
    * An engine builder with the default policy, its entrypoint, the merged data and a realistic
    * scanner request for warm-up; set pool size or timeouts on it, then {@code build()}.
    */

@@ -28,8 +28,9 @@ import java.util.function.UnaryOperator;
  * portcullis.sonarqube.config}), it is taken for a variant of the bundled policy (a plain wasm
  * built from its Rego, say): the bundled defaults are filled in and the configuration keys checked
  * as for the bundled policy. A bundle that carries its configuration is its own authority (a newer
- * release's policy may have new keys), and a policy at another entrypoint reads what it likes: then
- * the data only has to be a JSON object.
+ * release's policy may have new keys), and a policy at another entrypoint reads what it likes. In
+ * every case a SonarQube configuration in the user's data is checked against the keys the bundle
+ * and the bundled defaults know, since a policy building on the bundled one reads it.
  *
  * @param option the option that named the file, such as {@code --policy}, for messages
  * @param file the compiled policy
@@ -113,7 +114,13 @@ public record PolicyFile(String option, Path file, String entrypoint) {
         entrypoint.equals(SonarQubePolicy.ENTRYPOINT)
             && merged.path("portcullis").path("sonarqube").path("config").isMissingNode();
     if (userData != null) {
-      deepMerge(merged, object(userData, "--data"));
+      ObjectNode user = object(userData, "--data");
+      if (!variant) {
+        // A policy building on the bundled one (a team's bundle) reads the same configuration: a
+        // key neither the bundle nor the defaults know is a typo, not a new setting.
+        SonarQubePolicy.checkConfiguration(merged.toString(), user.toString());
+      }
+      deepMerge(merged, user);
     }
     return variant ? SonarQubePolicy.data(merged.toString()) : merged.toString();
   }

@@ -47,6 +47,32 @@ class PolicyFileTest {
   }
 
   @Test
+  void aTypoInTheUsersSonarQubeConfigurationStopsTheStartWhateverThePolicy() {
+    String bundle =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"new_key\":1,\"allowed_project_keys\":[]}}}}";
+    String typo = USER.replace("allowed_project_keys", "allowed_project_key");
+    assertThatThrownBy(() -> at("team_a/sonarqube/decision").data(bundle, typo))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("allowed_project_key");
+    assertThatThrownBy(() -> at(null).data(bundle, typo))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("allowed_project_key");
+    assertThatThrownBy(
+            () ->
+                at("team_a/sonarqube/decision")
+                    .data(bundle, USER.replace("[\"alpha\"]", "\"alpha\"")))
+        .as("a value of the wrong type")
+        .isInstanceOf(PolicyLoadException.class);
+    // A key the bundle knows (a newer policy's) and a key the defaults know are both accepted.
+    assertThat(
+            at("team_a/sonarqube/decision")
+                .data(
+                    bundle,
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{\"new_key\":2,\"strict_mode\":true}}}}"))
+        .contains("\"new_key\":2");
+  }
+
+  @Test
   void aPolicyAtAnotherEntrypointGetsOnlyTheBundleAndTheUsersData() throws Exception {
     JsonNode data =
         JSON.readTree(at("acme/authz/allow").data("{\"a\":{\"b\":1}}", "{\"a\":{\"c\":2}}"));
