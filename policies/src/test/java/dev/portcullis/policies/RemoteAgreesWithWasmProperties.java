@@ -10,13 +10,11 @@ import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
-import java.nio.file.Files;
+import dev.portcullis.testkit.OpaServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -35,19 +33,17 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class RemoteAgreesWithWasmProperties {
 
-  private static Path dir;
   private static final List<Pair> PAIRS = new ArrayList<>();
 
   private record Pair(OpaWasmPolicyEngine wasm, RemoteOpaPolicyEngine remote, OpaServer opa) {}
 
   @BeforeContainer
   static void start() throws Exception {
-    dir = Files.createTempDirectory("remote-agrees");
     List<String> userData =
         List.of(WasmAgreesWithOpaEvalTest.DATA.get(0), WasmAgreesWithOpaEvalTest.DATA.get(2));
     for (int i = 0; i < userData.size(); i++) {
       String data = SonarQubePolicy.data(userData.get(i));
-      OpaServer opa = OpaServer.start(Files.createDirectories(dir.resolve("opa" + i)), data);
+      OpaServer opa = OpaServer.builder().policy(Path.of("src/main/rego")).data(data).start();
       PAIRS.add(
           new Pair(
               SonarQubePolicy.engine(userData.get(i)).instances(1).warmUp(0).build(),
@@ -67,9 +63,6 @@ class RemoteAgreesWithWasmProperties {
       pair.opa().close();
     }
     PAIRS.clear();
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    }
   }
 
   @Property(tries = 300)

@@ -12,6 +12,7 @@ import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
+import dev.portcullis.testkit.OpaServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,11 @@ class RemoteOpaPolicyEngineIT {
                 + "decision := {\"allow\": true} if {\n"
                 + "  count([x | some i in numbers.range(1, 3000000); x := i * i]) > 0\n"
                 + "}\n");
-    opa = OpaServer.start(dir, SonarQubePolicy.data(null), slow);
+    opa =
+        OpaServer.builder()
+            .policy(Path.of("src/main/rego"), slow)
+            .data(SonarQubePolicy.data(null))
+            .start();
   }
 
   @AfterAll
@@ -143,15 +148,18 @@ class RemoteOpaPolicyEngineIT {
 
   @Test
   void opaDownIsADeny() throws Exception {
-    Path downDir = Files.createDirectories(dir.resolve("down"));
-    OpaServer stopped = OpaServer.start(downDir, SonarQubePolicy.data(null));
-    try (RemoteOpaPolicyEngine remote =
-        RemoteOpaPolicyEngine.builder()
-            .url(stopped.url())
-            .entrypoint(SonarQubePolicy.ENTRYPOINT)
-            .build()) {
+    try (OpaServer stopped =
+            OpaServer.builder()
+                .policy(Path.of("src/main/rego"))
+                .data(SonarQubePolicy.data(null))
+                .start();
+        RemoteOpaPolicyEngine remote =
+            RemoteOpaPolicyEngine.builder()
+                .url(stopped.url())
+                .entrypoint(SonarQubePolicy.ENTRYPOINT)
+                .build()) {
       assertThat(remote.warmUp().toCompletableFuture().get(30, TimeUnit.SECONDS)).isTrue();
-      stopped.close();
+      stopped.stop();
 
       Decision decision =
           decide(remote, RawRequest.of("GET", "/api/server/version", "203.0.113.7"));

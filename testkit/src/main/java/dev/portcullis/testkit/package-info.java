@@ -18,6 +18,9 @@
  *       dev.portcullis.testkit.RawRequests#toDecideCommand}).
  *   <li>{@link dev.portcullis.testkit.OpaEvalDifferential}: the embedded engine against {@code opa
  *       eval}.
+ *   <li>{@link dev.portcullis.testkit.OpaServer}: a real {@code opa run --server} on a free
+ *       loopback port with your Rego and data, to test the remote engine ({@link
+ *       dev.portcullis.opa.remote.RemoteOpaPolicyEngine}) or anything else that asks OPA over HTTP.
  * </ul>
  *
  * <p>For adapters and Portcullis' own tests:

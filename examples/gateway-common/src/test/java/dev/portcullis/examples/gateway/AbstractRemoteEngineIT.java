@@ -4,19 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.testkit.FakeSonarQube;
+import dev.portcullis.testkit.OpaServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A gateway with {@code --engine remote=URL} in front of a fake SonarQube, asking a real {@code opa
@@ -30,7 +31,6 @@ public abstract class AbstractRemoteEngineIT {
           + Base64.getEncoder()
               .encodeToString((GatewaySonarQube.GOOD_TOKEN + ":").getBytes(StandardCharsets.UTF_8));
 
-  @TempDir Path dir;
   private FakeSonarQube sonar;
   private OpaServer opa;
   private RunningGateway gateway;
@@ -43,7 +43,7 @@ public abstract class AbstractRemoteEngineIT {
   @BeforeEach
   void startAll() throws Exception {
     sonar = GatewaySonarQube.start();
-    opa = OpaServer.start(dir, SonarQubePolicy.defaultData());
+    opa = OpaServer.builder().policy(policyRego()).data(SonarQubePolicy.defaultData()).start();
     gateway =
         start(
             GatewayConfig.builder(sonar.baseUri())
@@ -83,7 +83,7 @@ public abstract class AbstractRemoteEngineIT {
     assertThat(denied.body()).contains("\"reasons\":[\"user_directory\"]");
     assertThat(sonar.received()).noneMatch(line -> line.contains("/api/users"));
 
-    opa.close();
+    opa.stop();
 
     HttpResponse<String> withoutOpa = send(gateway.uri(), "/api/server/version", null);
     assertThat(withoutOpa.statusCode()).isEqualTo(503);
@@ -91,6 +91,18 @@ public abstract class AbstractRemoteEngineIT {
     awaitReady(false);
     assertThat(send(gateway.adminUri(), "/health/ready", null).body())
         .contains("\"remote_engine\":\"not_answering\"");
+  }
+
+  /** The default policy's Rego in this checkout, above the module being tested. */
+  private static Path policyRego() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path rego = dir.resolve("policies/src/main/rego");
+      if (Files.isDirectory(rego)) {
+        return rego;
+      }
+    }
+    throw new IllegalStateException(
+        "policies/src/main/rego not found above " + Path.of("").toAbsolutePath());
   }
 
   private void awaitReady(boolean ready) throws Exception {
