@@ -469,9 +469,11 @@ gw_wait() {
     if [ -n "$line" ]; then
       GW_KIND[$label]="$(sed -E 's/.*Portcullis (Jetty|Netty) gateway listening on.*/\1/' <<<"$line")"
       log "gateway $label: ${line:0:300}"
-      # it must also answer HTTP (any status: SonarQube may not be up yet, which is a 502)
+      # It must also answer HTTP itself: a request without a credential to a denied endpoint is
+      # refused by the gateway alone (401/403), so a SonarQube still starting (which can take tens
+      # of seconds to answer anything) cannot make the gateway look dead.
       local url; url="$(grep -o -m1 -E 'listening on https?://[^ ,]+' <<<"$line" | sed 's/^listening on //')"
-      P_STATUS="$(curl -s -o /dev/null -w '%{http_code}' --max-time 20 "$url/api/server/version")"
+      P_STATUS="$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url/api/users/search")"
       if [ "$P_STATUS" = 000 ]; then
         GW_KIND[$label]+=", but no HTTP answer"
         log "gateway $label printed its listening line but gave no HTTP answer:"; tail -20 "$glog" >&2; return 1
