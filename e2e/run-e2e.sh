@@ -191,7 +191,7 @@ if ! { mkdir -p "$E2E_WORK" && : > "$RESULTS" && : > "$TIMINGS" && : > "$DENIALS
 # the endpoint of the credential proofs: needs a valid credential on 9.9 and 26.9, allowed by the policy
 VERIFY_PATH=/api/plugins/installed
 VALIDATE_PATH=/api/authentication/validate
-FROM_WRONG=127.0.0.2; FROM_REVOKE=127.0.0.3; FROM_OTHER=127.0.0.4
+FROM_WRONG=127.0.0.2; FROM_REVOKE=127.0.0.3; FROM_OTHER=127.0.0.4; FROM_THROTTLE=127.0.0.5
 REVOKE_BOUND=65      # seconds: positive cache TTL (60 s) + polling interval (2 s) + slack
 REVOKE_GIVE_UP=90
 
@@ -1226,18 +1226,15 @@ revocation_collect() { # NAME SQLABEL
 
 # --- step 7: 20 wrong tokens from one IP ---------------------------------------------------
 
-throttle_proof() { # NAME SQLABEL (last thing on each default gateway: blocks 127.0.0.1 for up to a minute)
-  local n="$1" sql="$2" f gw glog dir i from t0 t1 win nval nend vst prior
-  local s401 s429 bad rmin rmax seq ok act
-  for f in "${ACTIVE[@]}"; do
-    gw_ok "$f" "$n" || continue
-    gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"; dir="$WRONG_DIR/throttle-$n-$f"
-    for i in $(seq -w 1 20); do make_token "$dir/$i.txt"; note_tok "$n" "throttle-$f-$i"; done
-    prior="$(grep -cE 'status=401 reasons=\[credential_invalid\].*client=127\.0\.0\.1( |$)' "$glog" 2>/dev/null)"
-    from="$(access_lines "$n")"; t0="$(now)"
-    s401=0; s429=0; bad=""; rmin=""; rmax=""; seq=""
-    for i in $(seq -w 1 20); do
-      probe "$gw" GET "$VERIFY_PATH" basic "$dir/$i.txt"
+# One burst of the throttle proof: 20 fresh unknown tokens from SOURCE (empty: 127.0.0.1) to GW;
+# sets s401 s429 bad rmin rmax seq t0 t1 nval nend vst.
+throttle_burst() { # NAME GW DIR SOURCE LABEL
+  local n="$1" gw="$2" dir="$3" src="$4" label="$5" i from win
+  for i in $(seq -w 1 20); do make_token "$dir/$i.txt"; note_tok "$n" "$label-$i"; done
+  from="$(access_lines "$n")"; t0="$(now)"
+  s401=0; s429=0; bad=""; rmin=""; rmax=""; seq=""
+  for i in $(seq -w 1 20); do
+      PROBE_FROM="$src" probe "$gw" GET "$VERIFY_PATH" basic "$dir/$i.txt"
       if [ "$((10#$i))" -le 10 ]; then
         if gw_refused_invalid; then s401=$((s401 + 1)); else bad+="#$i:$(fmt) "; fi
         seq+="${seq:+,}$P_STATUS"
@@ -1252,13 +1249,35 @@ throttle_proof() { # NAME SQLABEL (last thing on each default gateway: blocks 12
         fi
         seq+="${seq:+,}$P_STATUS"
       fi
-    done
-    t1="$(now)"; THROTTLED[$n]=$(( ${THROTTLED[$n]:-0} + s429 ))
-    settle
-    win="$(access_window "$n" "$from")"
-    nval="$(count_path "$win" "$VALIDATE_PATH")"; nend="$(count_path "$win" "$VERIFY_PATH")"; vst="$(statuses_of "$win" "$VALIDATE_PATH")"
+  done
+  t1="$(now)"; THROTTLED[$n]=$(( ${THROTTLED[$n]:-0} + s429 ))
+  settle
+  win="$(access_window "$n" "$from")"
+  nval="$(count_path "$win" "$VALIDATE_PATH")"; nend="$(count_path "$win" "$VERIFY_PATH")"; vst="$(statuses_of "$win" "$VALIDATE_PATH")"
+}
+
+throttle_proof() { # NAME SQLABEL (last thing on each default gateway: blocks 127.0.0.1 for up to a minute)
+  local n="$1" sql="$2" f gw glog dir prior nval nend vst t0 t1 from
+  local s401 s429 bad rmin rmax seq ok act refill
+  for f in "${ACTIVE[@]}"; do
+    gw_ok "$f" "$n" || continue
+    gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"; dir="$WRONG_DIR/throttle-$n-$f"
+    prior="$(grep -cE 'status=401 reasons=\[credential_invalid\].*client=127\.0\.0\.1( |$)' "$glog" 2>/dev/null)"
+    throttle_burst "$n" "$gw" "$dir" "" "throttle-$f"
     [ "$s401" = 10 ] && [ "$s429" = 10 ] && [ "$nval" = 10 ] && [ "$nend" = 0 ]; ok=$?
-    act="${s401}x 401 credential_invalid, then ${s429}x 429 too_many_failed_credentials"
+    # The buckets refill in full once per window on a grid that starts with the client's first
+    # verification (scans made 127.0.0.1's long ago): a refill inside the burst lets up to 10 more
+    # through, 401s then 429s only. 127.0.0.1 is blocked all the same; the count is then proved
+    # again from a fresh address, whose bucket (and grid) the burst itself starts.
+    refill=""
+    if [ $ok -ne 0 ] && [ "$nend" = 0 ] && [ "$s401" -gt 10 ] \
+        && [[ "$seq" =~ ^401(,401){10,19}(,429)*$ ]]; then
+      refill="a window refill inside the burst from 127.0.0.1 (sequence $seq, ${nval}x validate); again from $FROM_THROTTLE: "
+      log "throttle proof [$n] [$f]: $refill"
+      throttle_burst "$n" "$gw" "$dir-again" "$FROM_THROTTLE" "throttle-again-$f"
+      [ "$s401" = 10 ] && [ "$s429" = 10 ] && [ "$nval" = 10 ] && [ "$nend" = 0 ]; ok=$?
+    fi
+    act="$refill${s401}x 401 credential_invalid, then ${s429}x 429 too_many_failed_credentials"
     [ -n "$rmin" ] && act+=" (Retry-After ${rmax}..${rmin} s)"
     act+=" in $(secs_between "$t0" "$t1") s"
     [ -n "$bad" ] && act+="; unexpected: ${bad% }; sequence $seq"
