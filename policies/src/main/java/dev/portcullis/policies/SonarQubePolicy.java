@@ -106,7 +106,7 @@ public final class SonarQubePolicy {
               + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
     }
     checkConfig(configOf(merged), configOf(user));
-    deepMerge(merged, (ObjectNode) user);
+    DataMerge.deepMerge(merged, (ObjectNode) user);
     return merged.toString();
   }
 
@@ -247,19 +247,5 @@ public final class SonarQubePolicy {
         }
       }
     }
-  }
-
-  private static void deepMerge(ObjectNode target, ObjectNode source) {
-    source
-        .fields()
-        .forEachRemaining(
-            entry -> {
-              JsonNode existing = target.get(entry.getKey());
-              if (existing instanceof ObjectNode && entry.getValue() instanceof ObjectNode) {
-                deepMerge((ObjectNode) existing, (ObjectNode) entry.getValue());
-              } else {
-                target.set(entry.getKey(), entry.getValue());
-              }
-            });
   }
 }

@@ -8,11 +8,10 @@ import dev.portcullis.PolicyLoadException;
 import dev.portcullis.opa.OpaBundle;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
+import dev.portcullis.policies.DataMerge;
 import dev.portcullis.policies.SonarQubePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -120,7 +119,7 @@ public record PolicyFile(String option, Path file, String entrypoint) {
         // key neither the bundle nor the defaults know is a typo, not a new setting.
         SonarQubePolicy.checkConfiguration(merged.toString(), user.toString());
       }
-      deepMerge(merged, user);
+      DataMerge.deepMerge(merged, user);
     }
     return variant ? SonarQubePolicy.data(merged.toString()) : merged.toString();
   }
@@ -136,18 +135,6 @@ public record PolicyFile(String option, Path file, String entrypoint) {
       throw new PolicyLoadException(what + " must be a JSON object");
     }
     return (ObjectNode) node;
-  }
-
-  private static void deepMerge(ObjectNode target, ObjectNode over) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = over.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
-      JsonNode existing = target.get(field.getKey());
-      if (existing instanceof ObjectNode && field.getValue() instanceof ObjectNode) {
-        deepMerge((ObjectNode) existing, (ObjectNode) field.getValue());
-      } else {
-        target.set(field.getKey(), field.getValue());
-      }
-    }
   }
 
   @Override
