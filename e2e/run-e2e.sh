@@ -1258,26 +1258,25 @@ throttle_burst() { # NAME GW DIR SOURCE LABEL
 
 throttle_proof() { # NAME SQLABEL (last thing on each default gateway: blocks 127.0.0.1 for up to a minute)
   local n="$1" sql="$2" f gw glog dir prior nval nend vst t0 t1 from
-  local s401 s429 bad rmin rmax seq ok act refill
+  local s401 s429 bad rmin rmax seq ok act again
   for f in "${ACTIVE[@]}"; do
     gw_ok "$f" "$n" || continue
     gw="$(gw_url "$f" "$n")"; glog="$(gw_log "$f" "$n")"; dir="$WRONG_DIR/throttle-$n-$f"
     prior="$(grep -cE 'status=401 reasons=\[credential_invalid\].*client=127\.0\.0\.1( |$)' "$glog" 2>/dev/null)"
     throttle_burst "$n" "$gw" "$dir" "" "throttle-$f"
     [ "$s401" = 10 ] && [ "$s429" = 10 ] && [ "$nval" = 10 ] && [ "$nend" = 0 ]; ok=$?
-    # The buckets refill in full once per window on a grid that starts with the client's first
-    # verification (scans made 127.0.0.1's long ago): a refill inside the burst lets up to 10 more
-    # through, 401s then 429s only. 127.0.0.1 is blocked all the same; the count is then proved
-    # again from a fresh address, whose bucket (and grid) the burst itself starts.
-    refill=""
-    if [ $ok -ne 0 ] && [ "$nend" = 0 ] && [ "$s401" -gt 10 ] \
-        && [[ "$seq" =~ ^401(,401){10,19}(,429)*$ ]]; then
-      refill="a window refill inside the burst from 127.0.0.1 (sequence $seq, ${nval}x validate); again from $FROM_THROTTLE: "
-      log "throttle proof [$n] [$f]: $refill"
+    # The window slides: no minute ever holds more than 10 failures from one client, so more than
+    # 10 401s is a failure. Fewer can be honest when earlier steps' failures from 127.0.0.1 are
+    # still inside its window; the count is then proved again from a fresh address.
+    again=""
+    if [ $ok -ne 0 ] && [ "$nend" = 0 ] && [ "${prior:-0}" -gt 0 ] && [ "$s401" -lt 10 ] \
+        && [[ "$seq" =~ ^(401,)*429(,429)*$ ]]; then
+      again="earlier failures from 127.0.0.1 still in its window (sequence $seq, ${nval}x validate); again from $FROM_THROTTLE: "
+      log "throttle proof [$n] [$f]: $again"
       throttle_burst "$n" "$gw" "$dir-again" "$FROM_THROTTLE" "throttle-again-$f"
       [ "$s401" = 10 ] && [ "$s429" = 10 ] && [ "$nval" = 10 ] && [ "$nend" = 0 ]; ok=$?
     fi
-    act="$refill${s401}x 401 credential_invalid, then ${s429}x 429 too_many_failed_credentials"
+    act="$again${s401}x 401 credential_invalid, then ${s429}x 429 too_many_failed_credentials"
     [ -n "$rmin" ] && act+=" (Retry-After ${rmax}..${rmin} s)"
     act+=" in $(secs_between "$t0" "$t1") s"
     [ -n "$bad" ] && act+="; unexpected: ${bad% }; sequence $seq"

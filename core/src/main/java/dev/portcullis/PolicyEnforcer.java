@@ -692,7 +692,7 @@ public final class PolicyEnforcer {
     /**
      * Counts the credentials the verifier finds invalid per client IP and answers 429 with {@code
      * Retry-After}, before any verification, once a client has too many; by default nobody is
-     * throttled. See {@link dev.portcullis.throttle.BucketCredentialFailureThrottle}.
+     * throttled. See {@link dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle}.
      */
     public Builder credentialFailureThrottle(CredentialFailureThrottle throttle) {
       this.throttle = Objects.requireNonNull(throttle, "throttle");

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.throttle.BucketCredentialFailureThrottle;
+import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -75,7 +75,7 @@ class EnforcerMetricsTest {
                 CredentialVerifier.of(
                     credential -> new CredentialVerification(CredentialValidity.INVALID, "test")))
             .credentialFailureThrottle(
-                BucketCredentialFailureThrottle.builder()
+                SlidingWindowCredentialFailureThrottle.builder()
                     .maxFailures(2)
                     .window(Duration.ofMinutes(1))
                     .build())

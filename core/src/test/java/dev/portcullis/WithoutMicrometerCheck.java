@@ -10,7 +10,7 @@ import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.throttle.BucketCredentialFailureThrottle;
+import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -46,7 +46,7 @@ class WithoutMicrometerCheck {
                                   new CredentialVerification(CredentialValidity.VALID, "test")))
                       .build())
               .credentialFailureThrottle(
-                  BucketCredentialFailureThrottle.builder()
+                  SlidingWindowCredentialFailureThrottle.builder()
                       .maxFailures(3)
                       .window(Duration.ofMinutes(1))
                       .build())

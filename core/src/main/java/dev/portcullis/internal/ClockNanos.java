@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 
 /**
- * Reads a {@link Clock} as nanoseconds, for the libraries that count in nanoseconds (Bucket4j,
+ * Reads a {@link Clock} as nanoseconds, for the code that counts in nanoseconds (the throttle,
  * Caffeine); with no clock given, the system's monotonic {@link System#nanoTime()}, which a
  * wall-clock change cannot move.
  *

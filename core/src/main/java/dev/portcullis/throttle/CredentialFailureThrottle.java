@@ -16,8 +16,8 @@ import java.util.concurrent.CompletionStage;
  * which may be a Netty event loop: a throttle over a remote store answers {@code reserveAsync}
  * without blocking and releases in the background.
  *
- * <p>Implementations must be thread-safe. {@link BucketCredentialFailureThrottle} keeps its counts
- * in this process; several gateway instances behind one address need a shared store (see its
+ * <p>Implementations must be thread-safe. {@link SlidingWindowCredentialFailureThrottle} keeps its
+ * counts in this process; several gateway instances behind one address need a shared store (see its
  * Javadoc).
  */
 public interface CredentialFailureThrottle {

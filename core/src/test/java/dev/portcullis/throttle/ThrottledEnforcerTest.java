@@ -44,7 +44,7 @@ class ThrottledEnforcerTest {
                     return new CredentialVerification(validity, "test");
                   }))
           .credentialFailureThrottle(
-              BucketCredentialFailureThrottle.builder()
+              SlidingWindowCredentialFailureThrottle.builder()
                   .maxFailures(5)
                   .window(Duration.ofSeconds(30))
                   .clock(clock)
@@ -126,7 +126,7 @@ class ThrottledEnforcerTest {
                   return result;
                 })
             .credentialFailureThrottle(
-                BucketCredentialFailureThrottle.builder()
+                SlidingWindowCredentialFailureThrottle.builder()
                     .maxFailures(5)
                     .window(Duration.ofSeconds(30))
                     .clock(clock)

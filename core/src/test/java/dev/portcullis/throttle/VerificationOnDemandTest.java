@@ -48,7 +48,7 @@ class VerificationOnDemandTest {
     return PolicyEnforcer.builder(scannerPolicy())
         .credentialVerifier(verifier)
         .credentialFailureThrottle(
-            BucketCredentialFailureThrottle.builder()
+            SlidingWindowCredentialFailureThrottle.builder()
                 .maxFailures(maxFailures)
                 .window(Duration.ofMinutes(1))
                 .clock(clock)

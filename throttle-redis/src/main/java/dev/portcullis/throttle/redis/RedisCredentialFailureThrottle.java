@@ -1,23 +1,19 @@
 package dev.portcullis.throttle.redis;
 
 import dev.portcullis.client.IpAddress;
-import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
-import io.github.bucket4j.BucketConfiguration;
-import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,10 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Failed-credential counts shared by every gateway instance that names the same Redis: the buckets
- * of {@link BucketCredentialFailureThrottle} (same capacity, same interval refill, same client
- * keys, IPv6 by /64), kept in Redis through Bucket4j's Lettuce integration, so an attacker gets
- * {@code maxFailures} per window in all, not per instance.
+ * Failed-credential counts shared by every gateway instance that names the same Redis: the sliding
+ * window of {@link SlidingWindowCredentialFailureThrottle} (at most {@code maxFailures} in any
+ * window, same client keys, IPv6 by /64), kept in Redis as one sorted set of reservation times per
+ * client and changed only by Lua scripts, so each check-and-reserve is atomic and an attacker gets
+ * {@code maxFailures} per window in all, not per instance. The times are Redis's own ({@code
+ * TIME}), so the instances' clocks need not agree.
  *
  * <p>Never blocks the deciding thread: {@link #reserveAsync} completes when Redis answers.
  *
@@ -45,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * taken in one store and given back in the other may leave a client one failure short or ahead for
  * one window.
  *
- * <p>Redis must be reachable when the throttle is built: a wrong address stops the start. The
- * instances' clocks must agree (NTP): Bucket4j refills by the clock of the instance that asks.
+ * <p>Redis (5.0 or later) must be reachable when the throttle is built: a wrong address stops the
+ * start.
  *
  * <p>Thread-safe. {@link #close()} closes the connection.
  */
@@ -59,10 +57,10 @@ public final class RedisCredentialFailureThrottle
   public static final String KEY_PREFIX = "portcullis:credential-failures:";
 
   private final RedisClient client;
-  private final StatefulRedisConnection<String, byte[]> connection;
-  private final AsyncProxyManager<String> buckets;
-  private final BucketConfiguration configuration;
-  private final BucketCredentialFailureThrottle local;
+  private final StatefulRedisConnection<String, String> connection;
+  private final String windowMicros;
+  private final String maxFailuresText;
+  private final SlidingWindowCredentialFailureThrottle local;
   private final String where;
   private final long retryIntervalNanos;
   private final LongSupplier nanoTime;
@@ -79,6 +77,32 @@ public final class RedisCredentialFailureThrottle
   private final Duration window;
 
   private static final long NEVER = Long.MIN_VALUE;
+
+  /**
+   * Drops the client's reservations a window old or older, then reserves one at Redis's time unless
+   * {@code maxFailures} remain: 0 when reserved, otherwise the microseconds until the oldest is a
+   * window old. ARGV: window in microseconds, maxFailures, a nonce that keeps members unique.
+   */
+  private static final String RESERVE =
+      """
+      if redis.replicate_commands then redis.replicate_commands() end
+      local time = redis.call('TIME')
+      local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+      local window = tonumber(ARGV[1])
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+      if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+        redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1)
+        return 0
+      end
+      local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+      return math.max(1, tonumber(oldest[2]) + window - now)
+      """;
+
+  /** Gives back the client's newest reservation, as the in-memory throttle does. */
+  private static final String RELEASE_NEWEST = "return #redis.call('ZPOPMAX', KEYS[1])";
+
+  private static final SecureRandom NONCES = new SecureRandom();
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   private RedisCredentialFailureThrottle(Builder builder) {
@@ -86,6 +110,8 @@ public final class RedisCredentialFailureThrottle
     this.where = url.redacted();
     this.maxFailures = builder.maxFailures;
     this.window = builder.window;
+    this.windowMicros = Long.toString(Math.max(1, window.toNanos() / 1000));
+    this.maxFailuresText = Integer.toString(maxFailures);
     this.retryIntervalNanos = builder.retryInterval.toNanos();
     this.nanoTime = builder.nanoTime;
     RedisURI uri = url.toRedisUri();
@@ -102,25 +128,18 @@ public final class RedisCredentialFailureThrottle
             .timeoutOptions(TimeoutOptions.enabled(builder.commandTimeout))
             .build());
     try {
-      this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+      this.connection = client.connect(StringCodec.UTF8);
     } catch (RuntimeException unreachable) {
       client.shutdown();
       throw new IllegalStateException(
           "Redis at " + where + " is not reachable: " + unreachable.getClass().getSimpleName(),
           unreachable);
     }
-    this.buckets =
-        Bucket4jLettuce.casBasedBuilder(connection)
-            .expirationAfterWrite(
-                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(window))
-            .build()
-            .asAsync();
-    this.configuration =
-        BucketConfiguration.builder()
-            .addLimit(limit -> limit.capacity(maxFailures).refillIntervally(maxFailures, window))
-            .build();
     this.local =
-        BucketCredentialFailureThrottle.builder().maxFailures(maxFailures).window(window).build();
+        SlidingWindowCredentialFailureThrottle.builder()
+            .maxFailures(maxFailures)
+            .window(window)
+            .build();
   }
 
   /** A builder for the Redis at {@code url} ({@link RedisUrl#parse}). */
@@ -138,24 +157,32 @@ public final class RedisCredentialFailureThrottle
     if (!tryRedis()) {
       return CompletableFuture.completedFuture(local.reserve(client));
     }
-    CompletableFuture<ConsumptionProbe> probe;
+    CompletableFuture<Long> waitMicros;
     try {
-      probe = buckets.builder().build(key(client), configuration).tryConsumeAndReturnRemaining(1);
+      waitMicros =
+          connection
+              .async()
+              .<Long>eval(
+                  RESERVE,
+                  ScriptOutputType.INTEGER,
+                  new String[] {key(client)},
+                  windowMicros,
+                  maxFailuresText,
+                  nonce())
+              .toCompletableFuture();
     } catch (RuntimeException e) {
-      probe = CompletableFuture.failedFuture(e);
+      waitMicros = CompletableFuture.failedFuture(e);
     }
     // Completed off Lettuce's I/O thread: the enforcer goes on to verify and evaluate the policy
     // on the thread that completes this stage, which must not be the one reading Redis replies.
-    return probe.handleAsync(
+    return waitMicros.handleAsync(
         (answer, failure) -> {
           if (failure != null) {
             unavailable(failure);
             return local.reserve(client);
           }
           recovered();
-          return answer.isConsumed()
-              ? Duration.ZERO
-              : Duration.ofNanos(Math.max(1, answer.getNanosToWaitForRefill()));
+          return answer == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(1, answer) * 1000);
         },
         continuations);
   }
@@ -167,10 +194,9 @@ public final class RedisCredentialFailureThrottle
       return;
     }
     try {
-      buckets
-          .builder()
-          .build(key(client), configuration)
-          .addTokens(1)
+      connection
+          .async()
+          .<Long>eval(RELEASE_NEWEST, ScriptOutputType.INTEGER, key(client))
           .whenComplete(
               (done, failure) -> {
                 if (failure != null) {
@@ -229,9 +255,15 @@ public final class RedisCredentialFailureThrottle
     return cause.getClass().getSimpleName();
   }
 
-  /** The Redis key of a client's bucket: {@link #KEY_PREFIX} and the shared client key. */
+  private static String nonce() {
+    byte[] bytes = new byte[8];
+    NONCES.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** The Redis key of a client's reservations: {@link #KEY_PREFIX} and the shared client key. */
   static String key(IpAddress client) {
-    return KEY_PREFIX + BucketCredentialFailureThrottle.clientKey(client);
+    return KEY_PREFIX + SlidingWindowCredentialFailureThrottle.clientKey(client);
   }
 
   @Override
@@ -249,8 +281,8 @@ public final class RedisCredentialFailureThrottle
   /** Builds a {@link RedisCredentialFailureThrottle}. */
   public static final class Builder {
     private final RedisUrl url;
-    private int maxFailures = BucketCredentialFailureThrottle.DEFAULT_MAX_FAILURES;
-    private Duration window = BucketCredentialFailureThrottle.DEFAULT_WINDOW;
+    private int maxFailures = SlidingWindowCredentialFailureThrottle.DEFAULT_MAX_FAILURES;
+    private Duration window = SlidingWindowCredentialFailureThrottle.DEFAULT_WINDOW;
     private Duration commandTimeout = Duration.ofMillis(500);
     private Duration retryInterval = Duration.ofSeconds(5);
     private LongSupplier nanoTime = System::nanoTime;

@@ -71,6 +71,47 @@ class RedisCredentialFailureThrottleTest {
   }
 
   @Test
+  void aBlockLastsAFullWindowHoweverLongAgoTheClientWasFirstSeen() throws Exception {
+    IpAddress client = IpAddress.parse("203.0.113.15");
+    Duration window = Duration.ofSeconds(4);
+    try (var throttle = throttle().window(window).build()) {
+      assertThat(throttle.reserve(client)).isZero();
+      throttle.release(client);
+      Thread.sleep(2_500);
+      for (int i = 0; i < MAX; i++) {
+        assertThat(throttle.reserve(client)).isZero();
+      }
+
+      // The burst's first reservation is younger than the time the burst took (well under 1 s on
+      // any machine that runs this): the block lasts nearly the whole window from now.
+      assertThat(throttle.reserve(client))
+          .isGreaterThan(window.minusSeconds(1))
+          .isLessThanOrEqualTo(window);
+      assertThat(throttle.fallbacks()).as("counted in Redis").isZero();
+    }
+  }
+
+  @Test
+  void theOldestFailureAgeingOutFreesOnePlaceOnly() throws Exception {
+    IpAddress client = IpAddress.parse("203.0.113.16");
+    Duration window = Duration.ofSeconds(3);
+    try (var throttle = throttle().window(window).build()) {
+      assertThat(throttle.reserve(client)).isZero();
+      Thread.sleep(1_500);
+      for (int i = 1; i < MAX; i++) {
+        assertThat(throttle.reserve(client)).isZero();
+      }
+      Duration untilTheFirstAgesOut = throttle.reserve(client);
+      assertThat(untilTheFirstAgesOut).isPositive().isLessThanOrEqualTo(Duration.ofMillis(1_500));
+
+      Thread.sleep(untilTheFirstAgesOut.toMillis() + 50);
+      assertThat(throttle.reserve(client)).isZero();
+      assertThat(throttle.reserve(client)).as("one place, not a new window's worth").isPositive();
+      assertThat(throttle.fallbacks()).as("counted in Redis").isZero();
+    }
+  }
+
+  @Test
   void oneIpv6SlashSixtyFourIsOneClient() {
     try (var throttle = throttle().build()) {
       for (int i = 0; i < MAX; i++) {

@@ -9,8 +9,8 @@ import dev.portcullis.opa.SwappablePolicyEngine;
 import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
-import dev.portcullis.throttle.BucketCredentialFailureThrottle;
 import dev.portcullis.throttle.CredentialFailureThrottle;
+import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
 import java.net.URI;
 import java.time.Duration;
@@ -174,7 +174,7 @@ public final class GatewayEnforcer implements AutoCloseable {
           .window(config.failureWindow())
           .build();
     }
-    return BucketCredentialFailureThrottle.builder()
+    return SlidingWindowCredentialFailureThrottle.builder()
         .maxFailures(config.maxFailedCredentials())
         .window(config.failureWindow())
         .build();

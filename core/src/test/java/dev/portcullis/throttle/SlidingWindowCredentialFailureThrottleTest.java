@@ -14,11 +14,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class BucketCredentialFailureThrottleTest {
+class SlidingWindowCredentialFailureThrottleTest {
 
   private final ManualClock clock = new ManualClock();
-  private final BucketCredentialFailureThrottle throttle =
-      BucketCredentialFailureThrottle.builder()
+  private final SlidingWindowCredentialFailureThrottle throttle =
+      SlidingWindowCredentialFailureThrottle.builder()
           .maxFailures(3)
           .window(Duration.ofSeconds(60))
           .clock(clock)
@@ -44,6 +44,36 @@ class BucketCredentialFailureThrottleTest {
     assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(15));
     clock.advance(Duration.ofSeconds(15));
     assertThat(throttle.reserve(ip("203.0.113.7"))).isZero();
+  }
+
+  @Test
+  void aBlockLastsAFullWindowHoweverLongAgoTheClientWasFirstSeen() {
+    // A scan verified a valid token 55 s before the burst: the burst's block still lasts a window.
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isZero();
+    throttle.release(ip("203.0.113.7"));
+    clock.advance(Duration.ofSeconds(55));
+    for (int i = 0; i < 3; i++) {
+      fail("203.0.113.7");
+    }
+
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(60));
+    clock.advance(Duration.ofSeconds(10));
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(50));
+  }
+
+  @Test
+  void noWindowLongStretchEverHoldsMoreThanMaxFailures() {
+    // One failure, then two just before the first is a window old: the first ageing out frees one
+    // place only, never a fresh allowance of three.
+    fail("203.0.113.7");
+    clock.advance(Duration.ofSeconds(59));
+    fail("203.0.113.7");
+    fail("203.0.113.7");
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(1));
+
+    clock.advance(Duration.ofSeconds(1));
+    fail("203.0.113.7");
+    assertThat(throttle.reserve(ip("203.0.113.7"))).isEqualTo(Duration.ofSeconds(59));
   }
 
   @Test
@@ -103,19 +133,20 @@ class BucketCredentialFailureThrottleTest {
 
   @Test
   void clientKeysAreAddressesOrIpv6Prefixes() {
-    assertThat(BucketCredentialFailureThrottle.clientKey("203.0.113.7")).isEqualTo("203.0.113.7");
-    assertThat(BucketCredentialFailureThrottle.clientKey("2001:db8:1:2:3:4:5:6"))
-        .isEqualTo("2001:db8:1:2::/64");
-    assertThat(BucketCredentialFailureThrottle.clientKey("::ffff:203.0.113.7"))
+    assertThat(SlidingWindowCredentialFailureThrottle.clientKey("203.0.113.7"))
         .isEqualTo("203.0.113.7");
-    assertThat(BucketCredentialFailureThrottle.clientKey("not:an:address:at:all"))
+    assertThat(SlidingWindowCredentialFailureThrottle.clientKey("2001:db8:1:2:3:4:5:6"))
+        .isEqualTo("2001:db8:1:2::/64");
+    assertThat(SlidingWindowCredentialFailureThrottle.clientKey("::ffff:203.0.113.7"))
+        .isEqualTo("203.0.113.7");
+    assertThat(SlidingWindowCredentialFailureThrottle.clientKey("not:an:address:at:all"))
         .isEqualTo("not:an:address:at:all");
   }
 
   @Test
   void concurrentFailuresAreAllCounted() throws Exception {
-    BucketCredentialFailureThrottle many =
-        BucketCredentialFailureThrottle.builder()
+    SlidingWindowCredentialFailureThrottle many =
+        SlidingWindowCredentialFailureThrottle.builder()
             .maxFailures(1000)
             .window(Duration.ofHours(1))
             .clock(clock)
@@ -145,9 +176,9 @@ class BucketCredentialFailureThrottleTest {
 
   @Test
   void settingsAreValidated() {
-    assertThatThrownBy(() -> BucketCredentialFailureThrottle.builder().maxFailures(0))
+    assertThatThrownBy(() -> SlidingWindowCredentialFailureThrottle.builder().maxFailures(0))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> BucketCredentialFailureThrottle.builder().window(Duration.ZERO))
+    assertThatThrownBy(() -> SlidingWindowCredentialFailureThrottle.builder().window(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

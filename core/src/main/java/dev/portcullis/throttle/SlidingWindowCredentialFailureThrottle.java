@@ -5,39 +5,40 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.portcullis.client.IpAddress;
 import dev.portcullis.internal.ClockNanos;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Allows each client {@code maxFailures} failed credentials per {@code window}, counted with a
- * Bucket4j token bucket per client: the bucket holds {@code maxFailures} tokens, each verification
- * in flight and each failure holds one, and the bucket is refilled in full once per window
- * ("interval" refill, so a blocked client waits for the rest of its window, the cool-down, which
- * {@code Retry-After} states). A success gives its token back and resets nothing. Because tokens
- * are taken before verification, a client with more than {@code maxFailures} verifications in
- * flight at once is refused the excess; a credential whose result is cached is verified at once, so
- * only new credentials count against that.
+ * Allows each client at most {@code maxFailures} failed credentials in any {@code window}-long
+ * stretch of time (a sliding window): each verification in flight and each failure holds one of the
+ * {@code maxFailures} places for a window from the moment it was reserved. A client refused waits
+ * until its oldest failure is a window old, which {@code Retry-After} states: after a burst of
+ * {@code maxFailures} guesses that is a full window, however long the client had been seen before,
+ * and no stretch of a window ever holds more than {@code maxFailures} failures (a fixed-interval
+ * refill would let a client fail {@code 2 × maxFailures} times across a refill and then wait
+ * anything from nothing to a window). A success gives its place back and resets nothing. Because
+ * places are taken before verification, a client with more than {@code maxFailures} verifications
+ * in flight at once is refused the excess; a credential whose result is cached is verified at once,
+ * so only new credentials count against that.
  *
  * <p>A client is an IPv4 address, or the /64 prefix of an IPv6 address, because one IPv6 host
- * usually owns a whole /64 and could otherwise try 2^64 addresses. Buckets live in a bounded
- * Caffeine cache and expire two windows after their last use, so memory stays bounded whatever an
+ * usually owns a whole /64 and could otherwise try 2^64 addresses. A client's log holds at most
+ * {@code maxFailures} times; logs live in a bounded Caffeine cache and expire a window after their
+ * last use (when every time in them has aged out anyway), so memory stays bounded whatever an
  * attacker sends.
  *
  * <p>Counts are per process. With several gateway instances behind one load balancer, an attacker
  * gets {@code maxFailures} per instance; {@code RedisCredentialFailureThrottle} (artifact {@code
- * portcullis-throttle-redis}) keeps the same buckets in Redis for all of them. For another shared
- * store, implement {@link CredentialFailureThrottle} over a Bucket4j {@code ProxyManager} with the
- * same bucket configuration and {@link #clientKey}.
+ * portcullis-throttle-redis}) keeps the same sliding window in Redis for all of them. For another
+ * shared store, implement {@link CredentialFailureThrottle} with the same rule and {@link
+ * #clientKey}.
  *
  * <p>Hosted CI agents (Azure DevOps, for one) reach the gateway through shared outbound addresses,
  * so a client key may stand for many pipelines: keep {@code maxFailures} well above what a
  * misconfigured pipeline produces and the window short.
  */
-public final class BucketCredentialFailureThrottle implements CredentialFailureThrottle {
+public final class SlidingWindowCredentialFailureThrottle implements CredentialFailureThrottle {
 
   /** The default number of failed credentials a client may present per window. */
   public static final int DEFAULT_MAX_FAILURES = 10;
@@ -47,37 +48,25 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
 
   private final int maxFailures;
   private final Duration window;
-  private final TimeMeter time;
-  private final Cache<String, Bucket> buckets;
+  private final long windowNanos;
+  private final ClockNanos time;
+  private final Cache<String, FailureLog> logs;
 
-  private BucketCredentialFailureThrottle(Builder builder) {
+  private SlidingWindowCredentialFailureThrottle(Builder builder) {
     this.maxFailures = builder.maxFailures;
     this.window = builder.window;
-    ClockNanos nanos = ClockNanos.of(builder.clock);
-    this.time =
-        nanos.monotonic()
-            ? TimeMeter.SYSTEM_NANOTIME
-            : new TimeMeter() {
-              @Override
-              public long currentTimeNanos() {
-                return nanos.read();
-              }
-
-              @Override
-              public boolean isWallClockBased() {
-                return true;
-              }
-            };
-    this.buckets =
+    this.windowNanos = window.toNanos();
+    this.time = ClockNanos.of(builder.clock);
+    this.logs =
         Caffeine.newBuilder()
             .maximumSize(builder.maxClients)
-            .expireAfterAccess(window.multipliedBy(2))
-            .ticker(nanos.monotonic() ? Ticker.systemTicker() : nanos::read)
+            .expireAfterAccess(window)
+            .ticker(time.monotonic() ? Ticker.systemTicker() : time::read)
             .build();
   }
 
   /** {@value #DEFAULT_MAX_FAILURES} failures per minute, for up to 100 000 clients at once. */
-  public static BucketCredentialFailureThrottle withDefaults() {
+  public static SlidingWindowCredentialFailureThrottle withDefaults() {
     return builder().build();
   }
 
@@ -87,28 +76,55 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
 
   @Override
   public Duration reserve(IpAddress client) {
-    ConsumptionProbe probe =
-        buckets.get(clientKey(client), key -> newBucket()).tryConsumeAndReturnRemaining(1);
-    if (probe.isConsumed()) {
-      return Duration.ZERO;
-    }
+    long waitNanos =
+        logs.get(clientKey(client), key -> new FailureLog(maxFailures))
+            .reserve(time.read(), windowNanos);
     // Never zero when refused: a client refused must wait at least a moment.
-    return Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
+    return waitNanos == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(1, waitNanos));
   }
 
   @Override
   public void release(IpAddress client) {
-    Bucket bucket = buckets.getIfPresent(clientKey(client));
-    if (bucket != null) {
-      bucket.addTokens(1);
+    FailureLog log = logs.getIfPresent(clientKey(client));
+    if (log != null) {
+      log.releaseNewest();
     }
   }
 
-  private Bucket newBucket() {
-    return Bucket.builder()
-        .addLimit(limit -> limit.capacity(maxFailures).refillIntervally(maxFailures, window))
-        .withCustomTimePrecision(time)
-        .build();
+  /**
+   * The times of one client's reservations within the last window, oldest first, in a ring of
+   * {@code maxFailures}. A release cannot tell which reservation it gives back, so it gives back
+   * the newest: the times kept may then be earlier than the true failures by at most the time a
+   * verification takes, which shortens a block by as much.
+   */
+  private static final class FailureLog {
+    private final long[] times;
+    private int oldest;
+    private int size;
+
+    FailureLog(int capacity) {
+      this.times = new long[capacity];
+    }
+
+    /** 0 when reserved at {@code now}, otherwise the positive nanoseconds to wait. */
+    synchronized long reserve(long now, long windowNanos) {
+      while (size > 0 && now - times[oldest] >= windowNanos) {
+        oldest = (oldest + 1) % times.length;
+        size--;
+      }
+      if (size < times.length) {
+        times[(oldest + size) % times.length] = now;
+        size++;
+        return 0;
+      }
+      return Math.max(1, times[oldest] + windowNanos - now);
+    }
+
+    synchronized void releaseNewest() {
+      if (size > 0) {
+        size--;
+      }
+    }
   }
 
   /**
@@ -146,7 +162,7 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
     return maxFailures + " failed credentials per " + window + " per client";
   }
 
-  /** Builds a {@link BucketCredentialFailureThrottle}. */
+  /** Builds a {@link SlidingWindowCredentialFailureThrottle}. */
   public static final class Builder {
     private int maxFailures = DEFAULT_MAX_FAILURES;
     private Duration window = DEFAULT_WINDOW;
@@ -189,8 +205,8 @@ public final class BucketCredentialFailureThrottle implements CredentialFailureT
       return this;
     }
 
-    public BucketCredentialFailureThrottle build() {
-      return new BucketCredentialFailureThrottle(this);
+    public SlidingWindowCredentialFailureThrottle build() {
+      return new SlidingWindowCredentialFailureThrottle(this);
     }
   }
 }
