@@ -1514,10 +1514,26 @@ denials_early() {
   done
 }
 
+# keep_blocked NAME FLAVOUR: 127.0.0.1 blocked on the default gateway for (nearly) a minute from now:
+# the proof's burst blocks it for a minute from the burst, and an earlier scan may have taken much of
+# that; fresh unknown tokens until one gets 429 (a burst within the last minute makes that the first).
+keep_blocked() {
+  local n="$1" f="$2" i gw tf
+  gw_ok "$f" "$n" || return 0
+  gw="$(gw_url "$f" "$n")"
+  for i in $(seq 1 12); do
+    tf="$WRONG_DIR/keep-blocked-$n-$f-$(date +%s%N).txt"; make_token "$tf"; note_tok "$n" "keep-blocked-$f-$i"
+    probe "$gw" GET "$VERIFY_PATH" basic "$tf"
+    [ "$P_STATUS" = 429 ] && return 0
+  done
+  log "keep_blocked [$n] [$f]: 127.0.0.1 still not blocked after 12 unknown tokens (last: $(fmt))"
+}
+
 # denials_throttled NAME SQLABEL: right after the throttle proof, 127.0.0.1 is blocked on the default
-# gateways for up to a minute. The block holds back verifications only: a token a gateway verified in
-# the last 60 s (A's, by the proof's "other client") still passes from a blocked address. So a fresh
-# global analysis token, which no gateway has seen, gets 429.
+# gateways for a minute (kept so by keep_blocked before each scan). The block holds back
+# verifications only: a token a gateway verified in the last 60 s (A's, by the proof's "other
+# client") still passes from a blocked address. So a fresh global analysis token, which no gateway
+# has seen, gets 429.
 denials_throttled() {
   local n="$1" sql="$2" sc scs=(cli8.1 maven5.8) tf
   [ "$DENIAL_SCANS" = 1 ] || return 0
@@ -1528,6 +1544,7 @@ denials_throttled() {
   fi
   note_tok "$n" throttled
   for sc in "${scs[@]}"; do
+    keep_blocked "$n" "$(denial_flavour "$sc")"
     denial_scan "$sql" "$n" 429 "$sc" "$(denial_flavour "$sc")" "" "$tf" "$KEY_A" 429 'too_many_failed_credentials' "(127.0.0.1 throttled, fresh token)"
   done
 }
