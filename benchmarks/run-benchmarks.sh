@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The embedded engine's targets (issue 14), measured side by side in one run:
 #   1. JMH, sample mode: DecisionBenchmark.evaluate (PolicyEngine.evaluate: input serialization,
-#      evaluation, result parsing) of the bundled policy, wasm compiled to JVM bytecode, 2 pooled
-#      instances, at 1 and at 2 threads, for an allowed and a denied scanner request;
+#      evaluation, result parsing; no decision cache) of the bundled policy, wasm compiled to JVM
+#      bytecode, 2 pooled instances, at 1 and at 2 threads, for an allowed and a denied request;
 #   2. `tools/opa bench` (topdown, OPA's own evaluator) on the same Rego, the same data document
 #      (SonarQubePolicy.data(null), what the engine is given) and the same input documents
 #      (written by WriteInputs, byte for byte what the engine serializes);
