@@ -312,9 +312,12 @@ poll_ready() {
   done
 }
 
-# jvm_options PID: the JVM's command-line options (between the java binary and -jar), as run.
+# jvm_options PID: the JVM's command-line options (between the java binary and -jar) as run,
+# after the MALLOC_* and JAVA_TOOL_OPTIONS variables of its environment (a launcher may set them).
 jvm_options() {
-  tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | awk 'NR > 1 && $0 == "-jar" { exit } NR > 1 { printf "%s%s", sep, $0; sep = " " }'
+  { tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null | grep -E '^(MALLOC_[A-Z_]+|JAVA_TOOL_OPTIONS)='
+    tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | awk 'NR > 1 && $0 == "-jar" { exit } NR > 1 { print }'
+  } | paste -sd ' ' -
 }
 
 # Peak RSS: poll VmRSS (kB) of the given pids every 0.2 s and keep the largest sum in OUTFILE.
