@@ -18,14 +18,25 @@
 # authenticate must also answer 401 to a wrong token and 403 to /api/users/search), the JVM
 # gateways get an unrecorded warm-up run per workload (SonarQube one before part 2), wrk must
 # report no non-2xx response and no socket error, and the peak RSS of the proxy (nginx: master +
-# workers; a gateway: its java process) is sampled from /proc during the measured run. A row that fails a check is reported as FAILED
-# with the reason. Prints a Markdown table and writes it to benchmarks/target/load-summary.md; raw
-# wrk output, logs and rendered configs go to benchmarks/target/load/.
+# workers; a gateway: its java process) is sampled from /proc during the measured run. A row that
+# fails a check is reported as FAILED with the reason.
+#
+# The gateways are started by the systemd launcher (examples/systemd/portcullis-gateway), so they
+# run with its default JVM options, whatever they are (read from /proc and printed, never copied
+# here). For each gateway the report has the time from its launch to its "listening on" line and to
+# its first 200 on the small call, and its VmRSS and VmHWM after the load. Then a target table
+# (issue 14) with PASS/MISS: Netty >= 0.75x plain nginx req/s on the small call and >= 1.0x its MB/s
+# on the large download, Jetty >= 0.4x plain nginx on the small call, each gateway's VmHWM <= 160
+# MiB and first 200 within 1 s of the launch. Prints Markdown and writes it to
+# benchmarks/target/load-summary.md; raw wrk output, logs and rendered configs go to
+# benchmarks/target/load/.
 #
 # Usage (root: installs wrk, nginx and njs with apt-get when missing; never touches the system
 # nginx service, every nginx runs with its own prefix and config on loopback):
 #   benchmarks/load/run-load.sh                                   # full run (several minutes)
+#   SONAR=0 benchmarks/load/run-load.sh                           # the issue-14 targets only (~4 min)
 #   DURATION=3s WARMUP=1s SONAR=0 benchmarks/load/run-load.sh     # smoke run
+# Without root, install first: apt-get install -y wrk nginx libnginx-mod-http-js (Debian/Ubuntu).
 # Env:
 #   DURATION (20s), WARMUP (10s; 0 = none)     wrk durations of a measured run / a JVM warm-up
 #   SMALL_THREADS (2), SMALL_CONNECTIONS (32)  wrk -t/-c of the small workload
@@ -43,8 +54,13 @@
 #   LOAD_PORT_BASE (28400)    loopback ports: base+0 static upstream, +1 nginx auth, +2 nginx plain,
 #                             +3 Jetty, +4 Netty; part 2 uses base+11, +13, +14
 #   JETTY_JAR, NETTY_JAR      default examples/{jetty,netty}-gateway/target/{jetty,netty}-gateway.jar
-#   GATEWAY_JAVA (java), GATEWAY_JAVA_OPTS ("")   JVM and JVM options of the gateways
-# Exit status: 0 when no row FAILED (SKIPPED rows are fine), 1 otherwise, 2 on a setup error.
+#   GATEWAY_JAVA (java)       the java binary the launcher runs (its JAVA)
+#   GATEWAY_JAVA_OPTS ("")    JVM options instead of the launcher's defaults (its PORTCULLIS_JAVA_OPTS);
+#                             empty = the defaults, which is what the memory and ready targets mean
+#   LAUNCHER (examples/systemd/portcullis-gateway)   the script that starts a gateway
+#   TARGET_RSS_MIB (160), TARGET_READY_MS (1000)      the memory and start targets
+# Exit status: 0 when no row FAILED (SKIPPED rows are fine; a MISS is a figure, not a failure), 1
+# otherwise, 2 on a setup error.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,6 +86,8 @@ PORT_BASE="${LOAD_PORT_BASE:-28400}"
 JETTY_JAR="${JETTY_JAR:-$ROOT/examples/jetty-gateway/target/jetty-gateway.jar}"
 NETTY_JAR="${NETTY_JAR:-$ROOT/examples/netty-gateway/target/netty-gateway.jar}"
 GATEWAY_JAVA="${GATEWAY_JAVA:-java}"
+LAUNCHER="${LAUNCHER:-$ROOT/examples/systemd/portcullis-gateway}"
+TARGET_RSS_MIB="${TARGET_RSS_MIB:-160}"; TARGET_READY_MS="${TARGET_READY_MS:-1000}"
 GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:-}"
 
 OUT="$ROOT/benchmarks/target"
@@ -90,6 +108,7 @@ warmup_enabled() { [[ ! "$WARMUP" =~ ^0+[a-z]*$ ]]; }
 WORK=""
 PROCS=()            # "pid label" of every process this script started (nginx masters, gateways)
 SAMPLER_PID=""
+WATCHER_PID=""      # the subshell watching a starting gateway's log for its ready line
 SQ_STARTED=0
 POLICY_RC_CREATED=0
 FINISHING=0
@@ -122,6 +141,7 @@ forget_proc() {
 teardown() {
   local e
   [ -n "$SAMPLER_PID" ] && { kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; }
+  [ -n "$WATCHER_PID" ] && { kill "$WATCHER_PID" 2>/dev/null; wait "$WATCHER_PID" 2>/dev/null; }
   for e in "${PROCS[@]:-}"; do [ -n "$e" ] && { log "stopping ${e#* } (pid ${e%% *})"; stop_proc "${e%% *}"; }; done
   PROCS=()
   if [ "$SQ_STARTED" = 1 ]; then
@@ -234,21 +254,70 @@ start_nginx() {
   log "nginx $name: pid $STARTED_PID on 127.0.0.1:$port"
 }
 
-# start_gateway LABEL JAR PORT UPSTREAM_URL -> sets STARTED_PID; 0 when listening
+# start_gateway LABEL FLAVOUR JAR PORT UPSTREAM_URL PROBE_PATH AUTHORIZATION PROBE_BYTES
+#   -> sets STARTED_PID, READY_LINE_MS and READY_MS; 0 once PROBE_PATH answers 200 with PROBE_BYTES.
+# The gateway is started by the launcher (LAUNCHER), so it runs with the launcher's default JVM
+# options unless GATEWAY_JAVA_OPTS is set (then passed as PORTCULLIS_JAVA_OPTS, which replaces them).
+# The launcher execs java, so STARTED_PID is the JVM. READY_LINE_MS: from the start until the
+# gateway's "listening on" line is in its log ("-" if it never shows); READY_MS: until the first
+# successful call (polled every 20 ms, so both are up to ~20 ms plus a curl start late).
 start_gateway() {
-  local label="$1" jar="$2" port="$3" upstream="$4" glog="$RAW/gateway-$1.log"
-  STARTED_PID=""
+  local label="$1" flavour="$2" jar="$3" port="$4" upstream="$5" probe_path="$6" auth="$7" bytes="$8"
+  local glog="$RAW/gateway-$1.log" home="$WORK/home-$1" line_at="$WORK/ready-line-$1" t0 watcher
+  local env_args=(-u PORTCULLIS_JAVA_OPTS "PORTCULLIS_HOME=$home" "JAVA=$(command -v "$GATEWAY_JAVA")")
+  [ -n "$GATEWAY_JAVA_OPTS" ] && env_args+=("PORTCULLIS_JAVA_OPTS=$GATEWAY_JAVA_OPTS")
+  STARTED_PID=""; READY_LINE_MS="-"; READY_MS="-"
   port_free "$port" || { START_ERROR="port $port is taken by another process"; return 1; }
-  # shellcheck disable=SC2086
-  "$GATEWAY_JAVA" $GATEWAY_JAVA_OPTS -jar "$jar" --upstream "$upstream" --listen "127.0.0.1:$port" \
+  # The launcher looks for <flavour>-gateway.jar in PORTCULLIS_HOME first.
+  rm -rf "$home"; mkdir -p "$home"; ln -s "$jar" "$home/$flavour-gateway.jar"
+  : > "$glog"; rm -f "$line_at"
+  # The ready line is watched apart from the 200 polling: the first call can take a while.
+  ( while ! grep -q 'listening on' "$glog" 2>/dev/null; do sleep 0.02; done; date +%s%N > "$line_at" ) &
+  watcher=$!; WATCHER_PID=$watcher
+  t0="$(date +%s%N)"
+  env "${env_args[@]}" "$LAUNCHER" --flavour "$flavour" --upstream "$upstream" --listen "127.0.0.1:$port" \
     > "$glog" 2>&1 < /dev/null &
   STARTED_PID=$!
   PROCS+=("$STARTED_PID gateway-$label")
-  if ! wait_listen "$STARTED_PID" "$port" 120 "$glog"; then
-    local last; last="$(tail -n 2 "$glog" | tr '\n' ' ')"
-    START_ERROR="gateway did not start (log $glog): ${last:0:300}"; return 1
-  fi
-  log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream"
+  poll_ready "$STARTED_PID" "$t0" "$port" "$probe_path" "$auth" "$bytes" "$glog"
+  local rc=$?
+  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; WATCHER_PID=""
+  [ -s "$line_at" ] && READY_LINE_MS=$(( ($(cat "$line_at") - t0) / 1000000 ))
+  [ "$rc" = 0 ] || return 1
+  GATEWAY_OPTS_USED="$(jvm_options "$STARTED_PID")"
+  log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; ready line after ${READY_LINE_MS} ms, first 200 after ${READY_MS} ms; JVM options: $GATEWAY_OPTS_USED"
+}
+
+# poll_ready PID T0_NS PORT PATH AUTHORIZATION BYTES LOG -> 0 and READY_MS once PATH answers 200
+# with BYTES, or 1 and START_ERROR (the process exited, or 120 s passed).
+poll_ready() {
+  local pid="$1" t0="$2" port="$3" probe_path="$4" auth="$5" bytes="$6" glog="$7" now got
+  while :; do
+    now="$(date +%s%N)"
+    if ! kill -0 "$pid" 2>/dev/null; then
+      START_ERROR="gateway exited (log $glog): $(tail -n 2 "$glog" | tr '\n' ' ' | head -c 300)"; return 1
+    fi
+    if [ $(( (now - t0) / 1000000000 )) -ge 120 ]; then
+      START_ERROR="gateway not answering $probe_path with 200 after 120 s (log $glog): $(tail -n 2 "$glog" | tr '\n' ' ' | head -c 300)"
+      return 1
+    fi
+    if ! port_free "$port"; then
+      got="$(http_probe "http://127.0.0.1:$port$probe_path" "$auth")"
+      if [ "$got" = "200 $bytes" ]; then
+        READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+        return 0
+      fi
+    fi
+    sleep 0.02
+  done
+}
+
+# jvm_options PID: the JVM's command-line options (between the java binary and -jar) as run,
+# after the MALLOC_* and JAVA_TOOL_OPTIONS variables of its environment (a launcher may set them).
+jvm_options() {
+  { tr '\0' '\n' < "/proc/$1/environ" 2>/dev/null | grep -E '^(MALLOC_[A-Z_]+|JAVA_TOOL_OPTIONS)='
+    tr '\0' '\n' < "/proc/$1/cmdline" 2>/dev/null | awk 'NR > 1 && $0 == "-jar" { exit } NR > 1 { print }'
+  } | paste -sd ' ' -
 }
 
 # Peak RSS: poll VmRSS (kB) of the given pids every 0.2 s and keep the largest sum in OUTFILE.
@@ -269,6 +338,7 @@ rss_sampler() {
 # pids of a process and its children (an nginx master and its workers)
 proc_tree() { printf '%s ' "$1"; pgrep -P "$1" 2>/dev/null | tr '\n' ' '; }
 vm_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+vm_rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # --- checks and measurements ---------------------------------------------------------------
 
@@ -371,14 +441,17 @@ run_row() {
     measure "$section" "$row" "$key" "$w" "$base" "$auth" "$jvm" "$strict" "${pids[@]}"
   done
   if [ "$jvm" = 1 ] && [ "$pid" != - ]; then
-    local hwm; hwm="$(vm_hwm_kb "$pid")"
-    [ -n "$hwm" ] && NOTES+=("$row ($section): VmHWM of the java process over its whole life, start-up and warm-up included: $(( hwm / 1024 )) MiB")
+    # After the load: resident now, and the peak over the JVM's whole life (start, warm-ups, runs).
+    local hwm rss; hwm="$(vm_hwm_kb "$pid")"; rss="$(vm_rss_kb "$pid")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$key" "$READY_LINE_MS" "$READY_MS" \
+      "${rss:--}" "${hwm:--}" "$GATEWAY_OPTS_USED" >> "$GATEWAYS"
   fi
 }
 
-# gateway_rows SECTION UPSTREAM_URL PORT_OFFSET AUTH WORKLOAD...
+# gateway_rows SECTION UPSTREAM_URL PORT_OFFSET AUTH PROBE_PATH PROBE_BYTES WORKLOAD...
+# (PROBE_PATH: the call whose first 200 with PROBE_BYTES marks the gateway ready)
 gateway_rows() {
-  local section="$1" upstream="$2" off="$3" auth="$4"; shift 4
+  local section="$1" upstream="$2" off="$3" auth="$4" probe_path="$5" probe_bytes="$6"; shift 6
   local label jar port name
   for label in jetty netty; do
     row_enabled "$label" || continue
@@ -389,7 +462,7 @@ gateway_rows() {
       for w in "$@"; do record_skipped "$section" "$name" "${w#sq-}" "jar not found: ${jar#"$ROOT"/} (not built yet)"; done
       continue
     fi
-    if start_gateway "$section-$label" "$jar" "$port" "$upstream"; then
+    if start_gateway "$section-$label" "$label" "$jar" "$port" "$upstream" "$probe_path" "$auth" "$probe_bytes"; then
       run_row "$section" "$name" "$label" "http://127.0.0.1:$port" "$auth" 1 1 "$STARTED_PID" "$@"
     else
       for w in "$@"; do record_failed "$section" "$name" "${w#sq-}" "$START_ERROR"; done
@@ -424,7 +497,10 @@ machine_info() {
   printf -- '- machine: nproc=%s, CPU "%s", memory %s\n' "$(nproc)" \
     "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
     "$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
-  printf -- '- java (gateways): %s\n' "$("$GATEWAY_JAVA" -version 2>&1 | sed -n 1p)${GATEWAY_JAVA_OPTS:+, options $GATEWAY_JAVA_OPTS}"
+  local opts="its default JVM options"
+  [ -n "$GATEWAY_JAVA_OPTS" ] && opts="GATEWAY_JAVA_OPTS instead of its defaults: $GATEWAY_JAVA_OPTS"
+  printf -- '- java (gateways): %s, started by %s with %s\n' "$("$GATEWAY_JAVA" -version 2>&1 | sed -n 1p)" \
+    "${LAUNCHER#"$ROOT"/}" "$opts"
   printf -- '- %s\n' "$(nginx -v 2>&1)"
   printf -- '- wrk: %s\n' "$(wrk -v 2>&1 | sed -n 1p | sed 's/ Copyright.*//')"
   printf -- '- load average at start: %s\n' "$LOAD_START"
@@ -439,6 +515,48 @@ print_table() { # SECTION
     }' "$RESULTS"
 }
 
+# The gateways' start and memory (static section; launched with the launcher's options).
+print_gateways() {
+  printf '| gateway | JVM options (as run) | ready line | first 200 | VmRSS after the load | VmHWM (peak) |\n'
+  printf '|---|---|---:|---:|---:|---:|\n'
+  awk -F'\t' '$1 == "static" {
+      name = ($2 == "netty") ? "Netty gateway" : "Jetty gateway"
+      printf "| %s | `%s` | %s ms | %s ms | %s | %s |\n", name, $7, $3, $4,
+        ($5 == "-") ? "-" : sprintf("%.0f MiB", $5 / 1024), ($6 == "-") ? "-" : sprintf("%.0f MiB", $6 / 1024)
+    }' "$GATEWAYS"
+}
+
+# The issue-14 targets as ratios of this run's rows, PASS or MISS (n/a when a row has no figure).
+print_targets() {
+  printf '| target | measured | ratio | wanted | result |\n'
+  printf '|---|---|---:|---:|---|\n'
+  awk -F'\t' -v max_mib="$TARGET_RSS_MIB" -v max_ms="$TARGET_READY_MS" '
+    FNR == NR { if ($1 == "static" && $4 == "OK") { rps[$2 "/" $3] = $5; mbps[$2 "/" $3] = $8 } ; next }
+    $1 == "static" { ready[$2] = $4; hwm[$2] = $6 }
+    function ratio(what, gw, wl, field, wanted, unit,    g, n, r) {
+      g = (field == "rps") ? rps[gw "/" wl] : mbps[gw "/" wl]
+      n = (field == "rps") ? rps["nginx plain proxy/" wl] : mbps["nginx plain proxy/" wl]
+      if (g == "" || n == "" || n + 0 == 0) { printf "| %s | not measured | - | %s | n/a |\n", what, (wanted == 0) ? "-" : sprintf(">= %.2fx", wanted); return }
+      r = g / n
+      if (wanted == 0) { printf "| %s | %s %s / nginx %s %s | %.2fx | - | - |\n", what, g, unit, n, unit, r; return }
+      printf "| %s | %s %s / nginx %s %s | %.2fx | >= %.2fx | %s |\n", what, g, unit, n, unit, r, wanted, (r >= wanted) ? "PASS" : "MISS"
+    }
+    function limit(what, v, wanted, unit, scale) {
+      if (v == "" || v == "-") { printf "| %s | not measured | - | <= %s %s | n/a |\n", what, wanted, unit; return }
+      printf "| %s | %.0f %s | - | <= %s %s | %s |\n", what, v / scale, unit, wanted, unit, (v / scale <= wanted) ? "PASS" : "MISS"
+    }
+    END {
+      ratio("Netty gateway, small call, req/s vs plain nginx", "Netty gateway", "small", "rps", 0.75, "req/s")
+      ratio("Netty gateway, 20 MB download, MB/s vs plain nginx", "Netty gateway", "large", "mbps", 1.0, "MB/s")
+      ratio("Jetty gateway, small call, req/s vs plain nginx", "Jetty gateway", "small", "rps", 0.4, "req/s")
+      ratio("Jetty gateway, 20 MB download, MB/s vs plain nginx (no target)", "Jetty gateway", "large", "mbps", 0, "MB/s")
+      limit("Netty gateway, VmHWM after the load run", hwm["netty"], max_mib, "MiB", 1024)
+      limit("Jetty gateway, VmHWM after the load run", hwm["jetty"], max_mib, "MiB", 1024)
+      limit("Netty gateway, start to first 200", ready["netty"], max_ms, "ms", 1)
+      limit("Jetty gateway, start to first 200", ready["jetty"], max_ms, "ms", 1)
+    }' "$RESULTS" "$GATEWAYS"
+}
+
 report() {
   {
     printf '# Portcullis load benchmark\n\n'
@@ -450,6 +568,12 @@ report() {
       "${LARGE_PATH%%\?*}" "$LARGE_THREADS" "$LARGE_CONNECTIONS" "$LARGE_MB"
     printf '\n## Static upstream (nginx serving files; answers validate itself)\n\n'
     print_table static
+    printf '\n## Gateways: start and memory (launched by %s)\n\n' "${LAUNCHER#"$ROOT"/}"
+    print_gateways
+    printf '\nready line: from the launch until the log has the gateway'"'"'s "listening on" line; first 200: until the small call first answers 200 with its full body (polled every 20 ms). VmRSS is read after the last measured run; VmHWM is the peak over the JVM'"'"'s whole life (start, warm-ups and runs).\n'
+    printf '\n## Targets (issue 14): ratios of this run\n\n'
+    print_targets
+    printf '\nThe req/s and MB/s ratios compare rows of this run (same upstream, same wrk settings); memory is judged on VmHWM, the peak resident set, which is also the most the gateway held after the load; "ready" is start to first 200. Indicative only unless the machine was quiet (load average above).\n'
     printf '\n## Real SonarQube %s (small call: %s)\n\n' "${SQ_VERSION_SHOWN:-26.9}" "${SQ_PATH_SHOWN:-/api/settings/values.protobuf?component=<project>}"
     if [ "$SONAR" = 0 ]; then printf 'Skipped (SONAR=0).\n'
     elif [ -n "$SQ_SECTION_ERROR" ]; then printf 'FAILED: %s\n' "$SQ_SECTION_ERROR"
@@ -476,6 +600,7 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 WORK="$(mktemp -d /tmp/portcullis-load.XXXXXX)" || die "mktemp failed"
 chmod 755 "$WORK"      # nginx workers run as an unprivileged user and read the files below
 RESULTS="$WORK/results.tsv"; : > "$RESULTS"
+GATEWAYS="$WORK/gateways.tsv"; : > "$GATEWAYS"
 SQ_SECTION_ERROR=""
 machine_info | sed 's/^- //' | while read -r l; do log "$l"; done
 [ -f "$JETTY_JAR" ] || log "WARNING: the Jetty gateway jar is missing: $JETTY_JAR (build it with ./mvnw -pl examples/jetty-gateway -am package -DskipTests)"
@@ -511,7 +636,7 @@ if start_nginx static "$HERE/nginx-static-upstream.conf.template" "$STATIC_PORT"
     fi
     [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
   fi
-  gateway_rows static "$STATIC_URL" 0 "$AUTH" small large
+  gateway_rows static "$STATIC_URL" 0 "$AUTH" "$SMALL_PATH" "$SMALL_BYTES" small large
   cp "$WORK/nginx-static/logs/error.log" "$RAW/nginx-static-upstream.error.log" 2>/dev/null
   forget_proc "$STATIC_PID"
 else
@@ -577,7 +702,7 @@ if [ "$SONAR" != 0 ]; then
       if row_enabled nginx-auth; then
         nginx_auth_row sonarqube "$SQ_HOSTPORT" $((PORT_BASE + 11)) "$SQ_AUTH" sq-small
       fi
-      gateway_rows sonarqube "$SQ_BASE" 10 "$SQ_AUTH" sq-small
+      gateway_rows sonarqube "$SQ_BASE" 10 "$SQ_AUTH" "$SQ_PATH" "$SQ_BYTES" sq-small
     fi
     unset SQ_AUTH
   fi

@@ -1,5 +1,6 @@
 package dev.portcullis.benchmarks;
 
+import dev.portcullis.policies.SonarQubePolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +9,10 @@ import java.util.Locale;
 
 /**
  * Writes the benchmark requests' policy inputs as {@code <dir>/allowed.json} and {@code
- * <dir>/denied.json}, byte for byte what the Java engines evaluate, for {@code opa bench --input}.
+ * <dir>/denied.json}, byte for byte what the Java engines evaluate, for {@code opa bench --input};
+ * and the data document the benchmarked engine is given ({@code SonarQubePolicy.data(null)}) as
+ * {@code <dir>/data/data.json}, for {@code opa bench --data}, so that both evaluate the same policy
+ * with the same data.
  */
 public final class WriteInputs {
 
@@ -25,5 +29,8 @@ public final class WriteInputs {
       Files.writeString(file, request.input().toJson(), StandardCharsets.UTF_8);
       System.out.println(file);
     }
+    Path data = Files.createDirectories(dir.resolve("data")).resolve("data.json");
+    Files.writeString(data, SonarQubePolicy.data(null), StandardCharsets.UTF_8);
+    System.out.println(data);
   }
 }
