@@ -53,12 +53,12 @@ first_denial := "client_ip_not_allowed" if {
 } else := "credential_kind_not_allowed" if {
 	# 7. Credential kind (e.g. badge tokens, passwords).
 	credential_present
-	not _credential_kind(input) in _allowed_credential_kinds(_config)
+	not _credential_kind in _allowed_credential_kinds(_config)
 } else := "credential_kind_not_allowed" if {
 	# Narrowed further by an extra endpoint's own list (only extra endpoints have one).
 	credential_present
 	kinds := endpoint.credential_kinds
-	not _credential_kind(input) in kinds
+	not _credential_kind in kinds
 } else := unlisted_path_reason if {
 	# 8. Endpoint allow-list (rel_path is defined from here on: check 3 passed).
 	not endpoint

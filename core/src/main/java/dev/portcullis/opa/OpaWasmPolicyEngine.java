@@ -62,19 +62,25 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
   private final InstancePool pool;
   private final WarnOnce resultLog = new WarnOnce(LOG);
 
-  /** Decisions by input document, when enabled; null otherwise. */
-  private final Cache<String, Decision> decisions;
+  /**
+   * Decisions by the values of the input fields the policy reads, when enabled; null otherwise. The
+   * cache belongs to this engine: a reload builds a new engine, so a new, empty cache.
+   */
+  private final Cache<DecisionKey, Decision> decisions;
+
+  private final DecisionKey.Maker keys;
 
   private OpaWasmPolicyEngine(Builder builder, String description, InstancePool pool) {
     this.description = description;
     this.revision = builder.source.sha256() + "+" + dataSha256(builder.data).substring(0, 16);
     this.pool = pool;
+    this.keys = DecisionKey.maker(builder.source.inputFields());
     this.decisions =
         builder.decisionCacheBytes == 0
             ? null
             : Caffeine.newBuilder()
                 .maximumWeight(builder.decisionCacheBytes)
-                .<String, Decision>weigher((json, decision) -> 2 * json.length() + 256)
+                .<DecisionKey, Decision>weigher((key, decision) -> key.weight())
                 .recordStats()
                 .build();
   }
@@ -99,17 +105,21 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     if (pool.closed()) {
       throw InstancePool.closedFailure();
     }
-    String inputJson = PolicyInputJson.write(input);
     if (decisions == null) {
-      return evaluateInWasm(inputJson);
+      return evaluateInWasm(PolicyInputJson.write(input));
     }
-    Decision cached = decisions.getIfPresent(inputJson);
+    // A hit costs building and hashing the key from the record: no JSON is written.
+    DecisionKey key = keys.of(input);
+    Decision cached = decisions.getIfPresent(key);
     if (cached != null) {
       return cached;
     }
-    Decision decision = evaluateInWasm(inputJson);
-    // Only what the policy itself answered is kept; a failure throws and is never cached.
-    decisions.put(inputJson, decision);
+    Decision decision = evaluateInWasm(PolicyInputJson.write(input));
+    // Only a well-formed decision of the policy is kept: a failure throws, and a refused result
+    // (status 500, policy_result_*) is evaluated again next time rather than remembered.
+    if (decision.allow() || decision.status() != 500) {
+      decisions.put(key, decision);
+    }
     return decision;
   }
 
@@ -256,9 +266,20 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
     }
 
     /**
-     * Keeps decisions by their exact input document, up to about {@code maxBytes} of memory, so a
-     * request identical to an earlier one (same method, target, selected headers, header names,
-     * client IP and credential summary) skips the wasm evaluation. Off by default (0).
+     * Keeps decisions, up to about {@code maxBytes} of memory (keys, decisions and entry overhead,
+     * estimated), so that a request equal to an earlier one in every input field the policy reads
+     * skips the wasm evaluation. Off by default (0).
+     *
+     * <p>The key is built from the {@link PolicyInput} record, not from its JSON, so a hit writes
+     * no JSON. By default it holds every field (method, target, selected headers, header names,
+     * body description, client IP and credential summary), which is right for any policy. A policy
+     * that declares the fields it reads ({@link PolicySource#readsOnly}; the bundled SonarQube
+     * policy does, proven against its Rego by a test) is keyed by those alone, so for instance the
+     * same call from two clients shares a decision when the policy never reads the client's
+     * address. A decision is cached only when it is well-formed: an evaluation that fails, and a
+     * result the engine refused ({@code policy_result_*}, 500), are not. The cache belongs to this
+     * engine: a reload ({@link SwappablePolicyEngine#swap}) brings a new engine with an empty
+     * cache, so no decision of the old policy or data is served.
      *
      * <p>Only for a <em>pure</em> policy, whose decision depends on nothing but the input and the
      * data loaded at start: no time, randomness or HTTP built-ins. The bundled SonarQube policy is
@@ -400,7 +421,12 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
               + (compiled ? "" : " mode=interpreter")
               + (decisionCacheBytes == 0
                   ? ""
-                  : " decision-cache=" + decisionCacheBytes / 1024 + "KiB");
+                  : " decision-cache="
+                      + decisionCacheBytes / 1024
+                      + "KiB"
+                      + (source.inputFields().equals(InputField.ALL)
+                          ? ""
+                          : " decision-key-fields=" + source.inputFields().size()));
       OpaWasmPolicyEngine engine =
           new OpaWasmPolicyEngine(
               this,

@@ -13,6 +13,7 @@ import dev.portcullis.PolicyLoadException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -210,6 +211,53 @@ class OpaWasmPolicyEngineIT {
   }
 
   @Test
+  void aDeclaredPolicySharesADecisionAcrossFieldsItDoesNotRead() {
+    // enginetest/decision reads input.request.path alone.
+    OpaWasmPolicyEngine cached =
+        build(
+            builder("enginetest/decision")
+                .policy(POLICY.readsOnly(EnumSet.of(InputField.REQUEST_PATH)))
+                .decisionCache(1024 * 1024));
+
+    Decision first = cached.evaluate(input("/allowed", "203.0.113.7"));
+    Decision fromAnotherClient = cached.evaluate(input("/allowed", "198.51.100.9"));
+    Decision otherPath = cached.evaluate(input("/other", "198.51.100.9"));
+
+    assertThat(fromAnotherClient).isEqualTo(first);
+    assertThat(first.allow()).isTrue();
+    assertThat(otherPath.allow()).isFalse();
+    assertThat(cached.decisionCacheHits()).isEqualTo(1);
+    assertThat(cached.describe()).contains("decision-key-fields=1");
+  }
+
+  @Test
+  void withoutADeclarationEveryFieldIsInTheKey() {
+    OpaWasmPolicyEngine cached = build(builder("enginetest/decision").decisionCache(1024 * 1024));
+
+    cached.evaluate(input("/allowed", "203.0.113.7"));
+    cached.evaluate(input("/allowed", "198.51.100.9"));
+
+    assertThat(cached.decisionCacheHits()).isZero();
+  }
+
+  @Test
+  void refusedResultsAreNeverCached() {
+    OpaWasmPolicyEngine cached = build(builder("enginetest/malformed").decisionCache(1024 * 1024));
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(cached.evaluate(input("/")).reasons()).containsExactly("policy_result_malformed");
+    }
+    assertThat(cached.decisionCacheHits()).isZero();
+  }
+
+  @Test
+  void aDeclarationNeedsAField() {
+    assertThatThrownBy(() -> POLICY.readsOnly(EnumSet.noneOf(InputField.class)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(POLICY.inputFields()).isEqualTo(InputField.ALL);
+  }
+
+  @Test
   void aClosedEngineRefusesEvenWhatItHasCached() {
     OpaWasmPolicyEngine cached = build(builder("enginetest/decision").decisionCache(1024 * 1024));
     cached.evaluate(input("/allowed"));
@@ -236,6 +284,10 @@ class OpaWasmPolicyEngineIT {
   }
 
   static PolicyInput input(String target) {
+    return input(target, "203.0.113.7");
+  }
+
+  static PolicyInput input(String target, String clientIp) {
     return new PolicyInput(
         PolicyInput.Request.of(
             "GET",
@@ -243,7 +295,7 @@ class OpaWasmPolicyEngineIT {
             Map.of(),
             List.of(),
             PolicyInput.NO_CONTENT_LENGTH),
-        new PolicyInput.Client("203.0.113.7"),
+        new PolicyInput.Client(clientIp),
         PolicyInput.CredentialSummary.NONE);
   }
 

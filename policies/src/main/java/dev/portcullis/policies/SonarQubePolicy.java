@@ -10,6 +10,7 @@ import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
 import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
+import dev.portcullis.opa.InputField;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.PolicySource;
 import dev.portcullis.spi.PolicyEngine;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +66,40 @@ public final class SonarQubePolicy {
    */
   public static final Set<String> SECRET_HEADERS = Set.of("x-sonar-passcode");
 
+  /**
+   * The input fields the policy reads, which its decision cache keys decisions by ({@link
+   * PolicySource#readsOnly}): every field but {@code request.path_segments}, {@code
+   * request.body.chunked}, {@code credential.scheme} and {@code credential.verifier}. Proven, not
+   * trusted: a test parses every module of the policy with the real {@code opa} and fails if any
+   * reference to {@code input} is not a constant path under one of these fields.
+   */
+  public static final Set<InputField> INPUT_FIELDS =
+      Collections.unmodifiableSet(
+          EnumSet.of(
+              InputField.REQUEST_METHOD,
+              InputField.REQUEST_PATH,
+              InputField.REQUEST_QUERY,
+              InputField.REQUEST_HEADERS,
+              InputField.REQUEST_HEADER_NAMES,
+              InputField.REQUEST_CONTENT_LENGTH,
+              InputField.REQUEST_BODY_PRESENT,
+              InputField.REQUEST_BODY_MEDIA_TYPE,
+              InputField.CLIENT_IP,
+              InputField.CREDENTIAL_PRESENT,
+              InputField.CREDENTIAL_KIND,
+              InputField.CREDENTIAL_VALID));
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> CONFIG_PATH = List.of("portcullis", "sonarqube", "config");
 
   private SonarQubePolicy() {}
 
-  /** The compiled policy. */
+  /**
+   * The compiled policy, with the declaration of the input fields it reads ({@link #INPUT_FIELDS}).
+   */
   public static PolicySource source() {
-    return PolicySource.classpath(SonarQubePolicy.class.getClassLoader(), WASM_RESOURCE);
+    return PolicySource.classpath(SonarQubePolicy.class.getClassLoader(), WASM_RESOURCE)
+        .readsOnly(INPUT_FIELDS);
   }
 
   /** The shipped data document with every default. */

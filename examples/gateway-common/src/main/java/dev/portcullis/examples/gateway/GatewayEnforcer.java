@@ -204,7 +204,8 @@ public final class GatewayEnforcer implements AutoCloseable {
       // Not cached: nothing tells that a user's policy is pure (it may read the time).
       return policyFile.load(policyData, builder -> instrumented(builder, operations));
     }
-    // The bundled policy is pure (input and data only), so identical requests can share a decision.
+    // The bundled policy is pure (input and data only), so requests equal in the input fields it
+    // reads (SonarQubePolicy.INPUT_FIELDS, declared on its source) share a decision.
     return instrumented(
             SonarQubePolicy.engine(policyData).decisionCache(DECISION_CACHE_BYTES), operations)
         .build();

@@ -48,6 +48,40 @@ class GatewayEnforcerTest {
     }
   }
 
+  /**
+   * The bundled policy's decisions are cached by the fields it reads (the client address among
+   * them); a reload brings an engine with an empty cache, so a decision cached before it is never
+   * served after it, in either direction.
+   */
+  @Test
+  void aReloadNeverServesADecisionCachedUnderTheOldData() throws Exception {
+    Path tokens = dir.resolve("tokens");
+    Files.writeString(
+        tokens, StaticCredentialVerifier.fileEntry(GatewaySonarQube.GOOD_TOKEN) + "\n");
+    GatewayConfig config =
+        GatewayConfig.builder(java.net.URI.create("http://127.0.0.1:9"))
+            .credentialCheck(new CredentialCheck(CredentialCheck.Mode.STATIC, tokens))
+            .build();
+    String otherNetworkOnly =
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":[\"192.0.2.0/24\"]}}}}";
+
+    try (GatewayEnforcer gateway = GatewayEnforcer.create(config)) {
+      assertThat(gateway.describe()).contains("decision-cache=").contains("decision-key-fields=");
+      for (int i = 0; i < 3; i++) {
+        assertThat(send(gateway, GatewaySonarQube.GOOD_TOKEN).allow()).isTrue();
+      }
+
+      gateway.reload(otherNetworkOnly);
+      for (int i = 0; i < 3; i++) {
+        assertThat(send(gateway, GatewaySonarQube.GOOD_TOKEN).reasons())
+            .containsExactly("client_ip_not_allowed");
+      }
+
+      gateway.reload(null);
+      assertThat(send(gateway, GatewaySonarQube.GOOD_TOKEN).allow()).isTrue();
+    }
+  }
+
   @Test
   void wrongTokensFromOneClientAreThrottledBeforeSonarQubeIsAsked() throws Exception {
     try (FakeSonarQube sonar = GatewaySonarQube.start();
