@@ -75,8 +75,8 @@ final class Builtins {
     r.put("mul", (ev, a) -> Values.number(num(a[0]).multiply(num(a[1]))));
     r.put("minus", Builtins::minus);
     r.put("abs", (ev, a) -> Values.number(num(a[0]).abs()));
-    r.put("floor", (ev, a) -> Values.number(num(a[0]).setScale(0, RoundingMode.FLOOR)));
-    r.put("ceil", (ev, a) -> Values.number(num(a[0]).setScale(0, RoundingMode.CEILING)));
+    r.put("floor", (ev, a) -> floorOrCeil(num(a[0]), true));
+    r.put("ceil", (ev, a) -> floorOrCeil(num(a[0]), false));
     r.put("round", (ev, a) -> Values.number(num(a[0]).setScale(0, RoundingMode.HALF_UP)));
     r.put("rem", Builtins::rem);
     // aggregates
@@ -182,6 +182,24 @@ final class Builtins {
       return difference(set(a[0]), set(a[1]));
     }
     return Values.number(num(a[0]).subtract(num(a[1])));
+  }
+
+  /**
+   * OPA's floor and ceil: truncate toward zero, then step away when there was a fraction, deciding
+   * the direction by the truncated value's sign. So, as {@code opa eval} answers, {@code
+   * floor(-0.5)} is 0 and {@code ceil(-0.5)} is 1.
+   */
+  private static Object floorOrCeil(BigDecimal x, boolean floor) {
+    BigDecimal truncated = x.setScale(0, RoundingMode.DOWN);
+    if (truncated.compareTo(x) == 0) {
+      return Values.number(truncated);
+    }
+    if (floor && truncated.signum() < 0) {
+      truncated = truncated.subtract(BigDecimal.ONE);
+    } else if (!floor && truncated.signum() >= 0) {
+      truncated = truncated.add(BigDecimal.ONE);
+    }
+    return Values.number(truncated);
   }
 
   private static Object rem(Evaluation ev, Object[] a) {
@@ -495,6 +513,14 @@ final class Builtins {
     String replacement = str(a[2]);
     if (!old.isEmpty()) {
       return s.replace(old, replacement);
+    }
+    if (!s.chars().allMatch(c -> c < 0x80)) {
+      // OPA inserts between the string's UTF-8 bytes, making invalid UTF-8 that a Java string
+      // cannot hold: refuse rather than answer differently.
+      throw new PolicyEvaluationException(
+          500,
+          "engine_error",
+          "policy evaluation failed: replace with an empty pattern on non-ASCII text is not supported");
     }
     StringBuilder out = new StringBuilder().append(replacement);
     for (int i = 0; i < s.length(); ) {

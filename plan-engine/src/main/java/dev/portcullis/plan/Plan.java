@@ -97,9 +97,9 @@ final class Plan {
         strings.add(string(object(s, "static string").get("value"), "static string value"));
       }
       Map<Object, Object> funcsDoc =
-          document.get("funcs") == null ? Map.of() : object(document.get("funcs"), "funcs");
+          absent(document.get("funcs")) ? Map.of() : object(document.get("funcs"), "funcs");
       List<Object> funcList =
-          funcsDoc.get("funcs") == null ? List.of() : list(funcsDoc.get("funcs"), "funcs.funcs");
+          absent(funcsDoc.get("funcs")) ? List.of() : list(funcsDoc.get("funcs"), "funcs.funcs");
       // Declare first (calls may be forward), then build the bodies.
       int id = 0;
       for (Object f : funcList) {
@@ -112,7 +112,7 @@ final class Plan {
         }
         Func func = new Func(fname, id++, p, integer(fn.get("return")));
         funcs.put(fname, func);
-        if (fn.get("path") != null) {
+        if (!absent(fn.get("path"))) {
           List<String> path = new ArrayList<>();
           for (Object segment : list(fn.get("path"), "func path")) {
             path.add(string(segment, "func path segment"));
@@ -143,7 +143,7 @@ final class Plan {
     }
 
     private Block[] blocks(Object value) {
-      if (value == null) {
+      if (absent(value)) {
         return new Block[0];
       }
       List<Object> list = list(value, "blocks");
@@ -156,7 +156,7 @@ final class Plan {
 
     private Block block(Object value) {
       Object stmts = object(value, "block").get("stmts");
-      List<Object> list = stmts == null ? List.of() : list(stmts, "stmts");
+      List<Object> list = absent(stmts) ? List.of() : list(stmts, "stmts");
       Stmt[] out = new Stmt[list.size()];
       for (int i = 0; i < out.length; i++) {
         out[i] = stmt(object(list.get(i), "stmt"));
@@ -182,7 +182,7 @@ final class Plan {
           return new Break(integer(s.get("index")));
         case "CallDynamicStmt":
           {
-            List<Object> args = list(s.get("args"), "args");
+            List<Object> args = absent(s.get("args")) ? List.of() : list(s.get("args"), "args");
             int[] a = new int[args.size()];
             for (int i = 0; i < a.length; i++) {
               a[i] = integer(args.get(i));
@@ -259,7 +259,8 @@ final class Plan {
           return new SetAdd(local(s, "set"), operand(s.get("value")));
         case "WithStmt":
           {
-            List<Object> path = list(s.get("path"), "with path");
+            List<Object> path =
+                absent(s.get("path")) ? List.of() : list(s.get("path"), "with path");
             String[] p = new String[path.size()];
             for (int i = 0; i < p.length; i++) {
               p[i] = staticString(integer(path.get(i)));
@@ -274,7 +275,7 @@ final class Plan {
 
     private Stmt call(Map<Object, Object> s) {
       String fname = string(s.get("func"), "func");
-      List<Object> args = s.get("args") == null ? List.of() : list(s.get("args"), "args");
+      List<Object> args = absent(s.get("args")) ? List.of() : list(s.get("args"), "args");
       Operand[] a = new Operand[args.size()];
       for (int i = 0; i < a.length; i++) {
         a[i] = operand(args.get(i));
@@ -365,6 +366,11 @@ final class Plan {
         throw fail(what + " is not a string");
       }
       return (String) value;
+    }
+
+    /** A member that is missing or JSON null (Go writes a nil slice as null). */
+    private static boolean absent(Object value) {
+      return value == null || value == Values.NULL;
     }
 
     private PolicyLoadException fail(String why) {

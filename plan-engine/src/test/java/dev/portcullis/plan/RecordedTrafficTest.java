@@ -54,7 +54,8 @@ class RecordedTrafficTest {
     try (var files = Files.list(OBSERVED)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".tsv")).sorted().toList()) {
         for (Map<String, String> row : rows(file)) {
-          requests.add(observed(row.get("method"), row.get("path_and_query"), row.get("credential")));
+          requests.add(
+              observed(row.get("method"), row.get("path_and_query"), row.get("credential")));
         }
       }
     }
@@ -116,8 +117,7 @@ class RecordedTrafficTest {
   /** One corpus case as the enforcer sees it (placeholders filled in as the e2e runner does). */
   private static RawRequest corpusRequest(Map<String, String> row) {
     String target = fill(unescape(row.get("target")));
-    RawRequest request =
-        RawRequest.of(row.get("method"), target, "127.0.0.40");
+    RawRequest request = RawRequest.of(row.get("method"), target, "127.0.0.40");
     String headers = row.get("headers");
     boolean host = true;
     if (!headers.equals("-")) {
