@@ -72,11 +72,15 @@ public final class PlanPolicyEngine implements PolicyEngine {
 
   @Override
   public Decision evaluate(PolicyInput input) {
-    return DecisionValues.read(evaluateValue(InputValues.of(input)));
+    return DecisionValues.read(evaluateValue(InputValues.of(input), timeoutNanos));
   }
 
   /** The result set for an input given as values (for tests and tools): a set of objects. */
   TreeSet<Object> evaluateValue(Object input) {
+    return evaluateValue(input, timeoutNanos);
+  }
+
+  private TreeSet<Object> evaluateValue(Object input, long timeoutNanos) {
     if (closed) {
       throw new PolicyEvaluationException(503, "engine_closed", "the policy engine is closed");
     }
@@ -242,7 +246,10 @@ public final class PlanPolicyEngine implements PolicyEngine {
       PlanPolicyEngine engine =
           new PlanPolicyEngine(
               selected, funcs, dataValue, evaluationTimeout.toNanos(), description, revision);
-      Decision warmUp = engine.evaluate(warmUpInput());
+      // Not bound by the evaluation timeout: the first evaluation pays for class loading.
+      Decision warmUp =
+          DecisionValues.read(
+              engine.evaluateValue(InputValues.of(warmUpInput()), TimeUnit.SECONDS.toNanos(60)));
       if (!warmUp.allow()
           && warmUp.status() == 500
           && warmUp.primaryReason().startsWith("policy_result_")) {

@@ -265,6 +265,21 @@ final class Values {
     }
   }
 
+  private static void appendString(String value, StringBuilder out) {
+    out.append('"');
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c < 0x20) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    out.append('"');
+  }
+
   /** The value as JSON text (sets as arrays), for messages and tests. */
   @SuppressWarnings("unchecked")
   static String toJson(Object value) {
@@ -278,7 +293,7 @@ final class Values {
     if (value == null) {
       out.append("<undefined>");
     } else if (value instanceof String) {
-      dev.portcullis.internal.JsonStrings.append((String) value, out);
+      appendString((String) value, out);
     } else if (value instanceof BigDecimal) {
       out.append(((BigDecimal) value).toPlainString());
     } else if (value instanceof List || value instanceof Set) {
@@ -299,7 +314,7 @@ final class Values {
         if (e.getKey() instanceof String) {
           write(e.getKey(), out);
         } else {
-          dev.portcullis.internal.JsonStrings.append(toJson(e.getKey()), out);
+          appendString(toJson(e.getKey()), out);
         }
         out.append(':');
         write(e.getValue(), out);
