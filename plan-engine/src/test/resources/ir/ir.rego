@@ -148,3 +148,12 @@ first_even := x if {
 	some x in input.xs
 	x % 2 == 0
 }
+
+removed := [
+	object.remove(input.obj, ["a"]),
+	json.remove({"a": 1, "b": {"c": 2, "d": 3}}, ["b/c", "/a"]),
+	numbers.range(1, 3),
+	numbers.range(2, -1),
+]
+
+decoded := urlquery.decode_object("a=1&b=x+y&a=%C3%A4&c&&d=")

@@ -103,6 +103,10 @@ final class Builtins {
     r.put("object.get", Builtins::objectGet);
     r.put("object.keys", Builtins::objectKeys);
     r.put("object.union", (ev, a) -> mergeObjects(object(a[0]), object(a[1])));
+    r.put("object.remove", Builtins::objectRemove);
+    r.put("json.remove", Builtins::jsonRemove);
+    r.put("numbers.range", Builtins::numbersRange);
+    r.put("urlquery.decode_object", Builtins::urlqueryDecodeObject);
     // strings
     r.put("concat", Builtins::concat);
     r.put("contains", (ev, a) -> str(a[0]).contains(str(a[1])));
@@ -420,6 +424,144 @@ final class Builtins {
       node = next;
     }
     return node;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object objectRemove(Evaluation ev, Object[] a) {
+    TreeMap<Object, Object> out = Values.newObject();
+    out.putAll(object(a[0]));
+    Iterable<Object> keys =
+        a[1] instanceof Map ? ((Map<Object, Object>) a[1]).keySet() : collection(a[1]);
+    for (Object key : keys) {
+      out.remove(key);
+    }
+    return out;
+  }
+
+  /** {@code json.remove} on objects: each path a "/"-separated string or an array of keys. */
+  @SuppressWarnings("unchecked")
+  private static Object jsonRemove(Evaluation ev, Object[] a) {
+    Object result = deepCopy(object(a[0]));
+    for (Object path : collection(a[1])) {
+      List<Object> segments = new ArrayList<>();
+      if (path instanceof String) {
+        String p = (String) path;
+        p = p.startsWith("/") ? p.substring(1) : p;
+        for (String segment : p.split("/", -1)) {
+          segments.add(segment);
+        }
+      } else if (path instanceof List) {
+        segments.addAll((List<Object>) path);
+      } else {
+        throw ERROR;
+      }
+      Object node = result;
+      for (int i = 0; i < segments.size(); i++) {
+        if (!(node instanceof Map)) {
+          if (node instanceof List || node instanceof Set) {
+            throw new PolicyEvaluationException(
+                500,
+                "engine_error",
+                "policy evaluation failed: json.remove inside an array or set is not supported");
+          }
+          break;
+        }
+        Map<Object, Object> map = (Map<Object, Object>) node;
+        if (i == segments.size() - 1) {
+          map.remove(segments.get(i));
+        } else {
+          node = map.get(segments.get(i));
+        }
+      }
+    }
+    return result;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object deepCopy(Object value) {
+    if (value instanceof Map) {
+      TreeMap<Object, Object> out = Values.newObject();
+      for (Map.Entry<Object, Object> e : ((Map<Object, Object>) value).entrySet()) {
+        out.put(e.getKey(), deepCopy(e.getValue()));
+      }
+      return out;
+    }
+    return value;
+  }
+
+  private static Object numbersRange(Evaluation ev, Object[] a) {
+    long from = integer(a[0]);
+    long to = integer(a[1]);
+    if (Math.abs(to - from) > 10_000_000) {
+      throw ERROR;
+    }
+    List<Object> out = new ArrayList<>();
+    long step = from <= to ? 1 : -1;
+    for (long i = from; ; i += step) {
+      out.add(i);
+      if (i == to) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Go's url.ParseQuery: '&'-separated, '+' is a space, %XX escapes; ';' is an error. */
+  private static Object urlqueryDecodeObject(Evaluation ev, Object[] a) {
+    String query = str(a[0]);
+    TreeMap<Object, Object> out = Values.newObject();
+    for (String pair : query.split("&", -1)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      if (pair.indexOf(';') >= 0) {
+        throw ERROR;
+      }
+      int eq = pair.indexOf('=');
+      String key = unescapeQuery(eq < 0 ? pair : pair.substring(0, eq));
+      String value = eq < 0 ? "" : unescapeQuery(pair.substring(eq + 1));
+      @SuppressWarnings("unchecked")
+      List<Object> values = (List<Object>) out.computeIfAbsent(key, k -> new ArrayList<>());
+      values.add(value);
+    }
+    return out;
+  }
+
+  private static String unescapeQuery(String s) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '+') {
+        bytes.write(' ');
+      } else if (c == '%') {
+        if (i + 2 >= s.length()) {
+          throw ERROR;
+        }
+        int hi = Character.digit(s.charAt(i + 1), 16);
+        int lo = Character.digit(s.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0 || s.charAt(i + 1) > 'f' || s.charAt(i + 2) > 'f') {
+          throw ERROR;
+        }
+        bytes.write(hi * 16 + lo);
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (Character.isHighSurrogate(c) && i + 1 < s.length()) {
+          b = s.substring(i, i + 2).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          i++;
+        }
+        bytes.write(b, 0, b.length);
+      }
+    }
+    java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder();
+    try {
+      return decoder.decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new PolicyEvaluationException(
+          500,
+          "engine_error",
+          "policy evaluation failed: urlquery.decode_object of invalid UTF-8 is not supported");
+    }
   }
 
   private static Object objectKeys(Evaluation ev, Object[] a) {

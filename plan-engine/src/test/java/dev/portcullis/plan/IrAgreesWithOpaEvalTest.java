@@ -94,7 +94,7 @@ class IrAgreesWithOpaEvalTest {
     Path bundle = dir.resolve("bundle.tar.gz");
     args.addAll(List.of("-o", bundle.toString(), REGO.toString()));
     opa.run(args);
-    plan = planOf(bundle);
+    plan = member(bundle, "plan.json");
   }
 
   @Test
@@ -182,8 +182,8 @@ class IrAgreesWithOpaEvalTest {
     }
   }
 
-  private static byte[] planOf(Path bundle) throws IOException {
-    // A gzipped tar: find the member /plan.json.
+  /** The member {@code name} of a gzipped tar bundle written by {@code opa build}. */
+  static byte[] member(Path bundle, String member) throws IOException {
     byte[] tar;
     try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(bundle))) {
       tar = in.readAllBytes();
@@ -200,11 +200,11 @@ class IrAgreesWithOpaEvalTest {
         break;
       }
       int size = sizeField.isEmpty() ? 0 : Integer.parseInt(sizeField, 8);
-      if (name.equals("/plan.json") || name.equals("plan.json")) {
+      if (name.equals("/" + member) || name.equals(member)) {
         return java.util.Arrays.copyOfRange(tar, offset + 512, offset + 512 + size);
       }
       offset += 512 + ((size + 511) / 512) * 512;
     }
-    throw new AssertionError("no plan.json in " + bundle);
+    throw new AssertionError("no " + member + " in " + bundle);
   }
 }
