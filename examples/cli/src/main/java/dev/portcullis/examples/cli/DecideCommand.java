@@ -9,6 +9,7 @@ import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.examples.gateway.CredentialCheck;
 import dev.portcullis.examples.gateway.PolicyFile;
 import dev.portcullis.examples.gateway.RemoteOpa;
+import dev.portcullis.plan.PlanPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
 import dev.portcullis.spi.PolicyEngine;
@@ -99,9 +100,10 @@ final class DecideCommand implements Callable<Integer> {
   @Option(
       names = "--engine",
       defaultValue = "embedded",
-      paramLabel = "embedded|remote=URL",
+      paramLabel = "embedded|plan|remote=URL",
       description =
-          "What decides: embedded (--policy, or the bundled policy, in this process) or remote=URL (an "
+          "What decides: embedded (--policy, or the bundled policy, in this process), plan (the bundled "
+              + "policy's OPA plan on Java values, in this process) or remote=URL (an "
               + "OPA server, e.g. remote=http://127.0.0.1:8181, asked at /v1/data/<--entrypoint>; it holds the "
               + "policy and data, so --policy and --data do not apply) (default: ${DEFAULT-VALUE}).")
   String engine;
@@ -201,6 +203,18 @@ final class DecideCommand implements Callable<Integer> {
       }
     }
     String userData = data == null ? null : read(data);
+    if ("plan".equals(engine)) {
+      if (policy != null) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--engine plan runs the bundled policy's plan; a --policy bundle needs --engine embedded.");
+      }
+      return PlanPolicyEngine.builder()
+          .sonarQubePlan()
+          .entrypoint(SonarQubePolicy.ENTRYPOINT)
+          .data(SonarQubePolicy.data(userData))
+          .build();
+    }
     // One request: one instance, no warm-up.
     if (policy == null) {
       return SonarQubePolicy.engine(userData).instances(1).warmUp(0).build();

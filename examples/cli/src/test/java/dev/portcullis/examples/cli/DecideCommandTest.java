@@ -42,6 +42,34 @@ class DecideCommandTest {
   }
 
   @Test
+  void thePlanEngineDecidesAsTheDefaultEngine() {
+    for (String target : List.of("/api/users/search?q=a", "/api/plugins/installed")) {
+      CliRun wasm =
+          run(
+              "decide",
+              "--target",
+              target,
+              "--header",
+              "Authorization: Bearer " + SQP,
+              "--credential-valid",
+              "true");
+      CliRun plan =
+          run(
+              "decide",
+              "--engine",
+              "plan",
+              "--target",
+              target,
+              "--header",
+              "Authorization: Bearer " + SQP,
+              "--credential-valid",
+              "true");
+      assertThat(plan.code()).as(target).isEqualTo(wasm.code());
+      assertThat(plan.out()).as(target).isEqualTo(wasm.out());
+    }
+  }
+
+  @Test
   void scannerSettingsWithAValidTokenAreAllowed() {
     CliRun run =
         run(

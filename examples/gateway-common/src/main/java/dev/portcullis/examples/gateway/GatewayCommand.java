@@ -161,9 +161,10 @@ public final class GatewayCommand implements Callable<Integer> {
     @Option(
         names = "--engine",
         defaultValue = "embedded",
-        paramLabel = "embedded|remote=URL",
+        paramLabel = "embedded|plan|remote=URL",
         description =
-            "What decides: embedded (the bundled policy, compiled to wasm, in this process) or "
+            "What decides: embedded (the bundled policy, compiled to wasm, in this process), plan (the "
+                + "bundled policy's OPA plan evaluated on Java values in this process: no wasm, no pool) or "
                 + "remote=URL (an OPA server you run, e.g. remote=http://opa:8181, asked per request at "
                 + "/v1/data/portcullis/sonarqube/decision with the same input; it holds the policy and its data, so "
                 + "--data and --shadow-policy do not apply). Any failure of the OPA server is a deny; /health/ready "
@@ -394,6 +395,7 @@ public final class GatewayCommand implements Callable<Integer> {
         .minBodyRate(limits.minBodyRate)
         .maxHeaders(limits.maxHeaderCount, limits.maxHeaderBytes)
         .remoteOpa(remoteOpa(policy))
+        .planEngine("plan".equals(policy.engine))
         .operations(
             new OperationsConfig(
                 operations.adminListen == null

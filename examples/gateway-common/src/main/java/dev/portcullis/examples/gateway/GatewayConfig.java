@@ -43,6 +43,8 @@ import java.util.Objects;
  * @param throttleStore the Redis that gateway instances share their failed-credential counts in, or
  *     {@code null} to count in this process
  * @param operations the admin listener, decision log and report-only mode
+ * @param planEngine whether the bundled policy runs on the plan engine ({@code --engine plan})
+ *     instead of wasm
  * @param remoteOpa the OPA server that decides ({@code --engine remote=URL}), or {@code null} for
  *     the embedded policy; it holds its own policy and data, so no policy data, data file or shadow
  *     policy goes with it
@@ -67,7 +69,8 @@ public record GatewayConfig(
     String contextPath,
     RedisUrl throttleStore,
     OperationsConfig operations,
-    RemoteOpa remoteOpa) {
+    RemoteOpa remoteOpa,
+    boolean planEngine) {
 
   public GatewayConfig {
     Objects.requireNonNull(operations, "operations");
@@ -124,6 +127,10 @@ public record GatewayConfig(
       throw new IllegalArgumentException(
           "--policy, --data and --shadow-policy are for the embedded engine; with --engine"
               + " remote=URL the OPA server holds the policy and its data");
+    }
+    if (planEngine && operations.policyFile() != null) {
+      throw new IllegalArgumentException(
+          "--engine plan runs the bundled policy's plan; a --policy bundle needs --engine embedded");
     }
   }
 
@@ -195,6 +202,7 @@ public record GatewayConfig(
     private RedisUrl throttleStore;
     private OperationsConfig operations = OperationsConfig.NONE;
     private RemoteOpa remoteOpa;
+    private boolean planEngine;
 
     private Builder(URI upstream) {
       this.upstream = upstream;
@@ -280,6 +288,12 @@ public record GatewayConfig(
       return this;
     }
 
+    /** Whether the bundled policy runs on the plan engine ({@code --engine plan}). */
+    public Builder planEngine(boolean planEngine) {
+      this.planEngine = planEngine;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           upstream,
@@ -301,7 +315,8 @@ public record GatewayConfig(
           "",
           throttleStore,
           operations,
-          remoteOpa);
+          remoteOpa,
+          planEngine);
     }
   }
 }

@@ -7,8 +7,10 @@ import dev.portcullis.client.TrustedProxies;
 import dev.portcullis.opa.OpaWasmPolicyEngine;
 import dev.portcullis.opa.SwappablePolicyEngine;
 import dev.portcullis.opa.remote.RemoteOpaPolicyEngine;
+import dev.portcullis.plan.PlanPolicyEngine;
 import dev.portcullis.policies.SonarQubePolicy;
 import dev.portcullis.spi.CredentialVerifier;
+import dev.portcullis.spi.PolicyEngine;
 import dev.portcullis.throttle.CredentialFailureThrottle;
 import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
@@ -94,7 +96,8 @@ public final class GatewayEnforcer implements AutoCloseable {
     RemoteOpaPolicyEngine remote = config.remoteOpa() == null ? null : config.remoteOpa().engine();
     SwappablePolicyEngine engine =
         new SwappablePolicyEngine(
-            remote != null ? remote : loadEngine(policyData, policyFile, operations), RETIRE_AFTER);
+            remote != null ? remote : loadEngine(config, policyData, policyFile, operations),
+            RETIRE_AFTER);
     if (remote != null) {
       remote.warmUp(); // in the background: readiness waits for its answer, the start does not
     }
@@ -198,8 +201,19 @@ public final class GatewayEnforcer implements AutoCloseable {
    * The bundled policy, or the user's {@code policyFile} read now, with {@code policyData}: loaded,
    * its entrypoint checked, warmed up and metered.
    */
-  private static OpaWasmPolicyEngine loadEngine(
-      String policyData, PolicyFile policyFile, GatewayOperations operations) {
+  private static PolicyEngine loadEngine(
+      GatewayConfig config,
+      String policyData,
+      PolicyFile policyFile,
+      GatewayOperations operations) {
+    if (config.planEngine()) {
+      // --engine plan: the bundled policy's plan on Java values, one shared plan, no pool.
+      return PlanPolicyEngine.builder()
+          .sonarQubePlan()
+          .entrypoint(SonarQubePolicy.ENTRYPOINT)
+          .data(SonarQubePolicy.data(policyData))
+          .build();
+    }
     if (policyFile != null) {
       // Not cached: nothing tells that a user's policy is pure (it may read the time).
       return policyFile.load(policyData, builder -> instrumented(builder, operations));
@@ -236,7 +250,8 @@ public final class GatewayEnforcer implements AutoCloseable {
       throw new IllegalArgumentException(
           "context_path cannot change while the gateway runs (credentials are verified under it); restart");
     }
-    OpaWasmPolicyEngine next = loadEngine(policyData, config.operations().policyFile(), operations);
+    PolicyEngine next =
+        loadEngine(config, policyData, config.operations().policyFile(), operations);
     engine.swap(next);
     if (shadow != null) {
       shadow.reload(policyData);

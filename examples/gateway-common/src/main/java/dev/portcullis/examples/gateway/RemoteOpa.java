@@ -31,13 +31,14 @@ public record RemoteOpa(URI url, Path tokenFile, String entrypoint) {
   }
 
   /**
-   * The {@code --engine} value: {@code null} for {@code embedded}, otherwise the remote OPA, asked
-   * for the bundled policy's entrypoint until {@link #withEntrypoint} says otherwise.
+   * The {@code --engine} value: {@code null} for {@code embedded} and {@code plan}, otherwise the
+   * remote OPA, asked for the bundled policy's entrypoint until {@link #withEntrypoint} says
+   * otherwise.
    *
    * @throws IllegalArgumentException for anything but {@code embedded} or {@code remote=URL}
    */
   public static RemoteOpa parse(String engine, Path tokenFile) {
-    if (engine == null || engine.equals("embedded")) {
+    if (engine == null || engine.equals("embedded") || engine.equals("plan")) {
       if (tokenFile != null) {
         throw new IllegalArgumentException("--engine-token-file goes with --engine remote=URL");
       }
@@ -45,7 +46,7 @@ public record RemoteOpa(URI url, Path tokenFile, String entrypoint) {
     }
     if (!engine.startsWith("remote=") || engine.length() == "remote=".length()) {
       throw new IllegalArgumentException(
-          "--engine must be embedded or remote=URL, such as remote=http://127.0.0.1:8181");
+          "--engine must be embedded, plan or remote=URL, such as remote=http://127.0.0.1:8181");
     }
     URI url;
     try {

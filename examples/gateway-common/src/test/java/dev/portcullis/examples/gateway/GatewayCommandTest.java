@@ -322,4 +322,18 @@ class GatewayCommandTest {
         .hasMessageContaining("--data")
         .hasMessageContaining("OPA server holds the policy");
   }
+
+  @Test
+  void enginePlanRunsTheBundledPolicysPlanEmbedded() throws Exception {
+    assertThat(parse().planEngine()).isFalse();
+    GatewayConfig plan = parse("--engine", "plan");
+    assertThat(plan.planEngine()).isTrue();
+    assertThat(plan.remoteOpa()).isNull();
+    GatewayEnforcer enforcer = GatewayEnforcer.create(plan);
+    try {
+      assertThat(enforcer.describe()).contains("opa-plan");
+    } finally {
+      enforcer.close();
+    }
+  }
 }

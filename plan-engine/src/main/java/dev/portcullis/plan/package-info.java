@@ -1,0 +1,2 @@
+/** A policy engine that evaluates OPA's compiled plan (the IR) directly on Java values. */
+package dev.portcullis.plan;
