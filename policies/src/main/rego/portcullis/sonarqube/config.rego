@@ -7,8 +7,9 @@
 # Cost: the compiled (wasm) policy evaluates these values again for every request; nothing is kept
 # between evaluations, except the data document: values derived from the configuration that the
 # hot path needs (the lower-cased side-door headers, the normalised context path) are written by
-# SonarQubePolicy.data into data.portcullis.sonarqube.normalized at load time, and computed here
-# only when that document is missing. Settings read on every request are plain references (_config.key, with
+# SonarQubePolicy.data into data.portcullis.sonarqube.normalized at load time, each with the
+# setting it was written from, and computed here when that document is missing or was written
+# from another setting. Settings read on every request are plain references (_config.key, with
 # the fallback written where they are read, denials.rego) or functions with an `else` default:
 # object.get builds its default value on each call and a rule costs its memoization. Settings
 # read only on rare paths keep object.get.

@@ -111,11 +111,12 @@ first_denial := "client_ip_not_allowed" if {
 }
 
 # The configured side-door headers, lower-cased: from the normalized document that
-# SonarQubePolicy.data writes at load time, or computed (config.rego) when the data reaches the
-# policy without it (opa eval, a remote OPA). Building the set costs more than all the other
-# checks of an allowed request's headers.
-_side_door_headers := doors if {
-	doors := data.portcullis.sonarqube.normalized.side_door_headers
+# SonarQubePolicy.data writes at load time when it was written from this very setting, else
+# computed (config.rego), as when the data reaches the policy without it (opa eval, a remote OPA).
+# Building the set costs more than comparing the setting with the one it was written from.
+_side_door_headers := n.set if {
+	n := data.portcullis.sonarqube.normalized.side_door_headers
+	n.from == _config.side_door_headers
 } else := side_door_headers
 
 # An unparsable address or CIDR makes net.cidr_contains undefined: no match, so a deny. A value

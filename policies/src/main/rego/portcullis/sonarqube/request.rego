@@ -21,16 +21,21 @@ rel_path := input.request.path if {
 	input.request.path == _context_path
 }
 
-# context_path (config.rego) and it with a trailing "/", as SonarQubePolicy.data writes them
-# into the normalized document at load time; computed here when the data reaches the policy
-# another way (opa eval, a remote OPA).
-_context_path := p if {
-	p := data.portcullis.sonarqube.normalized.context_path
+# context_path (config.rego) and it with a trailing "/", as SonarQubePolicy.data writes them into
+# the normalized document at load time, used when written from this very setting; else computed,
+# as when the data reaches the policy without them (opa eval, a remote OPA).
+_context_path := n.path if {
+	n := _normalized_context_path
 } else := context_path
 
-_context_prefix := p if {
-	p := data.portcullis.sonarqube.normalized.context_prefix
+_context_prefix := n.prefix if {
+	n := _normalized_context_path
 } else := concat("", [context_path, "/"])
+
+_normalized_context_path := n if {
+	n := data.portcullis.sonarqube.normalized.context_path
+	n.from == _config.context_path
+}
 
 # ["", "api", "settings", "values.protobuf"]; a trailing "/" gives a final "".
 segments := split(rel_path, "/")

@@ -61,11 +61,11 @@ _one_check(format) if {
 }
 
 # What SonarQubePolicy.data writes for a configuration: the side-door headers lower-cased as an
-# object, the context path normalised and with a trailing "/".
+# object, the context path normalised and with a trailing "/", each with the setting it was
+# written from.
 normalized(config) := {
-	"side_door_headers": {lower(h): true | some h in config.side_door_headers},
-	"context_path": p,
-	"context_prefix": concat("", [p, "/"]),
+	"side_door_headers": {"from": config.side_door_headers, "set": {lower(h): true | some h in config.side_door_headers}},
+	"context_path": {"from": config.context_path, "path": p, "prefix": concat("", [p, "/"])},
 } if {
 	p := sonarqube.context_path with data.portcullis.sonarqube.config as config
 }
@@ -104,13 +104,25 @@ test_normalized_configuration_changes_no_decision if {
 	differences == set()
 }
 
-# The normalized values are read when present: a document that disagrees with the configuration
-# shows it (SonarQubePolicy.data always writes it from the configuration it is given).
-test_normalized_values_are_read if {
+# The normalized values are read when written from the configured setting, and ignored when
+# written from another (a configuration changed after SonarQubePolicy.data wrote them).
+test_normalized_values_are_read_only_for_their_setting if {
 	inp := with_headers(scanner("GET", "/x/api/plugins/installed"), ["authorization", "x-read"])
-	d := decide(inp) with data.portcullis.sonarqube.config as object.union(shipped, {"context_path": "/y"})
-		with data.portcullis.sonarqube.normalized as {"side_door_headers": {}, "context_path": "/x", "context_prefix": "/x/"}
+	config := object.union(shipped, {"context_path": "/y", "side_door_headers": ["X-Other"]})
+	forged := {
+		"side_door_headers": {"from": ["X-Other"], "set": {}},
+		"context_path": {"from": "/y", "path": "/x", "prefix": "/x/"},
+	}
+	d := decide(inp) with data.portcullis.sonarqube.config as config
+		with data.portcullis.sonarqube.normalized as forged
 	d.allow == true
-	denied := decide(inp) with data.portcullis.sonarqube.normalized as {"side_door_headers": {"x-read": true}}
+	stale := decide(inp) with data.portcullis.sonarqube.normalized as forged
+	stale == decide(inp)
+	stale.reasons == ["web_ui_not_allowed"]
+	denied := decide(inp) with data.portcullis.sonarqube.config as config
+		with data.portcullis.sonarqube.normalized as {"side_door_headers": {"from": ["X-Other"], "set": {"x-read": true}}}
 	denied.reasons == ["side_door_header"]
+	moved := decide(inp) with data.portcullis.sonarqube.config as object.union(config, {"context_path": "/z"})
+		with data.portcullis.sonarqube.normalized as forged
+	moved.reasons == ["outside_context_path"]
 }

@@ -12,10 +12,10 @@ import java.util.Locale;
  * it would otherwise build them again on every request.
  *
  * <p>Only normalisation, no decision: the Rego reads these values in place of its own computation
- * (config.rego, request.rego, denials.rego), and computes them itself whenever one is missing. A
- * value is written only where this class's result is sure to be the Rego's: a setting of another
- * type, or a side-door header with a non-ASCII character (whose lower case Java and Go may write
- * differently), is left to the Rego.
+ * (request.rego, denials.rego), and computes them itself (config.rego) whenever one is missing or
+ * was written from another setting than the configured one. A value is written only where this
+ * class's result is sure to be the Rego's: a setting of another type, or a side-door header with a
+ * non-ASCII character (whose lower case Java and Go may write differently), is left to the Rego.
  */
 final class NormalizedConfig {
 
@@ -24,21 +24,31 @@ final class NormalizedConfig {
 
   private NormalizedConfig() {}
 
-  /** The normalized document for {@code config}, the merged configuration object. */
+  /**
+   * The normalized document for {@code config}, the merged configuration object: each value with
+   * the setting it was written from ({@code from}), which the Rego compares with the configured one
+   * before it uses the value, so that a configuration changed afterwards is never judged by stale
+   * values.
+   */
   static ObjectNode of(JsonNode config) {
     ObjectNode normalized = JsonNodeFactory.instance.objectNode();
     if (!config.isObject()) {
       return normalized;
     }
-    ObjectNode sideDoors = sideDoorHeaders(config.path("side_door_headers"));
+    JsonNode sideDoorSetting = config.path("side_door_headers");
+    ObjectNode sideDoors = sideDoorHeaders(sideDoorSetting);
     if (sideDoors != null) {
-      normalized.set("side_door_headers", sideDoors);
+      ObjectNode value = normalized.putObject("side_door_headers");
+      value.set("from", sideDoorSetting.deepCopy());
+      value.set("set", sideDoors);
     }
     JsonNode contextPath = config.path("context_path");
-    if (contextPath.isMissingNode() || contextPath.isTextual()) {
-      String path = contextPath(contextPath.asText(""));
-      normalized.put("context_path", path);
-      normalized.put("context_prefix", path + "/");
+    if (contextPath.isTextual()) {
+      String path = contextPath(contextPath.asText());
+      ObjectNode value = normalized.putObject("context_path");
+      value.put("from", contextPath.asText());
+      value.put("path", path);
+      value.put("prefix", path + "/");
     }
     return normalized;
   }

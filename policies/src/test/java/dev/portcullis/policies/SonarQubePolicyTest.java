@@ -124,16 +124,21 @@ class SonarQubePolicyTest {
 
     assertThat(normalized.toString())
         .isEqualTo(
-            "{\"side_door_headers\":{\"x-custom-login\":true,\"cookie\":true},"
-                + "\"context_path\":\"/sonar/qube\",\"context_prefix\":\"/sonar/qube/\"}");
-    assertThat(JSON.readTree(SonarQubePolicy.defaultData()).at("/portcullis/sonarqube/normalized"))
-        .as("the shipped configuration, normalized")
-        .hasToString(
-            "{\"side_door_headers\":{\"x-sonar-passcode\":true,\"cookie\":true,"
+            "{\"side_door_headers\":{\"from\":[\"X-Custom-Login\",\"cookie\"],"
+                + "\"set\":{\"x-custom-login\":true,\"cookie\":true}},"
+                + "\"context_path\":{\"from\":\"//sonar/qube/\",\"path\":\"/sonar/qube\","
+                + "\"prefix\":\"/sonar/qube/\"}}");
+    JsonNode shipped =
+        JSON.readTree(SonarQubePolicy.defaultData()).at("/portcullis/sonarqube/normalized");
+    assertThat(shipped.at("/side_door_headers/set").toString())
+        .as("the shipped side-door headers, normalized")
+        .isEqualTo(
+            "{\"x-sonar-passcode\":true,\"cookie\":true,"
                 + "\"x-forwarded-login\":true,\"x-forwarded-name\":true,"
                 + "\"x-forwarded-email\":true,\"x-forwarded-groups\":true,"
-                + "\"x-hub-signature\":true,\"x-hub-signature-256\":true},"
-                + "\"context_path\":\"\",\"context_prefix\":\"/\"}");
+                + "\"x-hub-signature\":true,\"x-hub-signature-256\":true}");
+    assertThat(shipped.at("/context_path").toString())
+        .isEqualTo("{\"from\":\"\",\"path\":\"\",\"prefix\":\"/\"}");
   }
 
   /** Lower case that Java and the Rego might write differently is left to the Rego. */
@@ -147,7 +152,7 @@ class SonarQubePolicyTest {
             .at("/portcullis/sonarqube/normalized");
 
     assertThat(normalized.has("side_door_headers")).isFalse();
-    assertThat(normalized.path("context_path").asText()).isEmpty();
+    assertThat(normalized.at("/context_path/path").asText()).isEmpty();
   }
 
   @Test
