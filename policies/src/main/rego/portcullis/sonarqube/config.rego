@@ -5,7 +5,11 @@
 # it is compared so that it closes it instead (e.g. strict_mode is on unless it is exactly false).
 #
 # Cost: the compiled (wasm) policy evaluates these values again for every request; nothing is kept
-# between evaluations. Settings read on every request are plain references (_config.key, with
+# between evaluations, except the data document: values derived from the configuration that the
+# hot path needs (the lower-cased side-door headers, the normalised context path) are written by
+# SonarQubePolicy.data into data.portcullis.sonarqube.normalized at load time, each with the
+# setting it was written from, and computed here when that document is missing or was written
+# from another setting. Settings read on every request are plain references (_config.key, with
 # the fallback written where they are read, denials.rego) or functions with an `else` default:
 # object.get builds its default value on each call and a rule costs its memoization. Settings
 # read only on rare paths keep object.get.
@@ -109,18 +113,18 @@ extra_endpoint_path_valid(path) if {
 # segment is written: in any case, with '-' for '_' or the reverse, with a '.suffix', and under
 # /api/ or /api/v2/. Stricter than the request checks on purpose: an extra endpoint never comes
 # near a denied family.
+# The family names are the table tables/data.json: denied_family_names, the keys of api_families
+# and api_v2_families with '_' for '-' (a test checks that they agree).
 in_denied_family(path) if {
 	names := _family_names(path)
-	_denied_family_names[names[2]]
+	data.portcullis.sonarqube.tables.denied_family_names[names[2]]
 }
 
 in_denied_family(path) if {
 	names := _family_names(path)
 	names[2] == "v2"
-	_denied_family_names[names[3]]
+	data.portcullis.sonarqube.tables.denied_family_names[names[3]]
 }
-
-_denied_family_names := {replace(f, "-", "_") | some f, _ in api_families} | {replace(f, "-", "_") | some f, _ in api_v2_families}
 
 # The path's segments as family names: lower case, without a '.suffix', with '_' for '-'.
 _family_names(path) := [replace(split(s, ".")[0], "-", "_") | some s in split(lower(path), "/")]
@@ -130,7 +134,7 @@ _extra_params_valid(params) if {
 	every name, kind in params {
 		count(name) <= 64
 		regex.match(`^[A-Za-z][A-Za-z0-9_.-]*$`, name)
-		parameter_formats[kind]
+		data.portcullis.sonarqube.tables.parameter_formats[kind]
 	}
 }
 

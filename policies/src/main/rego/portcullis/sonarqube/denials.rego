@@ -1,5 +1,5 @@
-# Every check that can deny a request, in the order of their priority in denial_catalog
-# (decision.rego): `first_denial` is the reason of the first check that fails.
+# Every check that can deny a request, in the order of their priority in the denial catalog
+# (tables/data.json: denials): `first_denial` is the reason of the first check that fails.
 #
 # One `else` chain rather than a set of all denials that is then sorted: the compiled policy
 # stops at the first failing check and builds no set, no array and no sort on each request. The
@@ -22,8 +22,15 @@ first_denial := "client_ip_not_allowed" if {
 	# 2. Headers that authenticate by other means than the token (passcode, session cookie, SSO
 	# headers, GitHub webhook signature). No scanner sends them, so the request is denied rather
 	# than stripped: it is an attack or a misconfigured client.
+	doors := _side_door_headers
 	some name in input.request.header_names
-	_side_door_header(name)
+	doors[name]
+} else := "side_door_header" if {
+	# Method overrides, which let a GET carry another method to frameworks that honour them; they
+	# are not configurable (tables/data.json: method_override_headers).
+	overrides := data.portcullis.sonarqube.tables.method_override_headers
+	some name in input.request.header_names
+	overrides[name]
 } else := "outside_context_path" if {
 	# 3. Context path.
 	not rel_path
@@ -103,13 +110,14 @@ first_denial := "client_ip_not_allowed" if {
 	input.request.content_length > max_report_bytes
 }
 
-# Headers that authenticate by other means than the token, and method overrides, which let a
-# GET carry another method to frameworks that honour them; the overrides are not configurable.
-_side_door_header(name) if side_door_headers[name]
-
-_side_door_header(name) if _method_override_headers[name]
-
-_method_override_headers := {"x-http-method-override", "x-http-method", "x-method-override"}
+# The configured side-door headers, lower-cased: from the normalized document that
+# SonarQubePolicy.data writes at load time when it was written from this very setting, else
+# computed (config.rego), as when the data reaches the policy without it (opa eval, a remote OPA).
+# Building the set costs more than comparing the setting with the one it was written from.
+_side_door_headers := n.set if {
+	n := data.portcullis.sonarqube.normalized.side_door_headers
+	n.from == _config.side_door_headers
+} else := side_door_headers
 
 # An unparsable address or CIDR makes net.cidr_contains undefined: no match, so a deny. A value
 # that is not a list matches no client.
@@ -123,9 +131,9 @@ anonymous_bootstrap if {
 	endpoint.anonymous == true
 }
 
-unlisted_path_reason := api_families[segments[2]] if {
+unlisted_path_reason := data.portcullis.sonarqube.tables.api_families[segments[2]] if {
 	segments[1] == "api"
-} else := api_v2_families[segments[3]] if {
+} else := data.portcullis.sonarqube.tables.api_v2_families[segments[3]] if {
 	segments[1] == "api"
 	segments[2] == "v2"
 } else := "endpoint_not_allowed" if {

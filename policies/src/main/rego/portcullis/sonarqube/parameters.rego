@@ -4,37 +4,37 @@
 # (e.g. plugin=java/../../../users/search).
 package portcullis.sonarqube
 
-# One anchored pattern and a length limit per kind. Every pattern excludes control characters.
-# Lengths are checked with count(), not with counted repetition such as {0,1000}: RE2 expands
-# those into as many states, which costs milliseconds to compile on every evaluation.
-parameter_formats := {
-	# SonarQube project keys: letters, digits, '-', '_', '.', ':' (and '/', which keys created by
-	# old servers may still contain).
-	"project": {"pattern": `^[A-Za-z0-9_.:/-]+$`, "max": 400},
-	# Branch and pull request names: any printable text, no control characters.
-	"branch": {"pattern": `^[^\x00-\x1f\x7f]+$`, "max": 255},
-	# Task, analysis and JRE ids.
-	"id": {"pattern": `^[A-Za-z0-9_-]+$`, "max": 64},
-	# Plugin keys, such as java or csharp.
-	"plugin": {"pattern": `^[A-Za-z0-9]+$`, "max": 64},
-	"number": {"pattern": `^[0-9]+$`, "max": 9},
-	"boolean": {"pattern": `^(true|false|yes|no)$`, "max": 5},
-	# Comma-separated keys: metric keys, fields, quality profile keys (may be empty).
-	"keys": {"pattern": `^[A-Za-z0-9_.:,-]*$`, "max": 1000},
-	# Operating system and architecture names.
-	"platform": {"pattern": `^[A-Za-z0-9_.-]+$`, "max": 32},
-	# A project name: printable text (may be empty).
-	"text": {"pattern": `^[^\x00-\x1f\x7f]*$`, "max": 500},
-	# ce/submit's characteristic: key=value, such as branch=main or pullRequest=42.
-	"characteristic": {"pattern": `^[A-Za-z]+=[^\x00-\x1f\x7f]*$`, "max": 300},
-	# batch/file's name: judged by batch_file_name_allowed (request.rego).
-	"file": {"pattern": `^[^\x00-\x1f\x7f/\\]+$`, "max": 255},
-}
-
+# The formats are the data document tables/data.json (`parameter_formats`), one per kind, each
+# with a length limit and one of: `chars`, the characters a value consists of (a string of them,
+# at least `min` long, checked with trim: a regular expression is compiled again on every
+# evaluation by the compiled policy); `values`, the values it may take; `pattern`, an anchored
+# regular expression, for the kinds that only exclude characters. Every format excludes control
+# characters. Lengths are checked with count(), not with counted repetition such as {0,1000}: RE2
+# expands those into as many states.
+#   project: SonarQube project keys: letters, digits, '-', '_', '.', ':' (and '/', which keys
+#     created by old servers may still contain).
+#   branch: branch and pull request names: any printable text, no control characters.
+#   id: task, analysis and JRE ids. plugin: plugin keys, such as java or csharp.
+#   number, boolean. keys: comma-separated keys: metric keys, fields, quality profile keys (may be
+#     empty). platform: operating system and architecture names. text: a project name
+#     (printable, may be empty). characteristic: ce/submit's key=value, such as branch=main or
+#     pullRequest=42. file: batch/file's name, judged by batch_file_name_allowed (request.rego).
+#
 # An unknown kind has no format, so its values never pass.
 _parameter_value_valid(kind, value) if {
-	format := parameter_formats[kind]
+	format := data.portcullis.sonarqube.tables.parameter_formats[kind]
 	count(value) <= format.max
+	_parameter_format_matches(format, value)
+}
+
+# trim removes every character of the set from both ends, so only a value made of them alone
+# trims to "".
+_parameter_format_matches(format, value) if {
+	trim(value, format.chars) == ""
+	count(value) >= format.min
+} else if {
+	format.values[value]
+} else if {
 	regex.match(format.pattern, value)
 }
 
@@ -47,8 +47,8 @@ parameter_value_invalid if {
 }
 
 # Form bodies are parameter sources: a servlet container parses them into parameters (multipart
-# even on GET), so they are refused wherever an endpoint does not declare them.
-_form_media_types := {"multipart/form-data", "application/x-www-form-urlencoded"}
+# even on GET), so they are refused wherever an endpoint does not declare them
+# (tables/data.json: form_media_types).
 
 # Whether a body follows the headers. The Java input says so in request.body; for inputs built
 # without it, a positive content_length or a transfer-encoding header counts.
@@ -70,7 +70,7 @@ body_not_allowed if {
 }
 
 body_not_allowed if {
-	_form_media_types[body_media_type]
+	data.portcullis.sonarqube.tables.form_media_types[body_media_type]
 	not body_media_type in object.get(endpoint, "body", [])
 }
 

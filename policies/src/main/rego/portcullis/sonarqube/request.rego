@@ -10,30 +10,46 @@ query := q if {
 } else := {}
 
 # Undefined when the request lies outside the context path. The first branch covers the shipped
-# context_path "" with one lookup (context_path itself trims and concatenates).
+# context_path "" with one lookup.
 rel_path := input.request.path if {
 	_config.context_path == ""
 } else := input.request.path if {
-	context_path == ""
-} else := trim_prefix(input.request.path, context_path) if {
-	startswith(input.request.path, concat("", [context_path, "/"]))
+	_context_path == ""
+} else := trim_prefix(input.request.path, _context_path) if {
+	startswith(input.request.path, _context_prefix)
 } else := "/" if {
-	input.request.path == context_path
+	input.request.path == _context_path
+}
+
+# context_path (config.rego) and it with a trailing "/", as SonarQubePolicy.data writes them into
+# the normalized document at load time, used when written from this very setting; else computed,
+# as when the data reaches the policy without them (opa eval, a remote OPA).
+_context_path := n.path if {
+	n := _normalized_context_path
+} else := context_path
+
+_context_prefix := n.prefix if {
+	n := _normalized_context_path
+} else := concat("", [context_path, "/"])
+
+_normalized_context_path := n if {
+	n := data.portcullis.sonarqube.normalized.context_path
+	n.from == _config.context_path
 }
 
 # ["", "api", "settings", "values.protobuf"]; a trailing "/" gives a final "".
 segments := split(rel_path, "/")
 
-# The entry of the allow-list (endpoints.rego) for this path. Exact paths are looked up directly;
+# The entry of the allow-list (endpoints.rego, tables/data.json) for this path. Exact paths are looked up directly;
 # the few paths with an opaque segment are matched by shape. The configuration's extra_endpoints
 # come last, so a built-in entry always wins over an extra one for the same path.
 endpoint := e if {
-	e := endpoints[rel_path]
-} else := endpoints["/api/v2/analysis/jres/{id}"] if {
+	e := data.portcullis.sonarqube.tables.endpoints[rel_path]
+} else := data.portcullis.sonarqube.tables.endpoints["/api/v2/analysis/jres/{id}"] if {
 	_opaque_id_under("/api/v2/analysis/jres/", 6)
-} else := endpoints["/api/v2/sca/clis/{id}"] if {
+} else := data.portcullis.sonarqube.tables.endpoints["/api/v2/sca/clis/{id}"] if {
 	_opaque_id_under("/api/v2/sca/clis/", 6)
-} else := endpoints["/static/{plugin}/{file}"] if {
+} else := data.portcullis.sonarqube.tables.endpoints["/static/{plugin}/{file}"] if {
 	static_resource_allowed
 } else := extra_endpoint(extra_endpoint_entry(rel_path))
 

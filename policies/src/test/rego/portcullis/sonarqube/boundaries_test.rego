@@ -103,7 +103,7 @@ test_messages_do_not_echo_request_values if {
 
 test_every_catalog_entry_is_a_deny_status if {
 	bad := {reason |
-		some reason, entry in data.portcullis.sonarqube.denial_catalog
+		some reason, entry in data.portcullis.sonarqube.tables.denials
 		not entry.status in {400, 401, 403, 413}
 	}
 	bad == set()

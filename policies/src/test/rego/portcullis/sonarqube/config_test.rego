@@ -2,8 +2,6 @@
 # malformed configuration never opens more than the shipped defaults.
 package portcullis.sonarqube_test
 
-import data.portcullis.sonarqube
-
 shipped := data.portcullis.sonarqube.config
 
 # Outcomes under a config that differs from the shipped one in the given keys.
@@ -211,6 +209,6 @@ test_static_analyzer_plugins_and_side_door_headers_are_configurable if {
 
 # Replacing the catalog makes every reason unknown: the decision must still be a deny.
 test_unknown_reason_falls_back_to_deny if {
-	d := decide(scanner("GET", "/api/users/search")) with sonarqube.denial_catalog as {}
+	d := decide(scanner("GET", "/api/users/search")) with data.portcullis.sonarqube.tables.denials as {}
 	d == {"allow": false, "status": 403, "reasons": ["policy_fallback"], "message": "The gateway policy reached no decision."}
 }

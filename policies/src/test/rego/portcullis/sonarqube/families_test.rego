@@ -95,7 +95,7 @@ test_analysis_token_cannot_mint_a_user_token if {
 }
 
 test_every_denial_reason_has_a_catalog_entry if {
-	reasons := ({r | some r in denied_endpoints} | {r | some r in data.portcullis.sonarqube.api_families}) | {r | some r in data.portcullis.sonarqube.api_v2_families}
-	missing := {r | some r in reasons; not data.portcullis.sonarqube.denial_catalog[r]}
+	reasons := ({r | some r in denied_endpoints} | {r | some r in data.portcullis.sonarqube.tables.api_families}) | {r | some r in data.portcullis.sonarqube.tables.api_v2_families}
+	missing := {r | some r in reasons; not data.portcullis.sonarqube.tables.denials[r]}
 	missing == set()
 }

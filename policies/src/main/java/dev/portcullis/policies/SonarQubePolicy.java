@@ -36,6 +36,12 @@ import java.util.Set;
  * start instead of silently keeping a default. The entries of {@code extra_endpoints} are checked
  * field by field, and one in a denied endpoint family fails the start.
  *
+ * <p>Besides the configuration, {@code data.portcullis.sonarqube} holds the policy's constant
+ * tables ({@code tables}: endpoints, denial catalog, parameter formats; shipped with the Rego) and
+ * {@code normalized}, configuration values the policy would otherwise derive on every request
+ * (lower-cased side-door headers, the context path), which {@link #data} writes; a user's document
+ * sets neither.
+ *
  * <p>Thread-safe: stateless.
  */
 public final class SonarQubePolicy {
@@ -92,6 +98,12 @@ public final class SonarQubePolicy {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> CONFIG_PATH = List.of("portcullis", "sonarqube", "config");
 
+  /**
+   * The documents under {@code data.portcullis.sonarqube} besides the configuration: the policy's
+   * tables (tables/data.json) and the normalized configuration, written at load time.
+   */
+  private static final List<String> POLICY_DOCUMENTS = List.of("tables", NormalizedConfig.KEY);
+
   private SonarQubePolicy() {}
 
   /**
@@ -102,9 +114,9 @@ public final class SonarQubePolicy {
         .readsOnly(INPUT_FIELDS);
   }
 
-  /** The shipped data document with every default. */
+  /** The shipped data document with every default (as {@code data(null)}). */
   public static String defaultData() {
-    return defaults().toString();
+    return data(null);
   }
 
   /**
@@ -113,14 +125,14 @@ public final class SonarQubePolicy {
    * @param userData a JSON object such as {@code
    *     {"portcullis":{"sonarqube":{"config":{"strict_mode":true}}}}}, or {@code null} for the
    *     defaults
-   * @throws PolicyLoadException when the document is not a JSON object, names an unknown
-   *     configuration key, gives a key a value of the wrong type, or has a malformed {@code
-   *     extra_endpoints} entry
+   * @throws PolicyLoadException when the document is not a JSON object, sets the policy's tables or
+   *     normalized configuration, names an unknown configuration key, gives a key a value of the
+   *     wrong type, or has a malformed {@code extra_endpoints} entry
    */
   public static String data(String userData) {
     ObjectNode merged = defaults();
     if (userData == null) {
-      return merged.toString();
+      return normalized(merged).toString();
     }
     JsonNode user;
     try {
@@ -134,9 +146,10 @@ public final class SonarQubePolicy {
           "The policy data document must be a JSON object, such as "
               + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
     }
+    checkPolicyDocuments(user);
     checkConfig(configOf(merged), configOf(user));
     DataMerge.deepMerge(merged, (ObjectNode) user);
-    return merged.toString();
+    return normalized(merged).toString();
   }
 
   /**
@@ -224,6 +237,41 @@ public final class SonarQubePolicy {
       return (ObjectNode) JSON.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * {@code document} with {@code portcullis.sonarqube.normalized} written from its configuration
+   * ({@link NormalizedConfig}), replacing any there was.
+   */
+  private static ObjectNode normalized(ObjectNode document) {
+    if (document.path("portcullis").path("sonarqube") instanceof ObjectNode policy) {
+      policy.set(NormalizedConfig.KEY, NormalizedConfig.of(policy.path("config")));
+    }
+    return document;
+  }
+
+  /**
+   * The user's document sets only the configuration of {@code data.portcullis.sonarqube}: the
+   * policy's tables and the normalized configuration come with the policy and from this class.
+   */
+  private static void checkPolicyDocuments(JsonNode user) {
+    JsonNode portcullis = user.path("portcullis");
+    JsonNode policy = portcullis.path("sonarqube");
+    if ((!portcullis.isMissingNode() && !portcullis.isObject())
+        || (!policy.isMissingNode() && !policy.isObject())) {
+      throw new PolicyLoadException(
+          "data.portcullis.sonarqube must be a JSON object, such as "
+              + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.");
+    }
+    for (String key : POLICY_DOCUMENTS) {
+      if (policy.has(key)) {
+        throw new PolicyLoadException(
+            "data.portcullis.sonarqube."
+                + key
+                + " belongs to the policy and cannot be set; set the configuration in"
+                + " data.portcullis.sonarqube.config.");
+      }
     }
   }
 

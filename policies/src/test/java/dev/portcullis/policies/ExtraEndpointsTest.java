@@ -234,8 +234,8 @@ class ExtraEndpointsTest {
     JsonNode tables =
         opaEval(
             dir,
-            "{\"kinds\": object.keys(data.portcullis.sonarqube.parameter_formats),"
-                + " \"families\": data.portcullis.sonarqube._denied_family_names}");
+            "{\"kinds\": object.keys(data.portcullis.sonarqube.tables.parameter_formats),"
+                + " \"families\": object.keys(data.portcullis.sonarqube.tables.denied_family_names)}");
 
     assertThat(strings(tables.get("kinds"))).isEqualTo(ExtraEndpoints.PARAMETER_KINDS);
     assertThat(strings(tables.get("families"))).isEqualTo(ExtraEndpoints.DENIED_FAMILIES);

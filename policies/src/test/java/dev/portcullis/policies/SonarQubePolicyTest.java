@@ -111,4 +111,62 @@ class SonarQubePolicyTest {
         .isInstanceOf(PolicyLoadException.class)
         .hasMessageContaining("not valid JSON");
   }
+
+  @Test
+  void theDataDocumentCarriesTheNormalizedConfiguration() throws Exception {
+    JsonNode normalized =
+        JSON.readTree(
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{"
+                        + "\"side_door_headers\":[\"X-Custom-Login\",\"cookie\"],"
+                        + "\"context_path\":\"//sonar/qube/\"}}}}"))
+            .at("/portcullis/sonarqube/normalized");
+
+    assertThat(normalized.toString())
+        .isEqualTo(
+            "{\"side_door_headers\":{\"from\":[\"X-Custom-Login\",\"cookie\"],"
+                + "\"set\":{\"x-custom-login\":true,\"cookie\":true}},"
+                + "\"context_path\":{\"from\":\"//sonar/qube/\",\"path\":\"/sonar/qube\","
+                + "\"prefix\":\"/sonar/qube/\"}}");
+    JsonNode shipped =
+        JSON.readTree(SonarQubePolicy.defaultData()).at("/portcullis/sonarqube/normalized");
+    assertThat(shipped.at("/side_door_headers/set").toString())
+        .as("the shipped side-door headers, normalized")
+        .isEqualTo(
+            "{\"x-sonar-passcode\":true,\"cookie\":true,"
+                + "\"x-forwarded-login\":true,\"x-forwarded-name\":true,"
+                + "\"x-forwarded-email\":true,\"x-forwarded-groups\":true,"
+                + "\"x-hub-signature\":true,\"x-hub-signature-256\":true}");
+    assertThat(shipped.at("/context_path").toString())
+        .isEqualTo("{\"from\":\"\",\"path\":\"\",\"prefix\":\"/\"}");
+  }
+
+  /** Lower case that Java and the Rego might write differently is left to the Rego. */
+  @Test
+  void aSideDoorHeaderOutsideAsciiIsLeftToThePolicy() throws Exception {
+    JsonNode normalized =
+        JSON.readTree(
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{"
+                        + "\"side_door_headers\":[\"cookie\",\"X-\u212aey\"]}}}}"))
+            .at("/portcullis/sonarqube/normalized");
+
+    assertThat(normalized.has("side_door_headers")).isFalse();
+    assertThat(normalized.at("/context_path/path").asText()).isEmpty();
+  }
+
+  @Test
+  void aUsersDocumentSetsNeitherThePolicysTablesNorItsNormalizedConfiguration() {
+    for (String key : List.of("tables", "normalized")) {
+      assertThatThrownBy(
+              () ->
+                  SonarQubePolicy.data(
+                      "{\"portcullis\":{\"sonarqube\":{\"" + key + "\":{\"endpoints\":{}}}}}"))
+          .isInstanceOf(PolicyLoadException.class)
+          .hasMessageContaining("data.portcullis.sonarqube." + key + " belongs to the policy");
+    }
+    assertThatThrownBy(() -> SonarQubePolicy.data("{\"portcullis\":{\"sonarqube\":7}}"))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("data.portcullis.sonarqube must be a JSON object");
+  }
 }

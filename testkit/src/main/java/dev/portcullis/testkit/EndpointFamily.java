@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A family of sensitive SonarQube endpoints that the default policy denies, with the reason code it
- * denies them with (policies' {@code denials.rego} and {@code endpoints.rego}) and example requests
- * a leaked token could try.
+ * denies them with (policies' {@code denials.rego} and the {@code api_families} of {@code
+ * tables/data.json}) and example requests a leaked token could try.
  */
 public enum EndpointFamily {
   USER_DIRECTORY(
