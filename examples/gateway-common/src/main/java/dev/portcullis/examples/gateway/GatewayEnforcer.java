@@ -33,6 +33,9 @@ public final class GatewayEnforcer implements AutoCloseable {
   /** Room for tens of thousands of distinct requests; a scan repeats a few dozen. */
   static final long DECISION_CACHE_BYTES = 16L * 1024 * 1024;
 
+  /** Policy instances: one per core. */
+  static final int POLICY_INSTANCES = Runtime.getRuntime().availableProcessors();
+
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
   /** How long a replaced engine keeps serving evaluations that began on it: past every timeout. */
@@ -227,6 +230,10 @@ public final class GatewayEnforcer implements AutoCloseable {
 
   private static OpaWasmPolicyEngine.Builder instrumented(
       OpaWasmPolicyEngine.Builder builder, GatewayOperations operations) {
+    // As many instances as threads that can evaluate at once (the Netty gateway's event loops, one
+    // per core; the Jetty gateway's workers run on as many cores), not the core default of twice
+    // that: an idle instance is only memory and start-up warm-up.
+    builder.instances(POLICY_INSTANCES);
     if (operations != null) {
       operations.instrument(builder);
     }

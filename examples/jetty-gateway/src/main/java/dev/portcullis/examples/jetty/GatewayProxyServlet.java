@@ -21,6 +21,8 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private final Duration connectTimeout;
   private final transient MinimumBodyRate bodyRate;
   private final transient UpstreamMetrics upstreamMetrics;
+  private final transient ByteBufferPool buffers;
 
   /** When the request was sent upstream (System.nanoTime), until its response headers arrive. */
   private static final String SENT_ATTRIBUTE = GatewayProxyServlet.class.getName() + ".sent";
@@ -68,19 +71,22 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
 
   /**
    * @param bodyRate the slowest a request body may arrive, or null for no minimum
+   * @param buffers the server's buffer pool, which the upstream client shares
    */
   GatewayProxyServlet(
       URI upstream,
       String forwardTargetAttribute,
       Duration connectTimeout,
       MinimumBodyRate bodyRate,
-      UpstreamMetrics upstreamMetrics) {
+      UpstreamMetrics upstreamMetrics,
+      ByteBufferPool buffers) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
     this.forwardTargetAttribute = forwardTargetAttribute;
     this.connectTimeout = connectTimeout;
     this.bodyRate = bodyRate;
     this.upstreamMetrics = upstreamMetrics;
+    this.buffers = buffers;
   }
 
   @Override
@@ -102,6 +108,18 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       upstreamMetrics.responded(serverResponse.getStatus(), System.nanoTime() - (Long) sent);
     }
     super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+  }
+
+  /**
+   * The upstream client's connector, on the server's buffer pool: a body streams through the proxy
+   * in buffers that both sides take from and give back to one pool, instead of each side keeping a
+   * pool (and its retained memory) of its own.
+   */
+  @Override
+  protected ClientConnector newClientConnector() {
+    ClientConnector connector = super.newClientConnector();
+    connector.setByteBufferPool(buffers);
+    return connector;
   }
 
   @Override

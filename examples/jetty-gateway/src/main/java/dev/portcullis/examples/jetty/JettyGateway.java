@@ -9,6 +9,7 @@ import dev.portcullis.examples.gateway.ProxyTelemetry;
 import dev.portcullis.examples.gateway.RunningGateway;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
 import java.net.URI;
 import java.util.EnumSet;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -43,6 +44,11 @@ public final class JettyGateway implements RunningGateway {
    * headers, and the enforcer refuses targets over 8 KiB with 414.
    */
   private static final int REQUEST_LINE_BYTES = 16 * 1024;
+
+  /** The server may grow to at least this many threads, however few the cores. */
+  private static final int MAX_THREADS_FLOOR = 16;
+
+  private static final int THREADS_PER_CORE = 8;
 
   private final Server server;
   private final Runnable closeDecisions;
@@ -86,9 +92,26 @@ public final class JettyGateway implements RunningGateway {
       String howItDecides,
       ProxyTelemetry telemetry)
       throws Exception {
-    QueuedThreadPool threads = new QueuedThreadPool(200, 8);
-    threads.setName("gateway");
-    Server server = new Server(threads);
+    return start(
+        config,
+        PortcullisFilter.builder(enforcer).asynchronous(true).build(),
+        closeDecisions,
+        howItDecides,
+        telemetry);
+  }
+
+  /**
+   * As above with {@code judge} as the filter in front of the proxy servlet: the Portcullis filter,
+   * or for measuring what it costs, one that lets everything through as it is.
+   */
+  static JettyGateway start(
+      GatewayConfig config,
+      Filter judge,
+      Runnable closeDecisions,
+      String howItDecides,
+      ProxyTelemetry telemetry)
+      throws Exception {
+    Server server = new Server(threadPool(Runtime.getRuntime().availableProcessors()));
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
@@ -120,8 +143,7 @@ public final class JettyGateway implements RunningGateway {
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
-    FilterHolder filter =
-        new FilterHolder(PortcullisFilter.builder(enforcer).asynchronous(true).build());
+    FilterHolder filter = new FilterHolder(judge);
     filter.setAsyncSupported(true);
     context.addFilter(filter, "/*", EnumSet.of(DispatcherType.REQUEST, DispatcherType.ASYNC));
     MinimumBodyRate bodyRate =
@@ -135,7 +157,8 @@ public final class JettyGateway implements RunningGateway {
                 PortcullisFilter.FORWARD_TARGET_ATTRIBUTE,
                 config.connectTimeout(),
                 bodyRate,
-                telemetry.upstream()));
+                telemetry.upstream(),
+                server.getByteBufferPool()));
     proxy.setAsyncSupported(true);
     proxy.setInitParameter("idleTimeout", Long.toString(config.idleTimeout().toMillis()));
     proxy.setInitParameter("timeout", Long.toString(config.upstreamTimeout().toMillis()));
@@ -158,6 +181,22 @@ public final class JettyGateway implements RunningGateway {
             + howItDecides
             + ")";
     return new JettyGateway(server, closeDecisions, uri, description);
+  }
+
+  /**
+   * The server's threads, sized for {@code cores}: no thread ever waits for SonarQube (the filter
+   * suspends a request while its token is verified, the proxy servlet streams both ways
+   * asynchronously and the upstream client runs on these threads too), so a few threads per core
+   * keep every core busy; more only add stacks, context switches and malloc arenas. Jetty's default
+   * of 200 grew to about 50 threads under 32 connections on 2 cores, parked most of the time. The
+   * floor leaves room for the threads Jetty leases for good (acceptor, selectors, the upstream
+   * client's selector) and for a short burst of blocking deny writes.
+   */
+  static QueuedThreadPool threadPool(int cores) {
+    int max = Math.max(MAX_THREADS_FLOOR, THREADS_PER_CORE * cores);
+    QueuedThreadPool threads = new QueuedThreadPool(max, Math.min(max, 2 * cores + 2));
+    threads.setName("gateway");
+    return threads;
   }
 
   @Override
