@@ -41,7 +41,6 @@ final class UpstreamPool {
   private final Upstream upstream;
   private final EventLoop loop;
   private final Bootstrap bootstrap;
-  private final Duration keepAlive;
   private final Duration waitLimit;
   private final int maxConnections;
   private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
@@ -53,14 +52,12 @@ final class UpstreamPool {
       Upstream upstream,
       EventLoop loop,
       Bootstrap bootstrap,
-      Duration keepAlive,
       Duration waitLimit,
       int maxConnections) {
     this.upstream = upstream;
     this.maxConnections = maxConnections;
     this.loop = loop;
     this.bootstrap = bootstrap;
-    this.keepAlive = keepAlive;
     this.waitLimit = waitLimit;
   }
 
@@ -149,7 +146,7 @@ final class UpstreamPool {
         return;
       }
       if (idle.size() < MAX_IDLE) {
-        connection.park(keepAlive);
+        connection.park();
         idle.addFirst(connection);
         return;
       }
