@@ -58,7 +58,6 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
   private final boolean clientAsksKeepAlive;
 
   private final HttpRequest upstreamRequest;
-  private final String path;
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
   private final ChannelFutureListener upstreamWritten = this::upstreamWritten;
   private final ChannelFutureListener lastUpstreamWrite = this::lastUpstreamWrite;
@@ -95,9 +94,13 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     this.request = request;
     this.clientAsksKeepAlive = clientAsksKeepAlive;
     this.upstreamRequest = upstreamRequest;
+  }
+
+  /** The forwarded path without its query, for log lines only (so computed only for them). */
+  private String path() {
     String target = upstreamRequest.uri();
     int query = target.indexOf('?');
-    this.path = query < 0 ? target : target.substring(0, query);
+    return query < 0 ? target : target.substring(0, query);
   }
 
   /**
@@ -325,7 +328,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     LOG.debug(
         "client left mid-exchange method={} path={} responseStarted={}",
         request.method(),
-        path,
+        path(),
         responseStarted);
   }
 
@@ -345,7 +348,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       LOG.debug(
           "reused upstream connection lost, sending again method={} path={} failure={}",
           request.method(),
-          path,
+          path(),
           failure.describe());
       pool.acquire(this, true);
       return;
@@ -362,14 +365,14 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
             "upstream failed status={} method={} path={} failure={}",
             failure.status(),
             request.method(),
-            path,
+            path(),
             failure.describe());
       } else {
         LOG.debug(
             "upstream failed status={} method={} path={} failure={}",
             failure.status(),
             request.method(),
-            path,
+            path(),
             failure.describe());
       }
       boolean keepAlive = requestReceived && clientAsksKeepAlive;
@@ -390,13 +393,13 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
         LOG.warn(
             "upstream failed mid-response, closing the client connection method={} path={} failure={}",
             request.method(),
-            path,
+            path(),
             failure.describe());
       } else {
         LOG.debug(
             "upstream failed mid-response, closing the client connection method={} path={} failure={}",
             request.method(),
-            path,
+            path(),
             failure.describe());
       }
       client.close();

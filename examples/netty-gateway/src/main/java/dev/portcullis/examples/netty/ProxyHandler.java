@@ -41,6 +41,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements IdleSwe
   private IdleSweep.Entry swept;
   private Exchange current;
 
+  /** The port the client connected to, as text: the same for every request on the connection. */
+  private String localPort;
+
   /**
    * @param upstreamTimeout the longest time from a request's arrival here to the end of its
    *     response; checked by the event loop's sweep in {@code sweeps}
@@ -135,9 +138,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter implements IdleSwe
     String client =
         allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
     boolean keepAlive = HttpUtil.isKeepAlive(request); // before its headers become the upstream's
+    if (localPort == null) {
+      localPort = Integer.toString(local.getPort());
+    }
     HttpRequest forwarded =
         ProxyHeaders.toUpstream(
-            request, allowed.target(), upstream.authority(), client, scheme, local.getPort());
+            request, allowed.target(), upstream.authority(), client, scheme, localPort);
     Exchange exchange = new Exchange(this, ctx, upstream, request, keepAlive, forwarded);
     current = exchange;
     exchange.start(sweep.now());

@@ -68,7 +68,7 @@ final class ProxyHeaders {
    * @param clientIp the client the request was allowed for: resolved behind trusted proxies, else
    *     the connection's peer
    * @param scheme {@code http} or {@code https}, as the client reached the gateway
-   * @param gatewayPort the port the client connected to
+   * @param gatewayPort the port the client connected to, as text
    */
   static HttpRequest toUpstream(
       HttpRequest client,
@@ -76,7 +76,7 @@ final class ProxyHeaders {
       String upstreamHost,
       String clientIp,
       String scheme,
-      int gatewayPort) {
+      String gatewayPort) {
     HttpHeaders headers = client.headers();
     String host = headers.get(HttpHeaderNames.HOST);
     removeHopByHop(headers);

@@ -43,7 +43,7 @@ class ProxyHeadersTest {
         .set("X-Hop", "1");
 
     HttpRequest upstream =
-        ProxyHeaders.toUpstream(client, "/api/ce/submit", "sonar:9000", "10.0.0.1", "https", 443);
+        ProxyHeaders.toUpstream(client, "/api/ce/submit", "sonar:9000", "10.0.0.1", "https", "443");
 
     assertThat(upstream.headers().get("Content-Length")).isEqualTo("5");
     assertThat(upstream.headers().contains("X-Hop")).isFalse();
@@ -142,7 +142,7 @@ class ProxyHeadersTest {
     HttpHeaders original = client.headers();
 
     HttpRequest upstream =
-        ProxyHeaders.toUpstream(client, "/api/judged", "sonar:9000", "10.0.0.1", "http", 8080);
+        ProxyHeaders.toUpstream(client, "/api/judged", "sonar:9000", "10.0.0.1", "http", "8080");
 
     assertThat(upstream.headers()).as("the same headers object, not a copy").isSameAs(original);
     assertThat(upstream.uri()).isEqualTo("/api/judged");
