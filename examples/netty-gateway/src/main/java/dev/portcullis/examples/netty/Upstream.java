@@ -164,7 +164,7 @@ final class Upstream {
                             "exchange", new UpstreamConnection(idleTimeout, keepAlive, sweeps));
                   }
                 });
-    return new UpstreamPool(this, loop, bootstrap, connectTimeout, maxConnectionsPerLoop);
+    return new UpstreamPool(this, loop, bootstrap, connectTimeout, maxConnectionsPerLoop, sweeps);
   }
 
   /**

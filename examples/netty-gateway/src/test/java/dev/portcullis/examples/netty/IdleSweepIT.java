@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +74,14 @@ class IdleSweepIT {
 
   private NettyGateway gateway(
       RecordingUpstream upstream, UnaryOperator<GatewayConfig.Builder> settings) throws Exception {
+    return gateway(upstream, settings, ONE_LOOP);
+  }
+
+  private NettyGateway gateway(
+      RecordingUpstream upstream,
+      UnaryOperator<GatewayConfig.Builder> settings,
+      NettyGateway.Sizes sizes)
+      throws Exception {
     GatewayConfig config =
         settings
             .apply(
@@ -82,7 +91,7 @@ class IdleSweepIT {
                     .idleTimeout(Duration.ofSeconds(30))
                     .upstreamTimeout(Duration.ofSeconds(60)))
             .build();
-    return closing(NettyGateway.start(config, EVERYTHING, () -> {}, "test decider", ONE_LOOP));
+    return closing(NettyGateway.start(config, EVERYTHING, () -> {}, "test decider", sizes));
   }
 
   /** Sends {@code text} a byte every 100 ms from a thread of its own until the connection fails. */
@@ -223,6 +232,46 @@ class IdleSweepIT {
 
       assertThat(response.status()).isEqualTo(504);
       assertThat(response.bodyText()).contains("upstream_timeout");
+    }
+  }
+
+  @Test
+  void anExchangeThatWaitsInLineForAnUpstreamConnectionPastTheConnectTimeoutIs503()
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    RecordingUpstream upstream =
+        closing(
+            RecordingUpstream.start(
+                (request, out) -> {
+                  if (request.target().equals("/first")) {
+                    try {
+                      release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }
+                  return ok(request, out);
+                }));
+    // One event loop with one upstream connection, which the first request holds.
+    NettyGateway gateway =
+        gateway(
+            upstream,
+            builder -> builder.connectTimeout(Duration.ofSeconds(1)),
+            new NettyGateway.Sizes(1, 1));
+
+    try (RawHttpConnection first = RawHttpConnection.open(gateway.uri());
+        RawHttpConnection second = RawHttpConnection.open(gateway.uri())) {
+      first.send(RawHttpConnection.get("/first"));
+      assertThat(upstream.awaitHead(Duration.ofSeconds(10))).isTrue();
+
+      RawHttpResponse waited = get(second, "/second");
+
+      assertThat(waited.status()).isEqualTo(503);
+      assertThat(waited.bodyText()).contains("upstream_connections_exhausted");
+      release.countDown();
+      assertThat(first.read().bodyText()).isEqualTo("ok /first");
+    } finally {
+      release.countDown();
     }
   }
 }
