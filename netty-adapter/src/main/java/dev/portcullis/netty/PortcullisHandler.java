@@ -370,9 +370,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     }
     phase = Phase.DECIDING;
     judged = request;
-    judgedContentComplete =
-        request instanceof LastHttpContent
-            || held.stream().anyMatch(LastHttpContent.class::isInstance);
+    judgedContentComplete = request instanceof LastHttpContent || holdsLastContent();
     Object decisionId = new Object();
     pendingDecision = decisionId;
     CompletableFuture<Decision> decision = decide(request);
@@ -398,6 +396,16 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
             LOG.debug("decision arrived after the event loop shut down; ignored");
           }
         });
+  }
+
+  /** Whether the held messages include a request's end; a loop, not a stream, on every request. */
+  private boolean holdsLastContent() {
+    for (Object msg : held) {
+      if (msg instanceof LastHttpContent) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private CompletableFuture<Decision> decide(HttpRequest request) {

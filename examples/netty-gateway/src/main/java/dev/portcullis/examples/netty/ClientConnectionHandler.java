@@ -1,5 +1,6 @@
 package dev.portcullis.examples.netty;
 
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -8,10 +9,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The idle timeout of a client connection, aware of the exchanges on it, and its part in a graceful
@@ -21,30 +19,51 @@ import java.util.concurrent.TimeUnit;
  * request and every final response, the ones the Portcullis handler answers itself included. A
  * connection silent in both directions for the idle timeout is closed when no request is open on it
  * or when the client stopped sending the body it announced; while a complete request waits for its
- * response, the upstream's timeouts decide. Once {@link #drain()} was called, each response says
- * {@code Connection: close} and the connection closes after the last one. One instance per
- * connection, used on its event loop only.
+ * response, the upstream's timeouts decide. Bytes still leaving for a slow reader count as activity
+ * ({@link ConnectionActivity}). The loop's {@link IdleSweep} checks the timeout, so it may fire up
+ * to one sweep period late. Once {@link #drain()} was called, each response says {@code Connection:
+ * close} and the connection closes after the last one. One instance per connection, used on its
+ * event loop only.
  */
-final class ClientConnectionHandler extends IdleStateHandler {
+final class ClientConnectionHandler extends ChannelDuplexHandler implements IdleSweep.Swept {
 
+  private final IdleSweeps sweeps;
+  private final long idleTimeoutNanos;
+  private final ConnectionActivity activity = new ConnectionActivity();
+  private IdleSweep.Entry swept;
   private int requestsOpen;
   private boolean receivingBody;
   private boolean sendingInterim;
   private boolean draining;
   private ChannelHandlerContext ctx;
 
-  ClientConnectionHandler(Duration idleTimeout) {
-    super(true, 0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  ClientConnectionHandler(Duration idleTimeout, IdleSweeps sweeps) {
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.sweeps = sweeps;
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext context) throws Exception {
+  public void handlerAdded(ChannelHandlerContext context) {
     ctx = context;
-    super.handlerAdded(context);
+    IdleSweep sweep = sweeps.on(context.executor());
+    activity.start(sweep.now());
+    swept = sweep.register(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext context) {
+    swept.cancel();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext context) throws Exception {
+    swept.cancel();
+    super.channelInactive(context);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext context, Object msg) throws Exception {
+    activity.mark();
     if (msg instanceof HttpRequest) {
       requestsOpen++;
       receivingBody = true;
@@ -52,12 +71,13 @@ final class ClientConnectionHandler extends IdleStateHandler {
     if (msg instanceof LastHttpContent) {
       receivingBody = false;
     }
-    super.channelRead(context, msg);
+    context.fireChannelRead(msg);
   }
 
   @Override
   public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise)
       throws Exception {
+    activity.mark();
     if (msg instanceof HttpResponse) {
       HttpResponse response = (HttpResponse) msg;
       sendingInterim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
@@ -78,13 +98,14 @@ final class ClientConnectionHandler extends IdleStateHandler {
     if (closeAfter) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
-    super.write(context, msg, written);
+    context.write(msg, written);
   }
 
   @Override
-  protected void channelIdle(ChannelHandlerContext context, IdleStateEvent event) {
-    if (requestsOpen == 0 || receivingBody) {
-      context.close();
+  public void sweep(long now) {
+    if (activity.idleFor(ctx.channel(), now) >= idleTimeoutNanos
+        && (requestsOpen == 0 || receivingBody)) {
+      ctx.close();
     }
   }
 

@@ -22,12 +22,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,15 +53,17 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
   private final Upstream upstream;
   private final UpstreamPool pool;
   private final HttpRequest request;
+
+  /** Whether the client asked to keep its connection, read before its headers were edited. */
+  private final boolean clientAsksKeepAlive;
+
   private final HttpRequest upstreamRequest;
-  private final String path;
   private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
   private final ChannelFutureListener upstreamWritten = this::upstreamWritten;
   private final ChannelFutureListener lastUpstreamWrite = this::lastUpstreamWrite;
   private final Runnable flushUpstream = this::flushUpstream;
 
   private UpstreamConnection connection;
-  private ScheduledFuture<?> deadline;
   private int attempts;
   private boolean reused;
   private boolean waitingForPool;
@@ -85,6 +84,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       ChannelHandlerContext client,
       Upstream upstream,
       HttpRequest request,
+      boolean clientAsksKeepAlive,
       HttpRequest upstreamRequest) {
     this.owner = owner;
     this.client = client;
@@ -92,27 +92,46 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     this.upstream = upstream;
     this.pool = upstream.pool(loop);
     this.request = request;
+    this.clientAsksKeepAlive = clientAsksKeepAlive;
     this.upstreamRequest = upstreamRequest;
+  }
+
+  /** The forwarded path without its query, for log lines only (so computed only for them). */
+  private String path() {
     String target = upstreamRequest.uri();
     int query = target.indexOf('?');
-    this.path = query < 0 ? target : target.substring(0, query);
+    return query < 0 ? target : target.substring(0, query);
   }
 
   /**
    * Asks the pool for a connection; the client is not read until there is one that can take the
    * body.
+   *
+   * @param now the time on the loop's ticker, from which the upstream timeout counts
    */
-  void start(Duration upstreamTimeout) {
-    startedNanos = System.nanoTime();
-    pauseClient();
-    deadline =
-        loop.schedule(
-            () -> fail(UpstreamFailure.tooSlow()),
-            upstreamTimeout.toMillis(),
-            TimeUnit.MILLISECONDS);
+  void start(long now) {
+    startedNanos = now;
     attempts = 1;
     waitingForPool = true;
     pool.acquire(this, false);
+    // An idle connection was handed over at once (the common case), or none: then, or while the
+    // one handed over cannot take more, the client is not read. Pausing only then saves two
+    // changes of the read interest per request.
+    if (!finished
+        && !requestReceived
+        && (waitingForPool || (connection != null && !connection.channel().isWritable()))) {
+      pauseClient();
+    }
+  }
+
+  /** When the exchange started, on the loop's ticker. */
+  long startedNanos() {
+    return startedNanos;
+  }
+
+  /** The exchange took longer than the upstream timeout (the client's {@link IdleSweep} says). */
+  void tooSlow() {
+    fail(UpstreamFailure.tooSlow());
   }
 
   @Override
@@ -218,11 +237,11 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
               new IllegalStateException("101 Switching Protocols, but no upgrade was asked for")));
       return;
     }
-    upstream.metrics().responded(response.status().code(), System.nanoTime() - startedNanos);
+    upstream.metrics().responded(response.status().code(), loop.ticker().nanoTime() - startedNanos);
     client.channel().attr(NettyAccessLog.UPSTREAM_STATUS).set(response.status().code());
     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
     HttpResponse relayed =
-        ProxyHeaders.toClient(response, request, requestReceived && HttpUtil.isKeepAlive(request));
+        ProxyHeaders.toClient(response, request, requestReceived && clientAsksKeepAlive);
     clientKeepAlive = HttpUtil.isKeepAlive(relayed);
     responseStarted = true;
     client.write(relayed).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
@@ -309,7 +328,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     LOG.debug(
         "client left mid-exchange method={} path={} responseStarted={}",
         request.method(),
-        path,
+        path(),
         responseStarted);
   }
 
@@ -329,7 +348,7 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
       LOG.debug(
           "reused upstream connection lost, sending again method={} path={} failure={}",
           request.method(),
-          path,
+          path(),
           failure.describe());
       pool.acquire(this, true);
       return;
@@ -340,23 +359,23 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
     }
     boolean news = upstream.answered(false);
     if (!responseStarted) {
-      upstream.metrics().failed(System.nanoTime() - startedNanos);
+      upstream.metrics().failed(loop.ticker().nanoTime() - startedNanos);
       if (news) {
         LOG.warn(
             "upstream failed status={} method={} path={} failure={}",
             failure.status(),
             request.method(),
-            path,
+            path(),
             failure.describe());
       } else {
         LOG.debug(
             "upstream failed status={} method={} path={} failure={}",
             failure.status(),
             request.method(),
-            path,
+            path(),
             failure.describe());
       }
-      boolean keepAlive = requestReceived && HttpUtil.isKeepAlive(request);
+      boolean keepAlive = requestReceived && clientAsksKeepAlive;
       if (keepAlive) {
         resumeClient();
       }
@@ -374,13 +393,13 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
         LOG.warn(
             "upstream failed mid-response, closing the client connection method={} path={} failure={}",
             request.method(),
-            path,
+            path(),
             failure.describe());
       } else {
         LOG.debug(
             "upstream failed mid-response, closing the client connection method={} path={} failure={}",
             request.method(),
-            path,
+            path(),
             failure.describe());
       }
       client.close();
@@ -399,9 +418,6 @@ final class Exchange implements UpstreamPool.Waiter, UpstreamConnection.Listener
 
   private void finish() {
     finished = true;
-    if (deadline != null) {
-      deadline.cancel(false);
-    }
     if (waitingForPool) {
       waitingForPool = false;
       pool.cancel(this);

@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>A client connection's pipeline is {@code [SslHandler] → RequestHeads (obs-fold, bare CR) →
  * (request bytes) → HttpServerCodec → (decoded heads) → RequestDeadlines (header timeout, body
  * rate) → ClientConnectionHandler (idle timeout) → PortcullisHandler → ProxyHandler}; its upstream
- * connections run on the same event loop. Credentials are verified against the upstream's {@code
- * /api/authentication/validate} (cached) before the policy runs; {@link GatewayEnforcer} says how
- * the gateways decide.
+ * connections run on the same event loop. Every timeout of the connections of one event loop,
+ * client and upstream, is checked by that loop's one {@link IdleSweep}. Credentials are verified
+ * against the upstream's {@code /api/authentication/validate} (cached) before the policy runs;
+ * {@link GatewayEnforcer} says how the gateways decide.
  */
 public final class NettyGateway implements RunningGateway {
 
@@ -140,13 +141,21 @@ public final class NettyGateway implements RunningGateway {
       throws Exception {
     SslContext tls = config.tls() ? serverTls(config) : null;
     Transport transport = Transport.best();
+    IdleSweeps sweeps =
+        new IdleSweeps(
+            IdleSweep.periodFor(
+                config.headerTimeout(),
+                config.idleTimeout(),
+                config.upstreamTimeout(),
+                Upstream.MAX_KEEP_ALIVE));
     Upstream upstream =
         new Upstream(
             config.upstream(),
             config.connectTimeout(),
             config.idleTimeout(),
             sizes.upstreamConnectionsPerLoop(),
-            telemetry.upstream());
+            telemetry.upstream(),
+            sweeps);
     // One group both accepts and serves: accepting is cheap, and a dedicated acceptor thread would
     // be one more thread than cores.
     EventLoopGroup workers =
@@ -169,7 +178,7 @@ public final class NettyGateway implements RunningGateway {
                     }
                     RequestHeads heads = new RequestHeads();
                     RequestDeadlines deadlines =
-                        new RequestDeadlines(config.headerTimeout(), config.minBodyRate());
+                        new RequestDeadlines(config.headerTimeout(), config.minBodyRate(), sweeps);
                     channel.pipeline().addLast("heads", heads);
                     channel.pipeline().addLast("request-bytes", deadlines.requestBytes());
                     channel.pipeline().addLast("http", new HttpServerCodec(decoderConfig()));
@@ -177,7 +186,9 @@ public final class NettyGateway implements RunningGateway {
                     channel.pipeline().addLast("deadlines", deadlines);
                     channel
                         .pipeline()
-                        .addLast("connection", new ClientConnectionHandler(config.idleTimeout()));
+                        .addLast(
+                            "connection",
+                            new ClientConnectionHandler(config.idleTimeout(), sweeps));
                     NettyAccessLog accessLog =
                         telemetry.access().enabled()
                             ? new NettyAccessLog(telemetry.access())
@@ -194,7 +205,7 @@ public final class NettyGateway implements RunningGateway {
                         .addLast(
                             "proxy",
                             new ProxyHandler(
-                                upstream, decider, config.upstreamTimeout(), tls != null));
+                                upstream, decider, config.upstreamTimeout(), tls != null, sweeps));
                   }
                 });
     String host = config.listen().getHostString();

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -26,27 +27,59 @@ import org.slf4j.LoggerFactory;
  * a body over its limit) is abandoned at once: its upstream connection is closed, so the partial
  * body is never taken for a whole one.
  */
-final class ProxyHandler extends ChannelInboundHandlerAdapter {
+final class ProxyHandler extends ChannelInboundHandlerAdapter implements IdleSweep.Swept {
 
   private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
 
   private final Upstream upstream;
   private final Decider decider;
-  private final Duration upstreamTimeout;
+  private final long upstreamTimeoutNanos;
   private final String scheme;
+  private final IdleSweeps sweeps;
   private ChannelHandlerContext ctx;
+  private IdleSweep sweep;
+  private IdleSweep.Entry swept;
   private Exchange current;
 
-  ProxyHandler(Upstream upstream, Decider decider, Duration upstreamTimeout, boolean tls) {
+  /** The port the client connected to, as text: the same for every request on the connection. */
+  private String localPort;
+
+  /**
+   * @param upstreamTimeout the longest time from a request's arrival here to the end of its
+   *     response; checked by the event loop's sweep in {@code sweeps}
+   */
+  ProxyHandler(
+      Upstream upstream,
+      Decider decider,
+      Duration upstreamTimeout,
+      boolean tls,
+      IdleSweeps sweeps) {
     this.upstream = upstream;
     this.decider = decider;
-    this.upstreamTimeout = upstreamTimeout;
+    this.upstreamTimeoutNanos = upstreamTimeout.toNanos();
     this.scheme = tls ? "https" : "http";
+    this.sweeps = sweeps;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
     ctx = context;
+    sweep = sweeps.on(context.executor());
+    swept = sweep.register(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext context) {
+    swept.cancel();
+  }
+
+  /** Fails the exchange under way once it has taken longer than the upstream timeout. */
+  @Override
+  public void sweep(long now) {
+    Exchange exchange = current;
+    if (exchange != null && now - exchange.startedNanos() >= upstreamTimeoutNanos) {
+      exchange.tooSlow();
+    }
   }
 
   @Override
@@ -104,12 +137,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     String client =
         allowed.clientIp().isEmpty() ? peer.getAddress().getHostAddress() : allowed.clientIp();
+    boolean keepAlive = HttpUtil.isKeepAlive(request); // before its headers become the upstream's
+    if (localPort == null) {
+      localPort = Integer.toString(local.getPort());
+    }
     HttpRequest forwarded =
         ProxyHeaders.toUpstream(
-            request, allowed.target(), upstream.authority(), client, scheme, local.getPort());
-    Exchange exchange = new Exchange(this, ctx, upstream, request, forwarded);
+            request, allowed.target(), upstream.authority(), client, scheme, localPort);
+    Exchange exchange = new Exchange(this, ctx, upstream, request, keepAlive, forwarded);
     current = exchange;
-    exchange.start(upstreamTimeout);
+    exchange.start(sweep.now());
   }
 
   void exchangeFinished(Exchange exchange) {
@@ -139,6 +176,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext context) {
+    swept.cancel();
     if (current != null) {
       current.clientClosed();
     }

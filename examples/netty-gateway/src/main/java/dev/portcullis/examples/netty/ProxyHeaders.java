@@ -1,7 +1,6 @@
 package dev.portcullis.examples.netty;
 
 import dev.portcullis.examples.gateway.ForwardingHeaders;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,11 +10,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.HashSet;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
+import java.util.List;
 
 /**
  * The header rewriting of the proxy: what crosses the gateway in each direction.
@@ -27,45 +25,50 @@ import java.util.Set;
  * own: {@code X-Forwarded-For} names the one client the request was allowed for, which the enforcer
  * resolved behind the proxies it trusts, never a hop the client wrote. {@code Authorization} is
  * kept: SonarQube needs it.
+ *
+ * <p>The headers are edited in place: the message going out carries the very {@link HttpHeaders}
+ * the decoder built for the one that came in, less the names removed here (Netty's HTTP headers
+ * hash and compare names case-insensitively, so each removal is one lookup, and nothing is
+ * lower-cased or copied). The incoming message must not be read for its headers afterwards.
  */
 final class ProxyHeaders {
 
-  private static final Set<String> HOP_BY_HOP =
-      Set.of(
-          "connection",
-          "keep-alive",
-          "proxy-connection",
-          "te",
-          "trailer",
-          "upgrade",
-          "proxy-authenticate",
-          "proxy-authorization");
+  private static final AsciiString[] HOP_BY_HOP = {
+    HttpHeaderNames.CONNECTION,
+    HttpHeaderNames.KEEP_ALIVE,
+    HttpHeaderNames.PROXY_CONNECTION,
+    HttpHeaderNames.TE,
+    HttpHeaderNames.TRAILER,
+    HttpHeaderNames.UPGRADE,
+    HttpHeaderNames.PROXY_AUTHENTICATE,
+    HttpHeaderNames.PROXY_AUTHORIZATION
+  };
 
   /**
    * Sent by clients, replaced by the gateway's own; {@code expect} because no interim response is
    * relayed.
    */
-  private static final Set<String> REPLACED_ON_REQUEST =
-      union(Set.of("host", "expect"), ForwardingHeaders.CLIENT_SUPPLIED);
+  private static final AsciiString[] REPLACED_ON_REQUEST = replacedOnRequest();
 
-  /**
-   * Never removed because {@code Connection} names them: dropping them would change how the body is
-   * framed.
-   */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
+  private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+  private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+  private static final AsciiString X_FORWARDED_PORT = AsciiString.cached("X-Forwarded-Port");
+  private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
 
   private ProxyHeaders() {}
 
   /**
-   * The request to send upstream for an allowed client request.
+   * The request to send upstream for an allowed client request, carrying the client request's own
+   * headers, edited.
    *
-   * @param client the request as the client sent it (after the Portcullis handler)
+   * @param client the request as the client sent it (after the Portcullis handler); its headers are
+   *     those of the result from now on
    * @param target the judged origin-form target
    * @param upstreamHost the {@code Host} the upstream expects (its authority)
    * @param clientIp the client the request was allowed for: resolved behind trusted proxies, else
    *     the connection's peer
    * @param scheme {@code http} or {@code https}, as the client reached the gateway
-   * @param gatewayPort the port the client connected to
+   * @param gatewayPort the port the client connected to, as text
    */
   static HttpRequest toUpstream(
       HttpRequest client,
@@ -73,40 +76,50 @@ final class ProxyHeaders {
       String upstreamHost,
       String clientIp,
       String scheme,
-      int gatewayPort) {
-    HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
-    copyEndToEnd(client.headers(), headers, REPLACED_ON_REQUEST);
+      String gatewayPort) {
+    HttpHeaders headers = client.headers();
+    String host = headers.get(HttpHeaderNames.HOST);
+    removeHopByHop(headers);
+    for (AsciiString name : REPLACED_ON_REQUEST) {
+      headers.remove(name);
+    }
     headers.set(HttpHeaderNames.HOST, upstreamHost);
-    headers.set("X-Forwarded-For", clientIp);
-    headers.set("X-Forwarded-Proto", scheme);
-    headers.set("X-Forwarded-Port", Integer.toString(gatewayPort));
-    String host = client.headers().get(HttpHeaderNames.HOST);
+    headers.set(X_FORWARDED_FOR, clientIp);
+    headers.set(X_FORWARDED_PROTO, scheme);
+    headers.set(X_FORWARDED_PORT, gatewayPort);
     if (host != null) {
-      headers.set("X-Forwarded-Host", host);
+      headers.set(X_FORWARDED_HOST, host);
     }
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), target, headers);
   }
 
   /**
-   * The response to send the client for an upstream response.
+   * The response to send the client for an upstream response, carrying the upstream response's own
+   * headers, edited.
    *
    * <p>A body whose end the upstream marks by closing the connection is re-framed as chunked for an
    * HTTP/1.1 client; an HTTP/1.0 client gets every body of unknown length delimited by closing.
    *
-   * @param upstream the upstream's response headers
-   * @param client the client's request
+   * @param upstream the upstream's response headers; its headers are those of the result from now
+   *     on
+   * @param clientVersion the protocol version of the client's request
+   * @param clientMethod the method of the client's request
    * @param keepAlive whether the client connection may stay open after this response
    */
-  static HttpResponse toClient(HttpResponse upstream, HttpRequest client, boolean keepAlive) {
-    HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
-    copyEndToEnd(upstream.headers(), headers, Set.of());
-    boolean http10 = HttpVersion.HTTP_1_0.equals(client.protocolVersion());
+  static HttpResponse toClient(
+      HttpResponse upstream,
+      HttpVersion clientVersion,
+      HttpMethod clientMethod,
+      boolean keepAlive) {
+    HttpHeaders headers = upstream.headers();
+    removeHopByHop(headers);
+    boolean http10 = HttpVersion.HTTP_1_0.equals(clientVersion);
     HttpResponse response =
         new DefaultHttpResponse(
             http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1, upstream.status(), headers);
     int status = upstream.status().code();
     boolean bodyless =
-        HttpMethod.HEAD.equals(client.method()) || status == 204 || status == 304 || status < 200;
+        HttpMethod.HEAD.equals(clientMethod) || status == 204 || status == 304 || status < 200;
     boolean chunked = HttpUtil.isTransferEncodingChunked(response);
     boolean keep = keepAlive;
     if (!bodyless && !chunked && !HttpUtil.isContentLengthSet(response)) {
@@ -123,31 +136,77 @@ final class ProxyHeaders {
     return response;
   }
 
-  private static void copyEndToEnd(HttpHeaders from, HttpHeaders to, Set<String> alsoDropped) {
-    Set<String> listedInConnection = new HashSet<>();
-    for (String value : from.getAll(HttpHeaderNames.CONNECTION)) {
-      for (String token : value.split(",")) {
-        String name = token.trim().toLowerCase(Locale.ROOT);
-        if (!name.isEmpty() && !FRAMING.contains(name)) {
-          listedInConnection.add(name);
-        }
+  /** As above, for the client's request {@code client} (whose headers are not read). */
+  static HttpResponse toClient(HttpResponse upstream, HttpRequest client, boolean keepAlive) {
+    return toClient(upstream, client.protocolVersion(), client.method(), keepAlive);
+  }
+
+  /**
+   * Removes the hop-by-hop headers and the names {@code Connection} lists, except the framing
+   * headers.
+   */
+  private static void removeHopByHop(HttpHeaders headers) {
+    if (headers.contains(HttpHeaderNames.CONNECTION)) {
+      for (CharSequence name : listedInConnection(headers)) {
+        headers.remove(name);
       }
     }
-    Iterator<Map.Entry<CharSequence, CharSequence>> entries = from.iteratorCharSequence();
-    while (entries.hasNext()) {
-      Map.Entry<CharSequence, CharSequence> entry = entries.next();
-      String name = entry.getKey().toString().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(name)
-          && !alsoDropped.contains(name)
-          && !listedInConnection.contains(name)) {
-        to.add(entry.getKey(), entry.getValue());
-      }
+    for (AsciiString name : HOP_BY_HOP) {
+      headers.remove(name);
     }
   }
 
-  private static Set<String> union(Set<String> first, Set<String> second) {
-    Set<String> union = new HashSet<>(first);
-    union.addAll(second);
-    return Set.copyOf(union);
+  /** The header names the {@code Connection} headers list, less the framing headers. */
+  private static List<CharSequence> listedInConnection(HttpHeaders headers) {
+    List<CharSequence> names = new ArrayList<>(2);
+    Iterator<? extends CharSequence> values =
+        headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+    while (values.hasNext()) {
+      CharSequence value = values.next();
+      int start = 0;
+      for (int i = 0; i <= value.length(); i++) {
+        if (i == value.length() || value.charAt(i) == ',') {
+          CharSequence name = trimmed(value, start, i);
+          if (name.length() > 0 && !isFraming(name)) {
+            names.add(name);
+          }
+          start = i + 1;
+        }
+      }
+    }
+    return names;
+  }
+
+  private static CharSequence trimmed(CharSequence value, int start, int end) {
+    while (start < end && isWhitespace(value.charAt(start))) {
+      start++;
+    }
+    while (end > start && isWhitespace(value.charAt(end - 1))) {
+      end--;
+    }
+    return value.subSequence(start, end);
+  }
+
+  private static boolean isWhitespace(char c) {
+    return c == ' ' || c == '\t';
+  }
+
+  /**
+   * Never removed because {@code Connection} names them: dropping them would change how the body is
+   * framed.
+   */
+  private static boolean isFraming(CharSequence name) {
+    return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
+  }
+
+  private static AsciiString[] replacedOnRequest() {
+    List<AsciiString> names = new ArrayList<>();
+    names.add(HttpHeaderNames.HOST);
+    names.add(HttpHeaderNames.EXPECT);
+    for (String name : ForwardingHeaders.CLIENT_SUPPLIED) {
+      names.add(AsciiString.cached(name));
+    }
+    return names.toArray(new AsciiString[0]);
   }
 }

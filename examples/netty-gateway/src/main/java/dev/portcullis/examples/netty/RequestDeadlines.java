@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -38,10 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two handlers share one instance: {@link #requestBytes()} right before {@code HttpServerCodec}
  * sees where a request begins, this one right after it sees where its headers and body end and the
- * responses written. A connection has at most one check scheduled at a time, never one per byte.
- * One instance per connection, used on its event loop only.
+ * responses written. The deadlines are checked by the event loop's {@link IdleSweep}, never by a
+ * task per request, so one fires up to a sweep period late; the body rate is checked at every sweep
+ * once the body has streamed for the header timeout. One instance per connection, used on its event
+ * loop only.
  */
-final class RequestDeadlines extends ChannelDuplexHandler {
+final class RequestDeadlines extends ChannelDuplexHandler implements IdleSweep.Swept {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestDeadlines.class);
 
@@ -57,6 +58,7 @@ final class RequestDeadlines extends ChannelDuplexHandler {
 
   private final long headerTimeoutNanos;
   private final long minBodyRate;
+  private final IdleSweeps sweeps;
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.IDLE;
 
@@ -72,16 +74,18 @@ final class RequestDeadlines extends ChannelDuplexHandler {
   private int unanswered;
 
   private boolean writingInterim;
-  private ScheduledFuture<?> check;
-  private long checkAt;
+  private IdleSweep sweep;
+  private IdleSweep.Entry swept;
 
   /**
    * @param headerTimeout the longest time from a request's first byte to the end of its headers
    * @param minBodyRate the slowest average body rate in bytes per second; 0 turns the check off
+   * @param sweeps where the deadlines are checked: the sweep of the connection's event loop
    */
-  RequestDeadlines(Duration headerTimeout, long minBodyRate) {
+  RequestDeadlines(Duration headerTimeout, long minBodyRate, IdleSweeps sweeps) {
     this.headerTimeoutNanos = headerTimeout.toNanos();
     this.minBodyRate = minBodyRate;
+    this.sweeps = sweeps;
   }
 
   /**
@@ -98,7 +102,6 @@ final class RequestDeadlines extends ChannelDuplexHandler {
             && startsRequest((ByteBuf) msg)) {
           phase = Phase.HEADERS;
           since = now();
-          checkBy(since + headerTimeoutNanos);
         }
         context.fireChannelRead(msg);
       }
@@ -116,16 +119,18 @@ final class RequestDeadlines extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext context) {
     ctx = context;
+    sweep = sweeps.on(context.executor());
+    swept = sweep.register(this);
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext context) {
-    cancelCheck();
+    swept.cancel();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext context) throws Exception {
-    cancelCheck();
+    swept.cancel();
     super.channelInactive(context);
   }
 
@@ -136,9 +141,6 @@ final class RequestDeadlines extends ChannelDuplexHandler {
       phase = Phase.BODY;
       since = now();
       bodyBytes = 0;
-      if (minBodyRate > 0) {
-        checkBy(since + headerTimeoutNanos);
-      }
     }
     if (msg instanceof HttpContent) {
       bodyBytes += ((HttpContent) msg).content().readableBytes();
@@ -167,9 +169,8 @@ final class RequestDeadlines extends ChannelDuplexHandler {
     super.write(context, msg, promise);
   }
 
-  private void check() {
-    check = null;
-    long now = now();
+  @Override
+  public void sweep(long now) {
     if (phase == Phase.HEADERS) {
       checkHeaders(now);
     } else if (phase == Phase.BODY && minBodyRate > 0) {
@@ -179,41 +180,39 @@ final class RequestDeadlines extends ChannelDuplexHandler {
 
   private void checkHeaders(long now) {
     if (now - since < headerTimeoutNanos) {
-      checkBy(since + headerTimeoutNanos);
-    } else if (!ctx.channel().config().isAutoRead()) {
+      return;
+    }
+    if (!ctx.channel().config().isAutoRead()) {
       since = now; // the gateway is not reading what the client sent
-      checkBy(since + headerTimeoutNanos);
+      return;
+    }
+    LOG.debug(
+        "request headers too slow, closing the connection client={} timeoutMs={} answered={}",
+        client(),
+        TimeUnit.NANOSECONDS.toMillis(headerTimeoutNanos),
+        unanswered == 0);
+    phase = Phase.IDLE;
+    if (unanswered == 0) {
+      ctx.writeAndFlush(
+              Exchange.errorResponse(
+                  HttpVersion.HTTP_1_1,
+                  HttpResponseStatus.REQUEST_TIMEOUT,
+                  "header_timeout",
+                  false))
+          .addListener(ChannelFutureListener.CLOSE);
     } else {
-      LOG.debug(
-          "request headers too slow, closing the connection client={} timeoutMs={} answered={}",
-          client(),
-          TimeUnit.NANOSECONDS.toMillis(headerTimeoutNanos),
-          unanswered == 0);
-      phase = Phase.IDLE;
-      if (unanswered == 0) {
-        ctx.writeAndFlush(
-                Exchange.errorResponse(
-                    HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.REQUEST_TIMEOUT,
-                    "header_timeout",
-                    false))
-            .addListener(ChannelFutureListener.CLOSE);
-      } else {
-        ctx.close(); // a response is still on its way; a 408 cannot go before it
-      }
+      ctx.close(); // a response is still on its way; a 408 cannot go before it
     }
   }
 
   private void checkBody(long now) {
     long elapsed = now - since;
     if (elapsed < headerTimeoutNanos) {
-      checkBy(since + headerTimeoutNanos);
       return;
     }
     if (!ctx.channel().config().isAutoRead()) {
       since = now; // the gateway holds the client back: count again from here
       bodyBytes = 0;
-      checkBy(since + headerTimeoutNanos);
       return;
     }
     long rate = (long) (bodyBytes * 1e9 / elapsed);
@@ -221,33 +220,11 @@ final class RequestDeadlines extends ChannelDuplexHandler {
       LOG.info("slow request body closed client={} rate={}", client(), rate);
       phase = Phase.IDLE;
       ctx.close();
-      return;
-    }
-    // Just after the moment the average falls to the minimum if nothing more comes.
-    checkBy(since + (long) (bodyBytes * 1e9 / minBodyRate) + 1);
-  }
-
-  /** Makes sure a check runs no later than {@code due} (nanoseconds on the event loop's ticker). */
-  private void checkBy(long due) {
-    if (check != null) {
-      if (checkAt <= due) {
-        return;
-      }
-      check.cancel(false);
-    }
-    checkAt = due;
-    check = ctx.executor().schedule(this::check, Math.max(0, due - now()), TimeUnit.NANOSECONDS);
-  }
-
-  private void cancelCheck() {
-    if (check != null) {
-      check.cancel(false);
-      check = null;
     }
   }
 
   private long now() {
-    return ctx.executor().ticker().nanoTime();
+    return sweep.now();
   }
 
   private String client() {

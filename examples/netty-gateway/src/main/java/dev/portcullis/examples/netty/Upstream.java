@@ -9,7 +9,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -59,18 +58,22 @@ final class Upstream {
   private final ConcurrentMap<EventLoop, UpstreamPool> pools = new ConcurrentHashMap<>();
   private final AtomicBoolean answering = new AtomicBoolean(true);
   private final UpstreamMetrics metrics;
+  private final IdleSweeps sweeps;
 
-  Upstream(URI uri, Duration connectTimeout, Duration idleTimeout, int maxConnectionsPerLoop) {
-    this(uri, connectTimeout, idleTimeout, maxConnectionsPerLoop, UpstreamMetrics.NONE);
-  }
-
+  /**
+   * @param idleTimeout the longest silence on a connection in use; an idle one is kept for the
+   *     shorter of this and {@link #MAX_KEEP_ALIVE}
+   * @param sweeps where both are checked: the sweep of each connection's event loop
+   */
   Upstream(
       URI uri,
       Duration connectTimeout,
       Duration idleTimeout,
       int maxConnectionsPerLoop,
-      UpstreamMetrics metrics) {
+      UpstreamMetrics metrics,
+      IdleSweeps sweeps) {
     this.metrics = metrics;
+    this.sweeps = sweeps;
     this.uri = uri;
     this.maxConnectionsPerLoop = maxConnectionsPerLoop;
     boolean https = "https".equals(uri.getScheme());
@@ -127,7 +130,13 @@ final class Upstream {
     return answering.getAndSet(ok) != ok;
   }
 
+  /** How long an idle connection waits in its pool: the shorter of the idle timeout and 15 s. */
+  Duration keepAlive() {
+    return idleTimeout.compareTo(MAX_KEEP_ALIVE) < 0 ? idleTimeout : MAX_KEEP_ALIVE;
+  }
+
   private UpstreamPool newPool(EventLoop loop) {
+    Duration keepAlive = keepAlive();
     Bootstrap bootstrap =
         new Bootstrap()
             .group(loop)
@@ -152,15 +161,10 @@ final class Upstream {
                     channel
                         .pipeline()
                         .addLast(
-                            "idle",
-                            new IdleStateHandler(
-                                true, 0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-                    channel.pipeline().addLast("exchange", new UpstreamConnection());
+                            "exchange", new UpstreamConnection(idleTimeout, keepAlive, sweeps));
                   }
                 });
-    Duration keepAlive = idleTimeout.compareTo(MAX_KEEP_ALIVE) < 0 ? idleTimeout : MAX_KEEP_ALIVE;
-    return new UpstreamPool(
-        this, loop, bootstrap, keepAlive, connectTimeout, maxConnectionsPerLoop);
+    return new UpstreamPool(this, loop, bootstrap, connectTimeout, maxConnectionsPerLoop, sweeps);
   }
 
   /**

@@ -1,17 +1,15 @@
 package dev.portcullis.examples.netty;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's end of one keep-alive connection to the upstream: the last handler of its pipeline,
@@ -23,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * silence longer than the pool's keep-alive time. Interim (1xx) responses are dropped: the gateway
  * never asks for one.
  */
-final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+final class UpstreamConnection extends ChannelDuplexHandler implements IdleSweep.Swept {
 
   /** What happens on the connection while an exchange uses it. */
   interface Listener {
@@ -46,15 +44,64 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     void onFailure(UpstreamFailure failure);
   }
 
+  private final IdleSweeps sweeps;
+  private final long idleTimeoutNanos;
+  private final long keepAliveNanos;
+  private final ConnectionActivity activity = new ConnectionActivity();
+  private IdleSweep.Entry swept;
   private Channel channel;
   private Listener listener;
+  private boolean parked;
   private boolean interim;
   private boolean unusable;
-  private ScheduledFuture<?> expiry;
+
+  /**
+   * @param idleTimeout the longest silence while an exchange uses the connection
+   * @param keepAlive the longest disuse while it waits in its pool
+   * @param sweeps where both are checked: the sweep of the connection's event loop
+   */
+  UpstreamConnection(Duration idleTimeout, Duration keepAlive, IdleSweeps sweeps) {
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.keepAliveNanos = keepAlive.toNanos();
+    this.sweeps = sweeps;
+  }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    IdleSweep sweep = sweeps.on(ctx.executor());
+    activity.start(sweep.now());
+    swept = sweep.register(this);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    swept.cancel();
+  }
+
+  /**
+   * Closes the connection after {@code keepAlive} of disuse in its pool; while in use, fails its
+   * exchange after the idle timeout of silence in both directions.
+   */
+  @Override
+  public void sweep(long now) {
+    long idle = activity.idleFor(channel, now);
+    if (parked) {
+      if (idle >= keepAliveNanos) {
+        unusable = true;
+        channel.close();
+      }
+    } else if (idle >= idleTimeoutNanos) {
+      unusable = true;
+      fail(UpstreamFailure.silent());
+      channel.close();
+    }
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    activity.mark();
+    ctx.write(msg, promise);
   }
 
   Channel channel() {
@@ -71,10 +118,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   /** Gives the connection to an exchange. */
   void attach(Listener exchange) {
-    if (expiry != null) {
-      expiry.cancel(false);
-      expiry = null;
-    }
+    parked = false;
+    activity.mark();
     listener = exchange;
     channel.config().setAutoRead(true);
   }
@@ -84,25 +129,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     listener = null;
   }
 
-  /** Parks the connection in its pool, closing it after {@code keepAlive} of disuse. */
-  void park(Duration keepAlive) {
+  /** Parks the connection in its pool, closing it after the keep-alive time of disuse. */
+  void park() {
     listener = null;
+    parked = true;
+    activity.mark();
     channel.config().setAutoRead(true);
-    expiry =
-        channel
-            .eventLoop()
-            .schedule(
-                () -> {
-                  if (listener == null) {
-                    channel.close();
-                  }
-                },
-                keepAlive.toMillis(),
-                TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    activity.mark();
     if (listener == null) {
       ReferenceCountUtil.release(msg);
       unusable = true;
@@ -147,9 +184,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    if (expiry != null) {
-      expiry.cancel(false);
-    }
+    swept.cancel();
     fail(UpstreamFailure.closed());
   }
 
@@ -162,11 +197,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-    if (event instanceof IdleStateEvent) {
-      unusable = true;
-      fail(UpstreamFailure.silent());
-      ctx.close();
-    } else if (event == UpstreamCodec.UNEXPECTED_BYTES) {
+    if (event == UpstreamCodec.UNEXPECTED_BYTES) {
       unusable = true;
       fail(
           UpstreamFailure.badResponse(

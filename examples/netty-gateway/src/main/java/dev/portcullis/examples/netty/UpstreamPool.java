@@ -5,13 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive HTTP/1.1 connections to the upstream for the client connections of one event loop; the
@@ -20,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Used only on its event loop. At most {@code maxConnections} connections are open (by default
  * {@value #MAX_CONNECTIONS}) and {@value #MAX_IDLE} wait idle, most recently used first, each for
  * at most the keep-alive time; an exchange that finds every connection busy waits in line for up to
- * the connect timeout, then gets 503.
+ * the connect timeout, then gets 503 (checked by the loop's {@link IdleSweep}, not a timer per
+ * waiter).
  */
-final class UpstreamPool {
+final class UpstreamPool implements IdleSweep.Swept {
 
   static final int MAX_CONNECTIONS = 256;
   static final int MAX_IDLE = 32;
@@ -41,8 +40,8 @@ final class UpstreamPool {
   private final Upstream upstream;
   private final EventLoop loop;
   private final Bootstrap bootstrap;
-  private final Duration keepAlive;
-  private final Duration waitLimit;
+  private final long waitLimitNanos;
+  private final IdleSweep sweep;
   private final int maxConnections;
   private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
   private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
@@ -53,15 +52,16 @@ final class UpstreamPool {
       Upstream upstream,
       EventLoop loop,
       Bootstrap bootstrap,
-      Duration keepAlive,
       Duration waitLimit,
-      int maxConnections) {
+      int maxConnections,
+      IdleSweeps sweeps) {
     this.upstream = upstream;
     this.maxConnections = maxConnections;
     this.loop = loop;
     this.bootstrap = bootstrap;
-    this.keepAlive = keepAlive;
-    this.waitLimit = waitLimit;
+    this.waitLimitNanos = waitLimit.toNanos();
+    this.sweep = sweeps.on(loop);
+    sweep.register(this); // for as long as the gateway runs, like the pool
   }
 
   /**
@@ -84,17 +84,7 @@ final class UpstreamPool {
     if (open < maxConnections) {
       connect(waiter);
     } else if (waiting.size() < MAX_WAITING) {
-      Waiting entry = new Waiting(waiter);
-      entry.timer =
-          loop.schedule(
-              () -> {
-                if (waiting.remove(entry)) {
-                  waiter.failed(UpstreamFailure.busy());
-                }
-              },
-              waitLimit.toMillis(),
-              TimeUnit.MILLISECONDS);
-      waiting.addLast(entry);
+      waiting.addLast(new Waiting(waiter, sweep.now()));
     } else {
       waiter.failed(UpstreamFailure.busy());
     }
@@ -108,7 +98,6 @@ final class UpstreamPool {
     for (Iterator<Waiting> entries = waiting.iterator(); entries.hasNext(); ) {
       Waiting entry = entries.next();
       if (entry.waiter == waiter) {
-        entry.timer.cancel(false);
         entries.remove();
         return;
       }
@@ -144,12 +133,11 @@ final class UpstreamPool {
     if (!closed && connection.reusable()) {
       Waiting next = waiting.pollFirst();
       if (next != null) {
-        next.timer.cancel(false);
         next.waiter.acquired(connection, true);
         return;
       }
       if (idle.size() < MAX_IDLE) {
-        connection.park(keepAlive);
+        connection.park();
         idle.addFirst(connection);
         return;
       }
@@ -164,7 +152,6 @@ final class UpstreamPool {
   void close() {
     closed = true;
     for (Waiting entry; (entry = waiting.pollFirst()) != null; ) {
-      entry.timer.cancel(false);
       entry.waiter.failed(UpstreamFailure.stopping());
     }
     for (UpstreamConnection connection; (connection = idle.pollFirst()) != null; ) {
@@ -223,18 +210,33 @@ final class UpstreamPool {
     if (!closed && open < maxConnections) {
       Waiting next = waiting.pollFirst();
       if (next != null) {
-        next.timer.cancel(false);
         connect(next.waiter);
       }
     }
   }
 
+  /**
+   * Fails with 503 the exchanges that waited in line for longer than the wait limit: the oldest
+   * first, as all wait equally long.
+   */
+  @Override
+  public void sweep(long now) {
+    for (Waiting oldest; (oldest = waiting.peekFirst()) != null; ) {
+      if (now - oldest.since < waitLimitNanos) {
+        return;
+      }
+      waiting.pollFirst();
+      oldest.waiter.failed(UpstreamFailure.busy());
+    }
+  }
+
   private static final class Waiting {
     final Waiter waiter;
-    ScheduledFuture<?> timer;
+    final long since;
 
-    Waiting(Waiter waiter) {
+    Waiting(Waiter waiter, long since) {
       this.waiter = waiter;
+      this.since = since;
     }
   }
 }

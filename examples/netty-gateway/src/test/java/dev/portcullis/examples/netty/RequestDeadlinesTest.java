@@ -25,14 +25,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The header deadline and the body rate on an embedded channel whose clock only the test moves. */
+/**
+ * The header deadline and the body rate on an embedded channel whose clock only the test moves,
+ * checked by the channel's {@link IdleSweep} (no task of their own).
+ */
 @ExtendWith(NettyLeakCheck.class)
 class RequestDeadlinesTest {
 
   private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(1);
   private static final long MIN_BODY_RATE = 1024;
 
+  /** Divides every step the tests take, so a deadline is seen at the step it passes. */
+  private static final Duration SWEEP_PERIOD = Duration.ofMillis(10);
+
   private final List<String> requests = new ArrayList<>();
+  private IdleSweeps sweeps;
   private EmbeddedChannel channel;
 
   @AfterEach
@@ -43,9 +50,14 @@ class RequestDeadlinesTest {
   }
 
   private void serve(long minBodyRate) {
-    RequestDeadlines deadlines = new RequestDeadlines(HEADER_TIMEOUT, minBodyRate);
-    channel =
-        new EmbeddedChannel(
+    sweeps = new IdleSweeps(SWEEP_PERIOD);
+    RequestDeadlines deadlines = new RequestDeadlines(HEADER_TIMEOUT, minBodyRate, sweeps);
+    channel = new EmbeddedChannel();
+    // Frozen before the sweep starts, so that its runs fall on whole multiples of its period.
+    channel.freezeTime();
+    channel
+        .pipeline()
+        .addLast(
             deadlines.requestBytes(),
             new HttpServerCodec(),
             deadlines,
@@ -58,7 +70,6 @@ class RequestDeadlinesTest {
                 ReferenceCountUtil.release(msg);
               }
             });
-    channel.freezeTime();
   }
 
   private void send(String text) {
