@@ -190,11 +190,17 @@ public final class PolicyEnforcer {
               if (!ifValid.allow() && !(reportOnly && reportable(ifValid))) {
                 return CompletableFuture.completedFuture(finish(pending, assumed, ifValid));
               }
+              if (verifier.verifying(credential)) {
+                // Another request's verification of this very credential holds a reservation:
+                // share its answer rather than take another of the client's places for it, so
+                // parallel requests with a token whose cached answer just expired are not refused.
+                return verifyAndDecide(pending, inspected, false);
+              }
               return reserveFailure(inspected)
                   .thenCompose(
                       throttled -> {
                         if (throttled == null) {
-                          return verifyAndDecide(pending, inspected);
+                          return verifyAndDecide(pending, inspected, true);
                         }
                         metrics.throttled();
                         return CompletableFuture.completedFuture(
@@ -206,14 +212,17 @@ public final class PolicyEnforcer {
             });
   }
 
-  private CompletionStage<Decision> verifyAndDecide(Pending pending, InspectedRequest inspected) {
+  /** Verifies, then decides; {@code reserved}: whether this request holds a failure reservation. */
+  private CompletionStage<Decision> verifyAndDecide(
+      Pending pending, InspectedRequest inspected, boolean reserved) {
     return verify(inspected.credential())
         .handle(
             (verification, failure) -> {
               try {
-                if (failure != null
-                    || verification == null
-                    || verification.validity() != CredentialValidity.INVALID) {
+                if (reserved
+                    && (failure != null
+                        || verification == null
+                        || verification.validity() != CredentialValidity.INVALID)) {
                   throttle.release(inspected.client()); // not a failure: give the reservation back
                 }
                 if (failure != null || verification == null) {

@@ -126,6 +126,16 @@ public final class CachingCredentialVerifier implements CredentialVerifier {
     return Optional.ofNullable(attempt.join().verification());
   }
 
+  /** Whether a verification of the credential is in flight, one {@link #verify} would join. */
+  @Override
+  public boolean verifying(Credential credential) {
+    if (!credential.present()) {
+      return false;
+    }
+    CompletableFuture<Attempt> attempt = cache.getIfPresent(CredentialDigest.of(credential, salt));
+    return attempt != null && !attempt.isDone();
+  }
+
   /**
    * Asks the wrapped verifier. The attempt never fails, so the cache never sees a failed future (it
    * would log each one); a failed attempt has no time to live instead.

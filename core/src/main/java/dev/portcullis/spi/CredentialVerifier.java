@@ -39,6 +39,17 @@ public interface CredentialVerifier {
   }
 
   /**
+   * Whether a verification of this very credential is already under way, one whose answer a new
+   * {@link #verify} call would share; false by default. The enforcer then waits for that answer
+   * without reserving another of the client's failures: the request that started the verification
+   * holds one, and the same credential checked once is one attempt however many requests carry it.
+   * Must not block.
+   */
+  default boolean verifying(Credential credential) {
+    return false;
+  }
+
+  /**
    * A verifier that answers synchronously, for verifiers that never block (a hash set, an
    * assertion).
    */

@@ -153,6 +153,92 @@ class VerificationOnDemandTest {
     assertThat(verifications).hasValue(4);
   }
 
+  @Test
+  void parallelRequestsWithOneTokenShareItsVerificationAndOneReservation() {
+    // SonarQube answers late: until then, twenty requests carry the same token (a scanner's
+    // parallel
+    // downloads just after the token's cached answer expired).
+    CompletableFuture<CredentialVerification> answer = new CompletableFuture<>();
+    CredentialVerifier slow =
+        credential -> {
+          verifications.incrementAndGet();
+          return credential.secret().equals(GOOD)
+              ? answer
+              : CompletableFuture.completedFuture(
+                  new CredentialVerification(CredentialValidity.INVALID, "test"));
+        };
+    PolicyEnforcer enforcer = enforcer(CachingCredentialVerifier.builder(slow).build(), 3);
+    List<CompletableFuture<Decision>> decisions = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      decisions.add(
+          enforcer
+              .decideAsync(request("/api/plugins/installed", "Bearer " + GOOD), RawRequest.ACCESSOR)
+              .toCompletableFuture());
+    }
+
+    answer.complete(new CredentialVerification(CredentialValidity.VALID, "test"));
+
+    assertThat(decisions).allSatisfy(decision -> assertThat(decision.join().allow()).isTrue());
+    assertThat(verifications).as("one verification for twenty requests").hasValue(1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(
+              enforcer
+                  .decide(
+                      request("/api/plugins/installed", "Bearer " + WRONG + i), RawRequest.ACCESSOR)
+                  .reasons())
+          .as("the shared verification gave its one reservation back")
+          .containsExactly("credential_invalid");
+    }
+  }
+
+  @Test
+  void parallelRequestsWithOneWrongTokenCountAsOneFailure() {
+    CompletableFuture<CredentialVerification> answer = new CompletableFuture<>();
+    CredentialVerifier slow =
+        credential -> {
+          verifications.incrementAndGet();
+          return credential.secret().equals(WRONG)
+              ? answer
+              : CompletableFuture.completedFuture(
+                  new CredentialVerification(CredentialValidity.INVALID, "test"));
+        };
+    PolicyEnforcer enforcer = enforcer(CachingCredentialVerifier.builder(slow).build(), 3);
+    List<CompletableFuture<Decision>> decisions = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      decisions.add(
+          enforcer
+              .decideAsync(
+                  request("/api/plugins/installed", "Bearer " + WRONG), RawRequest.ACCESSOR)
+              .toCompletableFuture());
+    }
+
+    answer.complete(new CredentialVerification(CredentialValidity.INVALID, "test"));
+
+    assertThat(decisions)
+        .allSatisfy(
+            decision ->
+                assertThat(decision.join().reasons()).containsExactly("credential_invalid"));
+    // One failure counted: two more distinct guesses are verified, the third waits.
+    assertThat(
+            enforcer
+                .decide(
+                    request("/api/plugins/installed", "Bearer " + WRONG + 1), RawRequest.ACCESSOR)
+                .reasons())
+        .containsExactly("credential_invalid");
+    assertThat(
+            enforcer
+                .decide(
+                    request("/api/plugins/installed", "Bearer " + WRONG + 2), RawRequest.ACCESSOR)
+                .reasons())
+        .containsExactly("credential_invalid");
+    assertThat(
+            enforcer
+                .decide(
+                    request("/api/plugins/installed", "Bearer " + WRONG + 3), RawRequest.ACCESSOR)
+                .status())
+        .isEqualTo(429);
+  }
+
   /** The default policy's order in small: invalid credentials, then kinds, then endpoints. */
   private PolicyEngine scannerPolicy() {
     return new PolicyEngine() {
