@@ -36,6 +36,13 @@ public final class GatewayEnforcer implements AutoCloseable {
   /** Policy instances: one per core. */
   static final int POLICY_INSTANCES = Runtime.getRuntime().availableProcessors();
 
+  /**
+   * Warm-up evaluations per policy instance, not the engine's default 200: the instances share one
+   * compiled class, so the JIT's work is shared too, and a start spent evaluating the same input
+   * hundreds of times is a start that cannot answer; the first requests finish the warm-up.
+   */
+  static final int WARM_UP_EVALUATIONS = 20;
+
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
   /** How long a replaced engine keeps serving evaluations that began on it: past every timeout. */
@@ -233,7 +240,7 @@ public final class GatewayEnforcer implements AutoCloseable {
     // As many instances as threads that can evaluate at once (the Netty gateway's event loops, one
     // per core; the Jetty gateway's workers run on as many cores), not the core default of twice
     // that: an idle instance is only memory and start-up warm-up.
-    builder.instances(POLICY_INSTANCES);
+    builder.instances(POLICY_INSTANCES).warmUp(WARM_UP_EVALUATIONS);
     if (operations != null) {
       operations.instrument(builder);
     }
