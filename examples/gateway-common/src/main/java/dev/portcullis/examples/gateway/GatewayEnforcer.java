@@ -16,6 +16,8 @@ import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +102,14 @@ public final class GatewayEnforcer implements AutoCloseable {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
+    // Built beside the policy: SonarQube's verifier starts an HTTP client, whose TLS set-up (the
+    // JDK's trust store) takes a core for a while; the policy's loading and warm-up takes the
+    // other.
+    FutureTask<CredentialVerifier> verifierTask =
+        new FutureTask<>(() -> config.credentialCheck().verifier(sonarQubeRoot));
+    Thread verifierThread = new Thread(verifierTask, "gateway-start-verifier");
+    verifierThread.setDaemon(true);
+    verifierThread.start();
     CredentialFailureThrottle throttle = throttle(config);
     PolicyFile policyFile = config.operations().policyFile();
     RemoteOpaPolicyEngine remote = config.remoteOpa() == null ? null : config.remoteOpa().engine();
@@ -108,6 +117,14 @@ public final class GatewayEnforcer implements AutoCloseable {
         new SwappablePolicyEngine(
             remote != null ? remote : loadEngine(config, policyData, policyFile, operations),
             RETIRE_AFTER);
+    CredentialVerifier verifier;
+    try {
+      verifier = built(verifierTask);
+    } catch (RuntimeException | Error e) {
+      engine.close();
+      closeThrottle(throttle);
+      throw e;
+    }
     if (remote != null) {
       remote.warmUp(); // in the background: readiness waits for its answer, the start does not
     }
@@ -211,6 +228,24 @@ public final class GatewayEnforcer implements AutoCloseable {
    * The bundled policy, or the user's {@code policyFile} read now, with {@code policyData}: loaded,
    * its entrypoint checked, warmed up and metered.
    */
+  /** What {@code task} built, or what it threw, as it threw it. */
+  private static CredentialVerifier built(FutureTask<CredentialVerifier> task) {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the credential verifier", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
   private static PolicyEngine loadEngine(
       GatewayConfig config,
       String policyData,
