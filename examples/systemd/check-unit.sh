@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the systemd unit with systemd-analyze verify, with ExecStart pointed at this directory's
 # launcher (verify insists that the executable exists), and runs the launcher against the built
-# Netty and Jetty gateway jars: each must start, answer, and stop gracefully on SIGTERM. Prints
-# "N passed, M failed".
+# Netty and Jetty gateway jars: each must start, answer, and stop gracefully on SIGTERM; the first
+# start creates a class-data archive, the next one maps it, and a damaged archive does not stop a
+# start. Prints "N passed, M failed".
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,17 +32,22 @@ else
   fail "systemd-analyze is not installed (Debian: apt-get install systemd)"
 fi
 
-# check_launch FLAVOUR NAME PORT: the launcher starts the built gateway with its default JVM
-# options, the gateway answers, and SIGTERM stops it gracefully.
+# check_launch FLAVOUR NAME PORT [VAR=VALUE...]: the launcher starts the built gateway with its
+# default JVM options (and the class-data archives in $work/cds), the gateway answers, and SIGTERM
+# stops it gracefully. Sets mapped to the archive the running JVM had mapped ("" if none).
+mapped=""
 check_launch() {
   local flavour="$1" name="$2" port="$3" jar started status code
+  shift 3
+  mapped=""
   jar="$root/examples/$flavour-gateway/target/$flavour-gateway.jar"
   if [[ ! -f "$jar" ]]; then
     fail "launcher: $jar is missing; build it with ./mvnw package"
     return
   fi
-  PORTCULLIS_HOME="$(dirname "$jar")" PORTCULLIS_LISTEN="127.0.0.1:$port" \
-    "$here/portcullis-gateway" --flavour "$flavour" --upstream http://127.0.0.1:9 > "$work/$flavour.log" 2>&1 &
+  rm -f "$work/$flavour.log" # a start reads its own log, not the previous start's
+  env PORTCULLIS_HOME="$(dirname "$jar")" PORTCULLIS_LISTEN="127.0.0.1:$port" \
+    PORTCULLIS_CDS_DIR="$work/cds" "$@" "$here/portcullis-gateway" --flavour "$flavour" --upstream http://127.0.0.1:9 > "$work/$flavour.log" 2>&1 &
   pid=$!
   started=0
   for _ in $(seq 1 600); do
@@ -51,6 +57,7 @@ check_launch() {
   done
   if [[ $started == 1 ]]; then
     pass "launcher started the $name gateway with the small-VM JVM options"
+    mapped="$(grep -o "$work/cds/[^ ]*\.jsa" "/proc/$pid/maps" 2>/dev/null | head -n 1)"
     status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/users/search")"
     if [[ "$status" == 401 ]]; then pass "the launched $name gateway answers (401 for an anonymous user search)"
     else fail "the launched $name gateway answered $status, not 401"; fi
@@ -67,8 +74,40 @@ check_launch() {
   fi
 }
 
+# archive_of FLAVOUR: the class-data archive the launcher keeps for FLAVOUR ("" if none).
+archive_of() { find "$work/cds" -maxdepth 1 -name "$1-gateway-*.jsa" 2>/dev/null | head -n 1; }
+
 check_launch netty Netty 18790
+archive="$(archive_of netty)"
+if [[ -n "$archive" ]] && grep -q 'class-data archive created' "$work/netty.log"; then
+  pass "the first start created a class-data archive ($(basename "$archive"))"
+else fail "the first start created no class-data archive; log: $(head -n 5 "$work/netty.log")"; fi
+
+check_launch netty Netty 18790
+if [[ -n "$archive" && "$mapped" == "$archive" ]] && ! grep -q 'creating the class-data archive' "$work/netty.log"; then
+  pass "the second start mapped that archive without training again"
+else fail "the second start did not map $archive (mapped: '${mapped:-none}')"; fi
+
+if [[ -n "$archive" ]]; then
+  # Damaged past its header: the JVM's checksums refuse it and it starts without it.
+  chmod u+w "$archive" && printf 'damaged' | dd of="$archive" bs=1 seek=100000 conv=notrunc 2>/dev/null
+  check_launch netty Netty 18790
+  if [[ -z "$mapped" ]]; then pass "with a damaged archive the gateway started without it"
+  else fail "a damaged archive was mapped: $mapped"; fi
+  # Not an archive at all: the launcher makes it again.
+  head -c 65536 /dev/urandom > "$archive"
+  check_launch netty Netty 18790
+  if [[ "$mapped" == "$archive" ]] && grep -q 'class-data archive created' "$work/netty.log"; then
+    pass "a file that is no archive is made again and mapped"
+  else fail "a file that is no archive was not replaced (mapped: '${mapped:-none}')"; fi
+fi
+
+check_launch jetty Jetty 18791 PORTCULLIS_CDS=off
+if [[ -z "$(archive_of jetty)" && -z "$mapped" ]]; then pass "PORTCULLIS_CDS=off: no archive made or mapped"
+else fail "PORTCULLIS_CDS=off still made or mapped an archive"; fi
 check_launch jetty Jetty 18791
+if [[ -n "$(archive_of jetty)" ]]; then pass "the Jetty gateway's first start created its archive"
+else fail "the Jetty gateway's first start created no archive; log: $(head -n 5 "$work/jetty.log")"; fi
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

@@ -16,6 +16,8 @@ import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import dev.portcullis.throttle.redis.RedisCredentialFailureThrottle;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,13 @@ public final class GatewayEnforcer implements AutoCloseable {
 
   /** Policy instances: one per core. */
   static final int POLICY_INSTANCES = Runtime.getRuntime().availableProcessors();
+
+  /**
+   * Warm-up evaluations per policy instance, not the engine's default 200: the instances share one
+   * compiled class, so the JIT's work is shared too, and a start spent evaluating the same input
+   * hundreds of times is a start that cannot answer; the first requests finish the warm-up.
+   */
+  static final int WARM_UP_EVALUATIONS = 20;
 
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
@@ -93,7 +102,14 @@ public final class GatewayEnforcer implements AutoCloseable {
     String policyData = PolicyDataContextPath.reconcile(config.policyData(), config.contextPath());
     URI sonarQubeRoot = URI.create(config.upstream() + PolicyDataContextPath.of(policyData));
     TrustedProxies trustedProxies = TrustedProxies.of(config.trustedProxies());
-    CredentialVerifier verifier = config.credentialCheck().verifier(sonarQubeRoot);
+    // Built beside the policy: SonarQube's verifier starts an HTTP client, whose TLS set-up (the
+    // JDK's trust store) takes a core for a while; the policy's loading and warm-up takes the
+    // other.
+    FutureTask<CredentialVerifier> verifierTask =
+        new FutureTask<>(() -> config.credentialCheck().verifier(sonarQubeRoot));
+    Thread verifierThread = new Thread(verifierTask, "gateway-start-verifier");
+    verifierThread.setDaemon(true);
+    verifierThread.start();
     CredentialFailureThrottle throttle = throttle(config);
     PolicyFile policyFile = config.operations().policyFile();
     RemoteOpaPolicyEngine remote = config.remoteOpa() == null ? null : config.remoteOpa().engine();
@@ -101,6 +117,14 @@ public final class GatewayEnforcer implements AutoCloseable {
         new SwappablePolicyEngine(
             remote != null ? remote : loadEngine(config, policyData, policyFile, operations),
             RETIRE_AFTER);
+    CredentialVerifier verifier;
+    try {
+      verifier = built(verifierTask);
+    } catch (RuntimeException | Error e) {
+      engine.close();
+      closeThrottle(throttle);
+      throw e;
+    }
     if (remote != null) {
       remote.warmUp(); // in the background: readiness waits for its answer, the start does not
     }
@@ -204,6 +228,24 @@ public final class GatewayEnforcer implements AutoCloseable {
    * The bundled policy, or the user's {@code policyFile} read now, with {@code policyData}: loaded,
    * its entrypoint checked, warmed up and metered.
    */
+  /** What {@code task} built, or what it threw, as it threw it. */
+  private static CredentialVerifier built(FutureTask<CredentialVerifier> task) {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while building the credential verifier", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
   private static PolicyEngine loadEngine(
       GatewayConfig config,
       String policyData,
@@ -233,7 +275,7 @@ public final class GatewayEnforcer implements AutoCloseable {
     // As many instances as threads that can evaluate at once (the Netty gateway's event loops, one
     // per core; the Jetty gateway's workers run on as many cores), not the core default of twice
     // that: an idle instance is only memory and start-up warm-up.
-    builder.instances(POLICY_INSTANCES);
+    builder.instances(POLICY_INSTANCES).warmUp(WARM_UP_EVALUATIONS);
     if (operations != null) {
       operations.instrument(builder);
     }
