@@ -102,6 +102,13 @@ class IrAgreesWithOpaEvalTest {
     return List.copyOf(all);
   }
 
+  /** Rules of {@code unsupported.rego} and an input OPA answers but this engine must refuse. */
+  private static final Map<String, String> UNSUPPORTED =
+      Map.of(
+          "plus_number", "{\"s\":\"+1\"}",
+          "invalid_utf8", "{\"s\":\"-_8\"}",
+          "empty_pattern", "{\"s\":\"ab\"}");
+
   private static OpaCli opa;
   private static byte[] plan;
 
@@ -114,6 +121,9 @@ class IrAgreesWithOpaEvalTest {
       args.add("t/" + rule);
     }
     args.addAll(List.of("-e", "c/conflicting"));
+    for (String rule : UNSUPPORTED.keySet()) {
+      args.addAll(List.of("-e", "u/" + rule));
+    }
     Path bundle = dir.resolve("bundle.tar.gz");
     args.addAll(List.of("-o", bundle.toString(), REGO.toString()));
     opa.run(args);
@@ -153,6 +163,18 @@ class IrAgreesWithOpaEvalTest {
     }
     softly.assertAll();
     assertThat(compared).isEqualTo(RULES.size() * INPUTS.size());
+  }
+
+  @Test
+  void whatThisEngineCannotRepresentIsAnEngineErrorNotAnotherAnswer() {
+    UNSUPPORTED.forEach(
+        (rule, input) ->
+            assertThatThrownBy(() -> engine("u/" + rule).evaluateJson(input))
+                .as(rule)
+                .isInstanceOf(PolicyEvaluationException.class)
+                .hasFieldOrPropertyWithValue("reason", "engine_error")
+                .hasMessageContaining("not supported"));
+    assertThat(engine("u/plus_number").evaluateJson("{\"s\":\"1\"}")).isEqualTo("[{\"result\":1}]");
   }
 
   @Test
