@@ -79,3 +79,17 @@ obj_filter := [object.filter(input.obj, ["a", "zz"]), object.filter(input.obj, {
 reach := graph.reachable({"a": ["b"], "b": {"c"}, "c": ["a"], "d": ["e"], "x": []}, [input.key])
 
 reach_all := graph.reachable({"a": ["b"], "b": {"c"}, "c": ["a"], "d": ["e"]}, {"a", "d", "q"})
+
+jfilter := [
+	json.filter({"a": {"b": 1, "c": 2}, "f": 4}, ["a", "a/b"]),
+	json.filter({"a": {"b": 1, "c": 2}, "f": 4}, {["a", "c"], "f"}),
+	json.filter({"a": {"b": 1, "c": 2}, "f": 4}, ["x/y", "a/b/z", "/f/"]),
+	json.filter({"a": {"b": 1}}, ["a//b"]),
+	json.filter({"a": {"1": 1}}, [["a", 1]]),
+	json.filter({"a": 1}, [""]),
+	json.filter({"a": 1}, []),
+	json.filter({"a": [1, {"b": 2, "c": 3}, 3]}, ["a/2", "a/1/b", "a/7", "a/01", "a/-1"]),
+	json.filter({"a": [1, 2, 3]}, [["a", 1]]),
+]
+
+jfilter_in := json.filter(input.obj, [input.key, "b/c", ["a", "x"]])

@@ -56,6 +56,7 @@ final class MoreBuiltins {
     r.put("json.unmarshal", (ev, a) -> unmarshal(str(a[0])));
     r.put("object.union_n", (ev, a) -> unionN(a[0]));
     r.put("object.filter", (ev, a) -> objectFilter(a[0], a[1]));
+    r.put("json.filter", (ev, a) -> jsonFilter(a[0], a[1]));
     r.put("array.flatten", (ev, a) -> flatten(a[0]));
     r.put("strings.replace_n", (ev, a) -> replaceN(a[0], a[1]));
     r.put("bits.and", (ev, a) -> Values.number(new BigDecimal(bigInt(a[0]).and(bigInt(a[1])))));
@@ -256,6 +257,101 @@ final class MoreBuiltins {
       Object value = source.get(key);
       if (value != null) {
         out.put(key, value);
+      }
+    }
+    return out;
+  }
+
+  /** A leaf of a json.filter path tree: the whole value there is kept. */
+  private static final Map<Object, Object> KEEP = Map.of();
+
+  /**
+   * OPA's json.filter on objects: the paths ("a/b" or ["a", "b"]) form a tree, a shorter path keeps
+   * all below it, a path that runs past a scalar keeps the scalar, a missing key is dropped. Array
+   * elements are kept by their index as a decimal string ("a/2"). Filtering through a set, and
+   * escapes in paths, are not supported (engine_error).
+   */
+  private static Object jsonFilter(Object object, Object paths) {
+    if (!(object instanceof Map) || !(paths instanceof List || paths instanceof Set)) {
+      throw ERROR;
+    }
+    TreeMap<Object, Object> tree = Values.newObject();
+    for (Object path : (Iterable<?>) paths) {
+      List<Object> keys = new ArrayList<>();
+      if (path instanceof String) {
+        String p = (String) path;
+        if (p.indexOf('~') >= 0 || p.indexOf('%') >= 0) {
+          throw unsupported("json.filter with an escape in path '" + p + "'");
+        }
+        int from = 0;
+        int to = p.length();
+        while (from < to && p.charAt(from) == '/') {
+          from++;
+        }
+        while (to > from && p.charAt(to - 1) == '/') {
+          to--;
+        }
+        keys.addAll(List.of(p.substring(from, to).split("/", -1)));
+      } else if (path instanceof List) {
+        keys.addAll((List<?>) path);
+      } else {
+        throw ERROR;
+      }
+      insertPath(tree, keys);
+    }
+    return filter(object, tree);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void insertPath(Map<Object, Object> tree, List<Object> keys) {
+    Map<Object, Object> node = tree;
+    for (int i = 0; i < keys.size(); i++) {
+      Object key = keys.get(i);
+      Object child = node.get(key);
+      if (child == KEEP) {
+        return;
+      }
+      if (i == keys.size() - 1) {
+        node.put(key, KEEP);
+        return;
+      }
+      if (child == null) {
+        child = Values.newObject();
+        node.put(key, child);
+      }
+      node = (Map<Object, Object>) child;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object filter(Object value, Map<Object, Object> tree) {
+    if (tree == KEEP) {
+      return value;
+    }
+    if (value instanceof Set) {
+      throw unsupported("json.filter through a set");
+    }
+    if (value instanceof List) {
+      // Elements whose index, as a decimal string, is a key; compacted in index order.
+      List<?> elements = (List<?>) value;
+      List<Object> kept = new ArrayList<>();
+      for (int i = 0; i < elements.size(); i++) {
+        Object child = tree.get(String.valueOf(i));
+        if (child != null) {
+          kept.add(filter(elements.get(i), (Map<Object, Object>) child));
+        }
+      }
+      return kept;
+    }
+    if (!(value instanceof Map)) {
+      return value;
+    }
+    Map<Object, Object> source = (Map<Object, Object>) value;
+    TreeMap<Object, Object> out = Values.newObject();
+    for (Map.Entry<Object, Object> e : tree.entrySet()) {
+      Object child = source.get(e.getKey());
+      if (child != null) {
+        out.put(e.getKey(), filter(child, (Map<Object, Object>) e.getValue()));
       }
     }
     return out;
