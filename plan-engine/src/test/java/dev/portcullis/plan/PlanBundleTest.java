@@ -88,6 +88,27 @@ class PlanBundleTest {
   }
 
   @Test
+  void aBundleWithEmptyDataTakesTheCallersData() {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("/plan.json", planJson());
+    entries.put("/data.json", bytes("{}"));
+    PlanPolicyEngine engine =
+        PlanPolicyEngine.builder()
+            .bundle("empty-data", tarGz(entries))
+            .data("{\"config\":{\"limits\":{\"max\":9}}}")
+            .entrypoint("b/allowed")
+            .build();
+    assertThat(engine.evaluateJson("{\"n\":5}")).isEqualTo("[{\"result\":true}]");
+  }
+
+  @Test
+  void aMissingBundleFileIsALoadError(@TempDir Path dir) {
+    assertThatThrownBy(() -> PlanPolicyEngine.builder().bundle(dir.resolve("none.tar.gz")))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("Cannot read the bundle");
+  }
+
+  @Test
   void dataFilesAtAnyDepthMergeAtTheirDirectory() {
     Map<String, byte[]> entries = new LinkedHashMap<>();
     entries.put("/plan.json", planJson());
