@@ -129,6 +129,7 @@ final class Builtins {
     r.put("regex.match", Builtins::regexMatch);
     r.put("glob.match", Builtins::globMatch);
     r.put("net.cidr_contains", Builtins::cidrContains);
+    MoreBuiltins.register(r);
     return Collections.unmodifiableMap(r);
   }
 

@@ -133,6 +133,8 @@ public final class PlanPolicyEngine implements PolicyEngine {
     private byte[] plan;
     private String entrypoint;
     private String data = "{}";
+    private boolean dataGiven;
+    private PlanBundle bundle;
     private Duration evaluationTimeout = Duration.ofSeconds(1);
 
     private Builder() {}
@@ -141,7 +143,32 @@ public final class PlanPolicyEngine implements PolicyEngine {
     public Builder plan(String name, byte[] json) {
       this.name = Objects.requireNonNull(name, "name");
       this.plan = Objects.requireNonNull(json, "json").clone();
+      this.bundle = null;
       return this;
+    }
+
+    /**
+     * An {@code opa build -t plan} bundle (gzipped tar): its {@code /plan.json} and its data, every
+     * {@code data.json} merged at its directory's path. A bundle with data and a {@link
+     * #data(String)} together are refused at {@link #build()}: one data document, one source.
+     * Archives with a {@code ..} path, links, or more than 64 MiB uncompressed are refused.
+     */
+    public Builder bundle(String name, byte[] tarGz) {
+      PlanBundle read = PlanBundle.read(Objects.requireNonNull(name, "name"), tarGz);
+      this.name = name;
+      this.plan = read.plan();
+      this.bundle = read;
+      return this;
+    }
+
+    /** An {@code opa build -t plan} bundle in a file; see {@link #bundle(String, byte[])}. */
+    public Builder bundle(Path file) {
+      try {
+        return bundle(file.getFileName().toString(), Files.readAllBytes(file));
+      } catch (IOException e) {
+        throw new PolicyLoadException(
+            "Cannot read the bundle '" + file + "': " + e.getMessage(), e);
+      }
     }
 
     /** The plan JSON in a file. */
@@ -176,6 +203,7 @@ public final class PlanPolicyEngine implements PolicyEngine {
     /** The data document (a JSON object). Default {@code {}}. */
     public Builder data(String json) {
       this.data = Objects.requireNonNull(json, "json");
+      this.dataGiven = true;
       return this;
     }
 
@@ -202,6 +230,15 @@ public final class PlanPolicyEngine implements PolicyEngine {
       }
       if (evaluationTimeout.isNegative() || evaluationTimeout.isZero()) {
         throw new IllegalArgumentException("the evaluation timeout must be positive");
+      }
+      if (bundle != null && bundle.hasData()) {
+        if (dataGiven) {
+          throw new PolicyLoadException(
+              "Bundle '"
+                  + name
+                  + "' has its own data and data(...) was given too: use one source of data.");
+        }
+        data = Values.toJson(bundle.data());
       }
       long started = System.nanoTime();
       Object document;
