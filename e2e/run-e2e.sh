@@ -379,10 +379,14 @@ note_tok() { TOKSEEN["$1|$2"]=1; }
 
 # --- servers --------------------------------------------------------------------------------
 
-bring_up_bg() { # NAME VERSION PORT -> background; exit status in $E2E_WORK/NAME.up
+bring_up_bg() { # NAME VERSION PORT -> background; exit status in $E2E_WORK/NAME.bringup-rc too
   local name="$1" v="$2" port="$3"
+  rm -f "$E2E_WORK/$name.bringup-rc"
   (
-    trap - EXIT INT TERM
+    trap - INT TERM
+    # bash forgets an exited child's status when a new child gets its pid (pid_max may be 32768,
+    # and a run forks tens of thousands of processes): server_ready reads this file then.
+    trap 'echo $? > "$E2E_WORK/'"$name"'.bringup-rc"' EXIT
     if [ "${E2E_FRESH:-1}" = 1 ]; then sq_purge "$name"; fi
     sq_install "$name" "$v" "$port" || exit 1
     if [ -z "$(sq_status "$name")" ] && sq_port_busy "$port"; then
@@ -1758,7 +1762,8 @@ extra_gateways_wait() {
 server_ready() {
   local t="$1" n="$2" p="$3" rc
   wait "$p"; rc=$?
-  if [ $rc != 0 ]; then
+  if [ $rc = 127 ] && [ -s "$E2E_WORK/$n.bringup-rc" ]; then rc="$(cat "$E2E_WORK/$n.bringup-rc")"; fi
+  if [ "$rc" != 0 ]; then
     check FAIL "$t" "SonarQube $t fetched, started on loopback as '$SQ_USER', UP" "UP" "failed (stage $rc)"
     sq_tail_logs "$n" 30 2>&1 | tail -60 >&2
     return 1
