@@ -104,6 +104,31 @@ public final class RawHttpConnection implements AutoCloseable {
   }
 
   /**
+   * Sends {@code text} over and over, one character per {@code interval}, from a daemon thread of
+   * its own until the connection fails: a client that is never idle yet never finishes.
+   *
+   * @param text the bytes to repeat, as text
+   * @param interval the pause after each character
+   */
+  public void trickle(String text, Duration interval) {
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; ; i = (i + 1) % text.length()) {
+                  send(text.substring(i, i + 1));
+                  Thread.sleep(interval.toMillis());
+                }
+              } catch (IOException | InterruptedException closed) {
+                // the server closed the connection, or the test is over
+              }
+            },
+            "trickling-client");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
    * Sends {@code bytes} as they are.
    *
    * @param bytes the bytes to send

@@ -94,25 +94,6 @@ class IdleSweepIT {
     return closing(NettyGateway.start(config, EVERYTHING, () -> {}, "test decider", sizes));
   }
 
-  /** Sends {@code text} a byte every 100 ms from a thread of its own until the connection fails. */
-  private static void trickle(RawHttpConnection client, String text) {
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                for (int i = 0; ; i = (i + 1) % text.length()) {
-                  client.send(text.substring(i, i + 1));
-                  Thread.sleep(100);
-                }
-              } catch (IOException | InterruptedException closed) {
-                // the gateway closed the connection, or the test is over
-              }
-            },
-            "trickling-client");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
   private static RawHttpResponse get(RawHttpConnection client, String target) throws IOException {
     return client.send(RawHttpConnection.get(target)).read();
   }
@@ -181,7 +162,8 @@ class IdleSweepIT {
                 }
               });
       // Never silent for long (the idle timeout is far away), but the head never ends.
-      trickle(slow, "GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(100));
+      slow.trickle(
+          "GET /slow HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(100), Duration.ofMillis(100));
       for (int i = 0; i < 100 && !answer.isDone(); i++) {
         assertThat(get(fast, "/fast/" + i).status()).isEqualTo(200);
         Thread.sleep(100);

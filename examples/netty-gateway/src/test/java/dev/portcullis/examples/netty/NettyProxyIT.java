@@ -661,25 +661,6 @@ class NettyProxyIT {
     assertThat(upstream.connections()).isZero();
   }
 
-  /** Sends {@code text} one byte per second from a thread of its own until the connection fails. */
-  private static void trickle(RawHttpConnection client, String text) {
-    Thread thread =
-        new Thread(
-            () -> {
-              try {
-                for (int i = 0; ; i = (i + 1) % text.length()) {
-                  client.send(text.substring(i, i + 1));
-                  Thread.sleep(1000);
-                }
-              } catch (IOException | InterruptedException closed) {
-                // the gateway closed the connection, or the test is over
-              }
-            },
-            "trickling-client");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
   @Test
   void headersTrickledOneByteASecondAreAnswered408AtTheHeaderTimeoutOnEachRequest()
       throws Exception {
@@ -693,7 +674,8 @@ class NettyProxyIT {
     try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
       assertThat(client.send(RawHttpConnection.get("/first")).read().status()).isEqualTo(200);
       long start = System.nanoTime();
-      trickle(client, "GET /second HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(100));
+      client.trickle(
+          "GET /second HTTP/1.1\r\nHost: x\r\nX-Slow: " + "a".repeat(100), Duration.ofSeconds(1));
 
       RawHttpResponse response = client.read();
       long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -726,7 +708,7 @@ class NettyProxyIT {
       assertThat(upstream.awaitHead(Duration.ofSeconds(10)))
           .as("the upload reached the upstream")
           .isTrue();
-      trickle(client, "x");
+      client.trickle("x", Duration.ofSeconds(1));
 
       assertThat(client.closedByServer()).isTrue();
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 5_000L);
