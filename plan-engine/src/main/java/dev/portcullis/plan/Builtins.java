@@ -403,22 +403,7 @@ final class Builtins {
     }
     Object node = obj;
     for (Object segment : path) {
-      Object next = null;
-      if (node instanceof Map) {
-        next = ((Map<Object, Object>) node).get(segment);
-      } else if (node instanceof List) {
-        if (segment instanceof Long) {
-          long i = (Long) segment;
-          List<Object> list = (List<Object>) node;
-          if (i >= 0 && i < list.size()) {
-            next = list.get((int) i);
-          }
-        }
-      } else if (node instanceof Set) {
-        if (((Set<Object>) node).contains(segment)) {
-          next = segment;
-        }
-      }
+      Object next = Values.member(node, segment);
       if (next == null) {
         return a[2];
       }

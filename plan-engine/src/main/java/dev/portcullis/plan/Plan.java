@@ -697,29 +697,13 @@ final class Plan {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int exec(Evaluation ev, Object[] f) {
       Object s = source.get(f);
       Object k = key.get(f);
       if (s == null || k == null) {
         return 0;
       }
-      Object value = null;
-      if (s instanceof Map) {
-        value = ((Map<Object, Object>) s).get(k);
-      } else if (s instanceof List) {
-        if (k instanceof Long) {
-          long i = (Long) k;
-          List<Object> list = (List<Object>) s;
-          if (i >= 0 && i < list.size()) {
-            value = list.get((int) i);
-          }
-        }
-      } else if (s instanceof Set) {
-        if (((Set<Object>) s).contains(k)) {
-          value = k;
-        }
-      }
+      Object value = Values.member(s, k);
       if (value == null) {
         return 0;
       }

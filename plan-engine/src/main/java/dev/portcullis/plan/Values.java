@@ -195,6 +195,27 @@ final class Values {
     return copy;
   }
 
+  /**
+   * The member of an object, array or set under {@code key}, as OPA's {@code x[key]} reads it: the
+   * object's value, the array's element at an in-range integer index, the set's element itself;
+   * null (undefined) for anything else.
+   */
+  @SuppressWarnings("unchecked")
+  static Object member(Object collection, Object key) {
+    if (collection instanceof Map) {
+      return ((Map<Object, Object>) collection).get(key);
+    }
+    if (collection instanceof List && key instanceof Long) {
+      long i = (Long) key;
+      List<Object> list = (List<Object>) collection;
+      return i >= 0 && i < list.size() ? list.get((int) i) : null;
+    }
+    if (collection instanceof Set && ((Set<Object>) collection).contains(key)) {
+      return key;
+    }
+    return null;
+  }
+
   static String typeName(Object value) {
     switch (rank(value)) {
       case 0:
