@@ -209,12 +209,13 @@ RESULTS=""          # TSV: section row workload status rps p50_ms p99_ms mbps rs
 NOTES=()
 FAILED_ROWS=0
 
-record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
+# record SECTION ROW WORKLOAD STATUS REQ/S P50 P99 MB/S PEAK_RSS ERRORS|REASON CPU_PER_REQUEST
+record() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$RESULTS"; }
 record_failed() { # SECTION ROW WORKLOAD REASON
-  record "$1" "$2" "$3" FAILED - - - - - "$4"; FAILED_ROWS=$((FAILED_ROWS + 1))
+  record "$1" "$2" "$3" FAILED - - - - - "$4" -; FAILED_ROWS=$((FAILED_ROWS + 1))
   log "FAILED: $2 / $3: $4"
 }
-record_skipped() { record "$1" "$2" "$3" SKIPPED - - - - - "$4"; log "SKIPPED: $2 / $3: $4"; }
+record_skipped() { record "$1" "$2" "$3" SKIPPED - - - - - "$4" -; log "SKIPPED: $2 / $3: $4"; }
 
 # --- processes -----------------------------------------------------------------------------
 
@@ -358,6 +359,18 @@ rss_sampler() {
     sleep 0.2
   done
 }
+# cpu_ticks PID...: user + system CPU time the processes have used so far, in clock ticks (CLK_TCK)
+cpu_ticks() {
+  local p sum=0 f
+  for p in "$@"; do
+    f="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
+    f="${f##*) }"   # after the command name, which may hold spaces; utime and stime are then fields 12 and 13
+    sum=$(( sum + $(awk '{ print $12 + $13 }' <<< "$f") ))
+  done
+  echo "$sum"
+}
+CLK_TCK="$(getconf CLK_TCK)"
+
 # pids of a process and its children (an nginx master and its workers)
 proc_tree() { printf '%s ' "$1"; pgrep -P "$1" 2>/dev/null | tr '\n' ' '; }
 vm_hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
@@ -415,12 +428,15 @@ measure() {
   fi
   outf="$RAW/wrk-$tag.txt"; rssf="$WORK/rss-$tag"
   rm -f "$rssf"
+  local cpu0=""
   if [ "$1" != - ]; then
     rss_sampler "$rssf" "$@" & SAMPLER_PID=$!
+    cpu0="$(cpu_ticks "$@")"
   fi
   log "$row / $workload: wrk -t$t -c$c -d$DURATION $path"
   run_wrk "$outf" "$t" "$c" "$DURATION" "$to" "$base$path" "$auth"
-  local wrk_rc=$?
+  local wrk_rc=$? cpu1=""
+  [ -n "$cpu0" ] && cpu1="$(cpu_ticks "$@")"
   if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null; SAMPLER_PID=""; fi
   local line; line="$(grep '^LOAD_RESULT ' "$outf" | tail -n 1)"
   if [ -z "$line" ]; then
@@ -451,8 +467,10 @@ measure() {
   p50="$(awk -v u="$r_p50_us" 'BEGIN { printf "%.2f ms", u / 1000 }')"
   p99="$(awk -v u="$r_p99_us" 'BEGIN { printf "%.2f ms", u / 1000 }')"
   mbps="$(awk -v b="$r_bytes" -v d="$r_duration_us" 'BEGIN { printf "%.1f", b / (d / 1e6) / 1e6 }')"
-  record "$section" "$row" "$workload" OK "$rps" "$p50" "$p99" "$mbps" "$rss" 0
-  log "$row / $workload: $rps req/s, p50 $p50, p99 $p99, $mbps MB/s, peak RSS $rss"
+  local cpu="-"
+  [ -n "$cpu1" ] && cpu="$(awk -v t="$((cpu1 - cpu0))" -v hz="$CLK_TCK" -v r="$r_requests" 'BEGIN { printf "%.1f µs", t / hz * 1e6 / r }')"
+  record "$section" "$row" "$workload" OK "$rps" "$p50" "$p99" "$mbps" "$rss" 0 "$cpu"
+  log "$row / $workload: $rps req/s, p50 $p50, p99 $p99, $mbps MB/s, peak RSS $rss, proxy CPU $cpu per request"
 }
 
 # run_row SECTION ROW KEY BASE_URL AUTH JVM STRICT PROC_PID WORKLOAD...
@@ -530,11 +548,11 @@ machine_info() {
 }
 
 print_table() { # SECTION
-  printf '| row | workload | req/s | p50 | p99 | MB/s | peak RSS | errors |\n'
-  printf '|---|---|---:|---:|---:|---:|---:|---|\n'
+  printf '| row | workload | req/s | p50 | p99 | MB/s | peak RSS | proxy CPU per request | errors |\n'
+  printf '|---|---|---:|---:|---:|---:|---:|---:|---|\n'
   awk -F'\t' -v s="$1" '$1 == s {
-      if ($4 == "OK") printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $5, $6, $7, $8, $9, $10
-      else printf "| %s | %s | **%s** | - | - | - | - | %s |\n", $2, $3, $4, $10
+      if ($4 == "OK") printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $5, $6, $7, $8, $9, $11, $10
+      else printf "| %s | %s | **%s** | - | - | - | - | - | %s |\n", $2, $3, $4, $10
     }' "$RESULTS"
 }
 
@@ -607,7 +625,7 @@ report() {
     fi
     printf '\nreq/s and MB/s over the measured run (MB = 10^6 bytes, response headers included); p50/p99 from wrk'"'"'s latency histogram; '
     printf 'peak RSS = largest sampled VmRSS (every 0.2 s) of the proxy during the measured run: nginx master + workers, or the gateway'"'"'s java process '
-    printf '(the direct row shows the upstream nginx; "-" = not ours to sample); errors = wrk'"'"'s non-2xx and socket errors.\n'
+    printf '(the direct row shows the upstream nginx; "-" = not ours to sample); proxy CPU per request = the user + system CPU time those same processes used during the measured run, divided by the requests wrk completed (it leaves out the kernel work done in softirq context, which is charged to whichever process runs); errors = wrk'"'"'s non-2xx and socket errors.\n'
     local n
     for n in "${NOTES[@]:-}"; do [ -n "$n" ] && printf -- '- %s\n' "$n"; done
     printf '\nRaw wrk output, logs and the rendered nginx configs: %s\n' "${RAW#"$ROOT"/}"
