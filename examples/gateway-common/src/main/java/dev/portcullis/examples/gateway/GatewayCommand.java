@@ -298,9 +298,13 @@ public final class GatewayCommand implements Callable<Integer> {
    * Parses {@code args} (with the environment and the {@code --config} file under them), starts the
    * gateway and waits until it stops.
    *
+   * <p>For a gateway's {@code main}: it also makes standard error able to write the access log in
+   * batches ({@link BatchedStandardError}).
+   *
    * @return the exit status: 0 after a normal stop, 2 when it cannot start
    */
   public static int run(String name, Starter starter, String... args) {
+    BatchedStandardError.install();
     return run(name, starter, System.getenv(), args);
   }
 
