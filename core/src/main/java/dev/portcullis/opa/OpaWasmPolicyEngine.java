@@ -79,6 +79,9 @@ public final class OpaWasmPolicyEngine implements PolicyEngine {
         builder.decisionCacheBytes == 0
             ? null
             : Caffeine.newBuilder()
+                // Upkeep on the calling thread: short, never blocking, and no wake-up of the common
+                // pool's thread every few requests.
+                .executor(Runnable::run)
                 .maximumWeight(builder.decisionCacheBytes)
                 .<DecisionKey, Decision>weigher((key, decision) -> key.weight())
                 .recordStats()
