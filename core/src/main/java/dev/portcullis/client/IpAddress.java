@@ -62,30 +62,39 @@ public final class IpAddress {
     return bytes == null ? null : new IpAddress(bytes);
   }
 
+  /** Four decimal parts of 1 to 3 digits, each at most 255, none with a leading zero. */
   private static byte[] parseIpv4(String text) {
-    String[] parts = text.split("\\.", -1);
-    if (parts.length != 4) {
-      return null;
-    }
+    // One pass, no split: this runs for every request's peer address.
     byte[] bytes = new byte[4];
-    for (int i = 0; i < 4; i++) {
-      String part = parts[i];
-      if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
-        return null;
-      }
-      int value = 0;
-      for (int j = 0; j < part.length(); j++) {
-        char c = part.charAt(j);
-        if (c < '0' || c > '9') {
+    int part = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '.') {
+        if (digits == 0 || part == 3) {
+          return null;
+        }
+        bytes[part++] = (byte) value;
+        value = 0;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        if (digits == 3 || (digits == 1 && value == 0)) {
           return null;
         }
         value = value * 10 + (c - '0');
-      }
-      if (value > 255) {
+        digits++;
+        if (value > 255) {
+          return null;
+        }
+      } else {
         return null;
       }
-      bytes[i] = (byte) value;
     }
+    if (digits == 0 || part != 3) {
+      return null;
+    }
+    bytes[3] = (byte) value;
     return bytes;
   }
 

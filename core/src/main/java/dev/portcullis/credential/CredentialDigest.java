@@ -18,6 +18,17 @@ import java.security.NoSuchAlgorithmException;
  */
 final class CredentialDigest {
 
+  /** One per thread: looking the algorithm up costs as much as the digest of a token. */
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+            }
+          });
+
   private final byte[] digest;
 
   private CredentialDigest(byte[] digest) {
@@ -40,12 +51,7 @@ final class CredentialDigest {
       label(encoded, "token");
       field(encoded, credential.secret());
     }
-    try {
-      return new CredentialDigest(
-          MessageDigest.getInstance("SHA-256").digest(encoded.toByteArray()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+    return new CredentialDigest(SHA_256.get().digest(encoded.toByteArray()));
   }
 
   private static void label(ByteArrayOutputStream out, String label) {
