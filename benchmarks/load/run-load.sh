@@ -297,13 +297,7 @@ launch_gateway() {
     > "$glog" 2>&1 < /dev/null &
   STARTED_PID=$!
   PROCS+=("$STARTED_PID gateway-$label")
-  # A training run answers on the same port before the gateway itself (its output goes to its own
-  # log): the 200 polling starts once the gateway's "listening on" line is there.
-  while [ ! -s "$line_at" ] && kill -0 "$STARTED_PID" 2>/dev/null \
-      && [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 120 ]; do
-    sleep 0.02
-  done
-  poll_ready "$STARTED_PID" "$t0" "$port" "$probe_path" "$auth" "$bytes" "$glog"
+  poll_ready "$STARTED_PID" "$t0" "$port" "$probe_path" "$auth" "$bytes" "$glog" "$line_at"
   local rc=$?
   kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; WATCHER_PID=""
   [ -s "$line_at" ] && READY_LINE_MS=$(( ($(cat "$line_at") - t0) / 1000000 ))
@@ -312,10 +306,12 @@ launch_gateway() {
   log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; ready line after ${READY_LINE_MS} ms, first 200 after ${READY_MS} ms; JVM options: $GATEWAY_OPTS_USED"
 }
 
-# poll_ready PID T0_NS PORT PATH AUTHORIZATION BYTES LOG -> 0 and READY_MS once PATH answers 200
-# with BYTES, or 1 and START_ERROR (the process exited, or 120 s passed).
+# poll_ready PID T0_NS PORT PATH AUTHORIZATION BYTES LOG READY_LINE_FILE -> 0 and READY_MS once PATH
+# answers 200 with BYTES; PATH is asked only once READY_LINE_FILE is written (the gateway's own
+# "listening on" line: a launcher's training run answers on the same port before the gateway does,
+# and logs elsewhere); or 1 and START_ERROR (the process exited, or 120 s passed).
 poll_ready() {
-  local pid="$1" t0="$2" port="$3" probe_path="$4" auth="$5" bytes="$6" glog="$7" now got
+  local pid="$1" t0="$2" port="$3" probe_path="$4" auth="$5" bytes="$6" glog="$7" line_at="$8" now got
   while :; do
     now="$(date +%s%N)"
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -325,7 +321,7 @@ poll_ready() {
       START_ERROR="gateway not answering $probe_path with 200 after 120 s (log $glog): $(tail -n 2 "$glog" | tr '\n' ' ' | head -c 300)"
       return 1
     fi
-    if ! port_free "$port"; then
+    if [ -s "$line_at" ] && ! port_free "$port"; then
       got="$(http_probe "http://127.0.0.1:$port$probe_path" "$auth")"
       if [ "$got" = "200 $bytes" ]; then
         READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
