@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class BackgroundWriterTest {
@@ -19,14 +20,7 @@ class BackgroundWriterTest {
   void itemsOfferedWhileTheFirstLingersAreWrittenAsOneBatch() throws Exception {
     CountDownLatch written = new CountDownLatch(1);
     try (BackgroundWriter<Integer> writer =
-        new BackgroundWriter<>(
-            "test-writer",
-            100,
-            Duration.ofSeconds(1),
-            batch -> {
-              batches.add(List.copyOf(batch));
-              written.countDown();
-            })) {
+        new BackgroundWriter<>("test-writer", 100, Duration.ofSeconds(1), recording(written))) {
       for (int i = 0; i < 50; i++) {
         assertThat(writer.offer(i)).isTrue();
       }
@@ -40,17 +34,19 @@ class BackgroundWriterTest {
   void withoutLingerAnItemIsWrittenWithoutWaitingForOthers() throws Exception {
     CountDownLatch written = new CountDownLatch(1);
     try (BackgroundWriter<Integer> writer =
-        new BackgroundWriter<>(
-            "test-writer",
-            100,
-            batch -> {
-              batches.add(List.copyOf(batch));
-              written.countDown();
-            })) {
+        new BackgroundWriter<>("test-writer", 100, recording(written))) {
       writer.offer(1);
       assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(batches.get(0)).containsExactly(1);
+  }
+
+  /** A sink that keeps each batch and counts {@code written} down. */
+  private Consumer<List<Integer>> recording(CountDownLatch written) {
+    return batch -> {
+      batches.add(List.copyOf(batch));
+      written.countDown();
+    };
   }
 
   @Test
