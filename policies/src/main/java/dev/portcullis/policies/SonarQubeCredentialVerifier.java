@@ -13,26 +13,23 @@ import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.credential.CredentialVerificationException;
+import dev.portcullis.internal.LimitedBodySubscriber;
 import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.CredentialVerifier;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -188,7 +185,14 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
 
   private static HttpResponse.BodySubscriber<byte[]> bodyHandler(HttpResponse.ResponseInfo info) {
     return info.statusCode() == 200
-        ? new LimitedBody(MAX_BODY_BYTES)
+        ? new LimitedBodySubscriber(
+            MAX_BODY_BYTES,
+            () ->
+                new CredentialVerificationException(
+                    CredentialVerificationException.MALFORMED_RESPONSE,
+                    200,
+                    "SonarQube answered 200 with a body longer than " + MAX_BODY_BYTES + " bytes.",
+                    null))
         : HttpResponse.BodySubscribers.replacing(new byte[0]);
   }
 
@@ -338,61 +342,6 @@ public final class SonarQubeCredentialVerifier implements CredentialVerifier {
         + ", requestTimeout="
         + requestTimeout
         + "]";
-  }
-
-  /** Collects a body of at most {@code limit} bytes; a longer one fails the exchange. */
-  private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
-    private final int limit;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private Flow.Subscription subscription;
-
-    LimitedBody(int limit) {
-      this.limit = limit;
-    }
-
-    @Override
-    public CompletionStage<byte[]> getBody() {
-      return body;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      this.subscription = subscription;
-      subscription.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> buffers) {
-      if (body.isDone()) {
-        return;
-      }
-      for (ByteBuffer buffer : buffers) {
-        if (bytes.size() + buffer.remaining() > limit) {
-          subscription.cancel();
-          body.completeExceptionally(
-              new CredentialVerificationException(
-                  CredentialVerificationException.MALFORMED_RESPONSE,
-                  200,
-                  "SonarQube answered 200 with a body longer than " + limit + " bytes.",
-                  null));
-          return;
-        }
-        byte[] chunk = new byte[buffer.remaining()];
-        buffer.get(chunk);
-        bytes.write(chunk, 0, chunk.length);
-      }
-    }
-
-    @Override
-    public void onError(Throwable failure) {
-      body.completeExceptionally(failure);
-    }
-
-    @Override
-    public void onComplete() {
-      body.complete(bytes.toByteArray());
-    }
   }
 
   /** Builds a {@link SonarQubeCredentialVerifier}; validated in {@link #build()}. */

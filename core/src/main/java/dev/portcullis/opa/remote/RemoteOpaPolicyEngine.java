@@ -5,6 +5,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.PolicyEvaluationException;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.internal.DecisionDocument;
+import dev.portcullis.internal.LimitedBodySubscriber;
 import dev.portcullis.internal.PolicyInputJson;
 import dev.portcullis.internal.WarnOnce;
 import dev.portcullis.spi.PolicyEngine;
@@ -48,8 +49,10 @@ import org.slf4j.LoggerFactory;
  * engine_unavailable} (503: connection refused or broken, connect timeout), {@code engine_timeout}
  * (503: no whole answer within the request timeout), {@code engine_bad_status} (503: an HTTP status
  * other than 200, such as OPA's 500 for an evaluation error or 401 for a wrong token) and {@code
- * engine_response_malformed} (500: a body that is not a JSON object). Messages name the URL, the
- * status and OPA's error code, never the input or the token.
+ * engine_response_malformed} (500: a body that is not a JSON object) and {@code
+ * engine_response_too_large} (500: a body longer than {@link Builder#maxResponseBytes}, which is
+ * not read further). Messages name the URL, the status and OPA's error code, never the input or the
+ * token.
  *
  * <p>Never blocks the caller of {@link #evaluateAsync}: the exchange runs on the JDK HTTP client,
  * whose connections are kept and reused, and its answer is handled on the engine's own threads.
@@ -59,12 +62,16 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
 
   private static final Logger LOG = LoggerFactory.getLogger(RemoteOpaPolicyEngine.class);
 
+  /** The default of {@link Builder#maxResponseBytes}: 1 MiB. */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 1 << 20;
+
   private static final Pattern ERROR_CODE = Pattern.compile("\"code\"\\s*:\\s*\"([a-z_]{1,64})\"");
 
   private final URI decisionUri;
   private final String entrypoint;
   private final String authorization;
   private final Duration requestTimeout;
+  private final int maxResponseBytes;
   private final String warmUpInput;
   private final ExecutorService executor;
   private final HttpClient client;
@@ -79,6 +86,7 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
     this.entrypoint = builder.entrypoint;
     this.authorization = builder.bearerToken == null ? null : "Bearer " + builder.bearerToken;
     this.requestTimeout = builder.requestTimeout;
+    this.maxResponseBytes = builder.maxResponseBytes;
     this.warmUpInput = PolicyInputJson.write(builder.warmUpInput);
     AtomicInteger threads = new AtomicInteger();
     this.executor =
@@ -146,17 +154,15 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    CompletableFuture<HttpResponse<String>> exchange;
+    CompletableFuture<HttpResponse<byte[]>> exchange;
     try {
-      exchange =
-          client.sendAsync(
-              request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      exchange = client.sendAsync(request.build(), this::limitedBody);
     } catch (RuntimeException e) {
       exchange = CompletableFuture.failedFuture(e);
     }
     // The request timeout ends at the response's head; this bounds the body too.
-    CompletableFuture<HttpResponse<String>> exchanged = exchange;
-    CompletableFuture<HttpResponse<String>> bounded =
+    CompletableFuture<HttpResponse<byte[]>> exchanged = exchange;
+    CompletableFuture<HttpResponse<byte[]>> bounded =
         exchange.copy().orTimeout(requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
     return bounded.handleAsync(
         (response, failure) -> {
@@ -172,7 +178,25 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
         executor);
   }
 
-  private Decision read(HttpResponse<String> response) {
+  /** The body, up to {@link Builder#maxResponseBytes}: a decision is a small JSON document. */
+  private HttpResponse.BodySubscriber<byte[]> limitedBody(HttpResponse.ResponseInfo info) {
+    return new LimitedBodySubscriber(
+        maxResponseBytes,
+        () ->
+            new PolicyEvaluationException(
+                500,
+                "engine_response_too_large",
+                "OPA at "
+                    + decisionUri
+                    + " answered HTTP "
+                    + info.statusCode()
+                    + " with a body longer than "
+                    + maxResponseBytes
+                    + " bytes"));
+  }
+
+  private Decision read(HttpResponse<byte[]> response) {
+    String body = new String(response.body(), StandardCharsets.UTF_8);
     if (response.statusCode() != 200) {
       answering = false;
       throw new PolicyEvaluationException(
@@ -182,10 +206,10 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
               + decisionUri
               + " answered HTTP "
               + response.statusCode()
-              + errorCode(response.body())
+              + errorCode(body)
               + " instead of 200");
     }
-    Decision decision = DecisionDocument.parseDataResponse(response.body());
+    Decision decision = DecisionDocument.parseDataResponse(body);
     if (decision == null) {
       answering = false;
       throw new PolicyEvaluationException(
@@ -328,6 +352,7 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
     private String bearerToken;
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration requestTimeout = Duration.ofSeconds(2);
+    private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private PolicyInput warmUpInput = defaultWarmUpInput();
 
     private Builder() {}
@@ -374,6 +399,16 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
       return this;
     }
 
+    /**
+     * The longest answer read from OPA, in bytes; a longer one is cut off and the decision denied
+     * with 500 {@code engine_response_too_large}. Default 1 MiB, far more than a decision document
+     * needs.
+     */
+    public Builder maxResponseBytes(int bytes) {
+      this.maxResponseBytes = bytes;
+      return this;
+    }
+
     /** The input {@link RemoteOpaPolicyEngine#warmUp} asks about. */
     public Builder warmUpInput(PolicyInput input) {
       this.warmUpInput = Objects.requireNonNull(input, "input");
@@ -384,7 +419,8 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
      * The engine, not yet connected.
      *
      * @throws IllegalArgumentException for a URL that is not http(s), carries user info, a query or
-     *     a fragment, an entrypoint that is no path, or a timeout that is not positive
+     *     a fragment, an entrypoint that is no path, or a timeout or response limit that is not
+     *     positive
      */
     public RemoteOpaPolicyEngine build() {
       if (url == null || entrypoint == null) {
@@ -414,6 +450,10 @@ public final class RemoteOpaPolicyEngine implements PolicyEngine {
         if (timeout.isNegative() || timeout.isZero()) {
           throw new IllegalArgumentException("the OPA timeouts must be positive");
         }
+      }
+      if (maxResponseBytes <= 0) {
+        throw new IllegalArgumentException(
+            "the OPA response limit must be positive: " + maxResponseBytes);
       }
       String base = url.toString().replaceAll("/+$", "");
       return new RemoteOpaPolicyEngine(this, URI.create(base + "/v1/data/" + entrypoint));

@@ -19,6 +19,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -222,6 +224,87 @@ class RemoteOpaPolicyEngineTest {
               assertThat(e.reason()).isEqualTo("engine_response_malformed");
               assertThat(e.status()).isEqualTo(500);
             });
+  }
+
+  @Test
+  void anAnswerIsReadUpToTheLimitAndNoFurther() throws Exception {
+    String answer = "{\"result\":{\"allow\":true,\"reasons\":[\"ok\"],\"message\":\"Ok.\"}}";
+    int length = answer.getBytes(StandardCharsets.UTF_8).length;
+    URI url = stub(body -> new Answer(200, answer));
+
+    engine =
+        RemoteOpaPolicyEngine.builder()
+            .url(url)
+            .entrypoint("portcullis/sonarqube/decision")
+            .maxResponseBytes(length)
+            .build();
+    assertThat(engine.evaluate(INPUT).allow()).isTrue();
+    engine.close();
+
+    engine =
+        RemoteOpaPolicyEngine.builder()
+            .url(url)
+            .entrypoint("portcullis/sonarqube/decision")
+            .maxResponseBytes(length - 1)
+            .build();
+    assertThatThrownBy(() -> engine.evaluate(INPUT))
+        .isInstanceOfSatisfying(
+            PolicyEvaluationException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("engine_response_too_large");
+              assertThat(e.status()).isEqualTo(500);
+              assertThat(e.getMessage()).contains("longer than " + (length - 1) + " bytes");
+            });
+  }
+
+  @Test
+  void anEndlessAnswerIsCutOffAtTheDefaultLimitLongBeforeTheTimeout() throws Exception {
+    AtomicLong written = new AtomicLong();
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          exchange.sendResponseHeaders(200, 0);
+          byte[] chunk = new byte[64 * 1024];
+          Arrays.fill(chunk, (byte) ' ');
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write('{');
+            // Until the client hangs up; the bound only keeps a broken test from running forever.
+            while (written.get() < 1L << 30) {
+              out.write(chunk);
+              written.addAndGet(chunk.length);
+            }
+          } catch (IOException hungUp) {
+            // expected: the engine cancelled the exchange
+          }
+        });
+    server.start();
+    engine(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Duration.ofSeconds(30));
+
+    assertThatThrownBy(() -> engine.evaluate(INPUT))
+        .isInstanceOfSatisfying(
+            PolicyEvaluationException.class,
+            e -> {
+              assertThat(e.reason()).isEqualTo("engine_response_too_large");
+              assertThat(e.getMessage())
+                  .contains(
+                      "longer than " + RemoteOpaPolicyEngine.DEFAULT_MAX_RESPONSE_BYTES + " bytes");
+            });
+  }
+
+  @Test
+  void aResponseLimitThatIsNotPositiveIsRefused() {
+    assertThatThrownBy(
+            () ->
+                RemoteOpaPolicyEngine.builder()
+                    .url(URI.create("http://127.0.0.1:8181"))
+                    .entrypoint("portcullis/sonarqube/decision")
+                    .maxResponseBytes(0)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("response limit");
   }
 
   @Test
