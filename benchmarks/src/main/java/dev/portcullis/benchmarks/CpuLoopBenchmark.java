@@ -25,8 +25,11 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class CpuLoopBenchmark {
 
-  /** {@link Blackhole#consumeCPU} tokens; 6000 take about 15 µs on the 2-core machine of README. */
-  @Param({"6000"})
+  /**
+   * {@link Blackhole#consumeCPU} tokens; 12000 take about 17 µs on the 2-core machine of the
+   * README's performance table, about a denied request's evaluation.
+   */
+  @Param({"12000"})
   public long tokens;
 
   @Benchmark
