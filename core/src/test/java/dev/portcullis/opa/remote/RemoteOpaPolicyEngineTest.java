@@ -124,6 +124,20 @@ class RemoteOpaPolicyEngineTest {
     return engine;
   }
 
+  /** An engine that reads at most {@code bytes} of an answer, in place of the previous one. */
+  private RemoteOpaPolicyEngine engineReadingAtMost(URI url, int bytes) {
+    if (engine != null) {
+      engine.close();
+    }
+    engine =
+        RemoteOpaPolicyEngine.builder()
+            .url(url)
+            .entrypoint("portcullis/sonarqube/decision")
+            .maxResponseBytes(bytes)
+            .build();
+    return engine;
+  }
+
   @Test
   void postsTheInputToTheDataApiAndReadsTheResult() throws Exception {
     URI url =
@@ -232,22 +246,9 @@ class RemoteOpaPolicyEngineTest {
     int length = answer.getBytes(StandardCharsets.UTF_8).length;
     URI url = stub(body -> new Answer(200, answer));
 
-    engine =
-        RemoteOpaPolicyEngine.builder()
-            .url(url)
-            .entrypoint("portcullis/sonarqube/decision")
-            .maxResponseBytes(length)
-            .build();
-    assertThat(engine.evaluate(INPUT).allow()).isTrue();
-    engine.close();
+    assertThat(engineReadingAtMost(url, length).evaluate(INPUT).allow()).isTrue();
 
-    engine =
-        RemoteOpaPolicyEngine.builder()
-            .url(url)
-            .entrypoint("portcullis/sonarqube/decision")
-            .maxResponseBytes(length - 1)
-            .build();
-    assertThatThrownBy(() -> engine.evaluate(INPUT))
+    assertThatThrownBy(() -> engineReadingAtMost(url, length - 1).evaluate(INPUT))
         .isInstanceOfSatisfying(
             PolicyEvaluationException.class,
             e -> {
