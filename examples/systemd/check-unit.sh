@@ -40,6 +40,7 @@ check_launch() {
   local flavour="$1" name="$2" port="$3" jar started status code
   shift 3
   mapped=""
+  options=""
   jar="$root/examples/$flavour-gateway/target/$flavour-gateway.jar"
   if [[ ! -f "$jar" ]]; then
     fail "launcher: $jar is missing; build it with ./mvnw package"
@@ -58,6 +59,7 @@ check_launch() {
   if [[ $started == 1 ]]; then
     pass "launcher started the $name gateway with the small-VM JVM options"
     mapped="$(grep -o "$work/cds/[^ ]*\.jsa" "/proc/$pid/maps" 2>/dev/null | head -n 1)"
+    options="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)"
     status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/users/search")"
     if [[ "$status" == 401 ]]; then pass "the launched $name gateway answers (401 for an anonymous user search)"
     else fail "the launched $name gateway answered $status, not 401"; fi
@@ -78,6 +80,12 @@ check_launch() {
 archive_of() { find "$work/cds" -maxdepth 1 -name "$1-gateway-*.jsa" 2>/dev/null | head -n 1; }
 
 check_launch netty Netty 18790
+# The defaults the README's "Memory and sizing" documents, among them Netty's leak detection off
+# (the Java tests run it at paranoid; a gateway should not pay for it).
+for option in -Xmx128m -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled; do
+  if [[ " $options " == *" $option "* ]]; then pass "the launcher's default JVM options include $option"
+  else fail "the launcher's default JVM options lack $option: $options"; fi
+done
 archive="$(archive_of netty)"
 if [[ -n "$archive" ]] && grep -q 'class-data archive created' "$work/netty.log"; then
   pass "the first start created a class-data archive ($(basename "$archive"))"
