@@ -98,6 +98,18 @@ class RequestFramingTest {
   }
 
   @Test
+  void transferEncodingOnHttp10IsRefused() {
+    RawRequest chunked = get().withHeader("Transfer-Encoding", "chunked");
+
+    Decision decision = decide(chunked, "HTTP/1.0");
+
+    assertThat(decision.status()).isEqualTo(400);
+    assertThat(decision.reasons()).containsExactly("transfer_encoding_in_http10");
+    assertThat(decide(chunked, "HTTP/1.1").allow()).isTrue();
+    assertThat(decide(get(), "HTTP/1.0").allow()).isTrue();
+  }
+
+  @Test
   void twoTransferEncodingHeadersAreRefused() {
     assertThat(
             decide(

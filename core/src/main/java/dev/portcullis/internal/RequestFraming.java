@@ -184,12 +184,17 @@ public final class RequestFraming {
    * Whether the body is chunked. {@code chunked} is the only transfer coding accepted: any other
    * one (alone, stacked, or listed twice) is a body whose end a front end and a back end may find
    * in different places, and RFC 9112 section 6.1 answers a coding the server does not understand
-   * with 501.
+   * with 501. HTTP/1.0 has no transfer codings: RFC 9112 section 6.1 makes such a request's framing
+   * faulty, since an HTTP/1.0 front end may frame it by Content-Length or the connection's end.
    */
   private static <R> boolean transferEncoding(
       R request, RequestAccessor<R> accessor, Set<String> headerNames) {
     if (!headerNames.contains("transfer-encoding")) {
       return false;
+    }
+    if ("HTTP/1.0".equalsIgnoreCase(accessor.protocol(request))) {
+      throw badRequest(
+          "transfer_encoding_in_http10", "An HTTP/1.0 request cannot have a Transfer-Encoding.");
     }
     List<String> values = accessor.headerValues(request, "transfer-encoding");
     if (values.size() != 1 || !values.get(0).strip().equalsIgnoreCase("chunked")) {

@@ -166,6 +166,19 @@ public abstract class AbstractProtocolIT {
         UPLOAD_HEAD + "Transfer-Encoding: " + coding + "\r\n\r\n0\r\n\r\n" + SMUGGLED, 400, 501);
   }
 
+  /**
+   * HTTP/1.0 has no transfer codings (RFC 9112 section 6.1): a front end that speaks it may frame
+   * the body by its Content-Length or by the close, and find the smuggled request in it or not.
+   */
+  @Test
+  protected void transferEncodingOnHttp10IsRefused() throws Exception {
+    assertRefusedAndClosed(
+        UPLOAD_HEAD.replace(" HTTP/1.1\r\n", " HTTP/1.0\r\n")
+            + "Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n0\r\n\r\n"
+            + SMUGGLED,
+        400);
+  }
+
   @Test
   protected void obsFoldedHeaderIsRefused() throws Exception {
     assertRefused(
@@ -254,6 +267,25 @@ public abstract class AbstractProtocolIT {
       assertThat(response.bodyText()).isEqualTo("echo GET " + ALLOWED);
     }
     assertThat(upstream.heads()).containsExactly("GET " + ALLOWED);
+  }
+
+  /**
+   * The scheme of an absolute-form target is the client's word, not how it reached the gateway:
+   * refused, or forwarded with the listener's own scheme in {@code X-Forwarded-Proto}.
+   */
+  @Test
+  protected void anAbsoluteFormSchemeNeverBecomesTheForwardedProto() throws Exception {
+    try (RawHttpConnection client = connect()) {
+      client
+          .send(
+              "GET https://gateway.test"
+                  + ALLOWED
+                  + " HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n")
+          .readIfAnswered();
+    }
+    assertThat(upstream.requests())
+        .allSatisfy(
+            request -> assertThat(request.headers()).containsEntry("x-forwarded-proto", "http"));
   }
 
   @Test

@@ -12,7 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -56,6 +55,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       GatewayProxyServlet.class.getName() + ".clientFailure";
 
   private final String upstream;
+  private final String scheme;
   private final String forwardTargetAttribute;
   private final Duration connectTimeout;
   private final transient MinimumBodyRate bodyRate;
@@ -70,11 +70,13 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       GatewayProxyServlet.class.getName() + ".upstreamStatus";
 
   /**
+   * @param scheme {@code http} or {@code https}, as clients reach the gateway's listener
    * @param bodyRate the slowest a request body may arrive, or null for no minimum
    * @param buffers the server's buffer pool, which the upstream client shares
    */
   GatewayProxyServlet(
       URI upstream,
+      String scheme,
       String forwardTargetAttribute,
       Duration connectTimeout,
       MinimumBodyRate bodyRate,
@@ -82,6 +84,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       ByteBufferPool buffers) {
     String text = upstream.toString();
     this.upstream = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+    this.scheme = scheme;
     this.forwardTargetAttribute = forwardTargetAttribute;
     this.connectTimeout = connectTimeout;
     this.bodyRate = bodyRate;
@@ -176,7 +179,9 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     proxyRequest.headers(
         headers -> {
           headers.put("X-Forwarded-For", client);
-          headers.put("X-Forwarded-Proto", clientRequest.getScheme().toLowerCase(Locale.ROOT));
+          // The listener's scheme, not getScheme(): an absolute-form target (GET https://x/...)
+          // sets that one on a plain connection.
+          headers.put("X-Forwarded-Proto", scheme);
           headers.put("X-Forwarded-Port", Integer.toString(clientRequest.getLocalPort()));
           if (host != null) {
             headers.put(HttpHeader.X_FORWARDED_HOST, host);

@@ -154,6 +154,7 @@ public final class JettyGateway implements RunningGateway {
         new ServletHolder(
             new GatewayProxyServlet(
                 config.upstream(),
+                config.tls() ? "https" : "http",
                 PortcullisFilter.FORWARD_TARGET_ATTRIBUTE,
                 config.connectTimeout(),
                 bodyRate,
@@ -225,9 +226,16 @@ public final class JettyGateway implements RunningGateway {
   }
 
   public static void main(String[] args) {
-    System.setProperty(
-        "org.slf4j.simpleLogger.log.org.eclipse.jetty",
-        System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn"));
+    defaultLogLevel("org.eclipse.jetty", "warn");
+    // Its warnings quote a malformed request's headers: any client could fill the log with its own
+    // text. The access log has a line for each such request, with its 400 and without its headers.
+    defaultLogLevel("org.eclipse.jetty.http.HttpParser", "error");
     System.exit(GatewayCommand.run("jetty-gateway", JettyGateway::start, args));
+  }
+
+  /** Sets {@code logger}'s SLF4J simple level unless the command line already did. */
+  private static void defaultLogLevel(String logger, String level) {
+    String property = "org.slf4j.simpleLogger.log." + logger;
+    System.setProperty(property, System.getProperty(property, level));
   }
 }
