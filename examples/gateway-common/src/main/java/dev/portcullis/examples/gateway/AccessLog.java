@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * stream, which an event loop must never wait for), a batch at a time; entries that find the queue
  * full are dropped and counted.
  *
- * <p>The path is logged without its query, so no query value (which may be anything) is logged;
- * nothing from the headers is logged.
+ * <p>The path is logged without its query, fragment and path parameters, and an absolute-form
+ * target without its scheme and authority, so no query value and no user information (which may be
+ * anything) is logged; nothing from the headers is logged.
  */
 public final class AccessLog implements AutoCloseable {
 
@@ -144,9 +145,25 @@ public final class AccessLog implements AutoCloseable {
     return text.toString();
   }
 
-  private static String pathOf(String target) {
-    int query = target.indexOf('?');
-    String path = query < 0 ? target : target.substring(0, query);
+  /**
+   * The path of {@code target} as received, without what may carry a secret: the query, a fragment,
+   * path parameters ({@code ;jsessionid=...}), and the scheme and authority of an absolute-form
+   * target ({@code http://user:password@host/...}). Such targets are refused, but still logged.
+   */
+  static String pathOf(String target) {
+    String path = target;
+    if (!path.startsWith("/")) {
+      int authority = path.indexOf("://");
+      int slash = path.indexOf('/', authority < 0 ? 0 : authority + 3);
+      path = slash >= 0 ? path.substring(slash) : path.indexOf('@') < 0 ? path : "";
+    }
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '?' || c == '#' || c == ';') {
+        path = path.substring(0, i);
+        break;
+      }
+    }
     return path.length() > MAX_PATH ? path.substring(0, MAX_PATH) + "..." : path;
   }
 

@@ -322,7 +322,9 @@ public final class GatewayEnforcer implements AutoCloseable {
   }
 
   /**
-   * One line per refused request: what was refused and why, never a query value or a credential.
+   * One line per refused request: what was refused and why, never a query value or a credential. A
+   * request refused before it had a policy input (a malformed target, a failed verification) has
+   * "-" for what is not known; its access log line has the path as received.
    */
   private static void logDenial(String method, PolicyInput input, Decision decision) {
     if (!decision.allow()) {
@@ -332,7 +334,9 @@ public final class GatewayEnforcer implements AutoCloseable {
           decision.reasons(),
           method,
           input == null ? "-" : input.request().path(),
-          input == null ? "-" : input.client().ip());
+          input != null
+              ? input.client().ip()
+              : decision.clientIp().isEmpty() ? "-" : decision.clientIp());
     }
   }
 

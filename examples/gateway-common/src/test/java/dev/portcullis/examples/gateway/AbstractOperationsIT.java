@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.testkit.FakeSonarQube;
+import dev.portcullis.testkit.RawHttpConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -236,23 +237,17 @@ public abstract class AbstractOperationsIT {
 
   @Test
   void everyRequestGetsOneAccessLogLineWithoutQueryValuesOrCredentials() throws Exception {
-    java.io.PrintStream original = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    System.setErr(
-        new java.io.PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
-    try {
-      RunningGateway gateway = gateway(OperationsConfig.NONE);
-      send(gateway.uri(), "/api/settings/values.protobuf?component=secret-project", BASIC_GOOD);
-      send(gateway.uri(), "/api/users/search?q=secret-user", BASIC_GOOD);
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (accessLines(captured).size() < 2 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-    } finally {
-      System.setErr(original);
-    }
+    List<JsonNode> lines =
+        accessLinesOf(
+            logged -> logged.size() >= 2,
+            gateway -> {
+              send(
+                  gateway.uri(),
+                  "/api/settings/values.protobuf?component=secret-project",
+                  BASIC_GOOD);
+              send(gateway.uri(), "/api/users/search?q=secret-user", BASIC_GOOD);
+            });
 
-    List<JsonNode> lines = accessLines(captured);
     assertThat(lines).hasSize(2);
     JsonNode allowed = lines.get(0);
     assertThat(allowed.path("method").asText()).isEqualTo("GET");
@@ -277,6 +272,97 @@ public abstract class AbstractOperationsIT {
         .doesNotContain("secret-user")
         .doesNotContain(GatewaySonarQube.GOOD_TOKEN)
         .doesNotContain(BASIC_GOOD.substring(6));
+  }
+
+  /**
+   * A pipelining client sends its requests before the first is answered: each line still carries
+   * its own request's decision, in the order of the requests.
+   */
+  @Test
+  void pipelinedRequestsEachGetTheirOwnDecisionInTheAccessLog() throws Exception {
+    String auth = "Authorization: " + BASIC_GOOD + "\r\n";
+    List<JsonNode> lines =
+        accessLinesOf(
+            logged -> logged.size() >= 4,
+            gateway -> {
+              try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
+                client.send(
+                    pipelined("/api/server/version", "")
+                        + pipelined("/api/settings/values.protobuf?component=demo", auth)
+                        + pipelined("/api/users/search", auth)
+                        + pipelined("/api/server/version", ""));
+                for (int i = 0; i < 4; i++) {
+                  assertThat(client.read().status()).isBetween(200, 499);
+                }
+              }
+            });
+
+    assertThat(lines)
+        .extracting(line -> line.path("path").asText() + " " + line.path("decision").asText())
+        .containsExactly(
+            "/api/server/version allow",
+            "/api/settings/values.protobuf allow",
+            "/api/users/search deny",
+            "/api/server/version allow");
+  }
+
+  /**
+   * Targets refused for what they carry (user information, path parameters, a fragment) are logged
+   * without it. A last allowed call marks the end, since a refusal by the HTTP parser itself may
+   * not be logged at all.
+   */
+  @Test
+  void refusedTargetsAreLoggedWithoutWhatTheyCarried() throws Exception {
+    List<String> targets =
+        List.of(
+            "http://admin:secret-password@gateway.test/api/server/version",
+            "/api/server/version;jsessionid=secret-session",
+            "/api/server/version#access_token=secret-fragment",
+            "/api/server/version");
+    List<JsonNode> lines =
+        accessLinesOf(
+            logged -> logged.stream().anyMatch(line -> line.path("status").asInt() == 200),
+            gateway -> {
+              for (String target : targets) {
+                try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
+                  client.send(pipelined(target, "Connection: close\r\n")).readIfAnswered();
+                }
+              }
+            });
+
+    assertThat(lines).extracting(line -> line.path("status").asInt()).contains(400, 200);
+    assertThat(lines.toString()).doesNotContain("secret");
+  }
+
+  private static String pipelined(String target, String headers) {
+    return "GET " + target + " HTTP/1.1\r\nHost: gateway.test\r\n" + headers + "\r\n";
+  }
+
+  /** What a test does against a gateway without operations; any exception fails it. */
+  private interface GatewayCalls {
+    void run(RunningGateway gateway) throws Exception;
+  }
+
+  /**
+   * Starts a gateway without operations, runs {@code calls} against it and returns the access log
+   * lines written to standard error, waiting up to 10 s until they are {@code complete}.
+   */
+  private List<JsonNode> accessLinesOf(
+      java.util.function.Predicate<List<JsonNode>> complete, GatewayCalls calls) throws Exception {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(
+        new java.io.PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+    try {
+      calls.run(gateway(OperationsConfig.NONE));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!complete.test(accessLines(captured)) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      System.setErr(original);
+    }
+    return accessLines(captured);
   }
 
   private static List<JsonNode> accessLines(java.io.ByteArrayOutputStream captured)

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AccessLogTest {
 
@@ -37,6 +39,29 @@ class AccessLogTest {
     assertThat(line.path("reasons").isArray()).isTrue();
     assertThat(line.path("reasons")).isEmpty();
     assertThat(line.path("upstream_status").asInt()).isEqualTo(200);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "/api/server/version#access_token=sqp_secret | /api/server/version",
+        "/api/server/version;jsessionid=secret | /api/server/version",
+        "/api/a;b=secret?c=secret#secret | /api/a",
+        "http://admin:secret@sonar.example/api/server/version | /api/server/version",
+        "https://admin:secret@sonar.example | ''",
+        "admin:secret@sonar.example/api/x | /api/x",
+        "HTTP://sonar.example/api/x?q=secret | /api/x",
+        "* | *",
+        "/ | /"
+      })
+  void thePathLeavesOutWhatMayCarryASecret(String target, String logged) {
+    assertThat(AccessLog.pathOf(target)).isEqualTo(logged).doesNotContain("secret");
+  }
+
+  @Test
+  void aLongPathIsCut() {
+    assertThat(AccessLog.pathOf("/" + "a".repeat(600))).hasSize(515).endsWith("...");
   }
 
   @Test

@@ -90,8 +90,11 @@ final class NettyAccessLog {
     return new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // The Portcullis handler takes one request at a time and the next only once the response
+        // to this one is written, so what it lets through is the oldest request still waiting for
+        // its response, not the last one read: a pipelining client may have sent more already.
         if (msg instanceof HttpRequest && !pending.isEmpty()) {
-          pending.peekLast().allowed = ctx.channel().attr(PortcullisHandler.DECISION).get();
+          pending.peekFirst().allowed = ctx.channel().attr(PortcullisHandler.DECISION).get();
         }
         ctx.fireChannelRead(msg);
       }
