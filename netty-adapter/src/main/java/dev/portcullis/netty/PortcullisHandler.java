@@ -368,6 +368,13 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
       refuseUndecodable(request);
       return;
     }
+    if (!isHttp1(request.protocolVersion())) {
+      refuseAndClose(
+          request,
+          Decision.deny(
+              505, "http_version_not_supported", "Only HTTP/1.0 and HTTP/1.1 are supported."));
+      return;
+    }
     phase = Phase.DECIDING;
     judged = request;
     judgedContentComplete = request instanceof LastHttpContent || holdsLastContent();
@@ -558,6 +565,23 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
         "refusing an undecodable request status={} cause={}",
         decision.status(),
         cause.getClass().getSimpleName());
+    refuseAndClose(request, decision);
+  }
+
+  /**
+   * Netty's decoder takes any {@code NAME/major.minor} as a version, such as {@code HTTP/2.0} or
+   * {@code HTTP/0.9} in a text request line, and nothing says how such a request is framed or
+   * whether its connection stays open. Only HTTP/1.0 and HTTP/1.1 are judged; anything else gets
+   * 505 (RFC 9110 section 15.6.6), as Jetty answers it, and a close.
+   */
+  private static boolean isHttp1(HttpVersion version) {
+    return "HTTP".equals(version.protocolName())
+        && version.majorVersion() == 1
+        && version.minorVersion() <= 1;
+  }
+
+  /** Answers {@code decision} without judging {@code request}, and closes the connection. */
+  private void refuseAndClose(HttpRequest request, Decision decision) {
     ReferenceCountUtil.release(request);
     phase = Phase.CLOSING;
     if (ctx.channel().isActive()) {

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(NettyLeakCheck.class)
 class PortcullisHandlerTest {
@@ -297,6 +299,26 @@ class PortcullisHandlerTest {
               assertThat(deny.status()).isEqualTo(501);
               assertThat(deny.bodyText()).contains("\"transfer_encoding_not_supported\"");
               assertThat(deny.header("Connection")).isEqualTo("close");
+            });
+    assertThat(channel.isOpen()).isFalse();
+    assertThat(upstream.received()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"HTTP/1.2", "HTTP/2.0", "HTTP/0.9", "HTTP/9.9"})
+  void versionsOtherThanHttp10And11Get505AndAClose(String version) {
+    serve(decidingAtOnce)
+        .send(
+            "GET /echo/x "
+                + version
+                + "\r\nHost: h\r\n\r\nGET /echo/smuggled HTTP/1.1\r\nHost: h\r\n\r\n");
+
+    assertThat(channel.responses())
+        .singleElement()
+        .satisfies(
+            deny -> {
+              assertThat(deny.status()).isEqualTo(505);
+              assertThat(deny.bodyText()).contains("\"http_version_not_supported\"");
             });
     assertThat(channel.isOpen()).isFalse();
     assertThat(upstream.received()).isEmpty();

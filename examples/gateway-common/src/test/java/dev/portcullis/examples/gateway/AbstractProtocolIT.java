@@ -257,6 +257,21 @@ public abstract class AbstractProtocolIT {
         501);
   }
 
+  static Stream<String> unsupportedVersions() {
+    return Stream.of("HTTP/1.2", "HTTP/2.0", "HTTP/9.9", "HTTP/0.9", "FOO/1.1");
+  }
+
+  /** Only HTTP/1.0 and HTTP/1.1 say how a request is framed and whether the connection lives on. */
+  @ParameterizedTest
+  @MethodSource("unsupportedVersions")
+  protected void unsupportedHttpVersionsAreRefused(String version) throws Exception {
+    assertRefusedAndClosed(
+        "GET " + ALLOWED + " " + version + "\r\nHost: gateway.test\r\n\r\n" + SMUGGLED,
+        400,
+        426,
+        505);
+  }
+
   @Test
   protected void http10WithoutHostIsServed() throws Exception {
     try (RawHttpConnection client = connect()) {
