@@ -45,7 +45,10 @@
 #   LARGE_THREADS (2), LARGE_CONNECTIONS (4)   wrk -t/-c of the large workload
 #   SMALL_TIMEOUT (10s), LARGE_TIMEOUT (60s)   wrk --timeout (a slower response counts as an error)
 #   SMALL_BYTES (4096), LARGE_MB (20)          sizes of the generated files
-#   ROWS (direct,nginx-auth,nginx-plain,jetty,netty)   rows to run, comma-separated
+#   ROWS (direct,nginx-auth,nginx-plain,jetty,netty)   rows to run, comma-separated; add
+#                             jetty-layers for what each layer of the Jetty gateway costs (small call
+#                             only; needs examples/jetty-gateway's test classes and Jetty's
+#                             jetty-proxy jar in ~/.m2, both there after ./mvnw verify)
 #   SONAR (1)                 0 skips part 2
 #   SONAR_URL                 use this SonarQube (http://HOST:PORT, no context path) instead of
 #                             starting one; then SONAR_TOKEN_FILE (a file holding an analysis token)
@@ -54,7 +57,7 @@
 #                             where the started SonarQube lives (reused by the next run), its web
 #                             port (+100 search, +200 H2), and 1 = leave it running at the end
 #   LOAD_PORT_BASE (28400)    loopback ports: base+0 static upstream, +1 nginx auth, +2 nginx plain,
-#                             +3 Jetty, +4 Netty; part 2 uses base+11, +13, +14
+#                             +3 Jetty, +4 Netty, +5 to +7 jetty-layers; part 2 uses base+11, +13, +14
 #   JETTY_JAR, NETTY_JAR      default examples/{jetty,netty}-gateway/target/{jetty,netty}-gateway.jar
 #   GATEWAY_JAVA (java)       the java binary the launcher runs (its JAVA)
 #   GATEWAY_JAVA_OPTS ("")    JVM options instead of the launcher's defaults (its PORTCULLIS_JAVA_OPTS);
@@ -508,6 +511,65 @@ gateway_rows() {
   done
 }
 
+# layer_rows SECTION UPSTREAM_URL AUTH WORKLOAD...: the Jetty gateway taken apart
+# (ServletLayerCost in examples/jetty-gateway's tests), each on the launcher's default JVM options:
+# Jetty's core reverse proxy (no servlets, no Portcullis), the gateway's proxy servlet behind a
+# filter that passes everything (the servlet layer added), and the Portcullis filter and enforcer
+# over an engine that allows everything (no token verification, no access log). With the Jetty
+# gateway's own row, the differences are what each layer costs per request.
+layer_rows() {
+  local section="$1" upstream="$2" auth="$3"; shift 3
+  local version classes proxy_jar cp i=0 mode name port jvm_opts w
+  version="$(sed -n 's|.*<jetty.version>\(.*\)</jetty.version>.*|\1|p' "$ROOT/pom.xml" | head -n 1)"
+  classes="$ROOT/examples/jetty-gateway/target/test-classes"
+  proxy_jar="$HOME/.m2/repository/org/eclipse/jetty/jetty-proxy/$version/jetty-proxy-$version.jar"
+  cp="$classes:$JETTY_JAR:$proxy_jar"
+  # The launcher's defaults, read from it (GATEWAY_JAVA_OPTS replaces them, as for the gateways).
+  read -r -a jvm_opts <<< "${GATEWAY_JAVA_OPTS:-$(sed -n '/^default_opts=(/,/)/p' "$LAUNCHER" | tr '\n' ' ' | sed 's/^default_opts=(//; s/).*//')}"
+  for mode in core-proxy pass-through allow-all; do
+    case "$mode" in
+      core-proxy) name="Jetty core proxy (no servlets, no Portcullis)";;
+      pass-through) name="Jetty + servlet proxy (no Portcullis)";;
+      allow-all) name="Jetty + servlet proxy + Portcullis filter (allow-all engine)";;
+    esac
+    port=$((PORT_BASE + 5 + i)); i=$((i + 1))
+    if [ ! -f "$classes/dev/portcullis/examples/jetty/ServletLayerCost.class" ] || [ ! -f "$proxy_jar" ] || [ ! -f "$JETTY_JAR" ]; then
+      for w in "$@"; do record_skipped "$section" "$name" "$w" "needs $classes, $JETTY_JAR and $proxy_jar (./mvnw verify)"; done
+      continue
+    fi
+    if start_layer "layer-$mode" "$cp" "$mode" "$port" "$upstream" "$auth" "${jvm_opts[@]}"; then
+      run_row "$section" "$name" "layer-$mode" "http://127.0.0.1:$port" "$auth" 1 0 "$STARTED_PID" "$@"
+    else
+      for w in "$@"; do record_failed "$section" "$name" "$w" "$START_ERROR"; done
+    fi
+    [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
+  done
+}
+
+# start_layer LABEL CLASSPATH MODE PORT UPSTREAM_URL AUTH JVM_OPTION... -> STARTED_PID and the
+# launch_gateway results, for one ServletLayerCost mode (no class-data archive).
+start_layer() {
+  local label="$1" cp="$2" mode="$3" port="$4" upstream="$5" auth="$6"; shift 6
+  local glog="$RAW/gateway-$label.log" line_at="$WORK/ready-line-$label" t0 watcher
+  STARTED_PID=""; READY_LINE_MS="-"; READY_MS="-"; FIRST_LAUNCH_MS="-"
+  port_free "$port" || { START_ERROR="port $port is taken by another process"; return 1; }
+  : > "$glog"; rm -f "$line_at"
+  ( while ! grep -q 'listening on' "$glog" 2>/dev/null; do sleep 0.02; done; date +%s%N > "$line_at" ) &
+  watcher=$!; WATCHER_PID=$watcher
+  t0="$(date +%s%N)"
+  MALLOC_ARENA_MAX=2 "$GATEWAY_JAVA" "$@" -cp "$cp" dev.portcullis.examples.jetty.ServletLayerCost \
+    "$mode" "$upstream" "$port" > "$glog" 2>&1 < /dev/null &
+  STARTED_PID=$!
+  PROCS+=("$STARTED_PID $label")
+  poll_ready "$STARTED_PID" "$t0" "$port" "$SMALL_PATH" "$auth" "$SMALL_BYTES" "$glog" "$line_at"
+  local rc=$?
+  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; WATCHER_PID=""
+  [ -s "$line_at" ] && READY_LINE_MS=$(( ($(cat "$line_at") - t0) / 1000000 ))
+  [ "$rc" = 0 ] || return 1
+  GATEWAY_OPTS_USED="$(jvm_options "$STARTED_PID" | sed 's/ -cp .*//')"
+  log "$label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; JVM options: $GATEWAY_OPTS_USED"
+}
+
 # nginx_auth_row SECTION UPSTREAM_HOSTPORT PORT AUTH WORKLOAD...
 nginx_auth_row() {
   local section="$1" upstream="$2" port="$3" auth="$4" w; shift 4
@@ -557,7 +619,7 @@ print_gateways() {
   printf '| gateway | JVM options (as run) | ready line | first 200 | first 200, first launch | VmRSS after the load | VmHWM (peak) |\n'
   printf '|---|---|---:|---:|---:|---:|---:|\n'
   awk -F'\t' '$1 == "static" {
-      name = ($2 == "netty") ? "Netty gateway" : "Jetty gateway"
+      name = ($2 == "netty") ? "Netty gateway" : ($2 == "jetty") ? "Jetty gateway" : $2
       printf "| %s | `%s` | %s ms | %s ms | %s | %s | %s |\n", name, $7, $3, $4,
         ($8 == "-") ? "-" : $8 " ms",
         ($5 == "-") ? "-" : sprintf("%.0f MiB", $5 / 1024), ($6 == "-") ? "-" : sprintf("%.0f MiB", $6 / 1024)
@@ -675,6 +737,7 @@ if start_nginx static "$HERE/nginx-static-upstream.conf.template" "$STATIC_PORT"
     [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
   fi
   gateway_rows static "$STATIC_URL" 0 "$AUTH" "$SMALL_PATH" "$SMALL_BYTES" small large
+  row_enabled jetty-layers && layer_rows static "$STATIC_URL" "$AUTH" small
   cp "$WORK/nginx-static/logs/error.log" "$RAW/nginx-static-upstream.error.log" 2>/dev/null
   forget_proc "$STATIC_PID"
 else

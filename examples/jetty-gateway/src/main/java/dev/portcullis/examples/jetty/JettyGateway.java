@@ -111,35 +111,8 @@ public final class JettyGateway implements RunningGateway {
       String howItDecides,
       ProxyTelemetry telemetry)
       throws Exception {
-    Server server = new Server(threadPool(Runtime.getRuntime().availableProcessors()));
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    http.setSendXPoweredBy(false);
-    // Jetty's 8 KiB default would refuse smaller heads than the enforcer does, with its own 431.
-    http.setRequestHeaderSize(config.maxHeaderBytes() + REQUEST_LINE_BYTES);
-    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the
-    // bare LF it
-    // tolerates: a front proxy that reads a bare LF differently would see other headers than the
-    // policy.
-    http.setHttpCompliance(
-        HttpCompliance.RFC9110.without(
-            "RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
-    HttpConnectionFactory http11 =
-        new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
-    ServerConnector connector;
-    if (config.tls()) {
-      SslContextFactory.Server ssl = new SslContextFactory.Server();
-      ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
-      ssl.setKeyStorePassword("");
-      http.addCustomizer(new SecureRequestCustomizer(false));
-      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), http11);
-    } else {
-      connector = new ServerConnector(server, http11);
-    }
-    connector.setHost(config.listen().getHostString());
-    connector.setPort(config.listen().getPort());
-    connector.setIdleTimeout(config.idleTimeout().toMillis());
-    server.addConnector(connector);
+    Server server = server(config);
+    ServerConnector connector = (ServerConnector) server.getConnectors()[0];
 
     ServletContextHandler context = new ServletContextHandler("/");
     // Asynchronous: a container thread never waits while SonarQube verifies a token.
@@ -182,6 +155,42 @@ public final class JettyGateway implements RunningGateway {
             + howItDecides
             + ")";
     return new JettyGateway(server, closeDecisions, uri, description);
+  }
+
+  /**
+   * The gateway's server and its one connector, without a handler: its threads, HTTP parsing,
+   * header deadline and TLS. Shared with the measurement of what the servlet layer costs.
+   */
+  static Server server(GatewayConfig config) throws Exception {
+    Server server = new Server(threadPool(Runtime.getRuntime().availableProcessors()));
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    // Jetty's 8 KiB default would refuse smaller heads than the enforcer does, with its own 431.
+    http.setRequestHeaderSize(config.maxHeaderBytes() + REQUEST_LINE_BYTES);
+    // RFC 9110 parsing (no obs-fold, one Host, one Content-Length, not both framings) without the
+    // bare LF it tolerates: a front proxy that reads a bare LF differently would see other headers
+    // than the policy.
+    http.setHttpCompliance(
+        HttpCompliance.RFC9110.without(
+            "RFC9110_CRLF_ONLY", HttpCompliance.Violation.LF_HEADER_TERMINATION));
+    HttpConnectionFactory http11 =
+        new HeaderDeadlineConnectionFactory(http, config.headerTimeout());
+    ServerConnector connector;
+    if (config.tls()) {
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
+      ssl.setKeyStorePassword("");
+      http.addCustomizer(new SecureRequestCustomizer(false));
+      connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"), http11);
+    } else {
+      connector = new ServerConnector(server, http11);
+    }
+    connector.setHost(config.listen().getHostString());
+    connector.setPort(config.listen().getPort());
+    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    server.addConnector(connector);
+    return server;
   }
 
   /**
