@@ -48,6 +48,9 @@ public final class PlanPolicyEngine implements PolicyEngine {
   /** The default SonarQube policy's plan on the class path. */
   public static final String SONARQUBE_PLAN_RESOURCE = "dev/portcullis/plan/sonarqube/plan.json";
 
+  /** The entrypoint of the plan at {@link #SONARQUBE_PLAN_RESOURCE}. */
+  public static final String SONARQUBE_ENTRYPOINT = "portcullis/sonarqube/decision";
+
   private final Plan plan;
   private final int funcs;
   private final Object data;
@@ -180,8 +183,14 @@ public final class PlanPolicyEngine implements PolicyEngine {
       }
     }
 
-    /** The default SonarQube policy's plan, shipped in this jar. */
+    /**
+     * The default SonarQube policy's plan, shipped in this jar, and its entrypoint {@value
+     * #SONARQUBE_ENTRYPOINT} unless {@link #entrypoint} names another.
+     */
     public Builder sonarQubePlan() {
+      if (entrypoint == null) {
+        entrypoint = SONARQUBE_ENTRYPOINT;
+      }
       try (InputStream in =
           PlanPolicyEngine.class.getClassLoader().getResourceAsStream(SONARQUBE_PLAN_RESOURCE)) {
         if (in == null) {
@@ -194,7 +203,10 @@ public final class PlanPolicyEngine implements PolicyEngine {
       }
     }
 
-    /** The entrypoint, such as {@code portcullis/sonarqube/decision}. Required. */
+    /**
+     * The entrypoint, such as {@code portcullis/sonarqube/decision}. Required, except after {@link
+     * #sonarQubePlan}.
+     */
     public Builder entrypoint(String entrypoint) {
       this.entrypoint = Objects.requireNonNull(entrypoint, "entrypoint");
       return this;

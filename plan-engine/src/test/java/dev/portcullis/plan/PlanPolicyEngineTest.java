@@ -174,6 +174,25 @@ class PlanPolicyEngineTest {
     }
   }
 
+  @Test
+  void theBundledPlanNeedsNoEntrypoint() {
+    // The README's snippet, as written.
+    PlanPolicyEngine engine =
+        PlanPolicyEngine.builder().sonarQubePlan().data(SonarQubePolicy.data(null)).build();
+    Decision decision = engine.evaluate(input("/api/users/search"));
+    assertThat(decision.allow()).isFalse();
+    assertThat(decision.reasons()).containsExactly("credential_missing");
+    assertThat(PlanPolicyEngine.SONARQUBE_ENTRYPOINT).isEqualTo(SonarQubePolicy.ENTRYPOINT);
+  }
+
+  @Test
+  void anEntrypointGivenBeforeTheBundledPlanIsKept() {
+    assertThatThrownBy(
+            () -> PlanPolicyEngine.builder().entrypoint("p/nope").sonarQubePlan().build())
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("p/nope");
+  }
+
   private static PolicyInput input(String target) {
     return new PolicyInput(
         PolicyInput.Request.of(

@@ -217,11 +217,12 @@ public final class PortcullisFilter implements Filter {
         raw.equals(decision.forwardTarget())
             ? request
             : new CanonicalRequest(request, decision.forwardTarget());
-    if (decision.maxBodyBytes() == Decision.NO_BODY_LIMIT) {
+    long bodyLimit = undeclaredBodyPossible(request) ? 0 : decision.maxBodyBytes();
+    if (bodyLimit == Decision.NO_BODY_LIMIT) {
       chain.doFilter(judged, response);
       return;
     }
-    LimitedBodyRequest limited = new LimitedBodyRequest(judged, decision.maxBodyBytes());
+    LimitedBodyRequest limited = new LimitedBodyRequest(judged, bodyLimit);
     request.setAttribute(LIMITED_BODY_ATTRIBUTE, limited);
     forwardLimited(limited, response, chain);
   }
@@ -250,7 +251,7 @@ public final class PortcullisFilter implements Filter {
     if (!limited.bodyTooLargeOn(Thread.currentThread()) || limited.isAsyncStarted()) {
       return false;
     }
-    boolean answered = sendBodyTooLarge(response);
+    boolean answered = sendBodyTooLarge(limited, response);
     LOG.debug("request body over its limit status=413 answered={}", answered);
     return answered;
   }
@@ -267,11 +268,21 @@ public final class PortcullisFilter implements Filter {
    *     either
    */
   public static boolean sendBodyTooLarge(HttpServletResponse response) throws IOException {
+    return sendBodyTooLarge(null, response);
+  }
+
+  /**
+   * As {@link #sendBodyTooLarge(HttpServletResponse)}, for {@code request}: {@code Connection:
+   * close} only when it came over HTTP/1.x, since HTTP/2 forbids the header (a client resets a
+   * stream whose response carries it). Prefer this one.
+   */
+  public static boolean sendBodyTooLarge(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     if (response.isCommitted()) {
       return false;
     }
     response.reset();
-    writeDeny(Decision.bodyTooLarge(), null, response, true);
+    writeDeny(Decision.bodyTooLarge(), request, response, true);
     return true;
   }
 
@@ -303,11 +314,12 @@ public final class PortcullisFilter implements Filter {
 
   /**
    * Writes core's {@link DeniedResponse} as it is; {@code close} adds {@code Connection: close},
-   * for a request whose body is left unread. Such a connection cannot carry another request: Jetty
-   * 12 closes at once; Tomcat 11 still swallows up to its maxSwallowSize (2 MiB by default) and
-   * then closes, so a 500 MB body is never drained. The header also tells the client and any proxy
-   * not to reuse the connection. Leaves the decision in {@link #DENIAL_ATTRIBUTE} of {@code
-   * request}, when given.
+   * for a request whose body is left unread, when it came over HTTP/1.x (or is unknown): HTTP/2
+   * forbids connection headers, and closes only the stream, which the container resets. Such a
+   * connection cannot carry another request: Jetty 12 closes at once; Tomcat 11 still swallows up
+   * to its maxSwallowSize (2 MiB by default) and then closes, so a 500 MB body is never drained.
+   * The header also tells the client and any proxy not to reuse the connection. Leaves the decision
+   * in {@link #DENIAL_ATTRIBUTE} of {@code request}, when given.
    */
   private static void writeDeny(
       Decision decision, HttpServletRequest request, HttpServletResponse response, boolean close)
@@ -316,7 +328,7 @@ public final class PortcullisFilter implements Filter {
       request.setAttribute(DENIAL_ATTRIBUTE, decision);
     }
     DeniedResponse denied = DeniedResponse.of(decision);
-    if (close) {
+    if (close && (request == null || isHttp1(request))) {
       denied = denied.withConnection("close");
     }
     response.setStatus(denied.status());
@@ -326,6 +338,24 @@ public final class PortcullisFilter implements Filter {
     OutputStream out = response.getOutputStream();
     out.write(denied.body());
     out.flush();
+  }
+
+  /**
+   * Whether a body may follow although the request declares none. HTTP/1.x frames a body only with
+   * {@code Content-Length} or {@code Transfer-Encoding}, so without them there is none, and that is
+   * what the policy was told. HTTP/2 and HTTP/3 send a body in DATA frames with neither, so one
+   * that arrives unannounced was never judged: it gets a limit of 0 bytes, and a 413 if a reader
+   * meets it.
+   */
+  private static boolean undeclaredBodyPossible(HttpServletRequest request) {
+    return !isHttp1(request)
+        && request.getContentLengthLong() < 0
+        && request.getHeader("Transfer-Encoding") == null;
+  }
+
+  private static boolean isHttp1(HttpServletRequest request) {
+    String protocol = request.getProtocol();
+    return protocol != null && protocol.startsWith("HTTP/1.");
   }
 
   private static boolean hasBody(HttpServletRequest request) {

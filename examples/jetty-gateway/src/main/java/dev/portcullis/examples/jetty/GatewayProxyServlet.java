@@ -276,7 +276,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   private static boolean answeredBodyTooLarge(
       HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
     try {
-      if (!PortcullisFilter.sendBodyTooLarge(proxyResponse)) {
+      if (!PortcullisFilter.sendBodyTooLarge(clientRequest, proxyResponse)) {
         return false;
       }
     } catch (IOException | RuntimeException e) {
