@@ -93,8 +93,9 @@ final class DecideCommand implements Callable<Integer> {
   @Option(
       names = "--data",
       description =
-          "A JSON data document merged over the policy's defaults, e.g. "
-              + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.")
+          "A file holding a JSON data document merged over the policy's defaults, such as "
+              + "{\"portcullis\":{\"sonarqube\":{\"config\":{\"strict_mode\":true}}}}.",
+      paramLabel = "FILE")
   Path data;
 
   @Option(

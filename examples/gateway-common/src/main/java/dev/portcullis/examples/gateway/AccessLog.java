@@ -147,8 +147,9 @@ public final class AccessLog implements AutoCloseable {
 
   /**
    * The path of {@code target} as received, without what may carry a secret: the query, a fragment,
-   * path parameters ({@code ;jsessionid=...}), and the scheme and authority of an absolute-form
-   * target ({@code http://user:password@host/...}). Such targets are refused, but still logged.
+   * each segment's path parameters ({@code ;jsessionid=...}, up to the segment's end), and the
+   * scheme and authority of an absolute-form target ({@code http://user:password@host/...}). Such
+   * targets are refused, but still logged.
    */
   static String pathOf(String target) {
     String path = target;
@@ -157,14 +158,23 @@ public final class AccessLog implements AutoCloseable {
       int slash = path.indexOf('/', authority < 0 ? 0 : authority + 3);
       path = slash >= 0 ? path.substring(slash) : path.indexOf('@') < 0 ? path : "";
     }
-    for (int i = 0; i < path.length(); i++) {
+    StringBuilder logged = new StringBuilder(Math.min(path.length(), MAX_PATH + 16));
+    boolean inParameters = false; // from a ';' to the end of its segment
+    for (int i = 0; i < path.length() && logged.length() <= MAX_PATH; i++) {
       char c = path.charAt(i);
-      if (c == '?' || c == '#' || c == ';') {
-        path = path.substring(0, i);
+      if (c == '?' || c == '#') {
         break;
       }
+      if (c == ';') {
+        inParameters = true;
+      } else if (c == '/') {
+        inParameters = false;
+      }
+      if (!inParameters) {
+        logged.append(c);
+      }
     }
-    return path.length() > MAX_PATH ? path.substring(0, MAX_PATH) + "..." : path;
+    return logged.length() > MAX_PATH ? logged.substring(0, MAX_PATH) + "..." : logged.toString();
   }
 
   @Override

@@ -123,8 +123,29 @@ public final class GatewayOperations implements AutoCloseable {
     if (config.gatewayId() != null && !config.gatewayId().isBlank()) {
       return config.gatewayId();
     }
-    String host = System.getenv("HOSTNAME");
-    return gatewayName + "@" + (host == null || host.isBlank() ? "localhost" : host);
+    return gatewayName + "@" + hostName(System.getenv("HOSTNAME"), KERNEL_HOST_NAME);
+  }
+
+  private static final Path KERNEL_HOST_NAME = Path.of("/proc/sys/kernel/hostname");
+
+  /**
+   * The machine's name: {@code HOSTNAME} when set, else the kernel's, else {@code localhost}.
+   * Neither bash (which does not export it) nor systemd sets {@code HOSTNAME}; the kernel's name
+   * needs no DNS lookup, unlike {@code InetAddress.getLocalHost()}.
+   */
+  static String hostName(String environment, Path kernelHostName) {
+    if (environment != null && !environment.isBlank()) {
+      return environment.strip();
+    }
+    try {
+      String kernel = Files.readString(kernelHostName).strip();
+      if (!kernel.isEmpty()) {
+        return kernel;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or not readable: fall through
+    }
+    return "localhost";
   }
 
   /** Meters and records the engine's pool, when there are metrics. */

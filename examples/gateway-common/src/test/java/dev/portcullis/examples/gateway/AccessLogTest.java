@@ -48,6 +48,8 @@ class AccessLogTest {
         "/api/server/version#access_token=sqp_secret | /api/server/version",
         "/api/server/version;jsessionid=secret | /api/server/version",
         "/api/a;b=secret?c=secret#secret | /api/a",
+        "/api/users;x=secret/search | /api/users/search",
+        "/api;a=secret;b=secret/users;c=secret | /api/users",
         "http://admin:secret@sonar.example/api/server/version | /api/server/version",
         "https://admin:secret@sonar.example | ''",
         "admin:secret@sonar.example/api/x | /api/x",

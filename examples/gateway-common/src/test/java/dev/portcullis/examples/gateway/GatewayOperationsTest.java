@@ -8,7 +8,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The admin listener's probes as the gateway starts, without a gateway around them. */
 class GatewayOperationsTest {
@@ -23,6 +26,17 @@ class GatewayOperationsTest {
                 .withAdminListen(new InetSocketAddress("127.0.0.1", 0))
                 .withReportOnly(reportOnly))
         .build();
+  }
+
+  @Test
+  void theGatewayIdNamesTheMachineEvenWithoutHostnameInTheEnvironment(@TempDir Path dir)
+      throws Exception {
+    Path kernel = Files.writeString(dir.resolve("hostname"), "build-agent-7\n");
+
+    assertThat(GatewayOperations.hostName("from-env", kernel)).isEqualTo("from-env");
+    assertThat(GatewayOperations.hostName(null, kernel)).isEqualTo("build-agent-7");
+    assertThat(GatewayOperations.hostName(" ", kernel)).isEqualTo("build-agent-7");
+    assertThat(GatewayOperations.hostName(null, dir.resolve("absent"))).isEqualTo("localhost");
   }
 
   @Test
