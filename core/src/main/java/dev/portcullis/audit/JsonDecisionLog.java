@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,7 +124,9 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
       json.writeStringField("path", path);
       if (record.input() != null) {
         json.writeFieldName("input");
-        json.writeRawValue(PolicyInputJson.write(record.input(), JsonDecisionLog::secretParameter));
+        json.writeRawValue(
+            PolicyInputJson.write(
+                record.input(), JsonDecisionLog::secretParameter, JsonDecisionLog::withoutTokens));
       }
       json.writeFieldName("result");
       result(json, record.decision());
@@ -176,10 +179,27 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     return false;
   }
 
+  /**
+   * {@code text} with everything shaped like a SonarQube token replaced by {@value
+   * PolicyInputJson#REDACTED}: a prefixed token ({@code sqp_}, {@code squ_}, {@code sqa_}, ...
+   * followed by 20 or more letters and digits) or a legacy one (40 hexadecimal digits on their
+   * own), wherever a client put it, under whatever parameter name.
+   */
+  static String withoutTokens(String text) {
+    if (text.length() < 24) {
+      return text; // shorter than any token: the common case, without a regex
+    }
+    return TOKEN_SHAPED.matcher(text).replaceAll(PolicyInputJson.REDACTED);
+  }
+
+  private static final Pattern TOKEN_SHAPED =
+      Pattern.compile("(?i)sq[a-z]_[a-z0-9]{20,}|(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])");
+
   private static final List<String> SECRET_PARAMETER_PARTS =
       List.of(
           "password",
           "passwd",
+          "sonar.login",
           "passcode",
           "pwd",
           "token",

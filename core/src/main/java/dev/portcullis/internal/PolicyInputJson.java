@@ -1,10 +1,12 @@
 package dev.portcullis.internal;
 
 import dev.portcullis.PolicyInput;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * Writes a {@link PolicyInput} as the policy input JSON document. This is the one place that
@@ -26,6 +28,8 @@ import java.util.function.Predicate;
  */
 public final class PolicyInputJson {
 
+  private static final UnaryOperator<String> UNCHANGED = text -> text;
+
   /** What a redacted parameter value is written as. */
   public static final String REDACTED = "[redacted]";
 
@@ -33,22 +37,24 @@ public final class PolicyInputJson {
 
   /** The input document for one request. */
   public static String write(PolicyInput input) {
-    return write(input, name -> false);
+    return write(input, name -> false, UNCHANGED);
   }
 
   /**
-   * The input document with every value of the query parameters {@code redacted} names replaced by
-   * {@value #REDACTED}: for a log, never for the policy.
+   * The input document for a log, never for the policy: every value of the query parameters {@code
+   * redacted} names replaced by {@value #REDACTED}, and the path, its segments, the other query
+   * values and the header values passed through {@code scrub}.
    */
-  public static String write(PolicyInput input, Predicate<String> redacted) {
+  public static String write(
+      PolicyInput input, Predicate<String> redacted, UnaryOperator<String> scrub) {
     StringBuilder out = new StringBuilder(512);
     PolicyInput.Request request = input.request();
     out.append("{\"request\":{\"method\":");
     JsonStrings.append(request.method(), out);
     out.append(",\"path\":");
-    JsonStrings.append(request.path(), out);
+    JsonStrings.append(scrub.apply(request.path()), out);
     out.append(",\"path_segments\":");
-    strings(request.pathSegments(), out);
+    strings(scrubbed(request.pathSegments(), scrub), out);
     out.append(",\"query\":{");
     boolean first = true;
     for (Map.Entry<String, List<String>> parameter : request.query().entrySet()) {
@@ -61,7 +67,7 @@ public final class PolicyInputJson {
       strings(
           redacted.test(parameter.getKey())
               ? Collections.nCopies(parameter.getValue().size(), REDACTED)
-              : parameter.getValue(),
+              : scrubbed(parameter.getValue(), scrub),
           out);
     }
     out.append("},\"headers\":{");
@@ -73,7 +79,7 @@ public final class PolicyInputJson {
       first = false;
       JsonStrings.append(header.getKey(), out);
       out.append(':');
-      JsonStrings.append(header.getValue(), out);
+      JsonStrings.append(scrub.apply(header.getValue()), out);
     }
     out.append("},\"header_names\":");
     strings(request.headerNames(), out);
@@ -100,6 +106,17 @@ public final class PolicyInputJson {
     JsonStrings.append(credential.verifier(), out);
     out.append("}}");
     return out.toString();
+  }
+
+  private static List<String> scrubbed(List<String> values, UnaryOperator<String> scrub) {
+    if (scrub == UNCHANGED) {
+      return values;
+    }
+    List<String> out = new ArrayList<>(values.size());
+    for (String value : values) {
+      out.add(scrub.apply(value));
+    }
+    return out;
   }
 
   private static void strings(List<String> values, StringBuilder out) {

@@ -157,6 +157,48 @@ class JsonDecisionLogTest {
   }
 
   @Test
+  void tokenShapedValuesAreRedactedWhateverTheirParameterName() throws Exception {
+    JsonDecisionLog log = JsonDecisionLog.builder(out).build();
+    PolicyEnforcer enforcer =
+        PolicyEnforcer.builder(engine(input -> Decision.deny(403, "no", "No.")))
+            .recorder(log)
+            .build();
+    String legacy = "0123456789abcdef0123456789abcdef01234567";
+
+    enforcer.decide(
+        RawRequest.of(
+            "GET",
+            "/api/x/"
+                + TOKEN
+                + "?sonar.login="
+                + TOKEN
+                + "&auth=x"
+                + legacy
+                + "&key=Bearer%20"
+                + TOKEN.toUpperCase(java.util.Locale.ROOT)
+                + "&component=demo&revision="
+                + legacy
+                + "0",
+            "203.0.113.7"),
+        RawRequest.ACCESSOR);
+    log.close();
+
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(text)
+        .doesNotContain(TOKEN)
+        .doesNotContain(TOKEN.substring(4))
+        .doesNotContain(TOKEN.toUpperCase(java.util.Locale.ROOT))
+        .doesNotContain("x" + legacy);
+    JsonNode request = lines().get(0).path("input").path("request");
+    assertThat(request.path("path").asText()).isEqualTo("/api/x/[redacted]");
+    assertThat(request.path("query").path("sonar.login").get(0).asText()).isEqualTo("[redacted]");
+    assertThat(request.path("query").path("key").get(0).asText()).isEqualTo("Bearer [redacted]");
+    assertThat(request.path("query").path("component").get(0).asText()).isEqualTo("demo");
+    // 41 hexadecimal digits are not a legacy token
+    assertThat(request.path("query").path("revision").get(0).asText()).isEqualTo(legacy + "0");
+  }
+
+  @Test
   void allowsAreSampledAndDeniesAlwaysLogged() throws Exception {
     JsonDecisionLog log = JsonDecisionLog.builder(out).sampleAllows(0).build();
 

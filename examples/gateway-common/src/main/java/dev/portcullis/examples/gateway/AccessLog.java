@@ -8,7 +8,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,7 +127,7 @@ public final class AccessLog implements AutoCloseable {
     StringWriter text = new StringWriter(256);
     try (JsonGenerator json = JSON.createGenerator(text)) {
       json.writeStartObject();
-      json.writeStringField("method", entry.method());
+      json.writeStringField("method", methodOf(entry.method()));
       json.writeStringField("path", pathOf(entry.target()));
       json.writeNumberField("status", entry.status());
       json.writeNumberField("bytes", entry.bytes());
@@ -175,6 +177,38 @@ public final class AccessLog implements AutoCloseable {
       }
     }
     return logged.length() > MAX_PATH ? logged.substring(0, MAX_PATH) + "..." : logged.toString();
+  }
+
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+  /**
+   * {@code method} for a log line when it is a standard one, else {@code OTHER}: a client may send
+   * any token as its method, a credential included.
+   */
+  public static String methodOf(String method) {
+    return method != null && METHODS.contains(method) ? method : "OTHER";
+  }
+
+  /**
+   * A policy's reasons for a plain-text log line: at most 16, each at most 64 characters, control
+   * characters replaced, so that a policy cannot split or flood the line.
+   */
+  public static List<String> reasonsOf(List<String> reasons) {
+    List<String> safe = new ArrayList<>(Math.min(reasons.size(), 17));
+    for (String reason : reasons) {
+      if (safe.size() == 16) {
+        safe.add("...");
+        break;
+      }
+      StringBuilder text = new StringBuilder(Math.min(reason.length(), 64));
+      for (int i = 0; i < reason.length() && text.length() < 64; i++) {
+        char c = reason.charAt(i);
+        text.append(c < 0x20 || c == 0x7f ? '?' : c);
+      }
+      safe.add(text.toString());
+    }
+    return safe;
   }
 
   @Override

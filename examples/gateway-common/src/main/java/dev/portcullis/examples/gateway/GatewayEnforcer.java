@@ -331,8 +331,8 @@ public final class GatewayEnforcer implements AutoCloseable {
       DENIALS.info(
           "denied status={} reasons={} method={} path={} client={}",
           decision.status(),
-          decision.reasons(),
-          method,
+          AccessLog.reasonsOf(decision.reasons()),
+          AccessLog.methodOf(method),
           input == null ? "-" : input.request().path(),
           input != null
               ? input.client().ip()

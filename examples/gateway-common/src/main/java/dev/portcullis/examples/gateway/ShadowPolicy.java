@@ -214,14 +214,14 @@ final class ShadowPolicy implements DecisionRecorder, AutoCloseable {
     LOG.info(
         "shadow disagreement method={} path={} enforced_allow={} enforced_status={} "
             + "enforced_reasons={} candidate_allow={} candidate_status={} candidate_reasons={}",
-        method,
+        AccessLog.methodOf(method),
         input.request().path(),
         enforced.allow(),
         enforced.status(),
-        enforced.reasons(),
+        AccessLog.reasonsOf(enforced.reasons()),
         candidateDecision.allow(),
         candidateDecision.status(),
-        candidateDecision.reasons());
+        AccessLog.reasonsOf(candidateDecision.reasons()));
   }
 
   /** Whether two decisions say the same: allow, status and reasons (not targets or messages). */

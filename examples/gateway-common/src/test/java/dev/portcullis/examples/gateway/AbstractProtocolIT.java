@@ -199,6 +199,41 @@ public abstract class AbstractProtocolIT {
     assertRefused(request, 400);
   }
 
+  /** Requests refused for their head (by the gateway's parser or Portcullis) with a token in it. */
+  static Stream<String> refusedHeadsCarryingAToken() {
+    String host = "\r\nHost: gateway.test\r\n\r\n";
+    return Stream.of(
+        "GET /api/%2F/search?token=" + TOKEN + " HTTP/1.1" + host,
+        "GET /api//users?t=" + TOKEN + " HTTP/1.1" + host,
+        "GET /api/%2e%2e/users?t=" + TOKEN + " HTTP/1.1" + host,
+        "GET /api/u%ZZ?t=" + TOKEN + " HTTP/1.1" + host,
+        "GET /api/x%00?t=" + TOKEN + " HTTP/1.1" + host,
+        "GET http://u:" + TOKEN + "@gateway.test/api/server/version HTTP/1.1" + host,
+        "GET /api/server/version?t=" + TOKEN + " HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /api/x#" + TOKEN + " HTTP/1.1" + host,
+        "GET /api/server/version?t=" + TOKEN + " HTTP/2.0" + host);
+  }
+
+  /**
+   * Whoever refuses it, the gateway's HTTP parser or Portcullis, a refusal is the JSON deny with a
+   * reason code, and never quotes the request: Jetty's own error page did, query and user
+   * information included.
+   */
+  @ParameterizedTest
+  @MethodSource("refusedHeadsCarryingAToken")
+  protected void aRefusalIsAJsonDenyThatNeverEchoesTheRequest(String request) throws Exception {
+    try (RawHttpConnection client = connect()) {
+      RawHttpResponse response = client.send(request).readIfAnswered();
+      assertThat(response).as("answered").isNotNull();
+      assertThat(response.status()).isBetween(400, 505);
+      assertThat(response.header("content-type")).startsWith("application/json");
+      assertThat(response.bodyText())
+          .contains("\"reasons\":[\"")
+          .doesNotContain(TOKEN.substring(4));
+    }
+    assertOnlyLivenessChecksReachTheUpstream();
+  }
+
   // ---------------------------------------------------------------- heads
 
   @Test

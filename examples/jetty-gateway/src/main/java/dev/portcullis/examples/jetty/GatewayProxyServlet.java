@@ -1,6 +1,7 @@
 package dev.portcullis.examples.jetty;
 
 import dev.portcullis.Decision;
+import dev.portcullis.examples.gateway.AccessLog;
 import dev.portcullis.examples.gateway.ForwardingHeaders;
 import dev.portcullis.examples.gateway.UpstreamMetrics;
 import dev.portcullis.servlet.BodyTooLargeException;
@@ -303,7 +304,7 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
         "denied status={} reasons=[{}] method={} path={} client={}",
         status,
         reason,
-        clientRequest.getMethod(),
+        AccessLog.methodOf(clientRequest.getMethod()),
         path,
         client(clientRequest));
   }

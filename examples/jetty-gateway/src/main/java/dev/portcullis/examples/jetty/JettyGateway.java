@@ -190,6 +190,8 @@ public final class JettyGateway implements RunningGateway {
     connector.setPort(config.listen().getPort());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
+    // Jetty's own error page quotes the request's URI: a JSON deny with a fixed reason instead.
+    server.setErrorHandler(new JsonErrorHandler());
     return server;
   }
 
