@@ -4,8 +4,11 @@ import dev.portcullis.throttle.redis.RedisUrl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -333,10 +336,27 @@ public final class GatewayCommand implements Callable<Integer> {
         });
     commandLine.setExecutionExceptionHandler(
         (exception, parsed, parseResult) -> {
-          commandLine.getErr().println(name + ": cannot start: " + exception.getMessage());
+          commandLine.getErr().println(name + ": cannot start: " + whyNot(exception));
           return 2;
         });
     return commandLine.execute(args);
+  }
+
+  /**
+   * Why a start failed, for one line: its message, or where it has none ({@code
+   * UnresolvedAddressException}, for one) its type and its first cause's message.
+   */
+  static String whyNot(Throwable failure) {
+    // Only a failure without a message of its own is explained by its causes: their messages were
+    // never written for this line.
+    Throwable cause = failure;
+    for (int depth = 0; cause != null && depth < 4; depth++, cause = cause.getCause()) {
+      String message = cause.getMessage();
+      if (message != null && !message.isBlank()) {
+        return cause == failure ? message : failure.getClass().getSimpleName() + ": " + message;
+      }
+    }
+    return failure.getClass().getSimpleName();
   }
 
   /**
@@ -381,12 +401,31 @@ public final class GatewayCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The {@code --data} file's text, or a failure that names the option, the file and why. */
+  private static String readData(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("--data " + file + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new IllegalArgumentException("--data " + file + ": not readable (permission denied)");
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("--data " + file + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--data "
+              + file
+              + ": cannot be read ("
+              + (Files.isDirectory(file) ? "a directory" : e.getClass().getSimpleName())
+              + ")");
+    }
+  }
+
   /** The configuration the options describe. */
   GatewayConfig config() throws IOException {
     return GatewayConfig.builder(network.upstream)
         .listen(parseListen(network.listen))
-        .policyData(
-            policy.data == null ? null : Files.readString(policy.data, StandardCharsets.UTF_8))
+        .policyData(policy.data == null ? null : readData(policy.data))
         .credentialCheck(CredentialCheck.parse(policy.verify))
         .tls(network.tlsCertificate, network.tlsKey)
         .connectTimeout(limits.connectTimeout)

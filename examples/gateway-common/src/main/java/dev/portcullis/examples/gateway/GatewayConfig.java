@@ -107,6 +107,9 @@ public record GatewayConfig(
     if (failureWindow.isNegative() || failureWindow.isZero()) {
       throw new IllegalArgumentException("--failure-window must be positive");
     }
+    positive(connectTimeout, "--connect-timeout");
+    positive(idleTimeout, "--idle-timeout");
+    positive(upstreamTimeout, "--upstream-timeout");
     Objects.requireNonNull(headerTimeout, "headerTimeout");
     if (headerTimeout.isNegative() || headerTimeout.isZero()) {
       throw new IllegalArgumentException("--header-timeout must be positive");
@@ -131,6 +134,12 @@ public record GatewayConfig(
     if (planEngine && operations.policyFile() != null) {
       throw new IllegalArgumentException(
           "--engine plan runs the bundled policy's plan; a --policy bundle needs --engine embedded");
+    }
+  }
+
+  private static void positive(Duration duration, String option) {
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(option + " must be positive, not " + duration);
     }
   }
 

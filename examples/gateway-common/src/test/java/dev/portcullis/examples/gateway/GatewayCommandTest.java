@@ -176,6 +176,39 @@ class GatewayCommandTest {
         .hasMessageContaining("--max-failed-credentials");
     assertThatThrownBy(() -> parse("--failure-window", "PT0S"))
         .hasMessageContaining("--failure-window");
+    assertThatThrownBy(() -> parse("--connect-timeout", "PT-5S"))
+        .hasMessageContaining("--connect-timeout must be positive");
+    assertThatThrownBy(() -> parse("--connect-timeout", "PT0S"))
+        .hasMessageContaining("--connect-timeout must be positive");
+    assertThatThrownBy(() -> parse("--idle-timeout", "PT-1S"))
+        .hasMessageContaining("--idle-timeout must be positive");
+    assertThatThrownBy(() -> parse("--upstream-timeout", "PT0S"))
+        .hasMessageContaining("--upstream-timeout must be positive");
+  }
+
+  @Test
+  void anUnreadableDataFileIsNamedWithWhy(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> parse("--data", dir.resolve("absent.json").toString()))
+        .hasMessageContaining("--data")
+        .hasMessageContaining("absent.json: no such file");
+    assertThatThrownBy(() -> parse("--data", dir.toString()))
+        .hasMessageContaining("--data")
+        .hasMessageContaining("a directory");
+    Path latin1 = Files.write(dir.resolve("latin1.json"), new byte[] {(byte) 0xff, '{', '}'});
+    assertThatThrownBy(() -> parse("--data", latin1.toString()))
+        .hasMessageContaining("not UTF-8 text");
+  }
+
+  @Test
+  void aStartFailureWithoutAMessageIsExplainedByItsType() {
+    assertThat(GatewayCommand.whyNot(new java.nio.channels.UnresolvedAddressException()))
+        .isEqualTo("UnresolvedAddressException");
+    assertThat(
+            GatewayCommand.whyNot(
+                new IllegalStateException(null, new java.net.BindException("Address in use"))))
+        .isEqualTo("IllegalStateException: Address in use");
+    assertThat(GatewayCommand.whyNot(new IllegalArgumentException("--listen: bad")))
+        .isEqualTo("--listen: bad");
   }
 
   @Test
