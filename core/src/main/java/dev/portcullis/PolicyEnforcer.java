@@ -532,7 +532,8 @@ public final class PolicyEnforcer {
     String causeText =
         cause == null
             ? "none"
-            : cause.getClass().getName() + (logCauseMessage ? ": " + cause.getMessage() : "");
+            : cause.getClass().getName()
+                + (logCauseMessage ? ": " + cause.getMessage() + rootCauseOf(cause) : "");
     failureLog.log(
         reason,
         "further failures with this reason",
@@ -541,6 +542,23 @@ public final class PolicyEnforcer {
         engine.describe(),
         causeText);
     return Decision.deny(status, reason, message);
+  }
+
+  /**
+   * "; root cause: TYPE: MESSAGE" of the deepest cause of {@code failure}, at most 300 characters,
+   * or "" when it has none: an engine wraps what went wrong (a rule conflict in the policy, an
+   * abort) in a failure of its own.
+   */
+  private static String rootCauseOf(Throwable failure) {
+    Throwable root = failure;
+    for (int depth = 0; depth < 8 && root.getCause() != null && root.getCause() != root; depth++) {
+      root = root.getCause();
+    }
+    if (root == failure) {
+      return "";
+    }
+    String text = root.getClass().getName() + ": " + root.getMessage();
+    return "; root cause: " + (text.length() > 300 ? text.substring(0, 300) + "..." : text);
   }
 
   private void record(DecisionRecord record) {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.credential.CredentialVerification;
 import dev.portcullis.spi.PolicyEngine;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +60,33 @@ class PolicyEnforcerTest {
     assertThat(decision.status()).isEqualTo(400);
     assertThat(decision.reasons()).containsExactly("encoded_separator");
     assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void anEngineFailureIsLoggedWithWhatWentWrongInThePolicy() {
+    PrintStream original = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try {
+      Decision decision =
+          enforcer(
+                  input -> {
+                    throw new PolicyEvaluationException(
+                        500,
+                        "engine_error",
+                        "policy evaluation failed",
+                        new IllegalStateException(
+                            "wasm abort",
+                            new RuntimeException("p.rego:5:1: var assignment conflict")));
+                  })
+              .decide(ALLOWED, RawRequest.ACCESSOR);
+      assertThat(decision.reasons()).containsExactly("engine_error");
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(log.toString(StandardCharsets.UTF_8))
+        .contains("reason=engine_error")
+        .contains("root cause: java.lang.RuntimeException: p.rego:5:1: var assignment conflict");
   }
 
   @Test
