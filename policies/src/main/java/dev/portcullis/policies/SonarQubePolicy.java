@@ -8,6 +8,7 @@ import dev.portcullis.CanonicalTarget;
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.PolicyInput;
 import dev.portcullis.PolicyLoadException;
+import dev.portcullis.client.Cidr;
 import dev.portcullis.credential.CredentialScheme;
 import dev.portcullis.credential.CredentialValidity;
 import dev.portcullis.opa.InputField;
@@ -323,6 +324,40 @@ public final class SonarQubePolicy {
           }
         }
       }
+      checkValue(entry.getKey(), entry.getValue());
+    }
+  }
+
+  /**
+   * Checks the values the policy cannot use as they are, which would otherwise deny every request
+   * they apply to with a reason that hides the mistake.
+   */
+  private static void checkValue(String key, JsonNode value) {
+    if (key.equals("allowed_client_cidrs")) {
+      for (JsonNode element : value) {
+        String cidr = element.asText().strip();
+        try {
+          Cidr.parse(cidr);
+        } catch (IllegalArgumentException e) {
+          throw new PolicyLoadException(
+              "Policy configuration key 'allowed_client_cidrs': " + e.getMessage() + ".");
+        }
+        if (cidr.indexOf('/') < 0) {
+          throw new PolicyLoadException(
+              "Policy configuration key 'allowed_client_cidrs': '"
+                  + cidr
+                  + "' needs a prefix length, such as "
+                  + cidr
+                  + (cidr.indexOf(':') < 0 ? "/32" : "/128")
+                  + ".");
+        }
+      }
+    } else if (key.equals("max_report_bytes")
+        && (!value.canConvertToExactIntegral() || value.asLong() < 1)) {
+      throw new PolicyLoadException(
+          "Policy configuration key 'max_report_bytes' must be a whole number of bytes above 0, not "
+              + value
+              + ".");
     }
   }
 }

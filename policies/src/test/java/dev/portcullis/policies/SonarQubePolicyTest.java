@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SonarQubePolicyTest {
 
@@ -80,6 +82,35 @@ class SonarQubePolicyTest {
     assertThat(merged.at("/portcullis/sonarqube/config/max_report_bytes").asLong())
         .isEqualTo(1073741824L);
     assertThat(merged.at("/mine/x").asInt()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "\"allowed_client_cidrs\":[\"127.0.0.1\"] | '127.0.0.1' needs a prefix length, such as 127.0.0.1/32",
+        "\"allowed_client_cidrs\":[\"2001:db8::1\"] | such as 2001:db8::1/128",
+        "\"allowed_client_cidrs\":[\"10.0.0.0/33\"] | prefix length above 32",
+        "\"allowed_client_cidrs\":[\"10.0.0.1/8\"] | allowed_client_cidrs",
+        "\"allowed_client_cidrs\":[\"agents.example\"] | not an IPv4 or IPv6 address",
+        "\"max_report_bytes\":-1 | 'max_report_bytes' must be a whole number of bytes above 0",
+        "\"max_report_bytes\":0 | 'max_report_bytes' must be a whole number of bytes above 0",
+        "\"max_report_bytes\":1.5 | 'max_report_bytes' must be a whole number of bytes above 0"
+      })
+  void valuesThePolicyCannotUseFailAtLoad(String setting, String message) {
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":{" + setting + "}}}}"))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void usableRangesAndSizesLoad() {
+    SonarQubePolicy.data(
+        "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":"
+            + "[\"203.0.113.0/24\",\"2001:db8::/32\",\"0.0.0.0/0\"],\"max_report_bytes\":1.0E3}}}}");
   }
 
   @Test
