@@ -36,11 +36,13 @@
 # Usage (root: installs wrk, nginx and njs with apt-get when missing; never touches the system
 # nginx service, every nginx runs with its own prefix and config on loopback):
 #   benchmarks/load/run-load.sh                                   # full run (several minutes)
-#   SONAR=0 benchmarks/load/run-load.sh                           # the issue-14 targets only (~4 min)
+#   SONAR=0 benchmarks/load/run-load.sh                           # the issue-14 targets only (~7 min)
 #   DURATION=3s WARMUP=1s SONAR=0 benchmarks/load/run-load.sh     # smoke run
 # Without root, install first: apt-get install -y wrk nginx libnginx-mod-http-js (Debian/Ubuntu).
 # Env:
-#   DURATION (20s), WARMUP (10s; 0 = none)     wrk durations of a measured run / a JVM warm-up
+#   DURATION (20s), WARMUP (30s; 0 = none)     wrk durations of a measured run / a JVM warm-up
+#                             (30 s: after 10 s the JIT still compiled the Jetty gateway for 40% of a
+#                             core, and its measured CPU per call was twice its steady state)
 #   SMALL_THREADS (2), SMALL_CONNECTIONS (32)  wrk -t/-c of the small workload
 #   LARGE_THREADS (2), LARGE_CONNECTIONS (4)   wrk -t/-c of the large workload
 #   SMALL_TIMEOUT (10s), LARGE_TIMEOUT (60s)   wrk --timeout (a slower response counts as an error)
@@ -72,7 +74,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
 DURATION="${DURATION:-20s}"
-WARMUP="${WARMUP:-10s}"
+WARMUP="${WARMUP:-30s}"
 SMALL_THREADS="${SMALL_THREADS:-2}"; SMALL_CONNECTIONS="${SMALL_CONNECTIONS:-32}"
 LARGE_THREADS="${LARGE_THREADS:-2}"; LARGE_CONNECTIONS="${LARGE_CONNECTIONS:-4}"
 SMALL_TIMEOUT="${SMALL_TIMEOUT:-10s}"; LARGE_TIMEOUT="${LARGE_TIMEOUT:-60s}"
