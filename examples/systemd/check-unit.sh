@@ -79,7 +79,11 @@ check_launch() {
 # archive_of FLAVOUR: the class-data archive the launcher keeps for FLAVOUR ("" if none).
 archive_of() { find "$work/cds" -maxdepth 1 -name "$1-gateway-*.jsa" 2>/dev/null | head -n 1; }
 
-check_launch netty Netty 18790
+check_launch netty Netty 18790 PORTCULLIS_DECISION_LOG="$work/decisions.log"
+# The training run's two calls stay out of the decision log: only this check's own request is in it.
+lines="$(wc -l < "$work/decisions.log" 2>/dev/null || echo 0)"
+if [[ "$lines" == 1 ]]; then pass "the decision log holds the one request sent, none of the training run's"
+else fail "the decision log holds $lines lines, not 1: $(head -c 600 "$work/decisions.log" 2>/dev/null)"; fi
 # The defaults the README's "Memory and sizing" documents, among them Netty's leak detection off
 # (the Java tests run it at paranoid; a gateway should not pay for it).
 for option in -Xmx128m -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled; do

@@ -423,6 +423,16 @@ public final class GatewayCommand implements Callable<Integer> {
 
   /** The configuration the options describe. */
   GatewayConfig config() throws IOException {
+    if (policy.policy == null
+        && !policy.engine.startsWith("remote=")
+        && !PolicyFile.DEFAULT_ENTRYPOINT.equals(policy.entrypoint)) {
+      // Otherwise ignored: the bundled policy (and a --shadow-policy beside it) decide at its own.
+      throw new IllegalArgumentException(
+          "--entrypoint "
+              + policy.entrypoint
+              + " needs --policy or --engine remote=URL; the bundled policy decides at "
+              + PolicyFile.DEFAULT_ENTRYPOINT);
+    }
     return GatewayConfig.builder(network.upstream)
         .listen(parseListen(network.listen))
         .policyData(policy.data == null ? null : readData(policy.data))

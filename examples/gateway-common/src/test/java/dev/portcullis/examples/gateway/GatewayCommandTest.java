@@ -200,6 +200,21 @@ class GatewayCommandTest {
   }
 
   @Test
+  void anEntrypointWithoutAPolicyToHaveItIsRefused() throws Exception {
+    assertThatThrownBy(() -> parse("--entrypoint", "acme/decision"))
+        .hasMessageContaining("--entrypoint acme/decision needs --policy or --engine remote=URL");
+    assertThatThrownBy(
+            () -> parse("--entrypoint", "acme/decision", "--shadow-policy", "candidate.wasm"))
+        .hasMessageContaining("needs --policy");
+    assertThat(
+            parse("--entrypoint", "acme/decision", "--engine", "remote=http://127.0.0.1:8181")
+                .remoteOpa())
+        .isNotNull();
+    assertThat(parse("--entrypoint", "portcullis/sonarqube/decision").operations())
+        .isEqualTo(OperationsConfig.NONE);
+  }
+
+  @Test
   void aStartFailureWithoutAMessageIsExplainedByItsType() {
     assertThat(GatewayCommand.whyNot(new java.nio.channels.UnresolvedAddressException()))
         .isEqualTo("UnresolvedAddressException");
