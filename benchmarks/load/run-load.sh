@@ -286,29 +286,38 @@ start_gateway() {
 # launch_gateway: start_gateway's arguments and results, one launch.
 launch_gateway() {
   local label="$1" flavour="$2" jar="$3" port="$4" upstream="$5" probe_path="$6" auth="$7" bytes="$8"
-  local glog="$RAW/gateway-$1.log" home="$WORK/home-$1" line_at="$WORK/ready-line-$1" t0 watcher
+  local home="$WORK/home-$1"
   local env_args=(-u PORTCULLIS_JAVA_OPTS "PORTCULLIS_HOME=$home" "JAVA=$(command -v "$GATEWAY_JAVA")")
   [ -n "$GATEWAY_JAVA_OPTS" ] && env_args+=("PORTCULLIS_JAVA_OPTS=$GATEWAY_JAVA_OPTS")
-  STARTED_PID=""; READY_LINE_MS="-"; READY_MS="-"
-  port_free "$port" || { START_ERROR="port $port is taken by another process"; return 1; }
   # The launcher looks for <flavour>-gateway.jar in PORTCULLIS_HOME first.
   rm -rf "$home"; mkdir -p "$home"; ln -s "$jar" "$home/$flavour-gateway.jar"
+  spawn_jvm "$label" "$port" "$probe_path" "$auth" "$bytes" \
+    env "${env_args[@]}" "$LAUNCHER" --flavour "$flavour" --upstream "$upstream" --listen "127.0.0.1:$port" || return 1
+  GATEWAY_OPTS_USED="$(jvm_options "$STARTED_PID")"
+  log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; ready line after ${READY_LINE_MS} ms, first 200 after ${READY_MS} ms; JVM options: $GATEWAY_OPTS_USED"
+}
+
+# spawn_jvm LABEL PORT PROBE_PATH AUTHORIZATION BYTES COMMAND... -> STARTED_PID (COMMAND must exec
+# the JVM), READY_LINE_MS and READY_MS; 0 once PROBE_PATH answers 200 with BYTES. Its output goes to
+# $RAW/gateway-LABEL.log.
+spawn_jvm() {
+  local label="$1" port="$2" probe_path="$3" auth="$4" bytes="$5"; shift 5
+  local glog="$RAW/gateway-$label.log" line_at="$WORK/ready-line-$label" t0 watcher
+  STARTED_PID=""; READY_LINE_MS="-"; READY_MS="-"
+  port_free "$port" || { START_ERROR="port $port is taken by another process"; return 1; }
   : > "$glog"; rm -f "$line_at"
   # The ready line is watched apart from the 200 polling: the first call can take a while.
   ( while ! grep -q 'listening on' "$glog" 2>/dev/null; do sleep 0.02; done; date +%s%N > "$line_at" ) &
   watcher=$!; WATCHER_PID=$watcher
   t0="$(date +%s%N)"
-  env "${env_args[@]}" "$LAUNCHER" --flavour "$flavour" --upstream "$upstream" --listen "127.0.0.1:$port" \
-    > "$glog" 2>&1 < /dev/null &
+  "$@" > "$glog" 2>&1 < /dev/null &
   STARTED_PID=$!
   PROCS+=("$STARTED_PID gateway-$label")
   poll_ready "$STARTED_PID" "$t0" "$port" "$probe_path" "$auth" "$bytes" "$glog" "$line_at"
   local rc=$?
   kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; WATCHER_PID=""
   [ -s "$line_at" ] && READY_LINE_MS=$(( ($(cat "$line_at") - t0) / 1000000 ))
-  [ "$rc" = 0 ] || return 1
-  GATEWAY_OPTS_USED="$(jvm_options "$STARTED_PID")"
-  log "gateway $label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; ready line after ${READY_LINE_MS} ms, first 200 after ${READY_MS} ms; JVM options: $GATEWAY_OPTS_USED"
+  [ "$rc" = 0 ]
 }
 
 # poll_ready PID T0_NS PORT PATH AUTHORIZATION BYTES LOG READY_LINE_FILE -> 0 and READY_MS once PATH
@@ -504,13 +513,21 @@ gateway_rows() {
       for w in "$@"; do record_skipped "$section" "$name" "${w#sq-}" "jar not found: ${jar#"$ROOT"/} (not built yet)"; done
       continue
     fi
-    if start_gateway "$section-$label" "$label" "$jar" "$port" "$upstream" "$probe_path" "$auth" "$probe_bytes"; then
-      run_row "$section" "$name" "$label" "http://127.0.0.1:$port" "$auth" 1 1 "$STARTED_PID" "$@"
-    else
-      for w in "$@"; do record_failed "$section" "$name" "${w#sq-}" "$START_ERROR"; done
-    fi
-    [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
+    start_gateway "$section-$label" "$label" "$jar" "$port" "$upstream" "$probe_path" "$auth" "$probe_bytes"
+    jvm_row $? "$section" "$name" "$label" "$port" "$auth" 1 "$@"
   done
+}
+
+# jvm_row STARTED_STATUS SECTION NAME KEY PORT AUTH STRICT WORKLOAD...: measures the JVM just
+# started (STARTED_PID) when STARTED_STATUS is 0, else records why it did not start; then stops it.
+jvm_row() {
+  local started="$1" section="$2" name="$3" key="$4" port="$5" auth="$6" strict="$7" w; shift 7
+  if [ "$started" = 0 ]; then
+    run_row "$section" "$name" "$key" "http://127.0.0.1:$port" "$auth" 1 "$strict" "$STARTED_PID" "$@"
+  else
+    for w in "$@"; do record_failed "$section" "$name" "${w#sq-}" "$START_ERROR"; done
+  fi
+  [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
 }
 
 # layer_rows SECTION UPSTREAM_URL AUTH WORKLOAD...: the Jetty gateway taken apart
@@ -539,35 +556,19 @@ layer_rows() {
       for w in "$@"; do record_skipped "$section" "$name" "$w" "needs $classes, $JETTY_JAR and $proxy_jar (./mvnw verify)"; done
       continue
     fi
-    if start_layer "layer-$mode" "$cp" "$mode" "$port" "$upstream" "$auth" "${jvm_opts[@]}"; then
-      run_row "$section" "$name" "layer-$mode" "http://127.0.0.1:$port" "$auth" 1 0 "$STARTED_PID" "$@"
-    else
-      for w in "$@"; do record_failed "$section" "$name" "$w" "$START_ERROR"; done
-    fi
-    [ -n "$STARTED_PID" ] && forget_proc "$STARTED_PID"
+    start_layer "layer-$mode" "$cp" "$mode" "$port" "$upstream" "$auth" "${jvm_opts[@]}"
+    jvm_row $? "$section" "$name" "layer-$mode" "$port" "$auth" 0 "$@"
   done
 }
 
-# start_layer LABEL CLASSPATH MODE PORT UPSTREAM_URL AUTH JVM_OPTION... -> STARTED_PID and the
-# launch_gateway results, for one ServletLayerCost mode (no class-data archive).
+# start_layer LABEL CLASSPATH MODE PORT UPSTREAM_URL AUTH JVM_OPTION... -> spawn_jvm's results,
+# for one ServletLayerCost mode (no class-data archive).
 start_layer() {
   local label="$1" cp="$2" mode="$3" port="$4" upstream="$5" auth="$6"; shift 6
-  local glog="$RAW/gateway-$label.log" line_at="$WORK/ready-line-$label" t0 watcher
-  STARTED_PID=""; READY_LINE_MS="-"; READY_MS="-"; FIRST_LAUNCH_MS="-"
-  port_free "$port" || { START_ERROR="port $port is taken by another process"; return 1; }
-  : > "$glog"; rm -f "$line_at"
-  ( while ! grep -q 'listening on' "$glog" 2>/dev/null; do sleep 0.02; done; date +%s%N > "$line_at" ) &
-  watcher=$!; WATCHER_PID=$watcher
-  t0="$(date +%s%N)"
-  MALLOC_ARENA_MAX=2 "$GATEWAY_JAVA" "$@" -cp "$cp" dev.portcullis.examples.jetty.ServletLayerCost \
-    "$mode" "$upstream" "$port" > "$glog" 2>&1 < /dev/null &
-  STARTED_PID=$!
-  PROCS+=("$STARTED_PID $label")
-  poll_ready "$STARTED_PID" "$t0" "$port" "$SMALL_PATH" "$auth" "$SMALL_BYTES" "$glog" "$line_at"
-  local rc=$?
-  kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; WATCHER_PID=""
-  [ -s "$line_at" ] && READY_LINE_MS=$(( ($(cat "$line_at") - t0) / 1000000 ))
-  [ "$rc" = 0 ] || return 1
+  FIRST_LAUNCH_MS="-"
+  spawn_jvm "$label" "$port" "$SMALL_PATH" "$auth" "$SMALL_BYTES" \
+    env MALLOC_ARENA_MAX=2 "$GATEWAY_JAVA" "$@" -cp "$cp" dev.portcullis.examples.jetty.ServletLayerCost \
+    "$mode" "$upstream" "$port" || return 1
   GATEWAY_OPTS_USED="$(jvm_options "$STARTED_PID" | sed 's/ -cp .*//')"
   log "$label: pid $STARTED_PID on 127.0.0.1:$port -> $upstream; JVM options: $GATEWAY_OPTS_USED"
 }

@@ -124,27 +124,27 @@ class JsonDecisionLogTest {
         .doesNotContainIgnoringCase("authorization\":");
   }
 
+  /** Logs, once closed, the denied request {@code method target} to {@link #out}. */
+  private void logDenied(String method, String target) {
+    JsonDecisionLog log = JsonDecisionLog.builder(out).build();
+    PolicyEnforcer.builder(engine(input -> Decision.deny(403, "no", "No.")))
+        .recorder(log)
+        .build()
+        .decide(RawRequest.of(method, target, "203.0.113.7"), RawRequest.ACCESSOR);
+    log.close();
+  }
+
   @Test
   void secretsInTheQueryAreRedactedButTheRestIsKept() throws Exception {
-    JsonDecisionLog log = JsonDecisionLog.builder(out).build();
-    PolicyEnforcer enforcer =
-        PolicyEnforcer.builder(engine(input -> Decision.deny(403, "login_not_allowed", "No.")))
-            .recorder(log)
-            .build();
-
-    enforcer.decide(
-        RawRequest.of(
-            "POST",
-            "/api/authentication/login?login=admin&password="
-                + PASSWORD
-                + "&previousPassword="
-                + PASSWORD
-                + "&Token="
-                + TOKEN
-                + "&project=demo",
-            "203.0.113.7"),
-        RawRequest.ACCESSOR);
-    log.close();
+    logDenied(
+        "POST",
+        "/api/authentication/login?login=admin&password="
+            + PASSWORD
+            + "&previousPassword="
+            + PASSWORD
+            + "&Token="
+            + TOKEN
+            + "&project=demo");
 
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(text).doesNotContain(PASSWORD).doesNotContain(TOKEN);
@@ -158,30 +158,21 @@ class JsonDecisionLogTest {
 
   @Test
   void tokenShapedValuesAreRedactedWhateverTheirParameterName() throws Exception {
-    JsonDecisionLog log = JsonDecisionLog.builder(out).build();
-    PolicyEnforcer enforcer =
-        PolicyEnforcer.builder(engine(input -> Decision.deny(403, "no", "No.")))
-            .recorder(log)
-            .build();
     String legacy = "0123456789abcdef0123456789abcdef01234567";
 
-    enforcer.decide(
-        RawRequest.of(
-            "GET",
-            "/api/x/"
-                + TOKEN
-                + "?sonar.login="
-                + TOKEN
-                + "&auth=x"
-                + legacy
-                + "&key=Bearer%20"
-                + TOKEN.toUpperCase(java.util.Locale.ROOT)
-                + "&component=demo&revision="
-                + legacy
-                + "0",
-            "203.0.113.7"),
-        RawRequest.ACCESSOR);
-    log.close();
+    logDenied(
+        "GET",
+        "/api/x/"
+            + TOKEN
+            + "?sonar.login="
+            + TOKEN
+            + "&auth=x"
+            + legacy
+            + "&key=Bearer%20"
+            + TOKEN.toUpperCase(java.util.Locale.ROOT)
+            + "&component=demo&revision="
+            + legacy
+            + "0");
 
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(text)
