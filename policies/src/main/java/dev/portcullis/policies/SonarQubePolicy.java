@@ -1,6 +1,7 @@
 package dev.portcullis.policies;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -96,7 +97,10 @@ public final class SonarQubePolicy {
               InputField.CREDENTIAL_KIND,
               InputField.CREDENTIAL_VALID));
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Refuses a key given twice: which of the two applied would depend on the reader. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
   private static final List<String> CONFIG_PATH = List.of("portcullis", "sonarqube", "config");
 
   /**

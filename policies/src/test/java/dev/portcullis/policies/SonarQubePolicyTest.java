@@ -107,6 +107,17 @@ class SonarQubePolicyTest {
   }
 
   @Test
+  void aKeyGivenTwiceFailsAtLoad() {
+    assertThatThrownBy(
+            () ->
+                SonarQubePolicy.data(
+                    "{\"portcullis\":{\"sonarqube\":{\"config\":"
+                        + "{\"strict_mode\":true,\"strict_mode\":false}}}}"))
+        .isInstanceOf(PolicyLoadException.class)
+        .hasMessageContaining("Duplicate field 'strict_mode'");
+  }
+
+  @Test
   void usableRangesAndSizesLoad() {
     SonarQubePolicy.data(
         "{\"portcullis\":{\"sonarqube\":{\"config\":{\"allowed_client_cidrs\":"

@@ -5,6 +5,7 @@ import dev.portcullis.throttle.CredentialFailureThrottle;
 import dev.portcullis.throttle.SlidingWindowCredentialFailureThrottle;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -131,15 +132,34 @@ public final class RedisCredentialFailureThrottle
       this.connection = client.connect(StringCodec.UTF8);
     } catch (RuntimeException unreachable) {
       client.shutdown();
-      throw new IllegalStateException(
-          "Redis at " + where + " is not reachable: " + unreachable.getClass().getSimpleName(),
-          unreachable);
+      throw new IllegalStateException(whyNotConnected(where, unreachable), unreachable);
     }
     this.local =
         SlidingWindowCredentialFailureThrottle.builder()
             .maxFailures(maxFailures)
             .window(window)
             .build();
+  }
+
+  /**
+   * Why a connection to {@code where} failed: Redis's own error when it answered (a wrong or
+   * missing password, a database that does not exist; its errors never quote the password), else
+   * that it is not reachable and why.
+   */
+  static String whyNotConnected(String where, Throwable failure) {
+    Throwable cause = failure;
+    Throwable root = failure;
+    for (int depth = 0; cause != null && depth < 8; depth++, cause = cause.getCause()) {
+      if (cause instanceof RedisCommandExecutionException) {
+        return "Redis at " + where + " refused the connection: " + cause.getMessage();
+      }
+      root = cause;
+    }
+    return "Redis at "
+        + where
+        + " is not reachable: "
+        + failure.getClass().getSimpleName()
+        + (root != failure && root.getMessage() != null ? " (" + root.getMessage() + ")" : "");
   }
 
   /** A builder for the Redis at {@code url} ({@link RedisUrl#parse}). */

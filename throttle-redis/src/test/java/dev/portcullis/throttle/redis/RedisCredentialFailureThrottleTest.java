@@ -34,6 +34,21 @@ class RedisCredentialFailureThrottleTest {
   }
 
   @Test
+  void aRedisThatRefusesThePasswordIsNamedAsRefusingNotAsUnreachable() throws Exception {
+    try (RedisServer guarded = RedisServer.start("right-password")) {
+      String wrong = guarded.url().replace("right-password", "wrong-password");
+      assertThat(wrong).contains("wrong-password");
+
+      assertThatThrownBy(
+              () -> RedisCredentialFailureThrottle.builder(RedisUrl.parse(wrong)).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("refused the connection")
+          .hasMessageNotContaining("not reachable")
+          .hasMessageNotContaining("wrong-password");
+    }
+  }
+
+  @Test
   void twoInstancesShareOneCount() {
     IpAddress client = IpAddress.parse("203.0.113.10");
     try (var first = throttle().build();

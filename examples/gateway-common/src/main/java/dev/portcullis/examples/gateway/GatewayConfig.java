@@ -4,6 +4,7 @@ import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.throttle.redis.RedisUrl;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -134,6 +135,29 @@ public record GatewayConfig(
     if (planEngine && operations.policyFile() != null) {
       throw new IllegalArgumentException(
           "--engine plan runs the bundled policy's plan; a --policy bundle needs --engine embedded");
+    }
+  }
+
+  /**
+   * Checks, before a gateway reads them, that the TLS files exist and can be read, so that a
+   * missing file is named as such rather than as a key in the wrong format.
+   *
+   * @throws IllegalArgumentException naming the option and the file
+   */
+  public void requireReadableTlsFiles() {
+    requireReadable(tlsCertificate, "--tls-cert");
+    requireReadable(tlsKey, "--tls-key");
+  }
+
+  private static void requireReadable(Path file, String option) {
+    if (file == null) {
+      return;
+    }
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException(option + " " + file + ": no such file");
+    }
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IllegalArgumentException(option + " " + file + ": not a readable file");
     }
   }
 

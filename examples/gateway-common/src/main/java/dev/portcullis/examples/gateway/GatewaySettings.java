@@ -1,5 +1,6 @@
 package dev.portcullis.examples.gateway;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -30,7 +31,11 @@ final class GatewaySettings implements IDefaultValueProvider {
 
   static final String ENVIRONMENT_PREFIX = "PORTCULLIS_";
   private static final String CONFIG_OPTION = "--config";
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** Refuses an option given twice in the file: the second silently won before. */
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
   private final Map<String, String> values;
   private final Map<String, String> sources;

@@ -1,6 +1,7 @@
 package dev.portcullis.examples.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -52,7 +53,9 @@ public record PolicyFile(String option, Path file, String entrypoint) {
   public static final String ENTRYPOINT_HELP =
       "The entrypoint of --policy (default: ${DEFAULT-VALUE}).";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Refuses a key given twice: which of the two applied would depend on the reader. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
 
   public PolicyFile {
     Objects.requireNonNull(option, "option");

@@ -1,6 +1,7 @@
 package dev.portcullis.examples.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.RawHttpConnection;
@@ -239,6 +240,40 @@ public abstract class AbstractGatewayIT {
   void servesHttpsWithAPemCertificate() throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
+    selfSigned(cert, key);
+
+    try (RunningGateway tls = start(config(sonar.baseUri(), cert, key))) {
+      assertThat(tls.uri().getScheme()).isEqualTo("https");
+      HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
+      HttpResponse<String> response =
+          trusting.send(
+              HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(sonar.headers("/api/server/version").get("X-forwarded-proto"))
+          .containsExactly("https");
+    }
+  }
+
+  @Test
+  void tlsFilesThatCannotBeUsedAreNamedAtStart() throws Exception {
+    Path cert = dir.resolve("named-cert.pem");
+    Path key = dir.resolve("named-key.pem");
+    selfSigned(cert, key);
+    Path notACertificate = Files.writeString(dir.resolve("not-a-cert.pem"), "hello\n");
+
+    assertThatThrownBy(() -> start(config(sonar.baseUri(), dir.resolve("absent.pem"), key)))
+        .hasMessageContaining("--tls-cert " + dir.resolve("absent.pem") + ": no such file");
+    assertThatThrownBy(() -> start(config(sonar.baseUri(), cert, dir.resolve("absent.pem"))))
+        .hasMessageContaining("--tls-key " + dir.resolve("absent.pem") + ": no such file");
+    assertThatThrownBy(() -> start(config(sonar.baseUri(), notACertificate, key)))
+        .hasMessageContaining("Cannot load the TLS certificate " + notACertificate)
+        // Netty's own reason, or the Jetty gateway's: the certificate, not the key, is at fault
+        .hasMessageMatching("(?s).*(valid certificates|must be a PEM certificate chain).*");
+  }
+
+  /** A self-signed certificate for 127.0.0.1 and its unencrypted PKCS#8 key, made by openssl. */
+  private static void selfSigned(Path cert, Path key) throws Exception {
     Process openssl =
         new ProcessBuilder(
                 "openssl",
@@ -262,18 +297,6 @@ public abstract class AbstractGatewayIT {
     openssl.getInputStream().readAllBytes();
     assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(openssl.exitValue()).isZero();
-
-    try (RunningGateway tls = start(config(sonar.baseUri(), cert, key))) {
-      assertThat(tls.uri().getScheme()).isEqualTo("https");
-      HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(cert)).build();
-      HttpResponse<String> response =
-          trusting.send(
-              HttpRequest.newBuilder(tls.uri().resolve("/api/server/version")).build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(sonar.headers("/api/server/version").get("X-forwarded-proto"))
-          .containsExactly("https");
-    }
   }
 
   protected HttpRequest.Builder get(String target) {

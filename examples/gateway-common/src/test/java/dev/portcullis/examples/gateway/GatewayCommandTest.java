@@ -277,6 +277,8 @@ class GatewayCommandTest {
             dir.resolve("unknown.yaml"), "upstream: http://a:9000\nidle-timout: PT1S\n");
     Path badValue = Files.writeString(dir.resolve("bad.yaml"), "idle-timeout: soon\n");
     Path nested = Files.writeString(dir.resolve("nested.yaml"), "listen: {host: a}\n");
+    Path twice =
+        Files.writeString(dir.resolve("twice.yaml"), "report-only: false\nreport-only: true\n");
 
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", unknown.toString()))
         .hasMessageContaining(unknown.toString())
@@ -289,6 +291,9 @@ class GatewayCommandTest {
         .hasMessageContaining("environment variable PORTCULLIS_MIN_BODY_RATE");
     assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", nested.toString()))
         .hasMessageContaining("key 'listen' must be a single value");
+    assertThatThrownBy(() -> GatewayCommand.parse(Map.of(), "--config", twice.toString()))
+        .hasMessageContaining("cannot read --config")
+        .hasMessageContaining("Duplicate field 'report-only'");
     assertThatThrownBy(
             () ->
                 GatewayCommand.parse(Map.of(), "--config", dir.resolve("missing.yaml").toString()))

@@ -179,6 +179,7 @@ public final class JettyGateway implements RunningGateway {
     ServerConnector connector;
     if (config.tls()) {
       SslContextFactory.Server ssl = new SslContextFactory.Server();
+      config.requireReadableTlsFiles();
       ssl.setKeyStore(PemKeyStore.load(config.tlsCertificate(), config.tlsKey()));
       ssl.setKeyStorePassword("");
       http.addCustomizer(new SecureRequestCustomizer(false));

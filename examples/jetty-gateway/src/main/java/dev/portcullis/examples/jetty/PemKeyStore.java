@@ -23,24 +23,32 @@ final class PemKeyStore {
   private PemKeyStore() {}
 
   static KeyStore load(Path certificateChain, Path privateKey) {
+    List<? extends Certificate> chain;
+    try (InputStream in = Files.newInputStream(certificateChain)) {
+      chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "Cannot load the TLS certificate "
+              + certificateChain
+              + " ("
+              + e.getClass().getSimpleName()
+              + "): it must be a PEM certificate chain ('-----BEGIN CERTIFICATE-----').",
+          e);
+    }
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("No certificate in " + certificateChain + ".");
+    }
     try {
-      List<? extends Certificate> chain;
-      try (InputStream in = Files.newInputStream(certificateChain)) {
-        chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
-      }
-      if (chain.isEmpty()) {
-        throw new IllegalArgumentException("No certificate in " + certificateChain + ".");
-      }
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       store.setKeyEntry("gateway", key(privateKey), PASSWORD, chain.toArray(new Certificate[0]));
       return store;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException(
-          "Cannot load the TLS certificate "
-              + certificateChain
-              + " and key "
+          "Cannot load the TLS key "
               + privateKey
+              + " for the certificate "
+              + certificateChain
               + " ("
               + e.getClass().getSimpleName()
               + "): the key must be an unencrypted PKCS#8 PEM "

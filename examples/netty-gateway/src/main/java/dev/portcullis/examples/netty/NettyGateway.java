@@ -251,6 +251,7 @@ public final class NettyGateway implements RunningGateway {
   }
 
   private static SslContext serverTls(GatewayConfig config) {
+    config.requireReadableTlsFiles();
     try {
       return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile())
           .build();
@@ -261,8 +262,8 @@ public final class NettyGateway implements RunningGateway {
               + " and key "
               + config.tlsKey()
               + " ("
-              + e.getClass().getSimpleName()
-              + "): the key must be an unencrypted PKCS#8 PEM "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+              + "): the certificate must be a PEM chain and the key an unencrypted PKCS#8 PEM "
               + "('-----BEGIN PRIVATE KEY-----'; convert with 'openssl pkcs8 -topk8 -nocrypt').",
           e);
     }
