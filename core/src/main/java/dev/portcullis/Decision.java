@@ -3,6 +3,7 @@ package dev.portcullis;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the policy decided about one request: allow or deny, the HTTP status to answer a denied
@@ -26,6 +27,11 @@ import java.util.Objects;
  * @param realm the protection space a 401 names in its {@code WWW-Authenticate} challenges, such as
  *     the product behind the gateway; {@link #DEFAULT_REALM} unless the enforcer or the engine set
  *     one, and unused on any other status
+ * @param bodyParts for an allow, the names of the file parts a {@code multipart/*} body may carry,
+ *     each at most once; a multipart body with any other part, or with a form field, is refused as
+ *     it streams ({@link dev.portcullis.body.MultipartGuard}). Empty by default, so a multipart
+ *     body must be allowed part by part. Names are 1 to 64 of {@code A-Z a-z 0-9 . _ -}; a deny has
+ *     none
  */
 public record Decision(
     boolean allow,
@@ -36,7 +42,8 @@ public record Decision(
     Duration retryAfter,
     long maxBodyBytes,
     String clientIp,
-    String realm) {
+    String realm,
+    Set<String> bodyParts) {
 
   /** {@link #maxBodyBytes} of a decision that does not limit the body. */
   public static final long NO_BODY_LIMIT = -1;
@@ -46,6 +53,7 @@ public record Decision(
 
   public Decision {
     reasons = List.copyOf(Objects.requireNonNull(reasons, "reasons"));
+    bodyParts = Set.copyOf(Objects.requireNonNull(bodyParts, "bodyParts"));
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(forwardTarget, "forwardTarget");
     Objects.requireNonNull(retryAfter, "retryAfter");
@@ -74,6 +82,60 @@ public record Decision(
           "maxBodyBytes must be >= 0 or NO_BODY_LIMIT, not " + maxBodyBytes);
     }
     checkRealm(realm);
+    if (!allow && !bodyParts.isEmpty()) {
+      throw new IllegalArgumentException("a deny allows no body parts");
+    }
+    for (String part : bodyParts) {
+      if (!isBodyPartName(part)) {
+        throw new IllegalArgumentException(
+            "a body part name is 1 to 64 of A-Z a-z 0-9 . _ -, not " + part);
+      }
+    }
+  }
+
+  /**
+   * A decision without body parts: as the canonical constructor with an empty {@code bodyParts}.
+   */
+  public Decision(
+      boolean allow,
+      int status,
+      List<String> reasons,
+      String message,
+      String forwardTarget,
+      Duration retryAfter,
+      long maxBodyBytes,
+      String clientIp,
+      String realm) {
+    this(
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        retryAfter,
+        maxBodyBytes,
+        clientIp,
+        realm,
+        Set.of());
+  }
+
+  /**
+   * Whether {@code name} can be one of {@link #bodyParts}: 1 to 64 ASCII letters, digits, dots,
+   * underscores and hyphens, which no multipart parser decodes into another name.
+   */
+  public static boolean isBodyPartName(String name) {
+    if (name == null || name.isEmpty() || name.length() > 64) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean alphanumeric =
+          (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!alphanumeric && c != '.' && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A decision without a {@code Retry-After}, a body limit, a client or a realm of its own. */
@@ -147,7 +209,16 @@ public record Decision(
   public Decision forTarget(String judgedTarget) {
     return allow
         ? new Decision(
-            true, status, reasons, message, judgedTarget, retryAfter, maxBodyBytes, clientIp, realm)
+            true,
+            status,
+            reasons,
+            message,
+            judgedTarget,
+            retryAfter,
+            maxBodyBytes,
+            clientIp,
+            realm,
+            bodyParts)
         : this;
   }
 
@@ -163,7 +234,8 @@ public record Decision(
             retryAfter,
             maxBodyBytes,
             resolvedClientIp,
-            realm)
+            realm,
+            bodyParts)
         : this;
   }
 
@@ -173,7 +245,16 @@ public record Decision(
    */
   public Decision withRetryAfter(Duration delay) {
     return new Decision(
-        allow, status, reasons, message, forwardTarget, delay, maxBodyBytes, clientIp, realm);
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        delay,
+        maxBodyBytes,
+        clientIp,
+        realm,
+        bodyParts);
   }
 
   /**
@@ -182,7 +263,34 @@ public record Decision(
    */
   public Decision withMaxBodyBytes(long limit) {
     return new Decision(
-        allow, status, reasons, message, forwardTarget, retryAfter, limit, clientIp, realm);
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        retryAfter,
+        limit,
+        clientIp,
+        realm,
+        bodyParts);
+  }
+
+  /**
+   * This allow letting a multipart body carry the file parts {@code names}, each at most once
+   * ({@link #bodyParts}).
+   */
+  public Decision withBodyParts(Set<String> names) {
+    return new Decision(
+        allow,
+        status,
+        reasons,
+        message,
+        forwardTarget,
+        retryAfter,
+        maxBodyBytes,
+        clientIp,
+        realm,
+        names);
   }
 
   /** This decision naming {@code protectionSpace} in the challenges of a 401. */
@@ -196,7 +304,8 @@ public record Decision(
         retryAfter,
         maxBodyBytes,
         clientIp,
-        protectionSpace);
+        protectionSpace,
+        bodyParts);
   }
 
   /** Whether this allow limits the body, and {@code bytes} exceed that limit. */

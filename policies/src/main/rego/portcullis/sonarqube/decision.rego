@@ -34,13 +34,16 @@ decision := {
 # denials.rego.
 
 # An allow; on an endpoint that takes a body, with the most bytes the proxy may stream of it,
-# which also caps chunked uploads that declare no length.
+# which also caps chunked uploads that declare no length, and the file parts a multipart body may
+# carry (body_parts in the endpoint table). The proxy refuses any other part as the body streams:
+# the server reads a form field in the body as a parameter, which this policy never sees.
 _allow(reason) := {
 	"allow": true,
 	"status": 200,
 	"reasons": [reason],
 	"message": "Allowed.",
 	"max_body_bytes": max_report_bytes,
+	"body_parts": object.get(endpoint, "body_parts", []),
 } if {
 	object.get(endpoint, "body", []) != []
 } else := {

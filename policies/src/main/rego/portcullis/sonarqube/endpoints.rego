@@ -7,8 +7,9 @@
 #
 # Each endpoint: method, params (name -> the kind of value it takes, checked by
 # parameters.rego; "project" marks a project key), anonymous (reachable without a credential
-# unless strict_mode), branch_analysis (only while allow_branch_analysis) and body (the media
-# types of the request body it takes; none by default, so every GET refuses a body).
+# unless strict_mode), branch_analysis (only while allow_branch_analysis), body (the media
+# types of the request body it takes; none by default, so every GET refuses a body) and
+# body_parts (the file parts a multipart body may carry; none by default).
 #
 # What the table holds and why:
 # - Bootstrap, JRE and engine provisioning (scanner library >= 3 against a server >= 10.6):
@@ -20,8 +21,9 @@
 # - Engine: settings, plugins, rules, project data. No "keys" on settings/values: scanners never
 #   send it, and it would make a targeted read of single (secured) settings easy.
 # - Report upload (/api/ce/submit), quality-gate wait and the Azure DevOps Publish task. The
-#   report is the only body a scanner sends. Its project key must be in the query: the server
-#   reads parameters from the multipart body too, and returns the query's value first.
+#   report is the only body a scanner sends, one file part named report; the proxy refuses any
+#   other part (a form field would be read as a parameter). Its project key must be in the query:
+#   the server reads parameters from the multipart body too, and returns the query's value first.
 # - Denied families: the allowed endpoints inside a family (settings/values, ce/submit, ...) are
 #   matched before them; quality profiles, gates and rules are denied because changing them can
 #   defeat the quality gate.

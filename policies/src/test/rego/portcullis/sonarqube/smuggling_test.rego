@@ -53,6 +53,13 @@ test_report_limit_follows_the_configuration if {
 	not "max_body_bytes" in object.keys(decide(_settings))
 }
 
+# The report upload's body may carry the report file and nothing else: the proxy refuses any other
+# part as the body streams (a form field would be read as a parameter this policy never sees).
+test_report_body_may_carry_only_the_report_part if {
+	decide(_submit).body_parts == ["report"]
+	not "body_parts" in object.keys(decide(_settings))
+}
+
 test_method_override_headers_are_side_doors if {
 	mismatches({
 		"x-http-method-override": [with_headers(_settings, ["authorization", "x-http-method-override"]), forbidden("side_door_header")],

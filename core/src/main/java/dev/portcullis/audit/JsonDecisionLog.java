@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,6 +158,13 @@ public final class JsonDecisionLog implements DecisionRecorder, AutoCloseable {
     json.writeEndArray();
     if (decision.maxBodyBytes() != Decision.NO_BODY_LIMIT) {
       json.writeNumberField("max_body_bytes", decision.maxBodyBytes());
+    }
+    if (!decision.bodyParts().isEmpty()) {
+      json.writeArrayFieldStart("body_parts");
+      for (String part : new TreeSet<>(decision.bodyParts())) {
+        json.writeString(part);
+      }
+      json.writeEndArray();
     }
     json.writeEndObject();
   }

@@ -9,14 +9,17 @@ import dev.portcullis.Decision;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads the result set an OPA wasm evaluation returns ({@code [{"result": {...}}]}) into a {@link
  * Decision}, strictly: only a single result whose {@code allow} is exactly {@code true} (and whose
  * other fields, if present, are well-formed) allows. An allow may carry {@code max_body_bytes}, a
- * non-negative integer that limits the body an adapter forwards. Everything else is a deny with its
- * own reason code: {@code policy_result_undefined} for an empty result set, {@code
+ * non-negative integer that limits the body an adapter forwards, and {@code body_parts}, the names
+ * of the file parts a multipart body may carry ({@link Decision#bodyParts()}). Everything else is a
+ * deny with its own reason code: {@code policy_result_undefined} for an empty result set, {@code
  * policy_result_malformed} otherwise.
  *
  * <p>Not for public use: the OPA engine's part. Thread-safe: stateless apart from the shared,
@@ -103,6 +106,7 @@ public final class DecisionDocument {
     List<String> reasons = null;
     String message = null;
     long maxBodyBytes = Decision.NO_BODY_LIMIT;
+    Set<String> bodyParts = Set.of();
     while (parser.nextToken() == JsonToken.FIELD_NAME) {
       String field = parser.currentName();
       JsonToken value = parser.nextToken();
@@ -131,6 +135,9 @@ public final class DecisionDocument {
           maxBodyBytes = parser.getLongValue();
           expect(maxBodyBytes >= 0);
           break;
+        case "body_parts":
+          bodyParts = readBodyParts(parser);
+          break;
         default:
           parser.skipChildren();
       }
@@ -141,7 +148,8 @@ public final class DecisionDocument {
       return Decision.allow(
               reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
               message == null ? "Allowed." : message)
-          .withMaxBodyBytes(maxBodyBytes);
+          .withMaxBodyBytes(maxBodyBytes)
+          .withBodyParts(bodyParts);
     }
     expect(status != null && status >= 400 && status <= 599);
     return Decision.deny(
@@ -159,6 +167,17 @@ public final class DecisionDocument {
       reasons.add(parser.getText());
     }
     return reasons;
+  }
+
+  private static Set<String> readBodyParts(JsonParser parser) throws IOException {
+    expect(parser.currentToken() == JsonToken.START_ARRAY);
+    Set<String> parts = new HashSet<>(2);
+    JsonToken token;
+    while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {
+      expect(token == JsonToken.VALUE_STRING && Decision.isBodyPartName(parser.getText()));
+      parts.add(parser.getText());
+    }
+    return parts;
   }
 
   private static Decision malformed() {

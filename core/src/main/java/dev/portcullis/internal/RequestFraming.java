@@ -2,6 +2,7 @@ package dev.portcullis.internal;
 
 import dev.portcullis.PolicyInput;
 import dev.portcullis.RequestRejectedException;
+import dev.portcullis.body.MultipartGuard;
 import dev.portcullis.spi.RequestAccessor;
 import java.util.List;
 import java.util.Locale;
@@ -68,6 +69,14 @@ public final class RequestFraming {
             "content_type_ambiguous",
             "The request has more than one Content-Type.");
     boolean present = chunked || contentLength > 0;
+    if (present && !MultipartGuard.hasUsableBoundary(contentType)) {
+      // The adapters judge a multipart body's parts as it streams, by this boundary; one that
+      // parsers may read differently (two of them, a comma, odd characters) cannot be judged.
+      throw new RequestRejectedException(
+          400,
+          "multipart_malformed",
+          "The multipart request has no boundary in the form the gateway accepts.");
+    }
     return new Framing(contentLength, PolicyInput.Body.of(present, chunked, contentType));
   }
 

@@ -45,6 +45,26 @@ class DecisionDocumentTest {
     assertThat(decision.bodyLimitExceededBy(1073741824L)).isFalse();
   }
 
+  @Test
+  void allowCarriesTheBodyPartsItAllows() {
+    Decision decision =
+        DecisionDocument.parse(
+            "[{\"result\":{\"allow\":true,\"body_parts\":[\"report\",\"log\",\"report\"]}}]");
+
+    assertThat(decision.bodyParts()).containsExactlyInAnyOrder("report", "log");
+    assertThat(DecisionDocument.parse("[{\"result\":{\"allow\":true}}]").bodyParts()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"\"report\"", "[1]", "[\"\"]", "[\"a b\"]", "[\"a\\\"b\"]", "null"})
+  void malformedBodyPartsAreADeny(String parts) {
+    Decision decision =
+        DecisionDocument.parse("[{\"result\":{\"allow\":true,\"body_parts\":" + parts + "}}]");
+
+    assertThat(decision.allow()).isFalse();
+    assertThat(decision.reasons()).containsExactly("policy_result_malformed");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"-1", "1.5", "\"10\"", "null", "99999999999999999999999"})
   void malformedBodyLimitIsADeny(String limit) {

@@ -3,6 +3,8 @@ package dev.portcullis.netty;
 import dev.portcullis.Decision;
 import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.body.MultipartGuard;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -22,6 +25,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -59,6 +63,12 @@ import org.slf4j.LoggerFactory;
  * the request (never complete it upstream), the client gets 413 with {@code Connection: close}
  * unless a response to the request had already begun, and the connection is closed in every case.
  * Whatever the handlers behind write after the event is discarded.
+ *
+ * <p>A {@code multipart/*} body is judged the same way as it streams ({@link MultipartGuard}): a
+ * part the allow does not name in {@link Decision#bodyParts()}, a form field, or framing outside
+ * the strict form is refused with the guard's deny (403 or 400). When the content that came with
+ * the head is refused, nothing is passed on; later, the content that holds the refused bytes is
+ * dropped and the request aborted as above.
  *
  * <p>Not sharable: one instance per channel. Decisions may complete on any thread; the handler's
  * state is only ever touched on the channel's event loop.
@@ -137,6 +147,9 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
 
   private HttpVersion forwardingVersion;
   private long bodyBytes;
+
+  /** Judges the forwarded request's multipart body; null when it has none. */
+  private MultipartGuard bodyGuard;
 
   /**
    * The forwarded request's body was cut: what the handlers behind write is dropped until the
@@ -328,8 +341,9 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
           ctx.close();
           break;
         }
-        if (msg instanceof HttpContent && bodyTooLarge((HttpContent) msg)) {
-          abortBody(msg);
+        Decision refusal = msg instanceof HttpContent ? bodyRefusal((HttpContent) msg) : null;
+        if (refusal != null) {
+          abortBody(msg, refusal);
           break;
         }
         forward(msg);
@@ -455,14 +469,44 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
           "request declares a body over its limit status=413 limit={}", decision.maxBodyBytes());
       deny(Decision.bodyTooLarge());
     } else if (decision.allow() && !decision.forwardTarget().isEmpty()) {
-      allow(decision);
+      MultipartGuard guard =
+          MultipartGuard.forBody(decision, judged.headers().get(HttpHeaderNames.CONTENT_TYPE));
+      Decision refusal = guard != null ? headRefusal(guard, judged) : null;
+      if (refusal != null) {
+        LOG.debug("refusing a multipart body status={} why={}", refusal.status(), guard.why());
+        deny(refusal);
+      } else {
+        allow(decision, guard);
+      }
     } else {
       deny(decision.allow() ? Decision.INTERNAL_ERROR : decision);
     }
     return true;
   }
 
-  private void allow(Decision decision) {
+  /**
+   * The guard's deny for the content that came with {@code request}'s head; null when it passes.
+   */
+  private static Decision headRefusal(MultipartGuard guard, HttpRequest request) {
+    Decision refusal = guard.refusal();
+    if (refusal == null && request instanceof HttpContent) {
+      refusal = check(guard, (HttpContent) request);
+    }
+    return refusal;
+  }
+
+  private static Decision check(MultipartGuard guard, HttpContent content) {
+    ByteBuf bytes = content.content();
+    for (ByteBuffer buffer : bytes.nioBuffers(bytes.readerIndex(), bytes.readableBytes())) {
+      Decision refusal = guard.check(buffer);
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    return content instanceof LastHttpContent ? guard.end() : null;
+  }
+
+  private void allow(Decision decision, MultipartGuard guard) {
     HttpRequest request = judged;
     judged = null;
     phase = Phase.FORWARDING;
@@ -470,6 +514,7 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
     responseStarted = false;
     responseWritten = false;
     forwarding = decision;
+    bodyGuard = guard;
     forwardingVersion = request.protocolVersion();
     bodyBytes =
         request instanceof HttpContent ? ((HttpContent) request).content().readableBytes() : 0;
@@ -609,27 +654,33 @@ public final class PortcullisHandler extends ChannelDuplexHandler {
   }
 
   /**
-   * Counts {@code content} against the forwarded request's body limit; true once the body is over
-   * it.
+   * Counts {@code content} against the forwarded request's body limit and judges it with the body's
+   * guard; the deny once the body is over the limit or refused, null while it passes.
    */
-  private boolean bodyTooLarge(HttpContent content) {
+  private Decision bodyRefusal(HttpContent content) {
     bodyBytes += content.content().readableBytes();
-    return forwarding.bodyLimitExceededBy(bodyBytes);
+    if (forwarding.bodyLimitExceededBy(bodyBytes)) {
+      LOG.debug("request body over its limit limit={}", forwarding.maxBodyBytes());
+      return Decision.bodyTooLarge();
+    }
+    Decision refusal = bodyGuard != null ? check(bodyGuard, content) : null;
+    if (refusal != null) {
+      LOG.debug("refusing a multipart body status={} why={}", refusal.status(), bodyGuard.why());
+    }
+    return refusal;
   }
 
   /**
-   * Cuts the forwarded request's body at {@code crossing}, the content that went past the limit:
-   * tells the handlers behind, answers 413 unless their response began, and closes the connection
-   * either way.
+   * Cuts the forwarded request's body at {@code crossing}, the content that went past the limit or
+   * was refused: tells the handlers behind, answers {@code deny} unless their response began, and
+   * closes the connection either way.
    */
-  private void abortBody(Object crossing) {
+  private void abortBody(Object crossing, Decision deny) {
     drop(crossing);
     phase = Phase.CLOSING;
-    Decision deny = Decision.bodyTooLarge();
     LOG.debug(
-        "request body over its limit, closing the connection status={} limit={} responseStarted={}",
+        "request body cut, closing the connection status={} responseStarted={}",
         deny.status(),
-        forwarding.maxBodyBytes(),
         responseStarted);
     aborted = true;
     ctx.fireUserEventTriggered(new RequestAborted(deny));

@@ -2,6 +2,8 @@ package dev.portcullis.plan;
 
 import dev.portcullis.Decision;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,6 +80,19 @@ final class DecisionValues {
       }
       maxBodyBytes = (Long) m;
     }
+    Set<String> bodyParts = new HashSet<>(2);
+    if (decision.containsKey("body_parts")) {
+      Object parts = decision.get("body_parts");
+      if (!(parts instanceof Collection)) {
+        return malformed();
+      }
+      for (Object part : (Collection<?>) parts) {
+        if (!(part instanceof String) || !Decision.isBodyPartName((String) part)) {
+          return malformed();
+        }
+        bodyParts.add((String) part);
+      }
+    }
     if ((Boolean) allow) {
       if (status != null && status != 200) {
         return malformed();
@@ -85,7 +100,8 @@ final class DecisionValues {
       return Decision.allow(
               reasons == null || reasons.isEmpty() ? List.of("allowed_by_policy") : reasons,
               message == null ? "Allowed." : message)
-          .withMaxBodyBytes(maxBodyBytes);
+          .withMaxBodyBytes(maxBodyBytes)
+          .withBodyParts(bodyParts);
     }
     if (status == null || status < 400 || status > 599) {
       return malformed();

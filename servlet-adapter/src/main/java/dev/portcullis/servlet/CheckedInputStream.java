@@ -1,5 +1,6 @@
 package dev.portcullis.servlet;
 
+import dev.portcullis.body.MultipartGuard;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import java.io.IOException;
@@ -7,8 +8,9 @@ import java.util.Objects;
 
 /**
  * A request body judged by a {@link BodyCheck} as it is read: the stream counts the bytes it hands
- * out and asks the check after every read. A read the check fails hands out nothing, and every
- * later read fails the same way, whether the reader blocks or reads in a {@link ReadListener}.
+ * out and asks the check after every read, and at the end. A read the check fails hands out
+ * nothing, and every later read fails the same way, whether the reader blocks or reads in a {@link
+ * ReadListener}.
  *
  * <p>The filter wraps an allowed request's body in one with {@link BodyCheck#maxBytes}; a gateway
  * can wrap it again with its own check, such as a minimum rate. Reads of one request never run
@@ -24,6 +26,75 @@ public final class CheckedInputStream extends ServletInputStream {
      * handedOut} counts every byte so far, this read's included.
      */
     void afterRead(long handedOut) throws IOException;
+
+    /**
+     * Fails the body for the bytes a read took from the container, {@code length} bytes of {@code
+     * buffer} from {@code offset}, before they are handed out; called after {@link #afterRead}. By
+     * default the bytes themselves do not matter.
+     */
+    default void inspect(byte[] buffer, int offset, int length) throws IOException {}
+
+    /**
+     * Fails the body when the container says it has ended ({@code handedOut} bytes in all), so that
+     * the reader sees a failure instead of the end. By default any end is fine.
+     */
+    default void atEnd(long handedOut) throws IOException {}
+
+    /** This check, then {@code next}: the body fails when either fails it. */
+    default BodyCheck and(BodyCheck next) {
+      BodyCheck first = this;
+      return new BodyCheck() {
+        @Override
+        public void afterRead(long handedOut) throws IOException {
+          first.afterRead(handedOut);
+          next.afterRead(handedOut);
+        }
+
+        @Override
+        public void inspect(byte[] buffer, int offset, int length) throws IOException {
+          first.inspect(buffer, offset, length);
+          next.inspect(buffer, offset, length);
+        }
+
+        @Override
+        public void atEnd(long handedOut) throws IOException {
+          first.atEnd(handedOut);
+          next.atEnd(handedOut);
+        }
+
+        @Override
+        public int nextReadLength(long handedOut, int requested) {
+          return next.nextReadLength(handedOut, first.nextReadLength(handedOut, requested));
+        }
+      };
+    }
+
+    /**
+     * A multipart body judged by {@code guard} (see {@link MultipartGuard}): the read that holds a
+     * refused byte fails with a {@link MultipartBodyException}, and so does the end of a body that
+     * did not close.
+     */
+    static BodyCheck multipart(MultipartGuard guard) {
+      Objects.requireNonNull(guard, "guard");
+      return new BodyCheck() {
+        @Override
+        public void afterRead(long handedOut) {}
+
+        @Override
+        public void inspect(byte[] buffer, int offset, int length) throws MultipartBodyException {
+          if (guard.check(buffer, offset, length) != null) {
+            throw new MultipartBodyException(guard);
+          }
+        }
+
+        @Override
+        public void atEnd(long handedOut) throws MultipartBodyException {
+          if (guard.end() != null) {
+            throw new MultipartBodyException(guard);
+          }
+        }
+      };
+    }
 
     /**
      * The most bytes the next read may take from the container, given the bytes handed out so far
@@ -78,7 +149,9 @@ public final class CheckedInputStream extends ServletInputStream {
     rethrowFailure();
     int read = body.read();
     if (read >= 0) {
-      handedOut(1);
+      handedOut(new byte[] {(byte) read}, 0, 1);
+    } else {
+      ended();
     }
     return read;
   }
@@ -92,20 +165,35 @@ public final class CheckedInputStream extends ServletInputStream {
     }
     int read = body.read(buffer, offset, check.nextReadLength(handedOut, length));
     if (read > 0) {
-      handedOut(read);
+      handedOut(buffer, offset, read);
+    } else if (read < 0) {
+      ended();
     }
     return read;
   }
 
-  private void handedOut(int read) throws IOException {
+  private void handedOut(byte[] buffer, int offset, int read) throws IOException {
     handedOut += read;
     try {
       check.afterRead(handedOut);
+      check.inspect(buffer, offset, read);
     } catch (IOException e) {
-      failedOn = Thread.currentThread();
-      failure = e;
-      throw e;
+      fail(e);
     }
+  }
+
+  private void ended() throws IOException {
+    try {
+      check.atEnd(handedOut);
+    } catch (IOException e) {
+      fail(e);
+    }
+  }
+
+  private void fail(IOException e) throws IOException {
+    failedOn = Thread.currentThread();
+    failure = e;
+    throw e;
   }
 
   private void rethrowFailure() throws IOException {

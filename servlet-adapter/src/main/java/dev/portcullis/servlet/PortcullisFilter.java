@@ -3,6 +3,7 @@ package dev.portcullis.servlet;
 import dev.portcullis.Decision;
 import dev.portcullis.DeniedResponse;
 import dev.portcullis.PolicyEnforcer;
+import dev.portcullis.body.MultipartGuard;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -30,6 +31,15 @@ import org.slf4j.LoggerFactory;
  * instead of passing through. When the decision limits the body ({@link Decision#maxBodyBytes()}),
  * a request that declares more gets 413 at once and one whose body grows past the limit while it is
  * read fails that read with a {@link BodyTooLargeException}.
+ *
+ * <p>A {@code multipart/*} body may carry only the file parts the decision names ({@link
+ * Decision#bodyParts()}), since the container reads its form fields as request parameters the
+ * policy never saw. Read as a stream, it is judged by a {@link dev.portcullis.body.MultipartGuard}
+ * and the read that holds a refused byte fails with a {@link MultipartBodyException}. Read through
+ * the container ({@code getParts}, {@code getParameter} and the like), the parts the container
+ * parsed are judged before any of them is returned, and a refusal fails the call. Either way the
+ * filter answers the refusal (403 {@code body_part_not_allowed} or 400 {@code multipart_malformed})
+ * when the servlet met it on the filter's thread.
  *
  * <p>Place it first in the chain, mapped to {@code /*}, so that nothing reads or answers a request
  * before it is judged. By default it blocks the container thread while an asynchronous credential
@@ -218,11 +228,21 @@ public final class PortcullisFilter implements Filter {
             ? request
             : new CanonicalRequest(request, decision.forwardTarget());
     long bodyLimit = undeclaredBodyPossible(request) ? 0 : decision.maxBodyBytes();
-    if (bodyLimit == Decision.NO_BODY_LIMIT) {
+    MultipartGuard guard = MultipartGuard.forBody(decision, request.getContentType());
+    if (guard != null && guard.refusal() != null) {
+      LOG.debug(
+          "refusing a multipart body status={} why={}", guard.refusal().status(), guard.why());
+      request.removeAttribute(DECISION_ATTRIBUTE);
+      request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
+      writeDeny(guard.refusal(), request, response, true);
+      return;
+    }
+    if (bodyLimit == Decision.NO_BODY_LIMIT && guard == null) {
       chain.doFilter(judged, response);
       return;
     }
-    LimitedBodyRequest limited = new LimitedBodyRequest(judged, bodyLimit);
+    LimitedBodyRequest limited =
+        new LimitedBodyRequest(judged, bodyLimit, guard, decision.bodyParts());
     request.setAttribute(LIMITED_BODY_ATTRIBUTE, limited);
     forwardLimited(limited, response, chain);
   }
@@ -233,26 +253,32 @@ public final class PortcullisFilter implements Filter {
     try {
       chain.doFilter(limited, response);
     } catch (IOException | ServletException | RuntimeException e) {
-      if (!answeredBodyTooLarge(limited, response)) {
+      if (!answeredBodyRefusal(limited, response)) {
         throw e;
       }
       return;
     }
-    answeredBodyTooLarge(limited, response);
+    answeredBodyRefusal(limited, response);
   }
 
   /**
-   * Answers 413 when a servlet that read the body on this thread went past the limit, whether it
-   * let the failure escape or swallowed it. A servlet that went asynchronous, or met the failure on
-   * another thread, answers for itself ({@link #sendBodyTooLarge}).
+   * Answers the refusal when a servlet that read the body on this thread met it (a body past its
+   * limit, a multipart part not allowed), whether it let the failure escape or swallowed it. A
+   * servlet that went asynchronous, or met the failure on another thread, answers for itself
+   * ({@link #sendBodyRefused}).
    */
-  private static boolean answeredBodyTooLarge(
+  private static boolean answeredBodyRefusal(
       LimitedBodyRequest limited, HttpServletResponse response) throws IOException {
-    if (!limited.bodyTooLargeOn(Thread.currentThread()) || limited.isAsyncStarted()) {
+    BodyRefusedException refusal = limited.refusalOn(Thread.currentThread());
+    if (refusal == null || limited.isAsyncStarted()) {
       return false;
     }
-    boolean answered = sendBodyTooLarge(limited, response);
-    LOG.debug("request body over its limit status=413 answered={}", answered);
+    boolean answered = sendBodyRefused(limited, response, refusal);
+    LOG.debug(
+        "request body refused status={} answered={} why={}",
+        refusal.decision().status(),
+        answered,
+        refusal.getMessage());
     return answered;
   }
 
@@ -278,11 +304,33 @@ public final class PortcullisFilter implements Filter {
    */
   public static boolean sendBodyTooLarge(HttpServletRequest request, HttpServletResponse response)
       throws IOException {
+    return sendRefusal(request, response, Decision.bodyTooLarge());
+  }
+
+  /**
+   * Answers a request whose body was refused as it streamed ({@link BodyRefusedException}): the
+   * refusal's deny with {@code Connection: close} over HTTP/1.x, since the rest of the body is
+   * never read. For a reader that the filter cannot see fail, such as an asynchronous proxy; it
+   * must also abort the request it was forwarding the body in, so that the upstream never takes the
+   * part it got for a whole body.
+   *
+   * @return false, having written nothing, when the response is already committed: the caller must
+   *     then abort the connection, so that the client cannot take the response for a complete one
+   *     either
+   */
+  public static boolean sendBodyRefused(
+      HttpServletRequest request, HttpServletResponse response, BodyRefusedException refusal)
+      throws IOException {
+    return sendRefusal(request, response, refusal.decision());
+  }
+
+  private static boolean sendRefusal(
+      HttpServletRequest request, HttpServletResponse response, Decision deny) throws IOException {
     if (response.isCommitted()) {
       return false;
     }
     response.reset();
-    writeDeny(Decision.bodyTooLarge(), request, response, true);
+    writeDeny(deny, request, response, true);
     return true;
   }
 

@@ -13,6 +13,7 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LimitedBodyRequestTest {
@@ -22,16 +23,16 @@ class LimitedBodyRequestTest {
   @Test
   void aBodyOfExactlyTheLimitReadsWhole() throws IOException {
     LimitedBodyRequest request =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT);
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT, null, Set.of());
 
     assertThat(request.getInputStream().readAllBytes()).hasSize(LIMIT);
-    assertThat(request.bodyTooLargeOn(Thread.currentThread())).isFalse();
+    assertThat(request.refusalOn(Thread.currentThread())).isNull();
   }
 
   @Test
   void aBlockingReadPastTheLimitFailsAndHandsOutNoByteBeyondIt() throws IOException {
     LimitedBodyRequest request =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT);
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT, null, Set.of());
     InputStream body = request.getInputStream();
     ByteArrayOutputStream handedOut = new ByteArrayOutputStream();
     byte[] buffer = new byte[300];
@@ -48,7 +49,7 @@ class LimitedBodyRequestTest {
     assertThatThrownBy(body::read)
         .as("every later read fails too")
         .isInstanceOf(BodyTooLargeException.class);
-    assertThat(request.bodyTooLargeOn(Thread.currentThread())).isTrue();
+    assertThat(request.refusalOn(Thread.currentThread())).isInstanceOf(BodyTooLargeException.class);
     assertThat(request.getInputStream().isReady())
         .as("a waiting reader must meet the failure")
         .isTrue();
@@ -57,7 +58,7 @@ class LimitedBodyRequestTest {
   @Test
   void singleByteReadsAndTheReaderCountToo() throws IOException {
     LimitedBodyRequest bytes =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT);
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT, null, Set.of());
     assertThatThrownBy(
             () -> {
               while (bytes.getInputStream().read() >= 0) {
@@ -67,7 +68,7 @@ class LimitedBodyRequestTest {
         .isInstanceOf(BodyTooLargeException.class);
 
     LimitedBodyRequest text =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT);
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT, null, Set.of());
     assertThatThrownBy(
             () -> {
               char[] chars = new char[100];
@@ -81,7 +82,7 @@ class LimitedBodyRequestTest {
   @Test
   void aReadListenerMeetsTheFailureInOnError() throws IOException {
     ContainerStream container = new ContainerStream(3 * LIMIT, 256);
-    LimitedBodyRequest request = new LimitedBodyRequest(request(container), LIMIT);
+    LimitedBodyRequest request = new LimitedBodyRequest(request(container), LIMIT, null, Set.of());
     ServletInputStream body = request.getInputStream();
     List<Throwable> errors = new ArrayList<>();
     long[] handedOut = new long[1];
@@ -119,7 +120,7 @@ class LimitedBodyRequestTest {
   @Test
   void aLaterDispatchGoesOnCountingWhereTheFirstStopped() throws IOException {
     ContainerStream container = new ContainerStream(LIMIT + 1, 600);
-    LimitedBodyRequest first = new LimitedBodyRequest(request(container), LIMIT);
+    LimitedBodyRequest first = new LimitedBodyRequest(request(container), LIMIT, null, Set.of());
     assertThat(first.getInputStream().read(new byte[600])).isEqualTo(600);
 
     LimitedBodyRequest later = new LimitedBodyRequest(request(container), first);

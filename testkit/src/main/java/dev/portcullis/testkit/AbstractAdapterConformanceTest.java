@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The behaviour every Portcullis adapter shares, run against a real server: allowed requests pass
@@ -304,6 +306,125 @@ public abstract class AbstractAdapterConformanceTest {
     assertThat(response.closedByServer())
         .as("server closed the connection before 64 MiB more")
         .isTrue();
+    assertThat(upstream.calls()).isZero();
+  }
+
+  private static final String BOUNDARY = "portcullis-conformance-0b1c2d3e";
+
+  /** A multipart body as a scanner's HTTP client writes it: each part, then the closing line. */
+  private static byte[] multipart(List<String> headerBlocks, byte[] fileContent) {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (String headers : headerBlocks) {
+      body.writeBytes(
+          ("--" + BOUNDARY + "\r\n" + headers + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      body.writeBytes(headers.contains("filename=") ? fileContent : "value".getBytes());
+      body.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    }
+    body.writeBytes(("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    return body.toByteArray();
+  }
+
+  private static final String REPORT_PART =
+      "Content-Disposition: form-data; name=\"report\"; filename=\"scanner-report.zip\"\r\n"
+          + "Content-Type: application/zip";
+
+  private RawHttp.Response postMultipart(String path, String contentType, byte[] body)
+      throws IOException {
+    return RawHttp.exchange(
+        server,
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+            + contentType
+            + "\r\nContent-Length: "
+            + body.length
+            + "\r\n\r\n",
+        body);
+  }
+
+  @Test
+  void aMultipartBodyWithTheAllowedFilePartReachesUpstreamWhole() throws Exception {
+    byte[] report = Payload.stream(300_000).readAllBytes();
+    byte[] body = multipart(List.of(REPORT_PART), report);
+
+    RawHttp.Response response =
+        postMultipart("/parts/submit", "multipart/form-data; boundary=" + BOUNDARY, body);
+
+    assertThat(response.status()).isEqualTo(200);
+    JsonNode echoed = JSON.readTree(response.body());
+    assertThat(echoed.get("body_bytes").asLong()).isEqualTo(body.length);
+    assertThat(echoed.get("body_sha256").asText())
+        .isEqualTo(Payload.digest(new ByteArrayInputStream(body)).sha256());
+  }
+
+  /**
+   * A form field after a large file part: the upstream has begun to read the body when the field
+   * arrives, and must never get it whole; the client gets the refusal.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "Content-Disposition: form-data; name=\"projectName\"",
+        "Content-Disposition: form-data; name=\"report\"",
+        "Content-Disposition: form-data; name=\"other\"; filename=\"x.zip\""
+      })
+  void aPartTheDecisionDoesNotNameIsRefusedAndNeverReachesUpstreamWhole(String refusedPart)
+      throws Exception {
+    byte[] report = Payload.stream(300_000).readAllBytes();
+    byte[] body = multipart(List.of(REPORT_PART, refusedPart), report);
+
+    RawHttp.Response response =
+        postMultipart("/parts/submit", "multipart/form-data; boundary=" + BOUNDARY, body);
+
+    assertThat(response.status()).isEqualTo(403);
+    assertThat(texts(JSON.readTree(response.body()).get("reasons")))
+        .containsExactly("body_part_not_allowed");
+    assertThat(upstream.wholeBodies()).isZero();
+  }
+
+  @Test
+  void aFormFieldBeforeTheFileIsRefusedBeforeAnythingReachesUpstream() throws Exception {
+    byte[] body =
+        multipart(
+            List.of("Content-Disposition: form-data; name=\"characteristic\"", REPORT_PART),
+            new byte[] {1, 2, 3});
+
+    RawHttp.Response response =
+        postMultipart("/parts/submit", "multipart/form-data; boundary=" + BOUNDARY, body);
+
+    assertThat(response.status()).isEqualTo(403);
+    assertThat(texts(JSON.readTree(response.body()).get("reasons")))
+        .containsExactly("body_part_not_allowed");
+    assertThat(upstream.wholeBodies()).isZero();
+  }
+
+  @Test
+  void aMultipartBodyIsRefusedWhereTheDecisionNamesNoParts() throws Exception {
+    byte[] body = multipart(List.of(REPORT_PART), new byte[] {1, 2, 3});
+
+    RawHttp.Response response =
+        postMultipart("/allowed/submit", "multipart/form-data; boundary=" + BOUNDARY, body);
+
+    assertThat(response.status()).isEqualTo(403);
+    assertThat(upstream.wholeBodies()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "multipart/form-data; boundary=" + BOUNDARY + ", boundary=other",
+        "multipart/form-data; boundary=" + BOUNDARY + "; boundary=other",
+        "multipart/form-data"
+      })
+  void aMultipartBodyWithoutOneStrictBoundaryIsRefusedBeforeUpstream(String contentType)
+      throws Exception {
+    byte[] body = multipart(List.of(REPORT_PART), new byte[] {1, 2, 3});
+
+    RawHttp.Response response = postMultipart("/parts/submit", contentType, body);
+
+    assertThat(response.status()).isEqualTo(400);
+    assertThat(texts(JSON.readTree(response.body()).get("reasons")))
+        .containsExactly("multipart_malformed");
     assertThat(upstream.calls()).isZero();
   }
 

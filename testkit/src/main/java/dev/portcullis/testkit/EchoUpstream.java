@@ -28,6 +28,7 @@ public final class EchoUpstream implements UpstreamHandler {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger wholeBodies = new AtomicInteger();
 
   @Override
   public void handle(Exchange exchange) throws IOException {
@@ -40,6 +41,7 @@ public final class EchoUpstream implements UpstreamHandler {
       return;
     }
     Payload.Digest body = Payload.digest(exchange.requestBody());
+    wholeBodies.incrementAndGet();
     ObjectNode report = JSON.createObjectNode();
     report.put("method", exchange.method());
     report.put("target", target);
@@ -75,8 +77,17 @@ public final class EchoUpstream implements UpstreamHandler {
     return calls.get();
   }
 
+  /**
+   * How many requests' bodies this upstream read to their end since the last {@link #reset()}; a
+   * body the adapter cut short is not counted.
+   */
+  public int wholeBodies() {
+    return wholeBodies.get();
+  }
+
   /** Starts counting from zero. */
   public void reset() {
     calls.set(0);
+    wholeBodies.set(0);
   }
 }

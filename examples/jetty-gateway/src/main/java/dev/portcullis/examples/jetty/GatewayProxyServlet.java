@@ -4,7 +4,7 @@ import dev.portcullis.Decision;
 import dev.portcullis.examples.gateway.AccessLog;
 import dev.portcullis.examples.gateway.ForwardingHeaders;
 import dev.portcullis.examples.gateway.UpstreamMetrics;
-import dev.portcullis.servlet.BodyTooLargeException;
+import dev.portcullis.servlet.BodyRefusedException;
 import dev.portcullis.servlet.PortcullisFilter;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -228,8 +228,8 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
   /** Used by Jetty for a client body that failed before the upstream answered. */
   @Override
   protected int clientRequestStatus(Throwable failure) {
-    int status = clientFailureStatus(failure);
-    return status != 0 ? status : super.clientRequestStatus(failure);
+    Decision refusal = clientFailureRefusal(failure);
+    return refusal != null ? refusal.status() : super.clientRequestStatus(failure);
   }
 
   @Override
@@ -244,40 +244,49 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
       upstreamMetrics.failed(System.nanoTime() - (Long) sent);
     }
     Object clientFailure = clientRequest.getAttribute(CLIENT_FAILURE_ATTRIBUTE);
-    int status =
-        clientFailure instanceof Throwable ? clientFailureStatus((Throwable) clientFailure) : 0;
-    if (status == 0) {
+    Decision refusal =
+        clientFailure instanceof Throwable ? clientFailureRefusal((Throwable) clientFailure) : null;
+    if (refusal == null) {
       super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
       return;
     }
-    logRefusal(clientRequest, status);
-    if (status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE
-        && answeredBodyTooLarge(clientRequest, proxyResponse)) {
+    logRefusal(clientRequest, refusal);
+    BodyRefusedException refused = BodyRefusedException.causeOf((Throwable) clientFailure);
+    if (refused != null && answeredBodyRefusal(clientRequest, proxyResponse, refused)) {
       return;
     }
     // Sets Connection: close, or aborts the connection when the response has already begun.
-    sendProxyResponseError(clientRequest, proxyResponse, status);
+    sendProxyResponseError(clientRequest, proxyResponse, refusal.status());
   }
 
-  /** 413 for a body past its limit, 408 for one too slow or idle too long, 0 for other failures. */
-  private static int clientFailureStatus(Throwable failure) {
-    if (BodyTooLargeException.causedBy(failure)) {
-      return HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE;
+  /**
+   * The deny for a client body that failed: the refusal of a body past its limit or with a part not
+   * allowed, 408 {@code body_timeout} for one too slow or idle too long; null for other failures.
+   */
+  private static Decision clientFailureRefusal(Throwable failure) {
+    BodyRefusedException refused = BodyRefusedException.causeOf(failure);
+    if (refused != null) {
+      return refused.decision();
     }
     // Bounded: a cause chain can be cyclic.
     Throwable cause = failure;
     for (int depth = 0; cause != null && depth < 16; depth++, cause = cause.getCause()) {
       if (cause instanceof MinimumBodyRate.TooSlowException || cause instanceof TimeoutException) {
-        return HttpServletResponse.SC_REQUEST_TIMEOUT;
+        return Decision.deny(
+            HttpServletResponse.SC_REQUEST_TIMEOUT,
+            "body_timeout",
+            "Refused while the body was forwarded.");
       }
     }
-    return 0;
+    return null;
   }
 
-  private static boolean answeredBodyTooLarge(
-      HttpServletRequest clientRequest, HttpServletResponse proxyResponse) {
+  private static boolean answeredBodyRefusal(
+      HttpServletRequest clientRequest,
+      HttpServletResponse proxyResponse,
+      BodyRefusedException refused) {
     try {
-      if (!PortcullisFilter.sendBodyTooLarge(clientRequest, proxyResponse)) {
+      if (!PortcullisFilter.sendBodyRefused(clientRequest, proxyResponse, refused)) {
         return false;
       }
     } catch (IOException | RuntimeException e) {
@@ -289,21 +298,15 @@ final class GatewayProxyServlet extends AsyncProxyServlet {
     return true;
   }
 
-  private static void logRefusal(HttpServletRequest clientRequest, int status) {
+  private static void logRefusal(HttpServletRequest clientRequest, Decision refusal) {
     Object target = clientRequest.getAttribute(PortcullisFilter.FORWARD_TARGET_ATTRIBUTE);
     String path = target instanceof String ? ((String) target).split("\\?", 2)[0] : "-";
-    String reason =
-        status == HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE
-            ? "body_too_large"
-            : "body_timeout";
     // For the access log: the policy allowed it, but the gateway refused it in the end.
-    clientRequest.setAttribute(
-        PortcullisFilter.DENIAL_ATTRIBUTE,
-        Decision.deny(status, reason, "Refused while the body was forwarded."));
+    clientRequest.setAttribute(PortcullisFilter.DENIAL_ATTRIBUTE, refusal);
     DENIALS.info(
         "denied status={} reasons=[{}] method={} path={} client={}",
-        status,
-        reason,
+        refusal.status(),
+        refusal.primaryReason(),
         AccessLog.methodOf(clientRequest.getMethod()),
         path,
         client(clientRequest));
