@@ -334,7 +334,7 @@ public abstract class AbstractAdapterConformanceTest {
         server,
         "POST "
             + path
-            + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+            + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: "
             + contentType
             + "\r\nContent-Length: "
             + body.length

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.RawHttpConnection;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +21,7 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -145,16 +148,17 @@ public abstract class AbstractGatewayIT {
     HttpRequest upload =
         HttpRequest.newBuilder(gateway.uri().resolve("/api/ce/submit?projectKey=demo"))
             .header("Authorization", BASIC_GOOD)
-            .header("Content-Type", "multipart/form-data; boundary=x")
+            .header("Content-Type", UPLOAD_CONTENT_TYPE)
             .POST(
                 HttpRequest.BodyPublishers.fromPublisher(
-                    HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(size)), size))
+                    HttpRequest.BodyPublishers.ofInputStream(() -> reportUpload(size)),
+                    reportUploadLength(size)))
             .build();
 
     HttpResponse<String> response = client.send(upload, HttpResponse.BodyHandlers.ofString());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.body()).isEqualTo(expectedDigest(size));
+    assertThat(response.body()).isEqualTo(GatewaySonarQube.digest(reportUpload(size)));
   }
 
   @Test
@@ -310,6 +314,39 @@ public abstract class AbstractGatewayIT {
         .upstreamTimeout(Duration.ofSeconds(30))
         .idleTimeout(Duration.ofSeconds(30))
         .build();
+  }
+
+  private static final String REPORT_BOUNDARY = "portcullis-gateway-it-3f9c";
+
+  /** The Content-Type of {@link #reportUpload}. */
+  protected static final String UPLOAD_CONTENT_TYPE =
+      "multipart/form-data; boundary=" + REPORT_BOUNDARY;
+
+  private static final byte[] REPORT_HEAD =
+      ("--"
+              + REPORT_BOUNDARY
+              + "\r\nContent-Disposition: form-data; name=\"report\"; filename=\"scanner-report.zip\""
+              + "\r\nContent-Type: application/zip\r\n\r\n")
+          .getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] REPORT_TAIL =
+      ("\r\n--" + REPORT_BOUNDARY + "--\r\n").getBytes(StandardCharsets.ISO_8859_1);
+
+  /**
+   * A report upload's body as a scanner sends it: one file part named report holding {@code
+   * contentSize} {@link PatternStream} bytes (which never hold a CRLF), streamed.
+   */
+  protected static InputStream reportUpload(long contentSize) {
+    return new SequenceInputStream(
+        Collections.enumeration(
+            List.of(
+                new ByteArrayInputStream(REPORT_HEAD),
+                new PatternStream(contentSize),
+                new ByteArrayInputStream(REPORT_TAIL))));
+  }
+
+  /** The length of {@link #reportUpload}. */
+  protected static long reportUploadLength(long contentSize) {
+    return REPORT_HEAD.length + contentSize + REPORT_TAIL.length;
   }
 
   protected static String expectedDigest(long size) throws IOException {

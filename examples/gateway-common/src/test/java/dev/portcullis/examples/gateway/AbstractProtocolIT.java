@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * HTTP/1.1 at the byte level against every example gateway: ambiguous framing, malformed heads,
@@ -59,6 +60,17 @@ public abstract class AbstractProtocolIT {
           + "Authorization: Bearer "
           + TOKEN
           + "\r\nContent-Type: multipart/form-data; boundary=x\r\n";
+
+  /**
+   * A report upload's body of exactly {@code length} bytes (at least 100) in the boundary {@code
+   * UPLOAD_HEAD} declares: one file part named report, as the policy allows.
+   */
+  protected static String reportBody(int length) {
+    String head =
+        "--x\r\nContent-Disposition: form-data; name=\"report\"; filename=\"r.zip\"\r\n\r\n";
+    String tail = "\r\n--x--\r\n";
+    return head + "r".repeat(length - head.length() - tail.length()) + tail;
+  }
 
   private Path tokens;
   protected RecordingUpstream upstream;
@@ -354,7 +366,8 @@ public abstract class AbstractProtocolIT {
   @Test
   protected void pipelinedRequestsAfterAnAllowAreAnsweredInOrder() throws Exception {
     try (RawHttpConnection client = connect()) {
-      client.send(UPLOAD_HEAD + "Content-Length: 5\r\n\r\nhello" + get(ALLOWED) + SMUGGLED);
+      client.send(
+          UPLOAD_HEAD + "Content-Length: 100\r\n\r\n" + reportBody(100) + get(ALLOWED) + SMUGGLED);
 
       assertThat(client.readIfAnswered().bodyText())
           .isEqualTo("echo POST /api/ce/submit?projectKey=demo");
@@ -365,7 +378,38 @@ public abstract class AbstractProtocolIT {
         .extracting(RecordingUpstream.Request::line)
         .containsExactly(
             "POST /api/ce/submit?projectKey=demo", "GET " + ALLOWED, "GET /batch/index");
-    assertThat(upstream.requests().get(0).bodyBytes()).isEqualTo(5);
+    assertThat(upstream.requests().get(0).bodyBytes()).isEqualTo(100);
+  }
+
+  /**
+   * SonarQube reads a form field in the report upload's multipart body as a request parameter, so a
+   * field beside the report would be a parameter the policy never saw: the gateway refuses it as
+   * the body streams, after the report's bytes have begun to flow upstream, and the upstream never
+   * gets a whole body.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"projectName", "characteristic", "projectKey", "report"})
+  protected void aFormFieldBesideTheReportIsRefusedAndNeverCompletesUpstream(String field)
+      throws Exception {
+    String body =
+        "--x\r\nContent-Disposition: form-data; name=\"report\"; filename=\"r.zip\"\r\n\r\n"
+            + "r".repeat(256 * 1024)
+            + "\r\n--x\r\nContent-Disposition: form-data; name=\""
+            + field
+            + "\"\r\n\r\nvalue\r\n--x--\r\n";
+    try (RawHttpConnection client = connect()) {
+      client.send(UPLOAD_HEAD + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+
+      RawHttpResponse response = client.readIfAnswered();
+
+      assertThat(response).isNotNull();
+      assertThat(response.status()).isEqualTo(403);
+      assertThat(response.bodyText()).contains("\"body_part_not_allowed\"");
+    }
+    assertGatewayStillServes();
+    assertThat(upstream.requests())
+        .noneMatch(
+            request -> request.target().startsWith("/api/ce/submit") && request.bodyComplete());
   }
 
   @Test
@@ -428,7 +472,7 @@ public abstract class AbstractProtocolIT {
   protected void aBodyTrickledSlowerThanTheMinimumRateIsCutAndNeverCompletesUpstream()
       throws Exception {
     try (RawHttpConnection client = connect();
-        Trickle trickle = new Trickle(client, "x".repeat(100), 1000)) {
+        Trickle trickle = new Trickle(client, reportBody(100), 1000)) {
       long start = System.nanoTime();
       client.send(UPLOAD_HEAD + "Content-Length: 100\r\n\r\n");
       trickle.start();
@@ -455,11 +499,12 @@ public abstract class AbstractProtocolIT {
   @Test
   protected void aBodyThatPausesWithinTheHeaderTimeoutIsNotCut() throws Exception {
     try (RawHttpConnection client = connect()) {
-      client.send(UPLOAD_HEAD + "Content-Length: 2000\r\n\r\n" + "x".repeat(100));
+      String body = reportBody(2000);
+      client.send(UPLOAD_HEAD + "Content-Length: 2000\r\n\r\n" + body.substring(0, 100));
       Thread.sleep(HEADER_TIMEOUT.toMillis() * 4 / 10);
-      client.send("x".repeat(100));
+      client.send(body.substring(100, 200));
       Thread.sleep(100);
-      client.send("x".repeat(1800));
+      client.send(body.substring(200));
 
       assertThat(client.readIfAnswered().status()).isEqualTo(200);
     }

@@ -29,7 +29,7 @@ class JettyBodyLimitIT {
   private static final int LIMIT = 10_000;
   private static final String UPLOAD =
       "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: gateway.test\r\n"
-          + "Content-Type: multipart/form-data; boundary=x\r\n";
+          + "Content-Type: application/zip\r\n";
 
   private RecordingUpstream upstream;
   private JettyGateway gateway;

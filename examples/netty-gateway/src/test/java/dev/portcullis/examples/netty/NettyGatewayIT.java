@@ -11,7 +11,6 @@ import dev.portcullis.testkit.NettyLeakCheck;
 import dev.portcullis.testkit.RawHttpConnection;
 import dev.portcullis.testkit.RawHttpResponse;
 import dev.portcullis.testkit.RecordingUpstream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -131,18 +130,18 @@ class NettyGatewayIT extends AbstractGatewayIT {
       client.send(
           "POST /api/ce/submit?projectKey=demo HTTP/1.1\r\nHost: x\r\nAuthorization: "
               + BASIC_GOOD
-              + "\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+              + "\r\nContent-Type: "
+              + UPLOAD_CONTENT_TYPE
+              + "\r\nContent-Length: "
+              + reportUploadLength(10)
+              + "\r\nExpect: 100-continue\r\n\r\n");
       assertThat(client.readHead().status()).isEqualTo(100);
-      client.send("0123456789".getBytes(StandardCharsets.US_ASCII));
+      client.send(reportUpload(10).readAllBytes());
 
       RawHttpResponse response = client.read();
 
       assertThat(response.status()).isEqualTo(200);
-      assertThat(response.bodyText())
-          .isEqualTo(
-              GatewaySonarQube.digest(
-                  new java.io.ByteArrayInputStream(
-                      "0123456789".getBytes(StandardCharsets.US_ASCII))));
+      assertThat(response.bodyText()).isEqualTo(GatewaySonarQube.digest(reportUpload(10)));
     }
     assertThat(sonar.headers("/api/ce/submit")).doesNotContainKey("Expect");
   }
