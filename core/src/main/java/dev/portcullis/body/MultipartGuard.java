@@ -18,7 +18,9 @@ import java.util.Set;
  *   <li>it opens with {@code --boundary CRLF}, without a preamble, and ends with {@code
  *       --boundary--}, optionally followed by one CRLF and nothing else;
  *   <li>each delimiter is {@code CRLF --boundary} followed by CRLF or {@code --}; an {@code LF
- *       --boundary} without its CR is refused, since lenient parsers take it for a delimiter;
+ *       --boundary} without its CR is refused, since lenient parsers take it for a delimiter, and
+ *       so is a part whose content begins with {@code --boundary}, which some parsers read as a
+ *       delimiter sharing the CRLF that ends the part's headers;
  *   <li>part headers are CRLF-terminated lines of printable ASCII, at most {@value
  *       #MAX_HEADER_BYTES} bytes per part (see {@link PartHeaders} for the lines themselves).
  * </ul>
@@ -295,7 +297,10 @@ public final class MultipartGuard {
         part.end();
         part = null;
         state = State.BODY;
-        matched = 0;
+        // Some parsers let the CRLF that ends the headers also begin a delimiter, so that "--"
+        // boundary right after it ends an empty part: match as if that CRLF were the content's.
+        matched = 1;
+        crBeforeMatch = true;
         previousWasCr = false;
         return;
       }

@@ -129,9 +129,11 @@ class MultipartGuardProperties {
             .map(
                 list -> {
                   String text = String.join("", list);
-                  // A content that happens to hold CRLF--boundary ends the part: not a content.
-                  return text.replace("\r\n--" + b, "\r\n-" + b)
-                      .replace("\n--" + b, "\n-" + b)
+                  // A content that happens to hold CRLF--boundary ends the part, and so may one
+                  // that begins with --boundary: not a content.
+                  String cleaned =
+                      text.replace("\r\n--" + b, "\r\n-" + b).replace("\n--" + b, "\n-" + b);
+                  return (cleaned.startsWith("--" + b) ? "x" + cleaned : cleaned)
                       .getBytes(StandardCharsets.ISO_8859_1);
                 });
     return content.list().ofMinSize(1).ofMaxSize(2);

@@ -202,6 +202,22 @@ class MultipartGuardTest {
     assertThat(judge(body().file("report", content).close())).isNull();
   }
 
+  /**
+   * Found by the differential test against real containers: a parser let the CRLF that ends the
+   * report's headers begin a delimiter, and read the "content" as a second part.
+   */
+  @Test
+  void aPartWhoseContentBeginsWithTheBoundaryIsTakenForADelimiter() {
+    String b = MultipartBodies.BOUNDARY;
+    byte[] smuggled =
+        ascii("--" + b + "\r\nContent-Disposition: form-data; name=\"projectName\"\r\n\r\nevil");
+    assertThat(judge(body().file("report", smuggled).close()))
+        .isEqualTo(MultipartGuard.partNotAllowed());
+    assertThat(judge(body().file("report", ascii("--" + b + "--")).close()))
+        .isEqualTo(MultipartGuard.malformed());
+    assertThat(judge(body().file("report", ascii("-" + b)).close())).isNull();
+  }
+
   @Test
   void aSecondReportPartIsRefused() {
     assertThat(judge(body().file("report", ZIP).file("report", ZIP).close()))
