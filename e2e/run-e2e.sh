@@ -1000,9 +1000,9 @@ plant_sentinels() {
     "global token: B's settings -> $sb, A's -> $sa; A's token: users/search -> $su, user_tokens/search -> $st"
 }
 
-# body_param_checks NAME SQLABEL: the two body-parameter bypasses, through every gateway. SonarQube reads
+# body_param_checks NAME SQLABEL: the body-parameter bypasses, through every gateway. SonarQube reads
 # web-service parameters from multipart bodies (Tomcat parses them even on GET), so a project named only in
-# the body escaped the policy. The global analysis token is used: SonarQube lets it read and analyse B, so
+# the body escaped the policy, and so did a form field beside an allowed report. The global analysis token is used: SonarQube lets it read and analyse B, so
 # only the gateway stands between it and B.
 body_param_checks() {
   local n="$1" sql="$2" url f r gw label direct markers before after glob
@@ -1023,6 +1023,18 @@ body_param_checks() {
       [ "$P_STATUS" = 403 ] && [ "$P_REASON" = project_parameter_not_in_query ]
       check $? "$sql" "$label POST ce/submit, projectKey=B only as a multipart field next to the report (global token)" \
         "403 project_parameter_not_in_query" "$(fmt)" "-"
+      # Form fields beside the report, on an upload the policy allows: SonarQube would read them as
+      # parameters (a new project name, characteristics the query never had).
+      PROBE_MARKERS="$markers" probe "$gw" POST "/api/ce/submit?projectKey=$KEY_A" basic "$glob" \
+        -F "report=@$EMPTY_ZIP;type=application/zip" -F "projectName=pcx-renamed"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = body_part_not_allowed ]
+      check $? "$sql" "$label POST ce/submit?projectKey=A, a projectName field after the report (global token)" \
+        "403 body_part_not_allowed" "$(fmt)" "-"
+      PROBE_MARKERS="$markers" probe "$gw" POST "/api/ce/submit?projectKey=$KEY_A" basic "$glob" \
+        -F "characteristic=pullRequest=1" -F "report=@$EMPTY_ZIP;type=application/zip"
+      [ "$P_STATUS" = 403 ] && [ "$P_REASON" = body_part_not_allowed ]
+      check $? "$sql" "$label POST ce/submit?projectKey=A, a characteristic field before the report (global token)" \
+        "403 body_part_not_allowed" "$(fmt)" "-"
     done
   done
   after="$(ce_tasks "$n" "$KEY_B")"

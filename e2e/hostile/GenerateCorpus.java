@@ -330,8 +330,8 @@ public final class GenerateCorpus {
     add("ce-submit", "POST", s + "?projectKey={A}", "", "tokenA", report, "", "A", s, "forward", "control: a scanner's upload of A");
     add("ce-submit", "POST", s, "", "global", report, "projectKey={B}", "B", s, "deny", "B only in the body");
     add("ce-submit", "POST", s, "", "global", report, "projectKey={A}", "A", s, "deny", "A only in the body");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "projectKey={B}", "B", s, "any", "A in the query, B in the body after the report");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report-last", "projectKey={B}", "B", s, "any", "A in the query, B in the body before the report");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "projectKey={B}", "B", s, "deny", "A in the query, B in the body after the report (a field beside the report)");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report-last", "projectKey={B}", "B", s, "deny", "A in the query, B in the body before the report (a field beside the report)");
     add("ce-submit", "POST", s + "?projectKey=", "", "global", report, "projectKey={B}", "B", s, "deny", "empty projectKey in the query, B in the body");
     add("ce-submit", "POST", s + "?projectName=x", "", "global", report, "projectKey={B}", "B", s, "deny", "projectName in the query, B in the body");
     add("ce-submit", "POST", s + "?projectKey={B}", "", "tokenA", report, "", "B", s, "any", "B in the query (A's token: SonarQube refuses it)");
@@ -342,9 +342,9 @@ public final class GenerateCorpus {
     add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "urlencoded", "projectKey={B}&report=x", "B", s, "any", "urlencoded body");
     add("ce-submit", "POST", s, "", "global", "urlencoded", "projectKey={B}&report=x", "B", s, "deny", "urlencoded body only");
     add("ce-submit", "POST", s, "", "global", "multipart-report+chunked", "projectKey={B}", "B", s, "deny", "chunked, B only in the body");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report+chunked", "projectKey={B}", "B", s, "any", "chunked, A in the query, B in the body");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report+chunked", "projectKey={B}", "B", s, "deny", "chunked, A in the query, B in the body (a field beside the report)");
     add("ce-submit", "POST", s, "Expect: 100-continue", "global", report, "projectKey={B}", "B", s, "deny", "Expect: 100-continue, B only in the body");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report-file", "projectKey={B}", "B", s, "any", "B as a file part");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report-file", "projectKey={B}", "B", s, "deny", "B as a file part (a part the policy does not name)");
     add("ce-submit", "POST", s, "", "global", "multipart-report-file", "projectKey={B}", "B", s, "deny", "B as a file part only");
     add("ce-submit", "POST", s, BOUNDARY_CT, "global", "rawbody",
         "--{BOUNDARY}\\r\\nContent-Disposition: form-data; name*=UTF-8''projectKey\\r\\n\\r\\n{B}\\r\\n--{BOUNDARY}\\r\\nContent-Disposition: form-data; name=\"report\"; filename=\"r.zip\"\\r\\nContent-Type: application/zip\\r\\n\\r\\n{ZIP}\\r\\n--{BOUNDARY}--\\r\\n",
@@ -353,7 +353,7 @@ public final class GenerateCorpus {
     add("ce-submit", "POST", s, "Content-Type: multipart/mixed; boundary={BOUNDARY}", "global", report, "projectKey={B}", "B", s, "deny", "multipart/mixed");
     add("ce-submit", "POST", s, "Content-Type: MULTIPART/FORM-DATA; BOUNDARY={BOUNDARY}", "global", report, "projectKey={B}", "B", s, "deny", "upper-case content type");
     add("ce-submit", "POST", s + "?organization=x", "", "global", report, "projectKey={B}", "B", s, "deny", "another query parameter, B in the body");
-    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "characteristic=branch=pcx&projectKey={B}", "B", s, "any", "a branch characteristic and B in the body");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "characteristic=branch=pcx&projectKey={B}", "B", s, "deny", "a branch characteristic and B in the body (fields beside the report)");
     add("ce-submit", "POST", s + "?projectKey={A}%00", "", "tokenA", report, "", "A", s, "any", "A followed by NUL");
     add("ce-submit", "GET", s + "?projectKey={A}", "", "tokenA", "none", "", "A", s, "deny", "GET");
     add("ce-submit", "PUT", s + "?projectKey={A}", "", "tokenA", report, "", "A", s, "deny", "PUT");
@@ -361,6 +361,8 @@ public final class GenerateCorpus {
     add("ce-submit", "POST", s + "/?projectKey={A}", "", "global", report, "projectKey={B}", "B", s, "deny", "trailing slash");
     add("ce-submit", "POST", "/api/ce/submit.protobuf", "", "global", report, "projectKey={B}", "B", s, "deny", "'.protobuf' suffix, B in the body");
     add("ce-submit", "POST", "/api/ce/%73ubmit", "", "global", report, "projectKey={B}", "B", s, "deny", "encoded letter, B in the body");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", report, "projectName=pcx-renamed", "A", s, "deny", "A in the query, a projectName field after the report");
+    add("ce-submit", "POST", s + "?projectKey={A}", "", "global", "multipart-report-last", "characteristic=pullRequest=1", "A", s, "deny", "A in the query, a characteristic field before the report");
   }
 
   // --- method overrides and methods ---------------------------------------------------------------
@@ -387,7 +389,7 @@ public final class GenerateCorpus {
     add("method-override", "GET", "/api/settings/values?component={A}", "X-HTTP-Method-Override: GET\\nX-HTTP-Method-Override: DELETE", "tokenA", "none", "", "A", "/api/settings/values", "deny", "twice");
     add("method-override", "GET", "/api/settings/values?component={A}", "X-HTTP-Method-Override:", "tokenA", "none", "", "A", "/api/settings/values", "deny", "empty value");
     add("method-override", "GET", "/api/settings/values?component={A}&_method=DELETE", "", "tokenA", "none", "", "A", "/api/settings/values", "deny", "_method query parameter");
-    add("method-override", "POST", "/api/ce/submit?projectKey={A}", "", "tokenA", "multipart-report", "_method=PUT", "A", "/api/ce/submit", "any", "_method field in the upload");
+    add("method-override", "POST", "/api/ce/submit?projectKey={A}", "", "tokenA", "multipart-report", "_method=PUT", "A", "/api/ce/submit", "deny", "_method field in the upload (a field beside the report)");
     add("method-override", "GET", "/api/settings/values?component={A}", "X-Original-URL: /api/users/search", "tokenA", "none", "", "A", "/api/users/search", "any", "X-Original-URL naming a denied endpoint");
     add("method-override", "GET", "/api/settings/values?component={A}", "X-Rewrite-URL: /api/users/search", "tokenA", "none", "", "A", "/api/users/search", "any", "X-Rewrite-URL naming a denied endpoint");
     add("method-override", "GET", "/api/settings/values?component={A}", "X-Original-Method: DELETE", "tokenA", "none", "", "A", "/api/settings/values", "any", "X-Original-Method");
