@@ -57,7 +57,7 @@ test_a_team_scan_is_allowed if {
 	allowed(decide(request("GET", "/api/plugins/download?plugin=java", "sqp")))
 }
 
-test_a_report_upload_keeps_the_default_body_limit if {
+test_a_report_upload_keeps_the_default_body_limit_and_parts if {
 	inp := object.union(request("POST", "/api/ce/submit?projectKey=team-a-billing", "sqp"), {"request": {
 		"headers": {"content-type": "multipart/form-data; boundary=x"},
 		"body": {"present": true, "chunked": true, "media_type": "multipart/form-data"},
@@ -65,6 +65,7 @@ test_a_report_upload_keeps_the_default_body_limit if {
 	d := decide(inp)
 	allowed(d)
 	d.max_body_bytes == 1073741824
+	d.body_parts == ["report"]
 }
 
 test_other_projects_are_denied if {
