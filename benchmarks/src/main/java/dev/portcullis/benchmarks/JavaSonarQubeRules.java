@@ -293,7 +293,10 @@ public final class JavaSonarQubeRules implements PolicyEngine {
       return DENIALS.get("report_too_large");
     }
     Decision allow = credentialPresent ? ALLOW_SCANNER : ALLOW_ANONYMOUS;
-    return takesMultipart ? allow.withMaxBodyBytes(reportLimit()) : allow;
+    // The report upload's body may carry the report file part only (body_parts).
+    return takesMultipart
+        ? allow.withMaxBodyBytes(reportLimit()).withBodyParts(Set.of("report"))
+        : allow;
   }
 
   /** max_report_bytes as the allow's body limit: whole bytes, 0 when negative. */
