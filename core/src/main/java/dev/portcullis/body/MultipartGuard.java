@@ -136,8 +136,24 @@ public final class MultipartGuard {
    * @return null while the body passes; the deny that refuses it otherwise, from then on every time
    */
   public Decision check(ByteBuffer bytes) {
-    for (int i = bytes.position(), end = bytes.limit(); i < end && refusal == null; i++) {
-      accept(bytes.get(i));
+    if (bytes.hasArray()) {
+      return check(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+    }
+    int i = bytes.position();
+    int end = bytes.limit();
+    while (i < end && refusal == null) {
+      if (state == State.BODY && matched == 0) {
+        // Content between line feeds cannot start a delimiter: skip it in a tight loop.
+        int start = i;
+        while (i < end && bytes.get(i) != '\n') {
+          i++;
+        }
+        skipped(start, i, i > start && bytes.get(i - 1) == '\r');
+        if (i == end) {
+          break;
+        }
+      }
+      accept(bytes.get(i++));
     }
     return refusal;
   }
@@ -147,8 +163,20 @@ public final class MultipartGuard {
    */
   public Decision check(byte[] bytes, int offset, int length) {
     Objects.checkFromIndexSize(offset, length, bytes.length);
-    for (int i = offset, end = offset + length; i < end && refusal == null; i++) {
-      accept(bytes[i]);
+    int i = offset;
+    int end = offset + length;
+    while (i < end && refusal == null) {
+      if (state == State.BODY && matched == 0) {
+        int start = i;
+        while (i < end && bytes[i] != '\n') {
+          i++;
+        }
+        skipped(start, i, i > start && bytes[i - 1] == '\r');
+        if (i == end) {
+          break;
+        }
+      }
+      accept(bytes[i++]);
     }
     return refusal;
   }
@@ -174,6 +202,14 @@ public final class MultipartGuard {
   /** Why the body was refused, for a log line; quotes nothing from the body. "" while it passes. */
   public String why() {
     return why;
+  }
+
+  /** Content bytes from {@code start} to {@code end} passed over; the last was a CR or not. */
+  private void skipped(int start, int end, boolean lastWasCr) {
+    if (end > start) {
+      bytesSeen += end - start;
+      previousWasCr = lastWasCr;
+    }
   }
 
   private void accept(byte b) {
