@@ -18,9 +18,10 @@ import java.util.Set;
  *   <li>it opens with {@code --boundary CRLF}, without a preamble, and ends with {@code
  *       --boundary--}, optionally followed by one CRLF and nothing else;
  *   <li>each delimiter is {@code CRLF --boundary} followed by CRLF or {@code --}; an {@code LF
- *       --boundary} without its CR is refused, since lenient parsers take it for a delimiter, and
- *       so is a part whose content begins with {@code --boundary}, which some parsers read as a
- *       delimiter sharing the CRLF that ends the part's headers;
+ *       --boundary} without its CR is refused, since lenient parsers take it for a delimiter; and a
+ *       part whose content begins with {@code --boundary} ends there, as a parser that lets the
+ *       CRLF ending the part's headers begin a delimiter reads it (Jetty does), so that what
+ *       follows is judged as the next part;
  *   <li>part headers are CRLF-terminated lines of printable ASCII, at most {@value
  *       #MAX_HEADER_BYTES} bytes per part (see {@link PartHeaders} for the lines themselves).
  * </ul>

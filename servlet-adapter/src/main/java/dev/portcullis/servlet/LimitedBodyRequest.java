@@ -33,10 +33,11 @@ import java.util.Set;
  *
  * <p>Parameters and parts ({@code getParameter}, {@code getParts}) are parsed by the container from
  * the body it reads itself, so they are bounded by the container's own form and multipart limits
- * instead. For a multipart body, the parts the container parsed are judged before any parameter or
- * part is returned: each must be a file part the decision names, at most once. A refusal fails the
- * call, with a {@link MultipartBodyException} ({@code getParts}, {@code getPart}) or an {@link
- * UncheckedIOException} around one (the parameter methods, which declare no exception).
+ * instead. For a multipart body, what the container parsed is judged before it is handed out:
+ * {@code getParts} and {@code getPart} return only file parts the decision names, each at most
+ * once, and the parameter methods only parameters whose values all come from the query. A refusal
+ * fails the call, with a {@link MultipartBodyException} ({@code getParts}, {@code getPart}) or an
+ * {@link UncheckedIOException} around one (the parameter methods, which declare no exception).
  */
 final class LimitedBodyRequest extends HttpServletRequestWrapper {
 
@@ -105,36 +106,67 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
 
   @Override
   public String getParameter(String name) {
-    checkContainerPartsUnchecked();
+    checkParametersComeFromTheQuery();
     return super.getParameter(name);
   }
 
   @Override
   public Map<String, String[]> getParameterMap() {
-    checkContainerPartsUnchecked();
+    checkParametersComeFromTheQuery();
     return super.getParameterMap();
   }
 
   @Override
   public Enumeration<String> getParameterNames() {
-    checkContainerPartsUnchecked();
+    checkParametersComeFromTheQuery();
     return super.getParameterNames();
   }
 
   @Override
   public String[] getParameterValues(String name) {
-    checkContainerPartsUnchecked();
+    checkParametersComeFromTheQuery();
     return super.getParameterValues(name);
   }
 
-  private void checkContainerPartsUnchecked() {
-    try {
-      checkContainerParts();
-    } catch (MultipartBodyException e) {
-      throw new UncheckedIOException(e);
-    } catch (IOException | ServletException e) {
-      // The container could not parse the body: it reads no parameters from it either, and says
-      // so itself when asked for the parts.
+  /**
+   * Judges the parameters the container read, the way it will hand them out: each value must come
+   * from the query, which the policy judged, so a parameter has as many values as the raw query
+   * gives its name. A form field the container read from a multipart body adds one; so does a field
+   * it kept from a parse that failed half-way (Tomcat, past {@code maxPostSize}), which a check of
+   * the parts would not see.
+   */
+  private void checkParametersComeFromTheQuery() {
+    if (body.guard == null) {
+      return;
+    }
+    Map<String, Integer> query = QueryNames.count(rawQuery());
+    for (Map.Entry<String, String[]> parameter : super.getParameterMap().entrySet()) {
+      Integer inQuery = query == null ? null : query.get(parameter.getKey());
+      if (inQuery == null || inQuery != parameter.getValue().length) {
+        MultipartBodyException refusal =
+            new MultipartBodyException(
+                MultipartGuard.partNotAllowed(), "a parameter the container read from the body");
+        refused(refusal);
+        throw new UncheckedIOException(refusal);
+      }
+    }
+  }
+
+  /** The query string as the client sent it, which the container decodes itself. */
+  private String rawQuery() {
+    jakarta.servlet.ServletRequest container = this;
+    while (container instanceof jakarta.servlet.ServletRequestWrapper) {
+      container = ((jakarta.servlet.ServletRequestWrapper) container).getRequest();
+    }
+    return container instanceof HttpServletRequest
+        ? ((HttpServletRequest) container).getQueryString()
+        : null;
+  }
+
+  private void refused(BodyRefusedException refusal) {
+    synchronized (body) {
+      body.containerRefusal = refusal;
+      body.containerRefusedOn = Thread.currentThread();
     }
   }
 
@@ -146,14 +178,9 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     if (body.guard == null) {
       return;
     }
-    Collection<Part> parts;
-    try {
-      parts = super.getParts();
-    } catch (IllegalStateException e) {
-      // No multipart configuration for this servlet: the container parses no parts, so it reads no
-      // parameters from the body either.
-      return;
-    }
+    // Failures are the container's own (no multipart configuration, a limit): no part is handed
+    // out then.
+    Collection<Part> parts = super.getParts();
     Set<String> seen = new HashSet<>();
     for (Part part : parts) {
       String why = null;
@@ -167,10 +194,7 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
       if (why != null) {
         MultipartBodyException refusal =
             new MultipartBodyException(MultipartGuard.partNotAllowed(), why);
-        synchronized (body) {
-          body.containerRefusal = refusal;
-          body.containerRefusedOn = Thread.currentThread();
-        }
+        refused(refusal);
         throw refusal;
       }
     }
