@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
     name = "decide",
     mixinStandardHelpOptions = true,
     description = {
-      "Ask the policy about one request and print {\"allow\",\"status\",\"reasons\",\"message\"} as JSON.",
+      "Ask the policy about one request and print {\"allow\",\"status\",\"reasons\",\"message\"} (an allow adds forward_target, max_body_bytes and body_parts) as JSON.",
       "Exit code: 0 allowed, 1 denied, 2 usage or policy load error."
     })
 final class DecideCommand implements Callable<Integer> {

@@ -92,6 +92,29 @@ class DecideCommandTest {
   }
 
   @Test
+  void aReportUploadShowsItsBodyLimitAndTheOnePartItsBodyMayCarry() {
+    CliRun run =
+        run(
+            "decide",
+            "--method",
+            "POST",
+            "--target",
+            "/api/ce/submit?projectKey=demo",
+            "--header",
+            "Authorization: " + basic(SQP + ":"),
+            "--header",
+            "Content-Type: multipart/form-data; boundary=x",
+            "--header",
+            "Content-Length: 1000",
+            "--credential-valid",
+            "true");
+
+    assertThat(run.code()).isEqualTo(0);
+    assertThat(run.out())
+        .contains("\"allow\":true", "\"max_body_bytes\":1073741824", "\"body_parts\":[\"report\"]");
+  }
+
+  @Test
   void unverifiedOrMissingCredentialsAre401() {
     assertThat(
             run(
