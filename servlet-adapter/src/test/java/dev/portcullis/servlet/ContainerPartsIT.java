@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.portcullis.PolicyEnforcer;
 import dev.portcullis.testkit.StubPolicyEngine;
-import jakarta.servlet.DispatcherType;
-import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -16,21 +14,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.catalina.Context;
-import org.apache.catalina.Wrapper;
-import org.apache.catalina.startup.Tomcat;
-import org.apache.tomcat.util.descriptor.web.FilterDef;
-import org.apache.tomcat.util.descriptor.web.FilterMap;
-import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,59 +40,20 @@ class ContainerPartsIT {
   private final HttpClient client = HttpClient.newHttpClient();
   private final AtomicInteger servletRuns = new AtomicInteger();
   private final AtomicInteger partsHandedOut = new AtomicInteger();
-  private Tomcat tomcat;
-  private Server jetty;
+  private MultipartContainers servers;
   private List<URI> containers;
 
   @BeforeAll
   void start() throws Exception {
     PortcullisFilter filter =
         PortcullisFilter.builder(PolicyEnforcer.builder(new StubPolicyEngine()).build()).build();
-
-    tomcat = new Tomcat();
-    tomcat.setBaseDir(Files.createTempDirectory("tomcat-parts").toString());
-    tomcat.setPort(0);
-    tomcat.getConnector().setProperty("address", "127.0.0.1");
-    Context context = tomcat.addContext("", null);
-    FilterDef definition = new FilterDef();
-    definition.setFilterName("portcullis");
-    definition.setFilter(filter);
-    context.addFilterDef(definition);
-    FilterMap mapping = new FilterMap();
-    mapping.setFilterName("portcullis");
-    mapping.addURLPattern("/*");
-    context.addFilterMap(mapping);
-    Wrapper servlet = Tomcat.addServlet(context, "app", new PartsApplication());
-    servlet.setMultipartConfigElement(new MultipartConfigElement(""));
-    context.addServletMapping("/*", "app");
-    tomcat.start();
-
-    jetty = new Server();
-    ServerConnector connector = new ServerConnector(jetty);
-    connector.setHost("127.0.0.1");
-    jetty.addConnector(connector);
-    ServletContextHandler handler = new ServletContextHandler("/");
-    handler.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
-    ServletHolder holder = new ServletHolder(new PartsApplication());
-    holder
-        .getRegistration()
-        .setMultipartConfig(
-            new MultipartConfigElement(Files.createTempDirectory("jetty-parts").toString()));
-    handler.addServlet(holder, "/*");
-    jetty.setHandler(handler);
-    jetty.start();
-
-    containers =
-        List.of(
-            URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort()),
-            URI.create("http://127.0.0.1:" + connector.getLocalPort()));
+    servers = MultipartContainers.start(PartsApplication::new, filter);
+    containers = servers.uris();
   }
 
   @AfterAll
   void stop() throws Exception {
-    tomcat.stop();
-    tomcat.destroy();
-    jetty.stop();
+    servers.close();
   }
 
   @BeforeEach

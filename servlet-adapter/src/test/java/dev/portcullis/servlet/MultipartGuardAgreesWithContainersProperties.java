@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.portcullis.Decision;
 import dev.portcullis.body.MultipartGuard;
-import jakarta.servlet.MultipartConfigElement;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -20,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +33,6 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
-import org.apache.catalina.Context;
-import org.apache.catalina.Wrapper;
-import org.apache.catalina.startup.Tomcat;
-import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The multipart guard against the parsers it protects: for bodies built from the spellings parsers
@@ -59,48 +50,19 @@ class MultipartGuardAgreesWithContainersProperties {
       Decision.allow(List.of("ok"), "Allowed.").withBodyParts(Set.of("report"));
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static Tomcat tomcat;
-  private static Server jetty;
+  private static MultipartContainers servers;
   private static List<URI> containers;
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
   @BeforeContainer
   static void startContainers() throws Exception {
-    tomcat = new Tomcat();
-    tomcat.setBaseDir(Files.createTempDirectory("tomcat-multipart").toString());
-    tomcat.setPort(0);
-    tomcat.getConnector().setProperty("address", "127.0.0.1");
-    Context context = tomcat.addContext("", null);
-    Wrapper servlet = Tomcat.addServlet(context, "parts", new PartsServlet());
-    servlet.setMultipartConfigElement(new MultipartConfigElement(""));
-    context.addServletMapping("/*", "parts");
-    tomcat.start();
-
-    jetty = new Server();
-    ServerConnector connector = new ServerConnector(jetty);
-    connector.setHost("127.0.0.1");
-    jetty.addConnector(connector);
-    ServletContextHandler handler = new ServletContextHandler("/");
-    ServletHolder holder = new ServletHolder(new PartsServlet());
-    holder
-        .getRegistration()
-        .setMultipartConfig(
-            new MultipartConfigElement(Files.createTempDirectory("jetty-multipart").toString()));
-    handler.addServlet(holder, "/*");
-    jetty.setHandler(handler);
-    jetty.start();
-
-    containers =
-        List.of(
-            URI.create("http://127.0.0.1:" + tomcat.getConnector().getLocalPort() + "/submit"),
-            URI.create("http://127.0.0.1:" + connector.getLocalPort() + "/submit"));
+    servers = MultipartContainers.start(PartsServlet::new, null);
+    containers = servers.uris().stream().map(uri -> uri.resolve("/submit")).toList();
   }
 
   @AfterContainer
   static void stopContainers() throws Exception {
-    tomcat.stop();
-    tomcat.destroy();
-    jetty.stop();
+    servers.close();
   }
 
   @Example
