@@ -136,7 +136,7 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
    * the parts would not see.
    */
   private void checkParametersComeFromTheQuery() {
-    if (body.guard == null) {
+    if (body.guard == null || body.parametersFromQuery) {
       return;
     }
     Map<String, Integer> query = QueryNames.count(rawQuery());
@@ -150,6 +150,8 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
         throw new UncheckedIOException(refusal);
       }
     }
+    // The container parses once; what it hands out later is what was judged here.
+    body.parametersFromQuery = true;
   }
 
   /** The query string as the client sent it, which the container decodes itself. */
@@ -221,6 +223,7 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     BufferedReader reader;
     BodyRefusedException containerRefusal;
     Thread containerRefusedOn;
+    volatile boolean parametersFromQuery;
 
     Body(long maxBodyBytes, MultipartGuard guard, Set<String> bodyParts) {
       this.maxBodyBytes = maxBodyBytes;
