@@ -18,6 +18,8 @@ class MultipartGuardTest {
 
   private static final Decision REPORT_ONLY =
       Decision.allow(List.of("scanner_endpoint"), "Allowed.").withBodyParts(Set.of("report"));
+  private static final String REPORT_DISPOSITION =
+      "Content-Disposition: form-data; name=\"report\"; filename=\"a.zip\"";
   private static final byte[] ZIP = "PK\u0003\u0004 report bytes".getBytes(StandardCharsets.UTF_8);
 
   private static Decision judge(String contentType, byte[] body) {
@@ -129,7 +131,7 @@ class MultipartGuardTest {
 
   @Test
   void partHeadersThatParsersReadDifferentlyAreRefused() {
-    String disposition = "Content-Disposition: form-data; name=\"report\"; filename=\"a.zip\"";
+    String disposition = REPORT_DISPOSITION;
     List<List<String>> headerBlocks =
         List.of(
             List.of(disposition, disposition),
@@ -156,7 +158,7 @@ class MultipartGuardTest {
                 body()
                     .part(
                         ZIP,
-                        "Content-Disposition: form-data; name=\"report\"; filename=\"a.zip\"",
+                        REPORT_DISPOSITION,
                         "Content-Transfer-Encoding: binary",
                         "Content-Type: application/zip")
                     .close()))
@@ -227,14 +229,7 @@ class MultipartGuardTest {
   @Test
   void partHeadersAreBounded() {
     String big = "X-Padding: " + "a".repeat(MultipartGuard.MAX_HEADER_BYTES);
-    assertThat(
-            judge(
-                body()
-                    .part(
-                        ZIP,
-                        "Content-Disposition: form-data; name=\"report\"; filename=\"a.zip\"",
-                        big)
-                    .close()))
+    assertThat(judge(body().part(ZIP, REPORT_DISPOSITION, big).close()))
         .isEqualTo(MultipartGuard.malformed());
   }
 
