@@ -79,7 +79,9 @@ check_launch() {
 # archive_of FLAVOUR: the class-data archive the launcher keeps for FLAVOUR ("" if none).
 archive_of() { find "$work/cds" -maxdepth 1 -name "$1-gateway-*.jsa" 2>/dev/null | head -n 1; }
 
-check_launch netty Netty 18790 PORTCULLIS_DECISION_LOG="$work/decisions.log"
+# The decision log as a --config file asks for it, which no flag of the launcher's start overrides.
+printf 'decision-log: %s\n' "$work/decisions.log" > "$work/gateway.yaml"
+check_launch netty Netty 18790 PORTCULLIS_CONFIG="$work/gateway.yaml"
 # The training run's two calls stay out of the decision log: only this check's own request is in it.
 lines="$(wc -l < "$work/decisions.log" 2>/dev/null || echo 0)"
 if [[ "$lines" == 1 ]]; then pass "the decision log holds the one request sent, none of the training run's"

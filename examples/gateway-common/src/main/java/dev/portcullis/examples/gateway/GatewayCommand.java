@@ -248,10 +248,11 @@ public final class GatewayCommand implements Callable<Integer> {
 
     @Option(
         names = "--decision-log",
-        paramLabel = "stdout|FILE",
+        paramLabel = "stdout|FILE|off",
         description =
             "Write one JSON line per decision (OPA's decision-log fields) to stdout or append it to FILE; "
-                + "never blocks a request (bounded queue, drops counted). Default: off.")
+                + "never blocks a request (bounded queue, drops counted). 'off' turns off one set in the "
+                + "environment or the --config file. Default: off.")
     String decisionLog;
 
     @Option(

@@ -77,7 +77,8 @@ public final class GatewayOperations implements AutoCloseable {
         config.adminListen() == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OutputStream file = null;
     JsonDecisionLog decisionLog = null;
-    if (config.decisionLog() != null) {
+    // "off" lets a flag turn off a decision log the environment or a --config file asks for.
+    if (config.decisionLog() != null && !config.decisionLog().equals("off")) {
       OutputStream out;
       if (config.decisionLog().equals("stdout")) {
         out = System.out;
