@@ -1,5 +1,6 @@
 package dev.portcullis.servlet;
 
+import dev.portcullis.CanonicalTarget;
 import dev.portcullis.Decision;
 import dev.portcullis.body.MultipartGuard;
 import jakarta.servlet.ReadListener;
@@ -20,6 +21,7 @@ import java.nio.charset.UnsupportedCharsetException;
 import java.util.Collection;
 import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -48,9 +50,9 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
    * none), judged by {@code guard} when it is not null.
    */
   LimitedBodyRequest(
-      HttpServletRequest request, long maxBodyBytes, MultipartGuard guard, Set<String> bodyParts) {
+      HttpServletRequest request, long maxBodyBytes, MultipartGuard guard, Decision decision) {
     super(request);
-    this.body = new Body(maxBodyBytes, guard, bodyParts);
+    this.body = new Body(maxBodyBytes, guard, decision);
   }
 
   /** The same request on a later dispatch: it goes on counting where {@code earlier} stopped. */
@@ -130,7 +132,7 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
 
   /**
    * Judges the parameters the container read, the way it will hand them out: each value must come
-   * from the query, which the policy judged, so a parameter has as many values as the raw query
+   * from the query, which the policy judged, so a parameter has as many values as the judged query
    * gives its name. A form field the container read from a multipart body adds one; so does a field
    * it kept from a parse that failed half-way (Tomcat, past {@code maxPostSize}), which a check of
    * the parts would not see.
@@ -139,10 +141,11 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     if (body.guard == null || body.parametersFromQuery) {
       return;
     }
-    Map<String, Integer> query = QueryNames.count(rawQuery());
+    Map<String, List<String>> query =
+        CanonicalTarget.parse(body.judgedTarget, body.judgedTarget.length()).query();
     for (Map.Entry<String, String[]> parameter : super.getParameterMap().entrySet()) {
-      Integer inQuery = query == null ? null : query.get(parameter.getKey());
-      if (inQuery == null || inQuery != parameter.getValue().length) {
+      List<String> judged = query.get(parameter.getKey());
+      if (judged == null || judged.size() != parameter.getValue().length) {
         MultipartBodyException refusal =
             new MultipartBodyException(
                 MultipartGuard.partNotAllowed(), "a parameter the container read from the body");
@@ -152,17 +155,6 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     }
     // The container parses once; what it hands out later is what was judged here.
     body.parametersFromQuery = true;
-  }
-
-  /** The query string as the client sent it, which the container decodes itself. */
-  private String rawQuery() {
-    jakarta.servlet.ServletRequest container = this;
-    while (container instanceof jakarta.servlet.ServletRequestWrapper) {
-      container = ((jakarta.servlet.ServletRequestWrapper) container).getRequest();
-    }
-    return container instanceof HttpServletRequest
-        ? ((HttpServletRequest) container).getQueryString()
-        : null;
   }
 
   private void refused(BodyRefusedException refusal) {
@@ -219,16 +211,18 @@ final class LimitedBodyRequest extends HttpServletRequestWrapper {
     final long maxBodyBytes;
     final MultipartGuard guard;
     final Set<String> bodyParts;
+    final String judgedTarget;
     CheckedInputStream stream;
     BufferedReader reader;
     BodyRefusedException containerRefusal;
     Thread containerRefusedOn;
     volatile boolean parametersFromQuery;
 
-    Body(long maxBodyBytes, MultipartGuard guard, Set<String> bodyParts) {
+    Body(long maxBodyBytes, MultipartGuard guard, Decision decision) {
       this.maxBodyBytes = maxBodyBytes;
       this.guard = guard;
-      this.bodyParts = Set.copyOf(bodyParts);
+      this.bodyParts = decision.bodyParts();
+      this.judgedTarget = decision.forwardTarget();
     }
 
     CheckedInputStream.BodyCheck check() {

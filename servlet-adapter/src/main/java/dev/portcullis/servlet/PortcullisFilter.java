@@ -241,8 +241,7 @@ public final class PortcullisFilter implements Filter {
       chain.doFilter(judged, response);
       return;
     }
-    LimitedBodyRequest limited =
-        new LimitedBodyRequest(judged, bodyLimit, guard, decision.bodyParts());
+    LimitedBodyRequest limited = new LimitedBodyRequest(judged, bodyLimit, guard, decision);
     request.setAttribute(LIMITED_BODY_ATTRIBUTE, limited);
     forwardLimited(limited, response, chain);
   }

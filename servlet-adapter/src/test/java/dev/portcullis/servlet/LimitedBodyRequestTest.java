@@ -3,6 +3,7 @@ package dev.portcullis.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.portcullis.Decision;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -13,17 +14,19 @@ import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LimitedBodyRequestTest {
+
+  private static final Decision ALLOW =
+      Decision.allow(List.of("test"), "Allowed.").forTarget("/upload");
 
   private static final int LIMIT = 1000;
 
   @Test
   void aBodyOfExactlyTheLimitReadsWhole() throws IOException {
     LimitedBodyRequest request =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT, null, Set.of());
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT, 64)), LIMIT, null, ALLOW);
 
     assertThat(request.getInputStream().readAllBytes()).hasSize(LIMIT);
     assertThat(request.refusalOn(Thread.currentThread())).isNull();
@@ -32,7 +35,7 @@ class LimitedBodyRequestTest {
   @Test
   void aBlockingReadPastTheLimitFailsAndHandsOutNoByteBeyondIt() throws IOException {
     LimitedBodyRequest request =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT, null, Set.of());
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 1, 300)), LIMIT, null, ALLOW);
     InputStream body = request.getInputStream();
     ByteArrayOutputStream handedOut = new ByteArrayOutputStream();
     byte[] buffer = new byte[300];
@@ -58,7 +61,7 @@ class LimitedBodyRequestTest {
   @Test
   void singleByteReadsAndTheReaderCountToo() throws IOException {
     LimitedBodyRequest bytes =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT, null, Set.of());
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 1)), LIMIT, null, ALLOW);
     assertThatThrownBy(
             () -> {
               while (bytes.getInputStream().read() >= 0) {
@@ -68,7 +71,7 @@ class LimitedBodyRequestTest {
         .isInstanceOf(BodyTooLargeException.class);
 
     LimitedBodyRequest text =
-        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT, null, Set.of());
+        new LimitedBodyRequest(request(new ContainerStream(LIMIT + 5, 100)), LIMIT, null, ALLOW);
     assertThatThrownBy(
             () -> {
               char[] chars = new char[100];
@@ -82,7 +85,7 @@ class LimitedBodyRequestTest {
   @Test
   void aReadListenerMeetsTheFailureInOnError() throws IOException {
     ContainerStream container = new ContainerStream(3 * LIMIT, 256);
-    LimitedBodyRequest request = new LimitedBodyRequest(request(container), LIMIT, null, Set.of());
+    LimitedBodyRequest request = new LimitedBodyRequest(request(container), LIMIT, null, ALLOW);
     ServletInputStream body = request.getInputStream();
     List<Throwable> errors = new ArrayList<>();
     long[] handedOut = new long[1];
@@ -120,7 +123,7 @@ class LimitedBodyRequestTest {
   @Test
   void aLaterDispatchGoesOnCountingWhereTheFirstStopped() throws IOException {
     ContainerStream container = new ContainerStream(LIMIT + 1, 600);
-    LimitedBodyRequest first = new LimitedBodyRequest(request(container), LIMIT, null, Set.of());
+    LimitedBodyRequest first = new LimitedBodyRequest(request(container), LIMIT, null, ALLOW);
     assertThat(first.getInputStream().read(new byte[600])).isEqualTo(600);
 
     LimitedBodyRequest later = new LimitedBodyRequest(request(container), first);
