@@ -209,15 +209,24 @@ public final class PortcullisFilter implements Filter {
       HttpServletResponse response,
       FilterChain chain)
       throws IOException, ServletException {
+    MultipartGuard guard = MultipartGuard.forBody(decision, request.getContentType());
+    Decision refusal = null;
     if (decision.bodyLimitExceededBy(request.getContentLengthLong())) {
       LOG.debug(
           "request body declared over its limit status=413 max_body_bytes={}",
           decision.maxBodyBytes());
+      refusal = Decision.bodyTooLarge();
+    } else if (guard != null && guard.refusal() != null) {
+      LOG.debug(
+          "refusing a multipart body status={} why={}", guard.refusal().status(), guard.why());
+      refusal = guard.refusal();
+    }
+    if (refusal != null) {
       // Set by an asynchronous decision; a later dispatch must not take the request for an allowed
       // one.
       request.removeAttribute(DECISION_ATTRIBUTE);
       request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
-      writeDeny(Decision.bodyTooLarge(), request, response, true);
+      writeDeny(refusal, request, response, true);
       return;
     }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
@@ -228,15 +237,6 @@ public final class PortcullisFilter implements Filter {
             ? request
             : new CanonicalRequest(request, decision.forwardTarget());
     long bodyLimit = undeclaredBodyPossible(request) ? 0 : decision.maxBodyBytes();
-    MultipartGuard guard = MultipartGuard.forBody(decision, request.getContentType());
-    if (guard != null && guard.refusal() != null) {
-      LOG.debug(
-          "refusing a multipart body status={} why={}", guard.refusal().status(), guard.why());
-      request.removeAttribute(DECISION_ATTRIBUTE);
-      request.removeAttribute(FORWARD_TARGET_ATTRIBUTE);
-      writeDeny(guard.refusal(), request, response, true);
-      return;
-    }
     if (bodyLimit == Decision.NO_BODY_LIMIT && guard == null) {
       chain.doFilter(judged, response);
       return;
