@@ -134,6 +134,8 @@ public final class CheckedInputStream extends ServletInputStream {
 
   private final ServletInputStream body;
   private final BodyCheck check;
+  // The byte of a single-byte read, for the check: reads of one request never run concurrently.
+  private final byte[] oneByte = new byte[1];
   private long handedOut;
   private volatile IOException failure;
   private volatile Thread failedOn;
@@ -149,7 +151,8 @@ public final class CheckedInputStream extends ServletInputStream {
     rethrowFailure();
     int read = body.read();
     if (read >= 0) {
-      handedOut(new byte[] {(byte) read}, 0, 1);
+      oneByte[0] = (byte) read;
+      handedOut(oneByte, 0, 1);
     } else {
       ended();
     }
