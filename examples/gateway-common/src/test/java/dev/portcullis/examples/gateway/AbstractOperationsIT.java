@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.portcullis.testkit.FakeSonarQube;
 import dev.portcullis.testkit.RawHttpConnection;
+import dev.portcullis.testkit.RawHttpResponse;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -332,6 +333,30 @@ public abstract class AbstractOperationsIT {
 
     assertThat(lines).extracting(line -> line.path("status").asInt()).contains(400, 200);
     assertThat(lines.toString()).doesNotContain("secret");
+  }
+
+  /** A request the HTTP parser refuses is logged with the size of the refusal it was sent. */
+  @Test
+  void aParserRefusalIsLoggedWithTheBytesItSent() throws Exception {
+    long[] sent = new long[1];
+    List<JsonNode> lines =
+        accessLinesOf(
+            logged -> logged.stream().anyMatch(line -> line.path("status").asInt() == 200),
+            gateway -> {
+              try (RawHttpConnection client = RawHttpConnection.open(gateway.uri())) {
+                RawHttpResponse refused =
+                    client.send(pipelined("/api/server/version", "X-Folded: a\r\n b\r\n")).read();
+                assertThat(refused.status()).isEqualTo(400);
+                sent[0] = refused.bodyLength();
+              }
+              send(gateway.uri(), "/api/server/version", null);
+            });
+
+    assertThat(sent[0]).isPositive();
+    assertThat(lines)
+        .filteredOn(line -> line.path("status").asInt() == 400)
+        .singleElement()
+        .satisfies(line -> assertThat(line.path("bytes").asLong()).isEqualTo(sent[0]));
   }
 
   private static String pipelined(String target, String headers) {

@@ -38,7 +38,7 @@ final class JettyAccessLog implements RequestLog {
             request.getMethod(),
             target == null ? "" : target,
             response.getStatus(),
-            Response.getContentBytesWritten(response),
+            bodyBytes(request, response),
             NanoTime.since(request.getBeginNanoTime()),
             judged != null && !judged.clientIp().isEmpty()
                 ? judged.clientIp()
@@ -46,5 +46,12 @@ final class JettyAccessLog implements RequestLog {
             allowed != null ? "allow" : "deny",
             denied != null ? denied.reasons() : List.of(),
             upstream instanceof Integer ? (Integer) upstream : 0));
+  }
+
+  /** The body bytes sent, the error handler's page included. */
+  private static long bodyBytes(Request request, Response response) {
+    Object errorPage = request.getAttribute(JsonErrorHandler.BODY_BYTES_ATTRIBUTE);
+    long counted = Response.getContentBytesWritten(response);
+    return errorPage instanceof Long ? Math.max(counted, (Long) errorPage) : counted;
   }
 }

@@ -24,6 +24,12 @@ final class JsonErrorHandler extends ErrorHandler {
 
   private static final Logger DENIALS = LoggerFactory.getLogger("dev.portcullis.gateway.denials");
 
+  /**
+   * The request attribute holding the length of the body this handler wrote: Jetty writes an error
+   * page past the response's byte count, so the access log reads it here.
+   */
+  static final String BODY_BYTES_ATTRIBUTE = JsonErrorHandler.class.getName() + ".bodyBytes";
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     Object status = request.getAttribute(ERROR_STATUS);
@@ -42,6 +48,7 @@ final class JsonErrorHandler extends ErrorHandler {
       headers.put(header.name(), header.value());
     }
     headers.put(ERROR_CACHE_CONTROL);
+    request.setAttribute(BODY_BYTES_ATTRIBUTE, (long) denied.body().length);
     response.write(true, ByteBuffer.wrap(denied.body()), callback);
     return true;
   }
