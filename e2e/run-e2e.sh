@@ -113,6 +113,8 @@
 #   E2E_GATEWAY_WAIT       seconds to wait for the gateway jars to appear (default 0)
 #   E2E_LOCK_WAIT          seconds to wait for another run's lock (default 1800)
 #   GATEWAY_JAVA           java for the gateways (default: java on the PATH, JDK 17+)
+#   E2E_ENGINE             the gateways' policy engine: wasm (default: the embedded wasm engine)
+#                          or plan (--engine plan, the plan engine; its start-up line must say so)
 #   E2E_GATEWAY_DATA       policy data file for the default gateways (default: none = shipped
 #                          defaults, which is what the assertions expect)
 #   SQ_JDK17, SQ_JDK21PLUS JDKs for 9.9/scanners and for 26.9 (see e2e/lib/sonarqube.sh)
@@ -179,6 +181,11 @@ declare -A JAR=(
 )
 declare -A FLAVOUR_OFFSET=([jetty]=0 [netty]=200)
 GATEWAY_JAVA="${GATEWAY_JAVA:-java}"
+ENGINE="${E2E_ENGINE:-wasm}"
+case "$ENGINE" in
+  wasm|plan) ;;
+  *) echo "E2E_ENGINE must be wasm or plan, not '$ENGINE'" >&2; exit 2 ;;
+esac
 SCANS="$E2E_WORK/scans"
 RESULTS="$E2E_WORK/results.tsv"
 TIMINGS="$E2E_WORK/timings.tsv"
@@ -452,6 +459,7 @@ gw_launch() {
   fi
   local args=(-jar "$E2E_WORK/$f-gateway.jar" --upstream "$upstream" --listen "127.0.0.1:$port")
   [ -n "$data" ] && args+=(--data "$data")
+  [ "$ENGINE" = plan ] && args+=(--engine plan)
   GW_UPSTREAM[$label]="$upstream"
   if [ -z "$r" ]; then   # the default gateways: admin listener and decision log (operations checks)
     local aport; aport="$(gw_admin_port "$f" "$n")"
@@ -473,6 +481,11 @@ gw_wait() {
     if [ -n "$line" ]; then
       GW_KIND[$label]="$(sed -E 's/.*Portcullis (Jetty|Netty) gateway listening on.*/\1/' <<<"$line")"
       log "gateway $label: ${line:0:300}"
+      # the engine asked for, not a default the gateway fell back to
+      if ! grep -q "(policy opa-$ENGINE " <<<"$line"; then
+        GW_KIND[$label]+=", but not the $ENGINE engine"
+        log "gateway $label does not run the $ENGINE engine (E2E_ENGINE)"; return 1
+      fi
       # It must also answer HTTP itself: a request without a credential to a denied endpoint is
       # refused by the gateway alone (401/403), so a SonarQube still starting (which can take tens
       # of seconds to answer anything) cannot make the gateway look dead.
@@ -1668,7 +1681,7 @@ sq_require_tools || exit 1
 command -v ss >/dev/null || { log "missing tool: ss (iproute2)"; exit 1; }
 sq_ensure_user || exit 1
 sq_ensure_sysctl || exit 1
-log "work directory $E2E_WORK; targets ${targets[*]}; gateways ${FLAVOURS[*]}; direct scans: $DIRECT_SCANS"
+log "work directory $E2E_WORK; targets ${targets[*]}; gateways ${FLAVOURS[*]} (engine $ENGINE); direct scans: $DIRECT_SCANS"
 
 # 1. both servers at once (fetch + unzip + start run in the background)
 for t in "${targets[@]}"; do
