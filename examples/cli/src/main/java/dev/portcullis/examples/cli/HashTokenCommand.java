@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Read a token from the first line of standard input and print its 'sha256:<hex>' line for a static token file.",
-      "Example: read -rs TOKEN && printf '%s\\n' \"$TOKEN\" | portcullis hash-token >> tokens.sha256",
+      "Example: read -rs TOKEN && printf '%%s\\n' \"$TOKEN\" | portcullis hash-token >> tokens.sha256",
       "Exit code: 0 printed, 2 no token on standard input."
     })
 final class HashTokenCommand implements Callable<Integer> {

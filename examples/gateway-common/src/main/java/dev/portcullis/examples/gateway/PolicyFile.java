@@ -51,7 +51,8 @@ public record PolicyFile(String option, Path file, String entrypoint) {
 
   /** The help text of an {@code --entrypoint} option. */
   public static final String ENTRYPOINT_HELP =
-      "The entrypoint of --policy (default: ${DEFAULT-VALUE}).";
+      "The entrypoint of --policy, or the decision path a remote engine (--engine remote=URL) is "
+          + "asked at (default: ${DEFAULT-VALUE}).";
 
   /** Refuses a key given twice: which of the two applied would depend on the reader. */
   private static final ObjectMapper JSON =
