@@ -3,7 +3,9 @@ package dev.portcullis.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,24 @@ class HashTokenCommandTest {
       assertThat(run.out()).isEmpty();
       assertThat(run.err()).startsWith("portcullis: ");
     }
+  }
+
+  /** Picocli formats descriptions with String.format: a bare printf example there warns. */
+  @Test
+  void helpShowsThePrintfExampleWithoutAFormatWarning() {
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    CliRun run;
+    try {
+      System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+      run = CliRun.of("hash-token", "--help");
+    } finally {
+      System.setErr(stderr);
+    }
+
+    assertThat(run.code()).isZero();
+    assertThat(run.out()).contains("printf '%s\\n' \"$TOKEN\" | portcullis hash-token");
+    assertThat(warnings.toString(StandardCharsets.UTF_8)).doesNotContain("Could not format");
   }
 
   @Test
